@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(oj::exit::ExitStatus::Success.code());
+}
