@@ -533,15 +533,16 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             false
         }
     };
-    if let Some(t) = raw.reject_tolerance_percent {
-        if !(0.0..=100.0).contains(&t) {
-            c.push(
-                file,
-                yaml::line_of_key(text, "rejectTolerancePercent", 1),
-                format!("rejectTolerancePercent {t} is outside 0..=100"),
-                None,
-            );
-        }
+    if let Some(t) = raw
+        .reject_tolerance_percent
+        .filter(|t| !(0.0..=100.0).contains(t))
+    {
+        c.push(
+            file,
+            yaml::line_of_key(text, "rejectTolerancePercent", 1),
+            format!("rejectTolerancePercent {t} is outside 0..=100"),
+            None,
+        );
     }
     if raw.schema.len() != 1 {
         c.push(
@@ -658,15 +659,15 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                     None,
                 );
             }
-            if let (Some(lo), Some(hi)) = (o.minimum, o.maximum) {
-                if lo > hi {
-                    c.push(
-                        file,
-                        line,
-                        format!("column `{}`: minimum {lo} is above maximum {hi}", p.name),
-                        None,
-                    );
-                }
+            if let (Some(lo), Some(hi)) = (o.minimum, o.maximum)
+                && lo > hi
+            {
+                c.push(
+                    file,
+                    line,
+                    format!("column `{}`: minimum {lo} is above maximum {hi}", p.name),
+                    None,
+                );
             }
             column.minimum = o.minimum;
             column.maximum = o.maximum;
