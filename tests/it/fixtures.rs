@@ -35,7 +35,8 @@ pub const BEFOLKNING: &str = "region;kon;alder;utrikes_fodd;antal
 
 pub const REGISTER_HEADER: &str = "ar\tmanad\tkommun\tdistrikt\thushall_id\tbarn_under_16\tbelopp_kr\tpnr1\tkon1\talder1\tutrikes1\tpnr2\tkon2\talder2\tutrikes2\tpnr3\tkon3\talder3\tutrikes3\tpnr4\tkon4\talder4\tutrikes4\tpnr5\tkon5\talder5\tutrikes5";
 
-/// One register row with a single applicant.
+/// One register row with a single applicant (the register's own column order).
+#[allow(clippy::too_many_arguments)]
 pub fn register_row(
     year: i64,
     month: i64,

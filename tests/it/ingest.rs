@@ -284,9 +284,7 @@ async fn a_truncated_register_names_the_cut_line() {
 async fn wrong_and_duplicated_headers_are_listed_together() {
     let project = fixtures::project();
     let env = env(2017);
-    let text = fixtures::BEFOLKNING
-        .replacen("region;kon;alder", "region;kön;ALDER ;alder", 1)
-        .replace("\n0", "\n0");
+    let text = fixtures::BEFOLKNING.replacen("region;kon;alder", "region;kön;ALDER ;alder", 1);
     // a duplicated `alder` (ALDER and alder), `kön` is an alias of kon; one more field per data row
     // is not needed for the header check, which comes first.
     std::fs::write(drop_file(&env, 2017, "befolkning.csv"), text).unwrap();
