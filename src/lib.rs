@@ -8,6 +8,7 @@ pub mod exit;
 pub mod fingerprint;
 pub mod ingest;
 pub mod lake;
+pub mod memory;
 pub mod layout;
 pub mod ledger;
 pub mod runner;
