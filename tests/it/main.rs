@@ -1,2 +1,3 @@
 #[test]
 fn placeholder() {}
+mod synth;
