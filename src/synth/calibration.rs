@@ -218,7 +218,7 @@ mod tests {
         // Population 2015 published 9.85 M; 2013 = 9.75 M × 0.991.
         assert_eq!(t.population(2015), 9_850_000.0);
         assert!((t.population(2013) - 9_662_250.0).abs() < 1e-6);
-        // Kronor per household 2016: 10 513 930 000 / 220 112 = 47 765.7.
-        assert!((t.kr_per_household(2016) - 47_765.7).abs() < 0.1);
+        // Kronor per household 2016: 10 513 930 000 / 220 112 = 47 766.27 (calibration.md: 47 766).
+        assert!((t.kr_per_household(2016) - 47_766.27).abs() < 0.01);
     }
 }

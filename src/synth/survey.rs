@@ -295,8 +295,9 @@ fn answer(q: &Question, rng: &mut ChaCha8Rng, z: f64, year: i32, households: f64
             }
         }
         AnswerType::Tal if q.column == "handlaggare_ars" => {
-            // Households per case worker: about 35, lower (better staffed) in small units.
-            let ratio = 35.0 * (0.12 * z + 0.15 * w).exp();
+            // Households per case worker: about 35 for riket (as a ratio of sums, so the unit
+            // level is set a little lower because large units weigh more), lower in small units.
+            let ratio = 31.5 * (0.12 * z + 0.15 * w).exp();
             let fte = (households / ratio * 10.0).round().max(1.0) / 10.0;
             format!("{fte:.1}").replace('.', ",")
         }
