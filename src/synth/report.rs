@@ -187,27 +187,25 @@ pub(crate) fn figures(
 
 impl fmt::Display for SynthReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scaled = self.scale != 1.0;
         writeln!(
             f,
-            "Synthetic drops: seed {}, scale {} (figures below converted to scale 1.0{})",
+            "Synthetic drops: seed {}, scale {}. National figures of the generated register and population{}.",
             self.seed,
             self.scale,
-            if self.scale == 1.0 {
-                ""
+            if scaled {
+                "; 'at 1.0' divides counts, kronor and population shares by the scale"
             } else {
-                " by dividing counts, kronor and population shares by the scale"
+                ""
             }
         )?;
         for y in &self.years {
             writeln!(f)?;
-            writeln!(
-                f,
-                "{:<40} {:>14} {:>14} {:>8}",
-                format!("riket {}", y.year),
-                "generated",
-                "published",
-                "diff"
-            )?;
+            write!(f, "{:<40} {:>14}", format!("riket {}", y.year), "generated")?;
+            if scaled {
+                write!(f, " {:>14}", "at 1.0")?;
+            }
+            writeln!(f, " {:>14} {:>8}", "published", "diff")?;
             for fig in Figure::ALL {
                 let g = y.at_national_scale(fig, self.scale);
                 let p = y.published(fig);
@@ -215,14 +213,11 @@ impl fmt::Display for SynthReport {
                     (Some(g), Some(p)) if p != 0.0 => format!("{:+.1} %", 100.0 * (g - p) / p),
                     _ => String::new(),
                 };
-                writeln!(
-                    f,
-                    "{:<40} {:>14} {:>14} {:>8}",
-                    fig.label(),
-                    show(fig, g),
-                    show(fig, p),
-                    diff
-                )?;
+                write!(f, "{:<40} {:>14}", fig.label(), show(fig, y.generated(fig)))?;
+                if scaled {
+                    write!(f, " {:>14}", show(fig, g))?;
+                }
+                writeln!(f, " {:>14} {:>8}", show(fig, p), diff)?;
             }
         }
         if !self.faults.is_empty() {

@@ -186,6 +186,32 @@ fn regions_follow_the_reference_year_by_year() {
         ["kommun", "0180", "Stockholm", "01", "A1", "0"]
     );
     assert_eq!(flag(2020, "01")[..4], ["lan", "01", "Stockholms län", "00"]);
+    // The contract rules of regioner.yaml hold for every row.
+    for y in [2013, 2020, 2021] {
+        let t = text(d.path(), y, "regioner.csv");
+        let all = rows(&t, ';');
+        let codes: BTreeSet<&str> = all.iter().map(|r| r[1]).collect();
+        assert_eq!(codes.len(), all.len(), "unique kod");
+        for r in &all {
+            assert_eq!(r.len(), 6);
+            let len = match r[0] {
+                "riket" => 2,
+                "lan" => 2,
+                "kommun" => 4,
+                _ => 6,
+            };
+            assert_eq!(r[1].len(), len, "{r:?}");
+            assert!(
+                r[0] == "riket"
+                    || (codes.contains(r[3]) && (r[0] == "lan" || r[1].starts_with(r[3]))),
+                "{r:?}"
+            );
+            let groups = ["A1", "A2", "B3", "B4", "B5", "C6", "C7", "C8", "C9"];
+            assert_eq!(r[0] == "kommun", groups.contains(&r[4]), "{r:?}");
+            assert!(r[0] != "kommun" || !r[4].is_empty());
+            assert!(r[5] == "0" || r[5] == "1");
+        }
+    }
 }
 
 #[test]
@@ -577,7 +603,11 @@ fn invalid_options_are_errors_that_say_what_to_do() {
         seed: 1,
         faults: vec![],
     };
-    let e = generate(&opts(2020..=2019, 1.0), QUESTIONS).unwrap_err();
+    let e = generate(
+        &opts(std::ops::RangeInclusive::new(2020, 2019), 1.0),
+        QUESTIONS,
+    )
+    .unwrap_err();
     assert!(matches!(e, SynthError::Years { .. }), "{e}");
     let e = generate(&opts(2000..=2001, 1.0), QUESTIONS).unwrap_err();
     assert!(e.to_string().contains("2007"), "{e}");
@@ -597,4 +627,31 @@ fn invalid_options_are_errors_that_say_what_to_do() {
         "missing_month".parse::<Fault>().unwrap(),
         Fault::MissingMonth
     );
+}
+
+#[test]
+#[ignore = "prints the calibration report; SYNTH_YEARS=2018..2022 SYNTH_SCALE=0.05 SYNTH_OUT=dir"]
+fn print_calibration_report() {
+    let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    let years = env("SYNTH_YEARS", "2015..2017");
+    let (a, b) = years.split_once("..").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::env::var("SYNTH_OUT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or(dir.path().to_path_buf());
+    let faults = env("SYNTH_FAULTS", "");
+    let faults = faults
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let t = std::time::Instant::now();
+    let r = run(
+        &out,
+        a.parse().unwrap()..=b.parse().unwrap(),
+        env("SYNTH_SCALE", "0.05").parse().unwrap(),
+        1,
+        faults,
+    );
+    println!("{r}\ngenerated in {:?}", t.elapsed());
 }
