@@ -109,8 +109,12 @@ pub(crate) struct Published {
 
 /// Parses the embedded table.
 pub(crate) fn published() -> Result<Vec<Published>, SynthError> {
+    parse(PUBLISHED)
+}
+
+fn parse(text: &str) -> Result<Vec<Published>, SynthError> {
     let mut out = Vec::new();
-    for (i, line) in PUBLISHED.lines().enumerate().skip(1) {
+    for (i, line) in text.lines().enumerate().skip(1) {
         let bad = || SynthError::Calibration { line: i + 1 };
         let f: Vec<&str> = line.split(';').collect();
         if f.len() != 15 {
@@ -205,6 +209,14 @@ mod tests {
             (y2016.values[5], y2016.values[6]),
             (Some(126_313.0), Some(143_004.0))
         );
+    }
+
+    #[test]
+    fn malformed_rows_name_the_line() {
+        let e = parse("header\n2012;1;2\n").err().unwrap();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = parse("header\n2012;;x;;;;;;;;;;;;\n").err().unwrap();
+        assert!(e.to_string().contains("line 2"), "{e}");
     }
 
     #[test]

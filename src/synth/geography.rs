@@ -81,6 +81,11 @@ impl Stadsdel {
 impl Geography {
     /// Parses the embedded `regions.csv`.
     pub fn load() -> Result<Self, SynthError> {
+        Self::parse(REGIONS)
+    }
+
+    /// Parses a regions table in the format of `regions.csv`.
+    fn parse(text: &str) -> Result<Self, SynthError> {
         let bad = |line: usize, what: &str| SynthError::Regions {
             line,
             message: what.to_string(),
@@ -89,7 +94,7 @@ impl Geography {
         let mut kommuner: Vec<Kommun> = Vec::new();
         let mut stadsdelar: Vec<Stadsdel> = Vec::new();
         let mut successors: Vec<(usize, String)> = Vec::new();
-        for (i, line) in REGIONS.lines().enumerate().skip(1) {
+        for (i, line) in text.lines().enumerate().skip(1) {
             let n = i + 1;
             let f: Vec<&str> = line.split(';').collect();
             if f.len() != 10 {
@@ -268,6 +273,25 @@ mod tests {
         // Fine areas: Stockholm 14 (01–14), Göteborg 10, Malmö 10 (01–10).
         let areas = |c: &str| g.kommuner.iter().find(|k| k.code == c).unwrap().areas.len();
         assert_eq!((areas("0180"), areas("1480"), areas("1280")), (14, 10, 10));
+    }
+
+    #[test]
+    fn malformed_tables_name_the_line() {
+        let head = "level;code;name;parent;valid_from;valid_to;successor;population;foreign;need\n";
+        let e = Geography::parse(&format!("{head}lan;01;X;00;;;;;\n"))
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("line 2: expected 10 fields"), "{e}");
+        let e = Geography::parse(&format!("{head}kommun;0114;X;01;;;;1;;\n"))
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("line 2: unknown län"), "{e}");
+        let e = Geography::parse(&format!(
+            "{head}lan;01;X;00;;;;;;\nkommun;0114;X;01;;;;many;;\n"
+        ))
+        .err()
+        .unwrap();
+        assert!(e.to_string().contains("line 3: not a number"), "{e}");
     }
 
     #[test]

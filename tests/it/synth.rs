@@ -621,6 +621,15 @@ fn invalid_options_are_errors_that_say_what_to_do() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("janej"), "{e}");
+    let file = d.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let mut o = opts(2020..=2020, 0.01);
+    o.out = file.clone();
+    let e = generate(&o, QUESTIONS).unwrap_err();
+    assert!(
+        matches!(e, SynthError::Io { .. }) && e.to_string().contains("not-a-dir"),
+        "{e}"
+    );
     let e = "windows-1252".parse::<Fault>().unwrap_err();
     assert!(e.to_string().contains("windows1252"), "{e}");
     assert_eq!(
