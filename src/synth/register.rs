@@ -501,8 +501,8 @@ fn chronic_share(ctx: &YearContext, owner: usize, age: i32) -> f64 {
 /// Age of a single applicant: young-heavy, few over 65.
 fn single_age(rng: &mut ChaCha8Rng) -> i32 {
     match rng.random::<f64>() {
-        ..0.48 => rng.random_range(18..=24),
-        ..0.70 => rng.random_range(25..=34),
+        ..0.52 => rng.random_range(18..=24),
+        ..0.72 => rng.random_range(25..=34),
         ..0.87 => rng.random_range(35..=49),
         ..0.985 => rng.random_range(50..=64),
         _ => rng.random_range(65..=75),
