@@ -155,6 +155,12 @@ pub fn generate(opts: &SynthOptions, questions: &str) -> Result<SynthReport, Syn
                 plan: &plan,
             };
             writer::write_year(&opts.out, &ctx)?;
+            tracing::info!(
+                year,
+                register_rows = rows.len(),
+                dir = %opts.out.join(year.to_string()).display(),
+                "wrote synthetic drop"
+            );
             report.push_faults(plan.injected);
         }
         previous_total = Some(total);

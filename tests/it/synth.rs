@@ -347,7 +347,7 @@ fn register_rows_follow_the_contract_rules() {
 #[test]
 fn movers_and_multi_year_spells_exist() {
     let d = tempfile::tempdir().unwrap();
-    run(d.path(), 2019..=2020, 0.05, 4, vec![]);
+    run(d.path(), 2019..=2020, 0.03, 4, vec![]);
     let mut kommuner_of: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut districts_of: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut households: [BTreeSet<String>; 2] = Default::default();
@@ -469,7 +469,7 @@ fn national_totals_at_small_scale_scale_back_to_the_published_figures() {
 #[test]
 fn households_per_case_worker_is_about_35() {
     let d = tempfile::tempdir().unwrap();
-    run(d.path(), 2017..=2017, 0.1, 1, vec![]);
+    run(d.path(), 2017..=2017, 0.05, 1, vec![]);
     let enkat = text(d.path(), 2017, "enkat.csv");
     let mut fte: HashMap<String, f64> = HashMap::new();
     for r in rows(&enkat, ';') {
