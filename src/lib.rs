@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod exit;
 pub mod fingerprint;
 pub mod ingest;
@@ -14,4 +15,5 @@ pub mod memory;
 pub mod runner;
 pub mod session;
 pub mod store;
+pub mod synth;
 pub mod yaml;
