@@ -13,10 +13,10 @@ UNION ALL
 SELECT r.ar, r.respondent, 'lan', lan.kod, lan.namn
 FROM int_enkat_respondenter r JOIN lan ON lan.kod = r.lan
 UNION ALL
-SELECT r.ar, r.respondent, 'kommungrupp', r.kommungrupp, r.kommungrupp
+SELECT r.ar, r.respondent, 'kommungrupp', r.kommungrupp AS region, r.kommungrupp AS regionnamn
 FROM int_enkat_respondenter r
 WHERE r.kommungrupp IS NOT NULL
 UNION ALL
-SELECT r.ar, r.respondent, 'storleksklass', r.storleksklass, r.storleksklass
+SELECT r.ar, r.respondent, 'storleksklass', r.storleksklass AS region, r.storleksklass AS regionnamn
 FROM int_enkat_respondenter r
 WHERE r.storleksklass IS NOT NULL

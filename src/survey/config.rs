@@ -524,6 +524,7 @@ impl<'t> Compiler<'t> {
     fn compile_questions(&mut self, raw: &[RawQuestion]) -> Vec<Question> {
         let lines = self.item_lines("questions", "column", raw.len());
         let mut questions: Vec<Question> = Vec::new();
+        let mut seen: Vec<(&str, usize)> = Vec::new();
         for (r, line) in raw.iter().zip(lines) {
             let column = r.column.trim();
             if !is_column_name(column) {
@@ -533,11 +534,9 @@ impl<'t> Compiler<'t> {
                     "use lower-case letters, digits and _, starting with a letter",
                 );
             }
-            if let Some(first) = questions
-                .iter()
-                .find(|q| q.column.eq_ignore_ascii_case(column))
+            if let Some(&(_, first_line)) =
+                seen.iter().find(|(c, _)| c.eq_ignore_ascii_case(column))
             {
-                let first_line = first.line;
                 self.report(
                     line,
                     format!("duplicate question column `{column}` (first defined on line {first_line})"),
@@ -545,6 +544,7 @@ impl<'t> Compiler<'t> {
                 );
                 continue;
             }
+            seen.push((column, line));
             let years = Years {
                 from: r.from,
                 to: r.to,
@@ -573,9 +573,11 @@ impl<'t> Compiler<'t> {
         questions
     }
 
-    fn check_year_order(&mut self, years: &Years, line: usize, what: &str) {
-        if let Some(to) = years.to
-            && to < years.from
+    /// Reports `to` before `from`; false when reported.
+    fn check_year_order(&mut self, years: &Years, line: usize, what: &str) -> bool {
+        let Some(to) = years.to.filter(|to| *to < years.from) else {
+            return true;
+        };
         {
             let to_line = self.field_line("to", line);
             self.report(
@@ -584,6 +586,7 @@ impl<'t> Compiler<'t> {
                 "`to` is the last year (inclusive) and must be at least `from`",
             );
         }
+        false
     }
 
     fn compile_entry<'r>(
@@ -628,8 +631,12 @@ impl<'t> Compiler<'t> {
             from: r.from.unwrap_or(question.years.from),
             to: r.to.or(question.years.to),
         };
-        self.check_year_order(&years, line, &format!("indicator `{id}`"));
-        if !years.within(&question.years) {
+        // An inherited `to` before an explicit `from` is reported as outside the question's
+        // years; a question with broken years is reported once, at the question.
+        let own_order_ok =
+            r.to.is_none() || self.check_year_order(&years, line, &format!("indicator `{id}`"));
+        let question_ok = question.years.to.is_none_or(|to| to >= question.years.from);
+        if own_order_ok && question_ok && !years.within(&question.years) {
             self.report(
                 line,
                 format!(
@@ -784,7 +791,9 @@ impl<'t> Compiler<'t> {
                     let l = self.field_line("threshold", line);
                     self.report(
                         l,
-                        format!("indicator `{id}` (rule households_per_case_worker) has a threshold"),
+                        format!(
+                            "indicator `{id}` (rule households_per_case_worker) has a threshold"
+                        ),
                         "remove `threshold:`; only rule at_most uses one",
                     );
                     return None;

@@ -44,7 +44,10 @@ pub fn config_batches(config: &SurveyConfig, year: i64) -> Result<Vec<RecordBatc
 
     let fragor = batch(vec![
         ("ar", ints(questions.iter().map(|_| year))),
-        ("fraga", texts(questions.iter().map(|q| Some(q.column.as_str())))),
+        (
+            "fraga",
+            texts(questions.iter().map(|q| Some(q.column.as_str()))),
+        ),
         (
             "svarstyp",
             texts(questions.iter().map(|q| Some(q.answer_type.name()))),
@@ -68,9 +71,15 @@ pub fn config_batches(config: &SurveyConfig, year: i64) -> Result<Vec<RecordBatc
 
     let indikatorer = batch(vec![
         ("ar", ints(indicators.iter().map(|_| year))),
-        ("indikator", texts(indicators.iter().map(|i| Some(i.id.as_str())))),
+        (
+            "indikator",
+            texts(indicators.iter().map(|i| Some(i.id.as_str()))),
+        ),
         ("fraga", texts(indicators.iter().map(|i| i.rule.question()))),
-        ("regel", texts(indicators.iter().map(|i| Some(i.rule.name())))),
+        (
+            "regel",
+            texts(indicators.iter().map(|i| Some(i.rule.name()))),
+        ),
         (
             "troskel",
             Arc::new(Float64Array::from_iter(

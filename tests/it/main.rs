@@ -3,3 +3,4 @@
 mod config;
 mod fixtures;
 mod ingest;
+mod survey;
