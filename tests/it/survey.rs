@@ -534,12 +534,22 @@ fn register(ctx: &SessionContext, name: &str, columns: Vec<(&str, ArrayRef)>) {
     ctx.register_table(name, Arc::new(table)).expect("register");
 }
 
+/// niva, kod, namn, overordnad, kommungrupp, enkat_respondent.
+type RegionRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    i64,
+);
+
 /// Geography of the test year:
 /// riket 00; län 01 (Stockholm 0180 answered by stadsdelar 018001, 018002; Upplands Väsby 0114),
 /// 03 (Håbo 0305, Uppsala 0380), 04 (Vingåker 0428, Gnesta 0461).
 fn regioner(ctx: &SessionContext, year: i64) {
     #[rustfmt::skip]
-    let rows: [(&str, &str, &str, Option<&str>, Option<&str>, i64); 12] = [
+    let rows: [RegionRow; 12] = [
         ("riket", "00", "Riket", None, None, 0),
         ("lan", "01", "Stockholms län", Some("00"), None, 0),
         ("lan", "03", "Uppsala län", Some("00"), None, 0),
@@ -908,7 +918,7 @@ async fn ind_enkat_has_the_shared_indicator_row_schema() {
     // A value is null exactly when the status is not ''.
     assert!(
         rows.iter()
-            .all(|r| r.varde.is_none() == !r.status.is_empty())
+            .all(|r| r.varde.is_some() == r.status.is_empty())
     );
 }
 
