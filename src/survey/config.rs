@@ -8,6 +8,7 @@
 //! years cover the indicator's years and whose type fits the rule; no indicator id is defined twice
 //! for one year; `replaces` names an indicator that ended the year before, with the same shape.
 
+use crate::config::Diagnostic;
 use crate::yaml::{self, YamlError, line_of_key};
 use serde::Deserialize;
 use std::fmt;
@@ -283,29 +284,6 @@ impl Indicator {
     }
 }
 
-/// One problem found in the configuration: what, where and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// The configuration file.
-    pub file: String,
-    /// 1-based line of the entry, when known.
-    pub line: Option<usize>,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it.
-    pub hint: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message)?,
-            None => write!(f, "{}: {}", self.file, self.message)?,
-        }
-        write!(f, " (hint: {})", self.hint)
-    }
-}
-
 /// Why the survey configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyConfigError {
@@ -323,6 +301,28 @@ pub enum SurveyConfigError {
     /// The YAML parsed but breaks the rules; every problem found is listed.
     #[error("{} problem(s) in the survey configuration:\n{}", .0.len(), render(.0))]
     Invalid(Vec<Diagnostic>),
+}
+
+impl SurveyConfigError {
+    /// The error as diagnostics, for `oj validate` to list beside the other configuration
+    /// problems.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            SurveyConfigError::Read { path, source } => vec![Diagnostic {
+                file: path.clone(),
+                line: None,
+                message: format!("cannot read the survey configuration: {source}"),
+                hint: Some(format!("the survey configuration lives in {CONFIG_PATH}")),
+            }],
+            SurveyConfigError::Yaml(e) => vec![Diagnostic {
+                file: e.file.clone(),
+                line: e.line,
+                message: e.message.clone(),
+                hint: Some(format!("see the key list at the top of {CONFIG_PATH}")),
+            }],
+            SurveyConfigError::Invalid(d) => d.clone(),
+        }
+    }
 }
 
 fn render(diagnostics: &[Diagnostic]) -> String {
@@ -428,10 +428,10 @@ pub fn check_against_contract(config: &SurveyConfig, fixed_columns: &[&str]) -> 
                 "question column `{}` has the name of a fixed column of the enkat contract",
                 q.column
             ),
-            hint: format!(
+            hint: Some(format!(
                 "rename the question; the contract's own columns are {}",
                 fixed_columns.join(", ")
-            ),
+            )),
         })
         .collect()
 }
@@ -477,7 +477,7 @@ impl<'t> Compiler<'t> {
             file: self.file.to_string(),
             line: Some(line),
             message,
-            hint: hint.into(),
+            hint: Some(hint.into()),
         });
     }
 

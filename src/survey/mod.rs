@@ -8,7 +8,7 @@ pub mod config;
 pub mod tables;
 
 pub use config::{
-    AnswerType, CONFIG_PATH, Diagnostic, Indicator, IndicatorKind, Question, Rule, Statistic,
-    SurveyConfig, SurveyConfigError, Years, check_against_contract, previous_ids,
+    AnswerType, CONFIG_PATH, Indicator, IndicatorKind, Question, Rule, Statistic, SurveyConfig,
+    SurveyConfigError, Years, check_against_contract, previous_ids,
 };
 pub use tables::{TABLES, config_batches, register_tables};

@@ -253,7 +253,7 @@ fn problems(text: &str) -> Vec<(usize, String)> {
             .into_iter()
             .map(|d| {
                 assert_eq!(d.file, "enkat.yaml");
-                assert!(!d.hint.is_empty());
+                assert!(d.hint.as_deref().is_some_and(|h| !h.is_empty()));
                 (d.line.expect("every diagnostic has a line"), d.message)
             })
             .collect(),
@@ -474,13 +474,22 @@ indicators:
 fn unknown_key_is_a_yaml_error_with_its_line() {
     let text = "questions:\n  - column: jour\n    text: j\n    typ: ja_nej\n    from: 2018\nindicators: []\n";
     match SurveyConfig::from_yaml("enkat.yaml", text) {
-        Err(SurveyConfigError::Yaml(e)) => {
-            // `typ:` is on line 4.
-            assert_eq!(e.line, Some(4));
-            assert!(e.message.contains("typ"), "{e}");
+        Err(e @ SurveyConfigError::Yaml(_)) => {
+            // `typ:` is on line 4; as a diagnostic for `oj validate` too.
+            let d = e.diagnostics();
+            assert_eq!(d.len(), 1);
+            assert_eq!((d[0].file.as_str(), d[0].line), ("enkat.yaml", Some(4)));
+            assert!(d[0].message.contains("typ"), "{e}");
         }
         other => panic!("expected a YAML error, got {other:?}"),
     }
+}
+
+#[test]
+fn missing_file_is_a_read_error() {
+    let err = SurveyConfig::load(std::path::Path::new("/nonexistent/enkat.yaml")).unwrap_err();
+    assert!(matches!(err, SurveyConfigError::Read { .. }));
+    assert_eq!(err.diagnostics()[0].file, "/nonexistent/enkat.yaml");
 }
 
 #[test]
