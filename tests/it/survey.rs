@@ -745,12 +745,21 @@ async fn run(
     answers: &[(&str, bool, &str, Option<&str>)],
     missing_december: Option<&str>,
 ) -> SessionContext {
+    run_with(&config(), year, answers, missing_december).await
+}
+
+async fn run_with(
+    config: &SurveyConfig,
+    year: i64,
+    answers: &[(&str, bool, &str, Option<&str>)],
+    missing_december: Option<&str>,
+) -> SessionContext {
     let ctx = SessionContext::new();
     regioner(&ctx, year);
     befolkning(&ctx, year);
     register_rows(&ctx, year, missing_december);
     enkat(&ctx, year, answers);
-    register_tables(&ctx, &config(), year).expect("configuration tables");
+    register_tables(&ctx, config, year).expect("configuration tables");
     for model in MODELS {
         let path = format!("{}/sql/{model}.sql", env!("CARGO_MANIFEST_DIR"));
         let sql = std::fs::read_to_string(&path).expect("model file");
@@ -1227,4 +1236,51 @@ async fn question_dropped_and_added_between_years() {
     );
     assert!(rows2020.iter().any(|r| r.indikator == "enk_moten_helt"));
     assert!(rows2020.iter().any(|r| r.indikator == "enk_social_jour"));
+}
+
+#[tokio::test]
+async fn project_configuration_runs_through_the_models() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(oj::survey::CONFIG_PATH);
+    let config = SurveyConfig::load(&path).expect("pipelines/enkat.yaml compiles");
+    // The test answers use four of the project's 2020 columns; the others are not in the file.
+    let rows = indicator_rows(&run_with(&config, 2020, &ANSWERS_2020, None).await).await;
+    let mut published: Vec<&str> = rows.iter().map(|r| r.indikator.as_str()).collect();
+    published.sort();
+    published.dedup();
+    assert_eq!(published.len(), 25, "{published:?}");
+    // Same answers, same hand-worked shares as with the test configuration.
+    assert_value(
+        &rows,
+        ("enk_social_jour", "riket", "00"),
+        60.0,
+        Some(3.0),
+        Some(5.0),
+    );
+    assert_value(
+        &rows,
+        ("enk_besok_inom_14_dagar", "riket", "00"),
+        75.0,
+        Some(3.0),
+        Some(4.0),
+    );
+    assert_value(
+        &rows,
+        ("enk_individuella_moten_helt", "riket", "00"),
+        25.0,
+        Some(1.0),
+        Some(4.0),
+    );
+    assert_value(
+        &rows,
+        ("enk_svarsfrekvens", "riket", "00"),
+        500.0 / 7.0,
+        Some(5.0),
+        Some(7.0),
+    );
+    // A configured question nobody answered: '-' for every respondent and every aggregate.
+    assert!(
+        rows.iter()
+            .filter(|r| r.indikator == "enk_metod_fia")
+            .all(|r| r.status == "-")
+    );
 }
