@@ -14,7 +14,7 @@ WITH rapporterande AS (
     HAVING COUNT(DISTINCT manad) = 12
 ),
 betalda AS (
-    SELECT DISTINCT
+    SELECT
         kommun,
         CASE WHEN distrikt IS NOT NULL THEN kommun || distrikt END AS stadsdel,
         manad,
@@ -23,11 +23,16 @@ betalda AS (
     WHERE ar = $year AND belopp_kr > 0
 ),
 per_enhet AS (
-    SELECT enhet, CAST(COUNT(*) AS DOUBLE) / 12 AS hushall_per_manad
+    SELECT enhet, CAST(SUM(hushall) AS DOUBLE) / 12 AS hushall_per_manad
     FROM (
-        SELECT DISTINCT kommun AS enhet, manad, hushall_id FROM betalda
+        SELECT kommun AS enhet, manad, COUNT(DISTINCT hushall_id) AS hushall
+        FROM betalda
+        GROUP BY kommun, manad
         UNION ALL
-        SELECT DISTINCT stadsdel, manad, hushall_id FROM betalda WHERE stadsdel IS NOT NULL
+        SELECT stadsdel, manad, COUNT(DISTINCT hushall_id)
+        FROM betalda
+        WHERE stadsdel IS NOT NULL
+        GROUP BY stadsdel, manad
     ) enhet_manad
     GROUP BY enhet
 ),

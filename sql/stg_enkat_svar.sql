@@ -22,9 +22,7 @@ tolkat AS (
 SELECT
     ar, respondent, fraga, svarstyp, svar,
     CASE WHEN tal >= 0 AND tal < 1e15 THEN tal END AS tal,
-    CASE
-        WHEN svar IS NULL THEN TRUE
-        WHEN svarstyp = 'tal' THEN COALESCE(tal >= 0 AND tal < 1e15, FALSE)
-        ELSE tillatet_alternativ
-    END AS giltigt
+    svar IS NULL
+        OR (svarstyp = 'tal' AND COALESCE(tal >= 0 AND tal < 1e15, FALSE))
+        OR (svarstyp <> 'tal' AND tillatet_alternativ) AS giltigt
 FROM tolkat

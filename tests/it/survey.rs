@@ -774,8 +774,9 @@ async fn run_with(
             .collect()
             .await
             .unwrap_or_else(|e| panic!("{model}: {e}"));
-        let schema = batches.first().map(|b| b.schema()).unwrap_or(schema);
-        let table = MemTable::try_new(schema, vec![batches]).expect("model table");
+        // The planned schema, as a runner writing the model would use it: the batches must match.
+        let table = MemTable::try_new(schema, vec![batches])
+            .unwrap_or_else(|e| panic!("{model}: batches do not match the planned schema: {e}"));
         ctx.register_table(model, Arc::new(table))
             .expect("register model");
     }
