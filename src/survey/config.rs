@@ -8,7 +8,7 @@
 //! years cover the indicator's years and whose type fits the rule; no indicator id is defined twice
 //! for one year; `replaces` names an indicator that ended the year before, with the same shape.
 
-use crate::config::Diagnostic;
+use crate::config::{Diagnostic, Project};
 use crate::yaml::{self, YamlError, line_of_key};
 use serde::Deserialize;
 use std::fmt;
@@ -295,6 +295,11 @@ pub enum SurveyConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The project folder has no survey configuration.
+    #[error(
+        "{CONFIG_PATH} is missing from the project (hint: the survey questions and indicators are configured there)"
+    )]
+    NotInProject,
     /// The YAML does not parse into the expected structure.
     #[error("{0} (hint: see the key list at the top of {CONFIG_PATH})")]
     Yaml(#[from] YamlError),
@@ -313,6 +318,14 @@ impl SurveyConfigError {
                 line: None,
                 message: format!("cannot read the survey configuration: {source}"),
                 hint: Some(format!("the survey configuration lives in {CONFIG_PATH}")),
+            }],
+            SurveyConfigError::NotInProject => vec![Diagnostic {
+                file: CONFIG_PATH.to_string(),
+                line: None,
+                message: "the survey configuration is missing".to_string(),
+                hint: Some(
+                    "add it: the survey questions and indicators are configured there".into(),
+                ),
             }],
             SurveyConfigError::Yaml(e) => vec![Diagnostic {
                 file: e.file.clone(),
@@ -349,6 +362,16 @@ impl SurveyConfig {
             source,
         })?;
         SurveyConfig::from_yaml(&path.display().to_string(), &text)
+    }
+
+    /// Compiles the project's survey configuration from the text the project compile already read
+    /// (`project.sources[CONFIG_PATH]`); diagnostics name the file relative to the project root.
+    pub fn from_project(project: &Project) -> Result<SurveyConfig, SurveyConfigError> {
+        let text = project
+            .sources
+            .get(CONFIG_PATH)
+            .ok_or(SurveyConfigError::NotInProject)?;
+        SurveyConfig::from_yaml(CONFIG_PATH, text)
     }
 
     /// Parses and compiles `text`, named `file` in diagnostics.

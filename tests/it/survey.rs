@@ -111,6 +111,15 @@ fn project_configuration_compiles_and_adds_individual_meetings_in_2020() {
 }
 
 #[test]
+fn project_configuration_loads_from_the_compiled_project() {
+    let project = oj::config::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+        .expect("project compiles");
+    let config = SurveyConfig::from_project(&project).expect("survey configuration compiles");
+    assert_eq!(config.file(), "pipelines/enkat.yaml");
+    assert_eq!(config.columns_for_year(2020).len(), 21);
+}
+
+#[test]
 fn question_sets_follow_the_years() {
     let c = config();
     assert_eq!(
