@@ -23,6 +23,9 @@ pub struct Cli {
     /// Memory the query engine may use, e.g. 4GiB, 512MiB.
     #[arg(long, global = true, default_value = "4GiB", value_parser = parse_bytes)]
     pub memory_limit: usize,
+    /// Where the query engine spills when memory runs short (default: the system temp folder).
+    #[arg(long, global = true)]
+    pub spill_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -229,6 +232,7 @@ pub fn main() -> i32 {
 async fn dispatch(cli: Cli) -> ExitStatus {
     let options = SessionOptions {
         memory_limit: cli.memory_limit,
+        spill_dir: cli.spill_dir.clone(),
         ..SessionOptions::default()
     };
     let project = || match config::load_project(&cli.project) {

@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod lake;
 pub mod layout;
 pub mod ledger;
+pub mod memory;
 pub mod runner;
 pub mod session;
 pub mod store;
