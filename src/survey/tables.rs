@@ -129,3 +129,96 @@ fn batch(columns: Vec<(&str, ArrayRef)>) -> Result<RecordBatch> {
         columns.into_iter().map(|(n, a)| (n, a, true)),
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::Int64Type;
+
+    const CONFIG: &str = "\
+questions:
+  - column: moten
+    text: m
+    type: helt_delvis
+    from: 2020
+  - column: dagar
+    text: d
+    type: tal
+    from: 2018
+indicators:
+  - id: enk_moten
+    namn: M
+    question: moten
+  - id: enk_dagar
+    namn: D
+    question: dagar
+    rule: at_most
+    threshold: 14
+";
+
+    fn column(batch: &RecordBatch, name: &str) -> Vec<String> {
+        let a = batch.column_by_name(name).expect("column");
+        let a = a.as_string::<i32>();
+        (0..a.len())
+            .map(|i| {
+                if a.is_valid(i) {
+                    a.value(i).to_string()
+                } else {
+                    "∅".to_string()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rules_become_rows_of_the_year() {
+        let config = SurveyConfig::from_yaml("e.yaml", CONFIG).expect("compiles");
+        let b = config_batches(&config, 2020).expect("batches");
+        assert_eq!(column(&b[0], "fraga"), ["moten", "dagar"]);
+        assert_eq!(column(&b[0], "svarstyp"), ["helt_delvis", "tal"]);
+        // Allowed answers: the four helt_delvis answers; tal has none.
+        assert_eq!(
+            column(&b[1], "svar"),
+            ["Helt", "Delvis", "Inte alls", "Vet ej"]
+        );
+        assert_eq!(
+            column(&b[2], "indikator"),
+            ["enk_moten_helt", "enk_moten_helt_delvis", "enk_dagar"]
+        );
+        assert_eq!(column(&b[2], "regel"), ["answer", "answer", "at_most"]);
+        assert_eq!(column(&b[2], "fraga"), ["moten", "moten", "dagar"]);
+        let troskel = b[2].column_by_name("troskel").expect("troskel");
+        assert_eq!(troskel.null_count(), 2);
+        // Scores: _helt counts Helt only, _helt_delvis Helt and Delvis.
+        assert_eq!(
+            column(&b[3], "svar"),
+            [
+                "Helt",
+                "Delvis",
+                "Inte alls",
+                "Vet ej",
+                "Helt",
+                "Delvis",
+                "Inte alls",
+                "Vet ej"
+            ]
+        );
+        let poang = b[3].column_by_name("poang").expect("poang");
+        let poang: Vec<i64> = poang.as_primitive::<Int64Type>().values().to_vec();
+        assert_eq!(poang, [1, 0, 0, 0, 1, 1, 0, 0]);
+        // 2019: only dagar is asked; no answer scores.
+        let b = config_batches(&config, 2019).expect("batches");
+        assert_eq!(column(&b[0], "fraga"), ["dagar"]);
+        assert_eq!(b[1].num_rows(), 0);
+        assert_eq!(b[3].num_rows(), 0);
+        assert!(b.iter().all(|b| {
+            b.column_by_name("ar")
+                .expect("ar")
+                .as_primitive::<Int64Type>()
+                .values()
+                .iter()
+                .all(|y| *y == 2019)
+        }));
+    }
+}
