@@ -430,6 +430,121 @@ indicators:
 }
 
 #[test]
+fn invalid_column_name_is_reported() {
+    let text = "questions:\n  - column: Social-jour\n    text: j\n    type: ja_nej\n    from: 2018\nindicators: []\n";
+    let p = problems(text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, 2);
+    assert!(p[0].1.contains("`Social-jour` is not a valid column name"));
+}
+
+#[test]
+fn indicator_id_without_enk_prefix_and_indicator_without_question_are_reported() {
+    // Lines 7–8: id jour (no enk_ prefix); lines 9–10: enk_y names no question.
+    let text = format!(
+        "{ONE_QUESTION}indicators:\n  - id: jour\n    namn: J\n    question: jour\n  - id: enk_y\n    namn: Y\n"
+    );
+    let p = problems(&text);
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_eq!(p[0].0, 7);
+    assert!(p[0].1.contains("`jour` is not a survey indicator id"));
+    assert_eq!(p[1].0, 10);
+    assert!(p[1].1.contains("`enk_y` names no question"));
+}
+
+#[test]
+fn rule_that_does_not_fit_the_question_type_is_reported() {
+    // households_per_case_worker needs a tal question; jour is ja_nej.
+    let text = format!(
+        "{ONE_QUESTION}indicators:\n  - id: enk_x\n    namn: X\n    question: jour\n    rule: households_per_case_worker\n"
+    );
+    let p = problems(&text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, 10);
+    assert!(
+        p[0].1
+            .contains("rule households_per_case_worker but its question `jour` is of type ja_nej")
+    );
+}
+
+#[test]
+fn threshold_outside_rule_at_most_and_at_most_without_threshold_are_reported() {
+    let text = "\
+questions:
+  - column: fte
+    text: f
+    type: tal
+    from: 2018
+indicators:
+  - id: enk_a
+    namn: A
+    question: fte
+    rule: households_per_case_worker
+    threshold: 3
+  - id: enk_b
+    namn: B
+    question: fte
+    rule: at_most
+";
+    let p = problems(text);
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_eq!(p[0].0, 11);
+    assert!(
+        p[0].1
+            .contains("`enk_a` (rule households_per_case_worker) has a threshold")
+    );
+    assert_eq!(p[1].0, 15);
+    assert!(p[1].1.contains("`enk_b` has rule at_most but no threshold"));
+}
+
+#[test]
+fn response_rate_with_question_threshold_or_without_from_is_reported() {
+    let text = format!(
+        "{ONE_QUESTION}indicators:\n  - id: enk_s\n    namn: S\n    rule: response_rate\n    question: jour\n    threshold: 1\n    from: 2018\n  - id: enk_t\n    namn: T\n    rule: response_rate\n"
+    );
+    let p = problems(&text);
+    let lines: Vec<usize> = p.iter().map(|(l, _)| *l).collect();
+    // question (line 10), threshold (11), enk_t without from (13).
+    assert_eq!(lines, [10, 11, 13], "{p:?}");
+    assert!(
+        p[2].1
+            .contains("`enk_t` (rule response_rate) has no `from`")
+    );
+}
+
+#[test]
+fn replaces_with_a_different_shape_is_reported() {
+    // enk_old (ja_nej, one id) cannot be the previous id of enk_new (helt_delvis, two ids).
+    let text = "\
+questions:
+  - column: jour
+    text: j
+    type: ja_nej
+    from: 2018
+    to: 2019
+  - column: moten
+    text: m
+    type: helt_delvis
+    from: 2020
+indicators:
+  - id: enk_old
+    namn: O
+    question: jour
+  - id: enk_new
+    namn: N
+    question: moten
+    replaces: enk_old
+";
+    let p = problems(text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, 18);
+    assert!(
+        p[0].1
+            .contains("replaces `enk_old` (line 12), which is published in a different shape")
+    );
+}
+
+#[test]
 fn all_problems_are_reported_at_once_with_their_lines() {
     let text = "\
 questions:
