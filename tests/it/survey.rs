@@ -120,6 +120,28 @@ fn project_configuration_loads_from_the_compiled_project() {
 }
 
 #[test]
+fn project_without_survey_configuration_is_reported() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    for sub in ["pipelines", "data-contracts"] {
+        std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+        for entry in std::fs::read_dir(root.join(sub)).expect("read dir") {
+            let p = entry.expect("entry").path();
+            if p.file_name()
+                .is_some_and(|n| n != "enkat.yaml" || sub != "pipelines")
+            {
+                std::fs::copy(&p, dir.path().join(sub).join(p.file_name().expect("name")))
+                    .expect("copy");
+            }
+        }
+    }
+    let project = oj::config::load_project(dir.path()).expect("project compiles");
+    let err = SurveyConfig::from_project(&project).unwrap_err();
+    assert!(matches!(err, SurveyConfigError::NotInProject));
+    assert_eq!(err.diagnostics()[0].file, "pipelines/enkat.yaml");
+}
+
+#[test]
 fn question_sets_follow_the_years() {
     let c = config();
     assert_eq!(
