@@ -15,5 +15,6 @@ pub mod memory;
 pub mod runner;
 pub mod session;
 pub mod store;
+pub mod survey;
 pub mod synth;
 pub mod yaml;

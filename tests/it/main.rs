@@ -3,4 +3,5 @@
 mod config;
 mod fixtures;
 mod ingest;
+mod survey;
 mod synth;
