@@ -314,13 +314,11 @@ impl Runner<'_> {
         year: i64,
         record: &RunRecord,
     ) -> Result<String, RunError> {
-        if record.year == year {
-            if let Some(s) = record.stages.iter().find(|s| {
-                s.name == stage.name()
-                    && matches!(s.status, StageStatus::Ran | StageStatus::Skipped)
-            }) {
-                return Ok(s.fingerprint.clone());
-            }
+        let in_this_run = record.stages.iter().find(|s| {
+            s.name == stage.name() && matches!(s.status, StageStatus::Ran | StageStatus::Skipped)
+        });
+        if let Some(s) = in_this_run.filter(|_| record.year == year) {
+            return Ok(s.fingerprint.clone());
         }
         Ok(ledger::last_success(self.lake, year, stage.name())
             .await?
@@ -431,42 +429,21 @@ fn stage_record(
     }
 }
 
-/// The survey's question columns for a year, from pipelines/enkat.yaml.
+/// The survey's question columns for a year, with their allowed answers.
 fn survey_questions(project: &Project, year: i64) -> Vec<QuestionColumn> {
-    #[derive(serde::Deserialize)]
-    struct File {
-        questions: Vec<Q>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Q {
-        column: String,
-        #[serde(rename = "type")]
-        kind: String,
-        from: Option<i64>,
-        to: Option<i64>,
-    }
-    let Some(text) = project.sources.get("pipelines/enkat.yaml") else {
-        return Vec::new();
-    };
-    let Ok(file) = crate::yaml::parse::<File>("pipelines/enkat.yaml", text) else {
-        return Vec::new();
-    };
-    file.questions
+    project
+        .survey
+        .questions_for_year(year)
         .into_iter()
-        .filter(|q| q.from.is_none_or(|f| f <= year) && q.to.is_none_or(|t| t >= year))
         .map(|q| QuestionColumn {
-            allowed: match q.kind.as_str() {
-                "ja_nej" => vec!["Ja".into(), "Nej".into(), "Vet ej".into()],
-                "helt_delvis" => vec![
-                    "Helt".into(),
-                    "Delvis".into(),
-                    "Inte alls".into(),
-                    "Vet ej".into(),
-                ],
-                _ => Vec::new(),
-            },
-            numeric: q.kind == "tal",
-            name: q.column,
+            name: q.column.clone(),
+            allowed: q
+                .answer_type
+                .allowed_answers()
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+            numeric: q.answer_type == crate::survey::config::AnswerType::Tal,
         })
         .collect()
 }
