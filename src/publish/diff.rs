@@ -25,7 +25,7 @@ SELECT COALESCE(b.indikator, a.indikator) AS indikator,
 FROM a FULL OUTER JOIN b
   ON a.indikator = b.indikator AND a.niva = b.niva AND a.region = b.region AND a.grupp = b.grupp
 WHERE a.indikator IS NULL OR b.indikator IS NULL
-   OR a.varde IS DISTINCT FROM b.varde OR a.status <> b.status
+   OR (a.varde IS DISTINCT FROM b.varde) OR (a.status <> b.status)
 ORDER BY 1, 2, 3, 4";
 
 const PER_INDICATOR_SQL: &str = "

@@ -132,13 +132,13 @@ pub async fn publish(
     scratch.put("release", schema.clone(), batches.clone())?;
     let csv = files::csv_bytes(&schema, &batches, b',')?;
     let content = content_hash(&csv, &inputs.input_files);
-    if let Some(current) = latest_release(store, lake, year).await? {
-        if current.manifest.content_hash == content {
-            return Ok(PublishOutcome::Unchanged {
-                version: current.version,
-                folder: current.folder,
-            });
-        }
+    if let Some(current) = latest_release(store, lake, year).await?
+        && current.manifest.content_hash == content
+    {
+        return Ok(PublishOutcome::Unchanged {
+            version: current.version,
+            folder: current.folder,
+        });
     }
 
     let parquet = files::parquet_bytes(&schema, &batches)?;

@@ -1,2 +1,4 @@
 #[test]
 fn placeholder() {}
+
+mod release;
