@@ -19,7 +19,8 @@ pub enum IndicatorKind {
     Antal,
     /// Kronor per inhabitant: an amount over a (mean) population.
     Kronor,
-    /// A total amount in thousands of kronor.
+    /// A total amount in thousands of kronor; the model's unrounded `varde` is already in tkr
+    /// (belopp / 1000) and is rounded here to whole tkr.
     Tkr,
     /// A ratio of two quantities that are not persons over persons, e.g. households per
     /// full-time case worker.

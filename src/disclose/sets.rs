@@ -6,6 +6,10 @@
 //! - `stadsdelar|ar|indikator|grupp|kommun`: the kommun cell and the cells of its stadsdelar
 //!   (regions with niva `stadsdel` and overordnad = the kommun in `regioner` of that year).
 //!
+//! Län, riket, kommungrupp and storleksklass are not linked to their kommuner: they are not sums
+//! of kommun cells (a person paid in two kommuner of a län counts in both kommuner and once in
+//! the län, domain.md), and the spec names only the three kinds above.
+//!
 //! A set needs at least two cells present to be linked. A cell is *hidden* when its status is not
 //! empty (`..`, `-` or `.`): a missing or not-applicable cell carries no value either, so it
 //! cannot be used to recover a suppressed one. A set is *unsafe* when exactly one of its cells is
