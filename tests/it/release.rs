@@ -1380,7 +1380,7 @@ mod property {
                 let batches = out.collect().await.unwrap();
                 // Independent of the engine's set SQL: list the sets by hand and count.
                 let cells = cells_of(&batches);
-                let hidden = |key: String| cells[&key].status != "";
+                let hidden = |key: String| !cells[&key].status.is_empty();
                 let mut sets: Vec<Vec<String>> = regions
                     .iter()
                     .map(|r| {
