@@ -1,7 +1,19 @@
 //! `oj`: the Öppna jämförelser – ekonomiskt bistånd pipeline as a library; `src/main.rs` is the
 //! thin command-line edge.
 
+pub mod cli;
+pub mod clock;
+pub mod config;
 pub mod disclose;
 pub mod exit;
+pub mod fingerprint;
+pub mod ingest;
+pub mod lake;
+pub mod layout;
+pub mod ledger;
+pub mod memory;
 pub mod publish;
+pub mod runner;
+pub mod session;
+pub mod store;
 pub mod yaml;

@@ -20,7 +20,8 @@
 //! only follow LATEST and never read a folder without `manifest.json`.
 
 use super::error::PublishError;
-use super::paths::{CLAIM, MANIFEST, latest, parse_version, version_dir, version_name, year_dir};
+use super::paths::{CLAIM, MANIFEST, latest, version_dir, year_dir};
+use crate::layout::{parse_release_version, release_name};
 use object_store::path::Path;
 use object_store::{
     GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
@@ -58,7 +59,7 @@ pub(crate) async fn read_latest(
         .await
         .map_err(|e| PublishError::store(&path, e))?;
     let content = String::from_utf8_lossy(&bytes).trim().to_string();
-    let version = parse_version(&content).ok_or_else(|| PublishError::CorruptLatest {
+    let version = parse_release_version(&content).ok_or_else(|| PublishError::CorruptLatest {
         path: path.to_string(),
         content: content.clone(),
     })?;
@@ -79,7 +80,7 @@ pub(crate) async fn version_folders(
     let mut versions: Vec<u32> = listing
         .common_prefixes
         .iter()
-        .filter_map(|p| p.filename().and_then(parse_version))
+        .filter_map(|p| p.filename().and_then(parse_release_version))
         .collect();
     versions.sort_unstable();
     Ok(versions)
@@ -126,7 +127,7 @@ pub(crate) async fn claim_version(
     Err(PublishError::VersionConflict {
         year,
         attempts: MAX_ATTEMPTS,
-        last: version_name(next.saturating_sub(1)),
+        last: release_name(next.saturating_sub(1)),
     })
 }
 
@@ -159,15 +160,15 @@ pub(crate) async fn move_latest(
     ours: u32,
 ) -> Result<(), PublishError> {
     let path = latest(lake, year);
-    let body = format!("{}\n", version_name(ours)).into_bytes();
+    let body = format!("{}\n", release_name(ours)).into_bytes();
     for _ in 0..MAX_ATTEMPTS {
         let current = read_latest(store, lake, year).await?;
         let mode = match current {
             Some(ref pointer) if pointer.version > ours => {
                 return Err(PublishError::Superseded {
                     year,
-                    ours: version_name(ours),
-                    latest: version_name(pointer.version),
+                    ours: release_name(ours),
+                    latest: release_name(pointer.version),
                 });
             }
             Some(pointer) => PutMode::Update(pointer.tag),
@@ -193,7 +194,7 @@ pub(crate) async fn move_latest(
     }
     Err(PublishError::Superseded {
         year,
-        ours: version_name(ours),
+        ours: release_name(ours),
         latest: "a version written concurrently".to_string(),
     })
 }

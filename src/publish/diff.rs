@@ -6,10 +6,10 @@
 
 use super::commit::{is_complete, read_latest};
 use super::error::PublishError;
-use super::paths::version_name;
 use super::release::{read_release, release_table};
 use crate::disclose::scratch::{Scratch, floats, ints, texts};
 use crate::disclose::shape::{conform, release_schema};
+use crate::layout::release_name;
 use datafusion::common::ParamValues;
 use datafusion::prelude::SessionContext;
 use object_store::ObjectStore;
@@ -88,8 +88,8 @@ impl fmt::Display for ReleaseDiff {
             f,
             "releases/{}: {} → {}: {} cell(s) changed",
             self.year,
-            version_name(self.from),
-            version_name(self.to),
+            release_name(self.from),
+            release_name(self.to),
             self.cells.len()
         )?;
         if self.cells.is_empty() {
@@ -206,7 +206,7 @@ async fn default_pair(
         year,
         message: format!(
             "only one complete release ({}); nothing to compare (hint: name two versions)",
-            version_name(latest)
+            release_name(latest)
         ),
     })
 }

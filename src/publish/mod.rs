@@ -8,7 +8,6 @@
 //! `commit`); publishing the same content (indikatorer table and input files) as the current
 //! release writes nothing and says so ([`PublishOutcome::Unchanged`]).
 
-mod clock;
 mod commit;
 mod diff;
 mod error;
@@ -19,21 +18,22 @@ mod release;
 mod summary;
 mod table;
 
-pub use clock::{Clock, FixedClock, SystemClock};
 pub use diff::{CellChange, CellState, ReleaseDiff, diff};
 pub use error::{BoxError, PublishError};
 pub use files::kolada_schema;
 pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, content_hash, sha256_hex};
 pub use paths::{
-    CLAIM, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, LATEST, MANIFEST, latest,
-    parse_version, version_dir, version_name, year_dir,
+    CLAIM, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, LATEST, MANIFEST, latest, version_dir,
+    year_dir,
 };
 pub use release::{Release, latest_release, read_release, release_table};
 pub use summary::ReleaseSummary;
 
+use crate::clock::Clock;
 use crate::disclose::DisclosureParams;
 use crate::disclose::scratch::Scratch;
 use crate::disclose::shape::release_schema;
+use crate::layout::release_name;
 use chrono::SecondsFormat;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::{DataFrame, SessionContext};
@@ -98,7 +98,7 @@ impl fmt::Display for PublishOutcome {
             PublishOutcome::Unchanged { version, folder } => write!(
                 f,
                 "release unchanged: {} at {folder} already has this content; nothing written",
-                version_name(*version)
+                release_name(*version)
             ),
         }
     }
@@ -175,9 +175,9 @@ pub async fn publish(
     }
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let manifest = Manifest {
-        release: format!("{year}/{}", version_name(version)),
+        release: format!("{year}/{}", release_name(version)),
         year,
-        version: version_name(version),
+        version: release_name(version),
         created,
         code_version: CodeVersion::current(),
         pipeline: inputs.pipeline.clone(),

@@ -6,7 +6,8 @@
 use super::commit::{is_complete, read_latest};
 use super::error::PublishError;
 use super::manifest::Manifest;
-use super::paths::{INDIKATORER_PARQUET, MANIFEST, version_dir, version_name};
+use super::paths::{INDIKATORER_PARQUET, MANIFEST, version_dir};
+use crate::layout::release_name;
 use datafusion::arrow::array::RecordBatch;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
@@ -28,7 +29,7 @@ pub struct Release {
 impl Release {
     /// `<Y>/v<NNN>`.
     pub fn id(&self) -> String {
-        format!("{}/{}", self.year, version_name(self.version))
+        format!("{}/{}", self.year, release_name(self.version))
     }
 }
 

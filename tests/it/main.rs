@@ -1,4 +1,6 @@
-#[test]
-fn placeholder() {}
+//! The one integration-test binary (one link of DataFusion for all integration tests).
 
+mod config;
+mod fixtures;
+mod ingest;
 mod release;

@@ -15,12 +15,13 @@ use object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     ObjectStoreExt, PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
+use oj::clock::FixedClock;
 use oj::disclose::{
     self, CellKey, DisclosureParams, IndicatorKind, IndicatorKinds, Violation, verify,
 };
 use oj::publish::{
-    self, ExtraFiles, FileHash, FixedClock, PublishError, PublishOutcome, ReleaseFile,
-    ReleaseInputs, diff, latest_release, read_release, release_table, sha256_hex,
+    self, ExtraFiles, FileHash, PublishError, PublishOutcome, ReleaseFile, ReleaseInputs, diff,
+    latest_release, read_release, release_table, sha256_hex,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;

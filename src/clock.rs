@@ -1,16 +1,16 @@
-//! The clock the publish stage reads the creation time from, injected so tests are
-//! reproducible.
+//! The injected clock: production reads the system time, tests use a fixed one, so run ids,
+//! manifests and release times are reproducible under test.
 
 use chrono::{DateTime, Utc};
 
 /// A source of the current time.
 pub trait Clock: Send + Sync {
-    /// Now, in UTC.
+    /// The current UTC time.
     fn now(&self) -> DateTime<Utc>;
 }
 
 /// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
@@ -19,7 +19,7 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that always says the same time (tests, reproducible builds).
+/// A clock that always says the same time.
 #[derive(Debug, Clone, Copy)]
 pub struct FixedClock(pub DateTime<Utc>);
 
