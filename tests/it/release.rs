@@ -30,6 +30,11 @@ use std::sync::Arc;
 
 // ---------------------------------------------------------------- fixtures
 
+/// The project's deterministic test session (two partitions, so order is never accidental).
+fn session() -> SessionContext {
+    oj::session::build(&oj::session::SessionOptions::for_tests(), &[]).unwrap()
+}
+
 /// One indicator row before disclosure.
 #[derive(Clone, Debug)]
 struct Row {
@@ -278,7 +283,7 @@ fn status(cells: &BTreeMap<String, Cell>, key: &str) -> String {
 
 #[tokio::test]
 async fn one_sex_suppressed_suppresses_the_other() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let i = "reg_vuxna_mottagare_andel";
     let rows = vec![
         share(i, "kommun", "0181", "totalt", 30.0, 1000.0),
@@ -303,7 +308,7 @@ async fn one_sex_suppressed_suppresses_the_other() {
 
 #[tokio::test]
 async fn one_stadsdel_suppressed_suppresses_the_next_smallest() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let i = "reg_mottagare_antal";
     let rows = vec![
         count(i, "kommun", "0180", "totalt", 100.0),
@@ -322,7 +327,7 @@ async fn one_stadsdel_suppressed_suppresses_the_next_smallest() {
 
 #[tokio::test]
 async fn ties_go_to_the_lowest_region_code() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let i = "reg_mottagare_antal";
     let rows = vec![
         count(i, "kommun", "0180", "totalt", 84.0),
@@ -338,7 +343,7 @@ async fn ties_go_to_the_lowest_region_code() {
 
 #[tokio::test]
 async fn zero_numerator_is_published() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let i = "reg_vuxna_mottagare_andel";
     let rows = vec![
         share(i, "kommun", "0181", "totalt", 12.0, 1000.0),
@@ -356,7 +361,7 @@ async fn zero_numerator_is_published() {
 
 #[tokio::test]
 async fn tiny_denominators_are_suppressed_by_kind() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let rows = vec![
         // share over 19 persons: denominator rule.
         share(
@@ -417,7 +422,7 @@ async fn tiny_denominators_are_suppressed_by_kind() {
 
 #[tokio::test]
 async fn survey_values_are_not_microdata() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let rows = vec![
         // A kommun's own answer (1 = Ja), namnare null: published as is.
         Row {
@@ -471,7 +476,7 @@ async fn survey_values_are_not_microdata() {
 
 #[tokio::test]
 async fn rounding_is_half_away_from_zero_on_the_decimal_value() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let i = "reg_vuxna_mottagare_andel";
     let rows = vec![
         // 24.45 is stored as 24.4499999…; its decimal intent rounds half away to 24.5.
@@ -495,7 +500,7 @@ async fn rounding_is_half_away_from_zero_on_the_decimal_value() {
 
 #[tokio::test]
 async fn sex_and_stadsdel_sets_interact_until_a_fixpoint() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let i = "reg_langvarigt_andel";
     // numerators (denominators 1000 everywhere):
     //            kvinnor  man  totalt
@@ -542,11 +547,22 @@ async fn sex_and_stadsdel_sets_interact_until_a_fixpoint() {
     );
     // 100 * 102 / 1000 = 10.2
     assert_eq!(cells[&format!("{i} kommun 0180 totalt")].varde, Some(10.2));
+
+    // Deterministic: the same cells in another row order give the same pattern.
+    rows.reverse();
+    let regions = regions_df(
+        &ctx,
+        &[
+            ("stadsdel", "018002", Some("0180")),
+            ("stadsdel", "018001", Some("0180")),
+        ],
+    );
+    assert_eq!(run_disclose(&ctx, &rows, regions).await, cells);
 }
 
 #[tokio::test]
 async fn missing_cells_count_as_hidden_but_do_not_trigger_suppression() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let i = "reg_vuxna_mottagare_andel";
     let missing = |grupp| Row {
         varde: None,
@@ -576,7 +592,7 @@ async fn missing_cells_count_as_hidden_but_do_not_trigger_suppression() {
 
 #[tokio::test]
 async fn bad_input_is_refused_with_a_typed_error() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let run = |rows: Vec<Row>| {
         let ctx = ctx.clone();
         async move {
@@ -619,7 +635,7 @@ async fn bad_input_is_refused_with_a_typed_error() {
 async fn string_view_input_from_parquet_gives_the_same_cells() {
     // DataFusion reads Parquet strings as Utf8View; the stage must accept them and still
     // publish Utf8.
-    let ctx = SessionContext::new();
+    let ctx = session();
     let i = "reg_vuxna_mottagare_andel";
     let rows = vec![
         share(i, "kommun", "0181", "totalt", 30.0, 1000.0),
@@ -661,7 +677,7 @@ async fn string_view_input_from_parquet_gives_the_same_cells() {
 
 #[tokio::test]
 async fn verification_finds_every_kind_of_violation() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let key = |indikator: &str, region: &str, grupp: &str| CellKey {
         ar: 2017,
         indikator: indikator.to_string(),
@@ -756,7 +772,7 @@ async fn verification_finds_every_kind_of_violation() {
 
 #[tokio::test]
 async fn disclosed_output_passes_verification() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let i = "reg_vuxna_mottagare_andel";
     let rows = vec![
         share(i, "kommun", "0181", "totalt", 30.0, 1000.0),
@@ -870,7 +886,7 @@ async fn exists(store: &dyn ObjectStore, path: &str) -> bool {
 
 #[tokio::test]
 async fn kolada_file_has_the_exact_format() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
     let outcome = publish_rows(&ctx, &store, &lake, &release_rows(120.0))
@@ -901,7 +917,7 @@ async fn kolada_file_has_the_exact_format() {
 
 #[tokio::test]
 async fn release_folder_manifest_and_latest() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
     let extras: &ExtraFiles = &|batches: &[RecordBatch]| {
@@ -1010,7 +1026,7 @@ async fn release_folder_manifest_and_latest() {
 
 #[tokio::test]
 async fn republishing_the_same_content_is_a_no_op() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
     publish_rows(&ctx, &store, &lake, &release_rows(120.0))
@@ -1037,7 +1053,7 @@ async fn republishing_the_same_content_is_a_no_op() {
 
 #[tokio::test]
 async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let memory = Arc::new(InMemory::new());
     let lake = Path::from("lake");
     publish_rows(&ctx, memory.as_ref(), &lake, &release_rows(120.0))
@@ -1112,7 +1128,7 @@ async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
 async fn releases_on_the_local_file_system() {
     let dir = tempfile::tempdir().unwrap();
     let store = object_store::local::LocalFileSystem::new_with_prefix(dir.path()).unwrap();
-    let ctx = SessionContext::new();
+    let ctx = session();
     let lake = Path::from("lake");
     publish_rows(&ctx, &store, &lake, &release_rows(120.0))
         .await
@@ -1142,7 +1158,7 @@ async fn race(store: Arc<dyn ObjectStore>) {
             let store = store.clone();
             let lake = lake.clone();
             tokio::spawn(async move {
-                let ctx = SessionContext::new();
+                let ctx = session();
                 publish_rows(&ctx, store.as_ref(), &lake, &release_rows(n)).await
             })
         })
@@ -1197,7 +1213,7 @@ async fn concurrent_publishers_get_distinct_versions_on_disk() {
 
 #[tokio::test]
 async fn previous_year_values_and_change() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
     let old = "reg_vuxna_andel";
@@ -1264,7 +1280,7 @@ async fn previous_year_values_and_change() {
 
 #[tokio::test]
 async fn diff_lists_the_one_changed_cell() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
     publish_rows(&ctx, &store, &lake, &release_rows(120.0))
@@ -1314,7 +1330,7 @@ async fn diff_lists_the_one_changed_cell() {
 
 #[tokio::test]
 async fn extra_files_may_not_replace_release_files() {
-    let ctx = SessionContext::new();
+    let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
     for name in ["manifest.json", "kolada.csv", "../x", ""] {
@@ -1365,7 +1381,7 @@ mod property {
         fn no_linked_set_keeps_exactly_one_suppressed_cell(parts in numerators()) {
             let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
             runtime.block_on(async {
-                let ctx = SessionContext::new();
+                let ctx = session();
                 let i = "reg_langvarigt_andel";
                 let regions = ["0180", "018001", "018002", "018003"];
                 let mut rows = Vec::new();
