@@ -78,6 +78,26 @@ impl IndicatorKind {
     }
 }
 
+impl From<crate::config::IndicatorKind> for IndicatorKind {
+    fn from(kind: crate::config::IndicatorKind) -> Self {
+        match kind {
+            crate::config::IndicatorKind::Andel => IndicatorKind::Andel,
+            crate::config::IndicatorKind::Antal => IndicatorKind::Antal,
+            crate::config::IndicatorKind::Kronor => IndicatorKind::Kronor,
+            crate::config::IndicatorKind::Tkr => IndicatorKind::Tkr,
+        }
+    }
+}
+
+/// The kinds of the register and background indicators of a compiled pipeline; survey
+/// indicators are added by the survey configuration.
+pub fn kinds_of(indicators: &[crate::config::IndicatorDef]) -> IndicatorKinds {
+    indicators
+        .iter()
+        .map(|d| (d.id.clone(), IndicatorKind::from(d.kind)))
+        .collect()
+}
+
 impl fmt::Display for IndicatorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -18,7 +18,7 @@ mod stage;
 mod verify;
 
 pub use error::DiscloseError;
-pub use kind::{IndicatorKind, IndicatorKinds};
+pub use kind::{IndicatorKind, IndicatorKinds, kinds_of};
 pub use params::DisclosureParams;
 pub use stage::disclose;
 pub use verify::{CellKey, MAX_VALUES_PER_COLUMN, Violation, verify};

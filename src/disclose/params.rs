@@ -23,3 +23,12 @@ impl Default for DisclosureParams {
         }
     }
 }
+
+impl From<&crate::config::raw::RawDisclosureParams> for DisclosureParams {
+    fn from(raw: &crate::config::raw::RawDisclosureParams) -> Self {
+        DisclosureParams {
+            min_numerator: raw.min_numerator,
+            min_denominator: raw.min_denominator,
+        }
+    }
+}

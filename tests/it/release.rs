@@ -673,6 +673,21 @@ async fn string_view_input_from_parquet_gives_the_same_cells() {
     assert_eq!(cells[&format!("{i} kommun 0181 totalt")].varde, Some(3.0));
 }
 
+#[test]
+fn kinds_and_thresholds_come_from_the_pipeline() {
+    let project = oj::config::load_project(super::fixtures::project_root()).unwrap();
+    let kinds = disclose::kinds_of(&project.pipeline.indicators);
+    // pipelines/ekonomiskt_bistand.yaml: 18 indicators, reg_belopp_tkr is tkr, the
+    // per-inhabitant amount kronor, bak_arbetslosa a share.
+    assert_eq!(kinds.len(), 18);
+    assert_eq!(kinds["reg_belopp_tkr"], IndicatorKind::Tkr);
+    assert_eq!(kinds["reg_belopp_per_invanare"], IndicatorKind::Kronor);
+    assert_eq!(kinds["bak_arbetslosa"], IndicatorKind::Andel);
+    // parameters.disclosure: 5 and 20.
+    let params = DisclosureParams::from(&project.pipeline.params.disclosure);
+    assert_eq!(params, DisclosureParams::default());
+}
+
 // ---------------------------------------------------------------- verify
 
 #[tokio::test]
