@@ -1077,9 +1077,10 @@ async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
     let v001_csv = get_text(memory.as_ref(), "lake/releases/2017/v001/indikatorer.csv").await;
 
     // The process dies when it comes to write manifest.json of v002.
-    let crashing = CrashOn {
+    let crashing = Faulty {
         inner: memory.clone(),
         name: "manifest.json",
+        fault: Fault::Crash,
     };
     let crashed = publish_rows(&ctx, &crashing, &lake, &release_rows(121.0)).await;
     assert!(
@@ -1100,9 +1101,10 @@ async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
     ));
 
     // The process dies when it comes to move LATEST: v003 complete but not current.
-    let crashing = CrashOn {
+    let crashing = Faulty {
         inner: memory.clone(),
         name: "LATEST",
+        fault: Fault::Crash,
     };
     let crashed = publish_rows(&ctx, &crashing, &lake, &release_rows(122.0)).await;
     assert!(
@@ -1375,6 +1377,158 @@ async fn extra_files_may_not_replace_release_files() {
     assert!(!exists(&store, "lake/releases/2017/v001/_claim").await);
 }
 
+#[tokio::test]
+async fn every_version_claimed_by_others_is_a_typed_conflict() {
+    let ctx = session();
+    let lake = Path::from("lake");
+    let taken = Faulty {
+        inner: Arc::new(InMemory::new()),
+        name: "_claim",
+        fault: Fault::Taken,
+    };
+    let r = publish_rows(&ctx, &taken, &lake, &release_rows(120.0)).await;
+    // 16 attempts, v001..v016, all taken.
+    assert!(
+        matches!(r, Err(PublishError::VersionConflict { year: 2017, attempts: 16, ref last }) if last == "v016"),
+        "{r:?}"
+    );
+    assert!(latest_release(&taken, &lake, 2017).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_publisher_overtaken_before_moving_latest_is_refused() {
+    let ctx = session();
+    let memory = Arc::new(InMemory::new());
+    let lake = Path::from("lake");
+    // While this publisher writes v001's manifest, another one makes v002 current.
+    let overtaken = Faulty {
+        inner: memory.clone(),
+        name: "manifest.json",
+        fault: Fault::MoveLatestTo("v002"),
+    };
+    let r = publish_rows(&ctx, &overtaken, &lake, &release_rows(120.0)).await;
+    assert!(
+        matches!(r, Err(PublishError::Superseded { ref ours, ref latest, .. }) if ours == "v001" && latest == "v002"),
+        "{r:?}"
+    );
+    // LATEST is not moved back; v001 is complete but not current.
+    assert_eq!(
+        get_text(memory.as_ref(), "lake/releases/2017/LATEST").await,
+        "v002\n"
+    );
+    assert!(exists(memory.as_ref(), "lake/releases/2017/v001/manifest.json").await);
+}
+
+#[tokio::test]
+async fn damaged_pointers_and_files_are_typed_errors() {
+    let ctx = session();
+    let store = InMemory::new();
+    let lake = Path::from("lake");
+    publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+        .await
+        .unwrap();
+    let put = |path: &'static str, text: &'static str| {
+        let store = &store;
+        async move {
+            store
+                .put(
+                    &Path::from(path),
+                    PutPayload::from(text.as_bytes().to_vec()),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    // 2018 is published while 2017 is intact (it reads 2017 as its previous year).
+    publish_rows(
+        &ctx,
+        &store,
+        &lake,
+        &[Row {
+            ar: 2018,
+            ..count("reg_mottagare_antal", "riket", "00", "totalt", 5.0)
+        }],
+    )
+    .await
+    .unwrap();
+    // A manifest that is not JSON.
+    put("lake/releases/2017/v001/manifest.json", "{not json").await;
+    let r = latest_release(&store, &lake, 2017).await;
+    assert!(matches!(r, Err(PublishError::Json { .. })), "{r:?}");
+    // LATEST naming no folder.
+    put("lake/releases/2017/LATEST", "current\n").await;
+    let r = latest_release(&store, &lake, 2017).await;
+    assert!(
+        matches!(r, Err(PublishError::CorruptLatest { ref content, .. }) if content == "current"),
+        "{r:?}"
+    );
+    // A Parquet file that is not Parquet.
+    put("lake/releases/2018/v001/indikatorer.parquet", "PAR1 broken").await;
+    let release = read_release(&store, &lake, 2018, 1).await.unwrap();
+    let r = release_table(&store, &release).await;
+    assert!(matches!(r, Err(PublishError::Parquet(_))), "{r:?}");
+}
+
+#[tokio::test]
+async fn a_failing_extra_files_callback_writes_nothing() {
+    let ctx = session();
+    let store = InMemory::new();
+    let lake = Path::from("lake");
+    let failing: &ExtraFiles = &|_| Err("workbook: sheet name too long".into());
+    let r = publish::publish(
+        &ctx,
+        &store,
+        &lake,
+        2017,
+        disclosed(&ctx, &release_rows(120.0)).await,
+        &inputs(),
+        &clock(),
+        failing,
+    )
+    .await;
+    let Err(e) = r else { panic!("{r:?}") };
+    assert_eq!(
+        e.to_string(),
+        "release files of year 2017: extra files: workbook: sheet name too long"
+    );
+    assert!(!exists(&store, "lake/releases/2017/v001/_claim").await);
+}
+
+#[tokio::test]
+async fn a_missing_column_is_a_shape_error() {
+    let ctx = session();
+    let rows = rows_df(
+        &ctx,
+        &[count(
+            "reg_mottagare_antal",
+            "kommun",
+            "0181",
+            "totalt",
+            9.0,
+        )],
+    );
+    let without_status = rows.drop_columns(&["status"]).unwrap();
+    let r = disclose::disclose(
+        &ctx,
+        without_status,
+        regions_df(&ctx, &[]),
+        &kinds(),
+        &DisclosureParams::default(),
+    )
+    .await;
+    let Err(e) = r else {
+        panic!("expected an error")
+    };
+    assert!(matches!(
+        e,
+        disclose::DiscloseError::Shape {
+            table: "indicator rows",
+            ..
+        }
+    ));
+    assert!(e.to_string().contains("missing column(s) status"), "{e}");
+}
+
 // ---------------------------------------------------------------- property
 
 mod property {
@@ -1446,22 +1600,34 @@ mod property {
 
 // ---------------------------------------------------------------- a store that crashes
 
-/// Wraps a store and fails every put of an object named `name`: a process dying at that point.
-#[derive(Debug)]
-struct CrashOn {
-    inner: Arc<InMemory>,
-    name: &'static str,
+/// What goes wrong when an object named `Faulty::name` is put.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// The process dies: the put fails and nothing is written.
+    Crash,
+    /// Another publisher already holds the object (`PutMode::Create` fails).
+    Taken,
+    /// Just before the put, a concurrent publisher moves LATEST to this folder name.
+    MoveLatestTo(&'static str),
 }
 
-impl std::fmt::Display for CrashOn {
+/// Wraps a store and injects `fault` at every put of an object named `name`.
+#[derive(Debug)]
+struct Faulty {
+    inner: Arc<InMemory>,
+    name: &'static str,
+    fault: Fault,
+}
+
+impl std::fmt::Display for Faulty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CrashOn({})", self.name)
+        write!(f, "Faulty({}, {:?})", self.name, self.fault)
     }
 }
 
 type Fut<'a, T> = Pin<Box<dyn Future<Output = object_store::Result<T>> + Send + 'a>>;
 
-impl ObjectStore for CrashOn {
+impl ObjectStore for Faulty {
     fn put_opts<'life0, 'life1, 'async_trait>(
         &'life0 self,
         location: &'life1 Path,
@@ -1475,10 +1641,25 @@ impl ObjectStore for CrashOn {
     {
         Box::pin(async move {
             if location.filename() == Some(self.name) {
-                return Err(object_store::Error::Generic {
-                    store: "CrashOn",
-                    source: "simulated crash".into(),
-                });
+                match self.fault {
+                    Fault::Crash => {
+                        return Err(object_store::Error::Generic {
+                            store: "Faulty",
+                            source: "simulated crash".into(),
+                        });
+                    }
+                    Fault::Taken => {
+                        return Err(object_store::Error::AlreadyExists {
+                            path: location.to_string(),
+                            source: "claimed by another publisher".into(),
+                        });
+                    }
+                    Fault::MoveLatestTo(version) => {
+                        let latest = Path::from("lake/releases/2017/LATEST");
+                        let body = PutPayload::from(format!("{version}\n").into_bytes());
+                        self.inner.put(&latest, body).await?;
+                    }
+                }
             }
             self.inner.put_opts(location, payload, opts).await
         })
