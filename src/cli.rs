@@ -265,6 +265,14 @@ async fn dispatch(cli: Cli) -> ExitStatus {
             };
             run_year(&p, args, dry_run, &options).await
         }
+        Command::Demo(args) => {
+            let p = match project() {
+                Ok(p) => p,
+                Err(s) => return s,
+            };
+            crate::demo::demo(&p, &args.dir, args.years, args.scale, &options).await
+        }
+        Command::Synth(args) => synth_command(args, project),
         other => {
             eprintln!(
                 "error: `oj {}` is not built yet in this version",
@@ -272,6 +280,40 @@ async fn dispatch(cli: Cli) -> ExitStatus {
             );
             ExitStatus::Runtime
         }
+    }
+}
+
+fn synth_command(
+    args: &SynthArgs,
+    project: impl Fn() -> Result<config::Project, ExitStatus>,
+) -> ExitStatus {
+    if args.faults.iter().any(|f| f == "list") {
+        for fault in crate::synth::Fault::all() {
+            println!("{:<24} {}", fault.name(), fault.description());
+        }
+        return ExitStatus::Success;
+    }
+    let (Some(out), Some(years)) = (&args.out, args.years) else {
+        eprintln!("error: oj synth needs --out DIR and --years A..B (or --faults list)");
+        return ExitStatus::Invalid;
+    };
+    let mut faults = Vec::new();
+    for name in &args.faults {
+        match name.parse::<crate::synth::Fault>() {
+            Ok(f) => faults.push(f),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitStatus::Invalid;
+            }
+        }
+    }
+    let p = match project() {
+        Ok(p) => p,
+        Err(s) => return s,
+    };
+    match crate::demo::synthesize(&p, out, years, args.scale, args.seed, faults) {
+        Ok(()) => ExitStatus::Success,
+        Err(s) => s,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod disclose;
 pub mod exit;
 pub mod fingerprint;
@@ -16,4 +17,5 @@ pub mod publish;
 pub mod runner;
 pub mod session;
 pub mod store;
+pub mod synth;
 pub mod yaml;

@@ -189,11 +189,17 @@ impl Runner<'_> {
                 continue;
             }
             tracing::info!(target: "oj::progress", "{:<10} running   {reason}", stage.name());
+            crate::memory::reset_peak();
             let start = Instant::now();
             let result = self.run_stage(stage, options.year, prepared).await;
             let seconds = start.elapsed().as_secs_f64();
             let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint);
             rec.seconds = seconds;
+            rec.peak_memory_bytes = crate::memory::peak_rss_bytes();
+            let peak = rec
+                .peak_memory_bytes
+                .map(crate::memory::mib)
+                .unwrap_or_else(|| "n/a".into());
             match result {
                 Ok(out) => {
                     for line in &out.lines {
@@ -201,7 +207,7 @@ impl Runner<'_> {
                     }
                     tracing::info!(
                         target: "oj::progress",
-                        "{:<10} done      {} rows in, {} rows out, {seconds:.2} s",
+                        "{:<10} done      {} rows in, {} rows out, {seconds:.2} s, peak memory {peak}",
                         stage.name(),
                         out.rows_in,
                         out.rows_out
@@ -419,6 +425,7 @@ fn stage_record(
         seconds: 0.0,
         rows_in: 0,
         rows_out: 0,
+        peak_memory_bytes: None,
         details: serde_json::Value::Null,
         checks: Vec::new(),
     }

@@ -4,3 +4,4 @@ mod config;
 mod fixtures;
 mod ingest;
 mod release;
+mod synth;
