@@ -1535,13 +1535,46 @@ mod property {
     use super::*;
     use proptest::prelude::*;
 
-    /// Random numerators for {totalt, kvinnor, man} in a kommun and three stadsdelar.
-    fn numerators() -> impl Strategy<Value = Vec<(f64, f64)>> {
-        prop::collection::vec((0u32..12, 0u32..12), 4).prop_map(|v| {
-            v.into_iter()
-                .map(|(k, m)| (f64::from(k), f64::from(m)))
-                .collect()
-        })
+    /// Per region (a kommun and its three stadsdelar): kvinnor and man numerators 0..12 and the
+    /// share of the total born abroad; totalt = kvinnor + man, utrikes = round(share * totalt),
+    /// inrikes = totalt - utrikes.
+    fn numerators() -> impl Strategy<Value = Vec<(u32, u32, f64)>> {
+        prop::collection::vec((0u32..12, 0u32..12, 0.0f64..=1.0), 4)
+    }
+
+    const GROUPS: [&str; 5] = ["totalt", "kvinnor", "man", "inrikes", "utrikes"];
+    const REGIONS: [&str; 4] = ["0180", "018001", "018002", "018003"];
+
+    fn key(region: &str, grupp: &str) -> String {
+        let niva = if region.len() == 4 {
+            "kommun"
+        } else {
+            "stadsdel"
+        };
+        format!("reg_langvarigt_andel {niva} {region} {grupp}")
+    }
+
+    /// The linked sets, listed by hand from domain.md.
+    fn linked_sets() -> Vec<Vec<String>> {
+        let mut sets = Vec::new();
+        for r in REGIONS {
+            sets.push(
+                ["totalt", "kvinnor", "man"]
+                    .iter()
+                    .map(|g| key(r, g))
+                    .collect(),
+            );
+            sets.push(
+                ["totalt", "inrikes", "utrikes"]
+                    .iter()
+                    .map(|g| key(r, g))
+                    .collect(),
+            );
+        }
+        for g in GROUPS {
+            sets.push(REGIONS.iter().map(|r| key(r, g)).collect());
+        }
+        sets
     }
 
     proptest! {
@@ -1552,42 +1585,30 @@ mod property {
             runtime.block_on(async {
                 let ctx = session();
                 let i = "reg_langvarigt_andel";
-                let regions = ["0180", "018001", "018002", "018003"];
                 let mut rows = Vec::new();
-                for (region, (k, m)) in regions.iter().zip(&parts) {
+                for (region, (k, m, abroad)) in REGIONS.iter().zip(&parts) {
                     let niva = if region.len() == 4 { "kommun" } else { "stadsdel" };
-                    rows.push(share(i, niva, region, "kvinnor", *k, 400.0));
-                    rows.push(share(i, niva, region, "man", *m, 400.0));
+                    let (k, m) = (f64::from(*k), f64::from(*m));
+                    let utrikes = (abroad * (k + m)).round();
+                    rows.push(share(i, niva, region, "kvinnor", k, 400.0));
+                    rows.push(share(i, niva, region, "man", m, 400.0));
                     rows.push(share(i, niva, region, "totalt", k + m, 800.0));
+                    rows.push(share(i, niva, region, "inrikes", k + m - utrikes, 400.0));
+                    rows.push(share(i, niva, region, "utrikes", utrikes, 400.0));
                 }
                 let out = disclose::disclose(&ctx, rows_df(&ctx, &rows), stadsdel_regions(&ctx), &kinds(), &DisclosureParams::default())
                     .await
                     .unwrap();
                 let batches = out.collect().await.unwrap();
-                // Independent of the engine's set SQL: list the sets by hand and count.
+                // Independent of the engine's set SQL: count hidden cells per hand-listed set.
                 let cells = cells_of(&batches);
-                let hidden = |key: String| !cells[&key].status.is_empty();
-                let mut sets: Vec<Vec<String>> = regions
-                    .iter()
-                    .map(|r| {
-                        let niva = if r.len() == 4 { "kommun" } else { "stadsdel" };
-                        ["totalt", "kvinnor", "man"].iter().map(|g| format!("{i} {niva} {r} {g}")).collect()
-                    })
-                    .collect();
-                for g in ["totalt", "kvinnor", "man"] {
-                    sets.push(
-                        regions
-                            .iter()
-                            .map(|r| {
-                                let niva = if r.len() == 4 { "kommun" } else { "stadsdel" };
-                                format!("{i} {niva} {r} {g}")
-                            })
-                            .collect(),
-                    );
+                for set in linked_sets() {
+                    let hidden = set.iter().filter(|k| !cells[*k].status.is_empty()).count();
+                    assert!(hidden != 1, "set {set:?} has exactly one hidden cell");
                 }
-                for set in &sets {
-                    let hidden_cells: Vec<&String> = set.iter().filter(|k| hidden((*k).clone())).collect();
-                    assert!(hidden_cells.len() != 1, "set {set:?} has exactly one hidden cell");
+                // Every cell with a numerator of 1–4 is suppressed.
+                for r in rows.iter().filter(|r| matches!(r.taljare, Some(t) if t > 0.0 && t < 5.0)) {
+                    assert_eq!(cells[&key(&r.region, r.grupp)].status, "..");
                 }
                 let violations = verify(&ctx, ctx.read_batches(batches).unwrap(), stadsdel_regions(&ctx))
                     .await
