@@ -3,5 +3,6 @@
 mod config;
 mod fixtures;
 mod ingest;
+mod release;
 mod survey;
 mod synth;
