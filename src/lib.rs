@@ -16,6 +16,7 @@ pub mod memory;
 pub mod publish;
 pub mod runner;
 pub mod session;
+pub mod stages;
 pub mod store;
 pub mod survey;
 pub mod synth;
