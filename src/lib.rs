@@ -2,4 +2,5 @@
 //! thin command-line edge.
 
 pub mod exit;
+pub mod transform;
 pub mod yaml;
