@@ -155,6 +155,41 @@ impl ModelSet {
     pub fn get(&self, name: &str) -> Option<&Model> {
         self.models.get(name)
     }
+
+    /// The models `targets` need: the targets and every model they read, directly or not, in run
+    /// order. Errors with the first target that is not a model.
+    pub fn upstream_of(&self, targets: &[&str]) -> Result<ModelSet, String> {
+        let mut keep: BTreeSet<String> = BTreeSet::new();
+        let mut todo: Vec<String> = Vec::new();
+        for t in targets {
+            if !self.models.contains_key(*t) {
+                return Err(format!("`{t}` is not a model in sql/"));
+            }
+            todo.push(t.to_string());
+        }
+        while let Some(m) = todo.pop() {
+            if keep.insert(m.clone())
+                && let Some(model) = self.models.get(&m)
+            {
+                todo.extend(
+                    model
+                        .references
+                        .iter()
+                        .filter(|r| self.models.contains_key(*r))
+                        .cloned(),
+                );
+            }
+        }
+        Ok(ModelSet {
+            models: self
+                .models
+                .iter()
+                .filter(|(n, _)| keep.contains(*n))
+                .map(|(n, m)| (n.clone(), m.clone()))
+                .collect(),
+            order: self.order.iter().filter(|n| keep.contains(*n)).cloned().collect(),
+        })
+    }
 }
 
 fn collect_sql_files(dir: &Path, files: &mut Vec<PathBuf>, diags: &mut Vec<ModelDiagnostic>) {

@@ -1,2 +1,4 @@
+mod transform;
+
 #[test]
 fn placeholder() {}
