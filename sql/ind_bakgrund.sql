@@ -34,14 +34,19 @@ WITH kommun AS (
         ON f.urval = 'alla' AND f.niva = 'kommun' AND f.region = k.kommun AND f.grupp = 'totalt'
     LEFT JOIN bakgrund b ON b.ar = $year AND b.kommun = k.kommun
 ),
+tillhorighet AS (
+    SELECT kommun, 'kommun' AS niva, kommun AS region FROM int_kommun
+    UNION ALL
+    SELECT kommun, 'lan', lan FROM int_kommun
+    UNION ALL
+    SELECT kommun, 'riket', '00' FROM int_kommun
+    UNION ALL
+    SELECT kommun, 'kommungrupp', kommungrupp FROM int_kommun WHERE kommungrupp IS NOT NULL
+),
 nivaer AS (
-    SELECT 'kommun' AS niva, kommun AS region, * FROM kommun
-    UNION ALL
-    SELECT 'lan', lan, * FROM kommun
-    UNION ALL
-    SELECT 'riket', '00', * FROM kommun
-    UNION ALL
-    SELECT 'kommungrupp', kommungrupp, * FROM kommun WHERE kommungrupp IS NOT NULL
+    SELECT t.niva, t.region, k.*
+    FROM tillhorighet t
+    JOIN kommun k ON k.kommun = t.kommun
 ),
 summor AS (
     SELECT

@@ -60,7 +60,7 @@ tillhorighet AS (
     UNION ALL
     SELECT kommun, 'storleksklass', storleksklass, bortfall FROM int_kommun
     UNION ALL
-    SELECT s.kod, 'stadsdel', s.kod, k.bortfall
+    SELECT s.kod, 'stadsdel', s.kod AS stadsdel, k.bortfall
     FROM regioner s
     JOIN int_kommun k ON k.kommun = s.overordnad
     WHERE s.ar = $year AND s.niva = 'stadsdel'

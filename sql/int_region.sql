@@ -11,11 +11,11 @@ SELECT r.ar, 'riket' AS niva, r.kod AS region, r.namn AS regionnamn, 0 AS bortfa
 FROM regioner r
 WHERE r.ar = $year AND r.niva = 'riket'
 UNION ALL
-SELECT r.ar, 'lan', r.kod, r.namn,
-    CASE WHEN EXISTS (
-        SELECT 1 FROM int_kommun k WHERE k.lan = r.kod AND k.bortfall = 1
-    ) THEN 1 ELSE 0 END
+SELECT r.ar, 'lan', r.kod, r.namn, COALESCE(k.bortfall, 0)
 FROM regioner r
+LEFT JOIN (
+    SELECT lan, MAX(bortfall) AS bortfall FROM int_kommun GROUP BY lan
+) k ON k.lan = r.kod
 WHERE r.ar = $year AND r.niva = 'lan'
 UNION ALL
 SELECT r.ar, 'kommun', r.kod, r.namn, k.bortfall

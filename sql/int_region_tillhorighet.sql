@@ -31,7 +31,7 @@ grupper AS (
 )
 SELECT ar, plats, 'kommun' AS niva, kommun AS region FROM grupper
 UNION ALL
-SELECT ar, plats, 'stadsdel', plats FROM grupper WHERE plats <> kommun
+SELECT ar, plats, 'stadsdel', plats AS stadsdel FROM grupper WHERE plats <> kommun
 UNION ALL
 SELECT ar, plats, 'lan', lan FROM grupper
 UNION ALL

@@ -7,8 +7,11 @@
 use super::{
     MissingHistory, ModelParams, ModelSet, ModelSink, TransformError, history_status,
 };
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan, expr::Placeholder};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 /// One model's run: rows stored and wall-clock seconds (planning, running and storing).
@@ -54,14 +57,8 @@ pub async fn run_models(
             message: e.to_string(),
         };
         let df = ctx.sql(&model.sql).await.map_err(plan_err)?;
-        let used = df.logical_plan().get_parameter_types().map_err(plan_err)?;
-        let mut unknown: Vec<&str> = used
-            .keys()
-            .map(|k| k.trim_start_matches('$'))
-            .filter(|k| params.get(k).is_none())
-            .collect();
-        unknown.sort();
-        if let Some(name) = unknown.first() {
+        let used = placeholders(df.logical_plan()).map_err(plan_err)?;
+        if let Some(name) = used.iter().find(|k| params.get(k).is_none()) {
             return Err(TransformError::UnknownParameter {
                 file: model.path.clone(),
                 name: name.to_string(),
@@ -84,4 +81,22 @@ pub async fn run_models(
         });
     }
     Ok(runs)
+}
+
+/// The names (without `$`) of every placeholder in `plan`, subqueries included. (DataFusion's own
+/// `get_parameter_types` also checks that every use of a placeholder infers the same type, which
+/// fails for `$year - $very_long_term_window_years`; the values are bound as Int64 regardless.)
+fn placeholders(plan: &LogicalPlan) -> datafusion::error::Result<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                if let Expr::Placeholder(Placeholder { id, .. }) = e {
+                    names.insert(id.trim_start_matches('$').to_string());
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    })?;
+    Ok(names)
 }
