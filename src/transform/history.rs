@@ -43,9 +43,15 @@ pub async fn history_status(
             .downcast_ref::<Int64Array>()
             .ok_or_else(|| TransformError::History {
                 year,
-                message: format!("register.ar is {}, expected Int64", batch.column(0).data_type()),
+                message: format!(
+                    "register.ar is {}, expected Int64",
+                    batch.column(0).data_type()
+                ),
             })?;
         present.extend(col.iter().flatten());
     }
-    Ok(wanted.into_iter().filter(|y| !present.contains(y)).collect())
+    Ok(wanted
+        .into_iter()
+        .filter(|y| !present.contains(y))
+        .collect())
 }

@@ -109,7 +109,12 @@ impl ModelSet {
         let deps: BTreeMap<String, BTreeSet<String>> = models
             .iter()
             .map(|(n, m)| {
-                let d = m.references.iter().filter(|r| models.contains_key(*r)).cloned().collect();
+                let d = m
+                    .references
+                    .iter()
+                    .filter(|r| models.contains_key(*r))
+                    .cloned()
+                    .collect();
                 (n.clone(), d)
             })
             .collect();
@@ -187,7 +192,12 @@ impl ModelSet {
                 .filter(|(n, _)| keep.contains(*n))
                 .map(|(n, m)| (n.clone(), m.clone()))
                 .collect(),
-            order: self.order.iter().filter(|n| keep.contains(*n)).cloned().collect(),
+            order: self
+                .order
+                .iter()
+                .filter(|n| keep.contains(*n))
+                .cloned()
+                .collect(),
         })
     }
 }
@@ -237,7 +247,10 @@ fn parse_model(path: &Path) -> Result<Model, ModelDiagnostic> {
     let sql = std::fs::read_to_string(path).map_err(|e| diag(None, format!("cannot read: {e}")))?;
     let mut statements = DFParser::parse_sql(&sql).map_err(|e| {
         let message = e.to_string();
-        diag(line_in_parser_message(&message), format!("SQL does not parse: {message}"))
+        diag(
+            line_in_parser_message(&message),
+            format!("SQL does not parse: {message}"),
+        )
     })?;
     if statements.len() != 1 {
         return Err(diag(
@@ -248,11 +261,14 @@ fn parse_model(path: &Path) -> Result<Model, ModelDiagnostic> {
             ),
         ));
     }
-    let statement = statements.pop_front().ok_or_else(|| diag(None, "holds no statement".into()))?;
+    let statement = statements
+        .pop_front()
+        .ok_or_else(|| diag(None, "holds no statement".into()))?;
     if !matches!(&statement, DFStatement::Statement(s) if matches!(**s, Statement::Query(_))) {
         return Err(diag(
             None,
-            "is not a query; a model is one SELECT or WITH … SELECT (hint: no DDL or DML in sql/)".into(),
+            "is not a query; a model is one SELECT or WITH … SELECT (hint: no DDL or DML in sql/)"
+                .into(),
         ));
     }
     let (tables, _ctes) = resolve_table_references(&statement, true)
@@ -269,7 +285,10 @@ fn parse_model(path: &Path) -> Result<Model, ModelDiagnostic> {
 /// The line sqlparser names in messages like "… at Line: 3, Column: 7".
 fn line_in_parser_message(message: &str) -> Option<usize> {
     let rest = &message[message.find("Line: ")? + 6..];
-    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The first line where `word` appears as a whole identifier (case-insensitive).
@@ -281,7 +300,10 @@ fn line_of_word(text: &str, word: &str) -> Option<usize> {
         code.match_indices(word)
             .any(|(at, _)| {
                 let before = code[..at].chars().next_back().is_none_or(|c| !is_ident(c));
-                let after = code[at + word.len()..].chars().next().is_none_or(|c| !is_ident(c));
+                let after = code[at + word.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !is_ident(c));
                 before && after
             })
             .then_some(i + 1)
@@ -302,7 +324,9 @@ mod tests {
     #[test]
     fn reads_line_from_parser_message() {
         assert_eq!(
-            line_in_parser_message("sql parser error: Expected: end of statement, found: x at Line: 3, Column: 7"),
+            line_in_parser_message(
+                "sql parser error: Expected: end of statement, found: x at Line: 3, Column: 7"
+            ),
             Some(3)
         );
         assert_eq!(line_in_parser_message("no position"), None);

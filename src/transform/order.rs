@@ -8,10 +8,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Orders `deps` (model → models it reads) so that each model follows its dependencies. On failure
 /// returns every cycle, each as the list of its members starting from the smallest name.
-pub fn topological(deps: &BTreeMap<String, BTreeSet<String>>) -> Result<Vec<String>, Vec<Vec<String>>> {
+pub fn topological(
+    deps: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<Vec<String>, Vec<Vec<String>>> {
     let mut waiting: BTreeMap<&str, usize> = deps
         .iter()
-        .map(|(m, d)| (m.as_str(), d.iter().filter(|x| deps.contains_key(*x)).count()))
+        .map(|(m, d)| {
+            (
+                m.as_str(),
+                d.iter().filter(|x| deps.contains_key(*x)).count(),
+            )
+        })
         .collect();
     let mut readers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (m, d) in deps {
@@ -159,7 +166,10 @@ mod tests {
         let cycles = topological(&g).unwrap_err();
         assert_eq!(
             cycles,
-            vec![vec!["a".to_string(), "b".to_string()], vec!["c".to_string()]]
+            vec![
+                vec!["a".to_string(), "b".to_string()],
+                vec!["c".to_string()]
+            ]
         );
     }
 
@@ -169,7 +179,10 @@ mod tests {
         let g = graph(&[("a", &["b", "c"]), ("b", &["b"]), ("c", &["a"])]);
         assert_eq!(
             topological(&g).unwrap_err(),
-            vec![vec!["a".to_string(), "c".to_string()], vec!["b".to_string()]]
+            vec![
+                vec!["a".to_string(), "c".to_string()],
+                vec!["b".to_string()]
+            ]
         );
     }
 }

@@ -80,7 +80,10 @@ impl ModelParams {
             ("year", year),
             ("long_term_months", register.long_term_months),
             ("very_long_term_months", register.very_long_term_months),
-            ("very_long_term_window_years", register.very_long_term_window_years),
+            (
+                "very_long_term_window_years",
+                register.very_long_term_window_years,
+            ),
             ("adult_min_age", register.adult_min_age),
             ("young_adult_min_age", register.young_adult_min_age),
             ("young_adult_max_age", register.young_adult_max_age),
@@ -95,7 +98,10 @@ impl ModelParams {
             MissingHistory::Fail => "fail",
             MissingHistory::NotApplicable => "not_applicable",
         };
-        values.insert("missing_history".into(), ScalarValue::Utf8(Some(policy.into())));
+        values.insert(
+            "missing_history".into(),
+            ScalarValue::Utf8(Some(policy.into())),
+        );
         ModelParams {
             year,
             window_years: register.very_long_term_window_years,
@@ -153,7 +159,10 @@ mod tests {
         assert_eq!(r.missing_history, MissingHistory::NotApplicable);
         let p = ModelParams::new(2017, &r);
         assert_eq!(p.get("year"), Some(&ScalarValue::Int64(Some(2017))));
-        assert_eq!(p.get("long_term_months"), Some(&ScalarValue::Int64(Some(10))));
+        assert_eq!(
+            p.get("long_term_months"),
+            Some(&ScalarValue::Int64(Some(10)))
+        );
         assert_eq!(p.window_years(), 3);
         assert_eq!(
             p.get("missing_history"),

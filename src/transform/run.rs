@@ -4,9 +4,7 @@
 //! with the missing years named); every `$name` placeholder of a model must have a value, otherwise
 //! the error names the file and the parameter; planning and running errors name the model's file.
 
-use super::{
-    MissingHistory, ModelParams, ModelSet, ModelSink, TransformError, history_status,
-};
+use super::{MissingHistory, ModelParams, ModelSet, ModelSink, TransformError, history_status};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan, expr::Placeholder};
 use datafusion::prelude::SessionContext;

@@ -54,14 +54,25 @@ impl ModelSink for MemorySink {
                 message,
             };
             let schema = Arc::new(df.schema().as_arrow().clone());
-            let partitions = df.collect_partitioned().await.map_err(|e| err(e.to_string()))?;
-            let rows = partitions.iter().flatten().map(|b| b.num_rows() as u64).sum();
-            let table = MemTable::try_new(schema, partitions.clone()).map_err(|e| err(e.to_string()))?;
-            ctx.deregister_table(model).map_err(|e| err(e.to_string()))?;
+            let partitions = df
+                .collect_partitioned()
+                .await
+                .map_err(|e| err(e.to_string()))?;
+            let rows = partitions
+                .iter()
+                .flatten()
+                .map(|b| b.num_rows() as u64)
+                .sum();
+            let table =
+                MemTable::try_new(schema, partitions.clone()).map_err(|e| err(e.to_string()))?;
+            ctx.deregister_table(model)
+                .map_err(|e| err(e.to_string()))?;
             ctx.register_table(model, Arc::new(table))
                 .map_err(|e| err(e.to_string()))?;
-            self.results
-                .insert(model.to_string(), partitions.into_iter().flatten().collect());
+            self.results.insert(
+                model.to_string(),
+                partitions.into_iter().flatten().collect(),
+            );
             Ok(rows)
         })
     }

@@ -81,7 +81,14 @@ fn texts<'a>(v: impl IntoIterator<Item = Option<&'a str>>) -> ArrayRef {
 }
 
 /// (ar, niva, kod, namn, overordnad, kommungrupp)
-type Region = (i64, &'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
+type Region = (
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
 
 fn regioner(ctx: &SessionContext, rows: &[Region]) {
     register_table(
@@ -119,10 +126,17 @@ fn befolkning(ctx: &SessionContext, rows: &[Folk]) {
 
 /// The population template times `k` for `region` in year `ar` (see the module comment).
 fn template(ar: i64, region: &str, k: i64) -> Vec<Folk> {
-    [(1, 10, 0, 100), (2, 17, 0, 100), (1, 20, 1, 100), (2, 24, 0, 100), (2, 40, 0, 500), (1, 70, 1, 100)]
-        .into_iter()
-        .map(|(kon, alder, utr, n)| (ar, region.to_string(), kon, alder, utr, n * k))
-        .collect()
+    [
+        (1, 10, 0, 100),
+        (2, 17, 0, 100),
+        (1, 20, 1, 100),
+        (2, 24, 0, 100),
+        (2, 40, 0, 500),
+        (1, 70, 1, 100),
+    ]
+    .into_iter()
+    .map(|(kon, alder, utr, n)| (ar, region.to_string(), kon, alder, utr, n * k))
+    .collect()
 }
 
 /// A person on a household-month: (pnr, kon, alder, utrikes).
@@ -169,9 +183,18 @@ fn register(ctx: &SessionContext, rows: &[Hm]) {
     let mut cols: Vec<(&str, ArrayRef)> = vec![
         ("ar", ints(rows.iter().map(|r| Some(r.ar)))),
         ("manad", ints(rows.iter().map(|r| Some(r.manad)))),
-        ("kommun", texts(rows.iter().map(|r| Some(r.kommun.as_str())))),
-        ("distrikt", texts(rows.iter().map(|r| r.distrikt.as_deref()))),
-        ("hushall_id", texts(rows.iter().map(|r| Some(r.hushall.as_str())))),
+        (
+            "kommun",
+            texts(rows.iter().map(|r| Some(r.kommun.as_str()))),
+        ),
+        (
+            "distrikt",
+            texts(rows.iter().map(|r| r.distrikt.as_deref())),
+        ),
+        (
+            "hushall_id",
+            texts(rows.iter().map(|r| Some(r.hushall.as_str()))),
+        ),
         ("barn_under_16", ints(rows.iter().map(|r| Some(r.barn)))),
         ("belopp_kr", ints(rows.iter().map(|r| Some(r.belopp)))),
     ];
@@ -204,10 +227,22 @@ fn bakgrund(ctx: &SessionContext, rows: &[Bak]) {
             ("kommun", texts(rows.iter().map(|r| Some(r.1)))),
             ("lag_inkomst_18_64", ints(rows.iter().map(|r| Some(r.2)))),
             ("arbetslosa_18_64", ints(rows.iter().map(|r| Some(r.3)))),
-            ("arbetslosa_utan_ers_18_64", ints(rows.iter().map(|r| Some(r.4)))),
-            ("forgymn_inrikes_25_64", ints(rows.iter().map(|r| Some(r.5)))),
-            ("utrikes_vist_0_5_18_64", ints(rows.iter().map(|r| Some(r.6)))),
-            ("utrikes_vist_6_10_18_64", ints(rows.iter().map(|r| Some(r.7)))),
+            (
+                "arbetslosa_utan_ers_18_64",
+                ints(rows.iter().map(|r| Some(r.4))),
+            ),
+            (
+                "forgymn_inrikes_25_64",
+                ints(rows.iter().map(|r| Some(r.5))),
+            ),
+            (
+                "utrikes_vist_0_5_18_64",
+                ints(rows.iter().map(|r| Some(r.6))),
+            ),
+            (
+                "utrikes_vist_6_10_18_64",
+                ints(rows.iter().map(|r| Some(r.7))),
+            ),
         ],
     );
 }
@@ -220,7 +255,14 @@ fn fixture_regions() -> Vec<Region> {
         (Y, "lan", "01", "Stockholms län", Some("00"), None),
         (Y, "lan", "03", "Uppsala län", Some("00"), None),
         (Y, "kommun", "0180", "Stockholm", Some("01"), Some("A1")),
-        (Y, "kommun", "0114", "Upplands Väsby", Some("01"), Some("A2")),
+        (
+            Y,
+            "kommun",
+            "0114",
+            "Upplands Väsby",
+            Some("01"),
+            Some("A2"),
+        ),
         (Y, "kommun", "0305", "Håbo", Some("03"), Some("A2")),
         (Y, "kommun", "0380", "Uppsala", Some("03"), Some("B3")),
         (Y, "stadsdel", "018001", "Norrmalm", Some("0180"), None),
@@ -230,10 +272,24 @@ fn fixture_regions() -> Vec<Region> {
 
 fn fixture_population() -> Vec<Folk> {
     let mut rows = Vec::new();
-    for (region, k) in [("0180", 250), ("0114", 45), ("0305", 10), ("0380", 60), ("018001", 100), ("018002", 150)] {
+    for (region, k) in [
+        ("0180", 250),
+        ("0114", 45),
+        ("0305", 10),
+        ("0380", 60),
+        ("018001", 100),
+        ("018002", 150),
+    ] {
         rows.extend(template(Y, region, k));
     }
-    for (region, n) in [("0180", 240_000), ("0114", 45_000), ("0305", 9_000), ("0380", 60_000), ("018001", 96_000), ("018002", 144_000)] {
+    for (region, n) in [
+        ("0180", 240_000),
+        ("0114", 45_000),
+        ("0305", 9_000),
+        ("0380", 60_000),
+        ("018001", 96_000),
+        ("018002", 144_000),
+    ] {
         rows.push((Y - 1, region.to_string(), 1, 40, 0, n));
     }
     rows
@@ -253,18 +309,81 @@ fn fixture_register(with_2015: bool) -> Vec<Hm> {
     r.extend(nil_reports(Y, "0380", 1..=11));
     r.extend(months(Y, 1..=6, "0180", Some("01"), "h1", 1, 1000, &[a]));
     r.extend(months(Y, 7..=11, "0114", None, "h1", 2, 1000, &[a]));
-    r.extend(months(Y, 1..=9, "0114", None, "h9", 0, 500, &[("b9", 1, 40, 1)]));
-    r.extend(months(Y, 1..=10, "0114", None, "h10", 0, 500, &[("b10", 2, 50, 0)]));
-    r.extend(months(Y, 1..=12, "0114", None, "h12", 0, 500, &[("b12", 1, 64, 0)]));
+    r.extend(months(
+        Y,
+        1..=9,
+        "0114",
+        None,
+        "h9",
+        0,
+        500,
+        &[("b9", 1, 40, 1)],
+    ));
+    r.extend(months(
+        Y,
+        1..=10,
+        "0114",
+        None,
+        "h10",
+        0,
+        500,
+        &[("b10", 2, 50, 0)],
+    ));
+    r.extend(months(
+        Y,
+        1..=12,
+        "0114",
+        None,
+        "h12",
+        0,
+        500,
+        &[("b12", 1, 64, 0)],
+    ));
     let c26 = ("c26", 1, 35, 0);
     let c27 = ("c27", 2, 45, 1);
     r.extend(months(Y, 1..=12, "0114", None, "hc26", 0, 800, &[c26]));
     r.extend(months(Y, 1..=12, "0114", None, "hc27", 0, 800, &[c27]));
-    r.extend(months(Y - 1, 1..=12, "0180", Some("01"), "hc26", 0, 800, &[c26]));
-    r.extend(months(Y - 1, 1..=12, "0180", Some("01"), "hc27", 0, 800, &[c27]));
+    r.extend(months(
+        Y - 1,
+        1..=12,
+        "0180",
+        Some("01"),
+        "hc26",
+        0,
+        800,
+        &[c26],
+    ));
+    r.extend(months(
+        Y - 1,
+        1..=12,
+        "0180",
+        Some("01"),
+        "hc27",
+        0,
+        800,
+        &[c27],
+    ));
     if with_2015 {
-        r.extend(months(Y - 2, 11..=12, "0180", Some("01"), "hc26", 0, 800, &[c26]));
-        r.extend(months(Y - 2, 10..=12, "0180", Some("01"), "hc27", 0, 800, &[c27]));
+        r.extend(months(
+            Y - 2,
+            11..=12,
+            "0180",
+            Some("01"),
+            "hc26",
+            0,
+            800,
+            &[c26],
+        ));
+        r.extend(months(
+            Y - 2,
+            10..=12,
+            "0180",
+            Some("01"),
+            "hc27",
+            0,
+            800,
+            &[c27],
+        ));
     }
     let d = ("d", 2, 33, 0);
     r.extend(months(Y, 1..=4, "0305", None, "h0", 0, 700, &[d]));
@@ -272,14 +391,86 @@ fn fixture_register(with_2015: bool) -> Vec<Hm> {
     let h17 = [("e17", 2, 17, 0), ("e18", 1, 18, 1)];
     r.extend(months(Y, 1..=6, "0305", None, "h17", 1, 900, &h17));
     r.extend(months(Y, 7..=12, "0305", None, "h17", 3, 900, &h17));
-    r.extend(months(Y, 3..=4, "0305", None, "h24", 0, 400, &[("e24", 2, 24, 1), ("e25", 1, 25, 0)]));
-    r.extend(months(Y, 1..=5, "0180", Some("02"), "hf", 0, 600, &[("f", 1, 17, 0)]));
-    r.extend(months(Y, 6..=8, "0180", Some("02"), "hf", 0, 600, &[("f", 2, 18, 1)]));
-    r.extend(months(Y, 10..=12, "0180", None, "hg", 2, 300, &[("g", 1, 30, 0)]));
-    r.extend(months(Y, 12..=12, "0114", None, "hg", 1, 300, &[("g", 2, 31, 1)]));
-    r.extend(months(Y, 6..=6, "0305", None, "hk2", 0, 200, &[("k", 1, 40, 1)]));
-    r.extend(months(Y, 6..=6, "0305", None, "hk1", 0, 200, &[("k", 2, 45, 0)]));
-    r.extend(months(Y, 1..=11, "0380", None, "hu", 1, 1000, &[("u", 1, 50, 0)]));
+    r.extend(months(
+        Y,
+        3..=4,
+        "0305",
+        None,
+        "h24",
+        0,
+        400,
+        &[("e24", 2, 24, 1), ("e25", 1, 25, 0)],
+    ));
+    r.extend(months(
+        Y,
+        1..=5,
+        "0180",
+        Some("02"),
+        "hf",
+        0,
+        600,
+        &[("f", 1, 17, 0)],
+    ));
+    r.extend(months(
+        Y,
+        6..=8,
+        "0180",
+        Some("02"),
+        "hf",
+        0,
+        600,
+        &[("f", 2, 18, 1)],
+    ));
+    r.extend(months(
+        Y,
+        10..=12,
+        "0180",
+        None,
+        "hg",
+        2,
+        300,
+        &[("g", 1, 30, 0)],
+    ));
+    r.extend(months(
+        Y,
+        12..=12,
+        "0114",
+        None,
+        "hg",
+        1,
+        300,
+        &[("g", 2, 31, 1)],
+    ));
+    r.extend(months(
+        Y,
+        6..=6,
+        "0305",
+        None,
+        "hk2",
+        0,
+        200,
+        &[("k", 1, 40, 1)],
+    ));
+    r.extend(months(
+        Y,
+        6..=6,
+        "0305",
+        None,
+        "hk1",
+        0,
+        200,
+        &[("k", 2, 45, 0)],
+    ));
+    r.extend(months(
+        Y,
+        1..=11,
+        "0380",
+        None,
+        "hu",
+        1,
+        1000,
+        &[("u", 1, 50, 0)],
+    ));
     r
 }
 
@@ -308,14 +499,23 @@ fn sql_dir() -> PathBuf {
 fn pipeline_params(policy: MissingHistory) -> RegisterParameters {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/ekonomiskt_bistand.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
-    let mut p = RegisterParameters::from_pipeline_yaml("pipelines/ekonomiskt_bistand.yaml", &text).unwrap();
+    let mut p =
+        RegisterParameters::from_pipeline_yaml("pipelines/ekonomiskt_bistand.yaml", &text).unwrap();
     p.missing_history = policy;
     p
 }
 
 fn register_models() -> ModelSet {
     ModelSet::load(&sql_dir(), SOURCES)
-        .unwrap_or_else(|d| panic!("{}", d.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n")))
+        .unwrap_or_else(|d| {
+            panic!(
+                "{}",
+                d.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
         .upstream_of(&["ind_register", "ind_bakgrund"])
         .unwrap()
 }
@@ -343,16 +543,47 @@ type Key = (String, String, String, String);
 fn indicator_rows(sink: &MemorySink, model: &str) -> BTreeMap<Key, Cell> {
     let mut out = BTreeMap::new();
     for b in sink.batches(model).unwrap() {
-        let s = |n: &str| b.column_by_name(n).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
-        let f = |n: &str| b.column_by_name(n).unwrap().as_any().downcast_ref::<Float64Array>().unwrap().clone();
-        let ar = b.column_by_name("ar").unwrap().as_any().downcast_ref::<Int64Array>().unwrap().clone();
-        let (ind, niva, region, grupp, namn, status) =
-            (s("indikator"), s("niva"), s("region"), s("grupp"), s("regionnamn"), s("status"));
+        let s = |n: &str| {
+            b.column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let f = |n: &str| {
+            b.column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .clone()
+        };
+        let ar = b
+            .column_by_name("ar")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .clone();
+        let (ind, niva, region, grupp, namn, status) = (
+            s("indikator"),
+            s("niva"),
+            s("region"),
+            s("grupp"),
+            s("regionnamn"),
+            s("status"),
+        );
         let (varde, taljare, namnare) = (f("varde"), f("taljare"), f("namnare"));
         let opt = |a: &Float64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
         for i in 0..b.num_rows() {
             assert_eq!(ar.value(i), Y);
-            let key = (ind.value(i).to_string(), niva.value(i).to_string(), region.value(i).to_string(), grupp.value(i).to_string());
+            let key = (
+                ind.value(i).to_string(),
+                niva.value(i).to_string(),
+                region.value(i).to_string(),
+                grupp.value(i).to_string(),
+            );
             let cell = Cell {
                 varde: opt(&varde, i),
                 taljare: opt(&taljare, i),
@@ -360,15 +591,29 @@ fn indicator_rows(sink: &MemorySink, model: &str) -> BTreeMap<Key, Cell> {
                 status: status.value(i).to_string(),
                 regionnamn: namn.value(i).to_string(),
             };
-            assert!(out.insert(key.clone(), cell).is_none(), "duplicate row {key:?}");
+            assert!(
+                out.insert(key.clone(), cell).is_none(),
+                "duplicate row {key:?}"
+            );
         }
     }
     out
 }
 
-fn cell<'a>(rows: &'a BTreeMap<Key, Cell>, ind: &str, niva: &str, region: &str, grupp: &str) -> &'a Cell {
-    rows.get(&(ind.to_string(), niva.to_string(), region.to_string(), grupp.to_string()))
-        .unwrap_or_else(|| panic!("no row {ind} {niva} {region} {grupp}"))
+fn cell<'a>(
+    rows: &'a BTreeMap<Key, Cell>,
+    ind: &str,
+    niva: &str,
+    region: &str,
+    grupp: &str,
+) -> &'a Cell {
+    rows.get(&(
+        ind.to_string(),
+        niva.to_string(),
+        region.to_string(),
+        grupp.to_string(),
+    ))
+    .unwrap_or_else(|| panic!("no row {ind} {niva} {region} {grupp}"))
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -377,16 +622,40 @@ fn close(a: f64, b: f64) -> bool {
 
 /// A computed share: taljare / namnare, varde = 100 * taljare / namnare.
 #[track_caller]
-fn andel(rows: &BTreeMap<Key, Cell>, ind: &str, niva: &str, region: &str, grupp: &str, t: f64, n: f64) {
+fn andel(
+    rows: &BTreeMap<Key, Cell>,
+    ind: &str,
+    niva: &str,
+    region: &str,
+    grupp: &str,
+    t: f64,
+    n: f64,
+) {
     let c = cell(rows, ind, niva, region, grupp);
     assert_eq!(c.status, "", "{ind} {region} {grupp}: {c:?}");
-    assert_eq!((c.taljare, c.namnare), (Some(t), Some(n)), "{ind} {region} {grupp}");
-    assert!(close(c.varde.unwrap(), 100.0 * t / n), "{ind} {region} {grupp}: {c:?} want {}", 100.0 * t / n);
+    assert_eq!(
+        (c.taljare, c.namnare),
+        (Some(t), Some(n)),
+        "{ind} {region} {grupp}"
+    );
+    assert!(
+        close(c.varde.unwrap(), 100.0 * t / n),
+        "{ind} {region} {grupp}: {c:?} want {}",
+        100.0 * t / n
+    );
 }
 
 /// A computed value with its numerator and denominator (denominator None for counts).
 #[track_caller]
-fn value(rows: &BTreeMap<Key, Cell>, ind: &str, niva: &str, region: &str, t: f64, n: Option<f64>, v: f64) {
+fn value(
+    rows: &BTreeMap<Key, Cell>,
+    ind: &str,
+    niva: &str,
+    region: &str,
+    t: f64,
+    n: Option<f64>,
+    v: f64,
+) {
     let c = cell(rows, ind, niva, region, "totalt");
     assert_eq!(c.status, "", "{ind} {region}: {c:?}");
     assert_eq!((c.taljare, c.namnare), (Some(t), n), "{ind} {region}");
@@ -394,14 +663,27 @@ fn value(rows: &BTreeMap<Key, Cell>, ind: &str, niva: &str, region: &str, t: f64
 }
 
 #[track_caller]
-fn marker(rows: &BTreeMap<Key, Cell>, ind: &str, niva: &str, region: &str, grupp: &str, status: &str) {
+fn marker(
+    rows: &BTreeMap<Key, Cell>,
+    ind: &str,
+    niva: &str,
+    region: &str,
+    grupp: &str,
+    status: &str,
+) {
     let c = cell(rows, ind, niva, region, grupp);
     assert_eq!(c.status, status, "{ind} {region} {grupp}: {c:?}");
-    assert_eq!((c.varde, c.taljare, c.namnare), (None, None, None), "{ind} {region} {grupp}");
+    assert_eq!(
+        (c.varde, c.taljare, c.namnare),
+        (None, None, None),
+        "{ind} {region} {grupp}"
+    );
 }
 
 // ---------------------------------------------------------------- register indicators
 
+// One assertion per line reads as a table of hand-computed values.
+#[rustfmt::skip]
 #[tokio::test]
 async fn register_indicators_shape_and_markers() {
     let ctx = fixture_ctx(true);
@@ -428,6 +710,8 @@ async fn register_indicators_shape_and_markers() {
     assert_eq!(cell(&rows, "reg_mottagare_antal", "storleksklass", "<15000", "totalt").regionnamn, "Färre än 15 000 invånare");
 }
 
+// One assertion per line reads as a table of hand-computed values.
+#[rustfmt::skip]
 #[tokio::test]
 async fn register_indicators_per_kommun_and_stadsdel() {
     let ctx = fixture_ctx(true);
@@ -530,6 +814,8 @@ async fn register_indicators_per_kommun_and_stadsdel() {
     value(&r, "reg_belopp_tkr", "kommun", "0305", 14.8, None, 14.8);
 }
 
+// One assertion per line reads as a table of hand-computed values.
+#[rustfmt::skip]
 #[tokio::test]
 async fn register_indicators_per_lan_riket_and_groups() {
     let ctx = fixture_ctx(true);
@@ -622,6 +908,8 @@ async fn register_indicators_per_lan_riket_and_groups() {
 
 // ---------------------------------------------------------------- background measures
 
+// One assertion per line reads as a table of hand-computed values.
+#[rustfmt::skip]
 #[tokio::test]
 async fn background_measures_are_ratios_of_sums() {
     let ctx = fixture_ctx(true);
@@ -688,7 +976,10 @@ async fn missing_history_fails_naming_the_years_and_the_ingest_command() {
     }
     let m = err.to_string();
     assert!(m.contains("year 2015"), "{m}");
-    assert!(m.contains("oj run --year 2015 --stage ingest --drops … --lake …"), "{m}");
+    assert!(
+        m.contains("oj run --year 2015 --stage ingest --drops … --lake …"),
+        "{m}"
+    );
 }
 
 #[tokio::test]
@@ -703,9 +994,21 @@ async fn missing_history_not_applicable_marks_very_long_term_with_dot() {
         .collect();
     // 16 regions × 5 groups, all '.' (even bortfall regions: the indicator is not defined).
     assert_eq!(very_long.len(), 80);
-    assert!(very_long.iter().all(|c| c.status == "." && c.varde.is_none()));
+    assert!(
+        very_long
+            .iter()
+            .all(|c| c.status == "." && c.varde.is_none())
+    );
     // Other indicators are unaffected: 0114 long-term is still 4 of 7 (see above).
-    andel(&r, "reg_langvarigt_andel", "kommun", "0114", "totalt", 4.0, 7.0);
+    andel(
+        &r,
+        "reg_langvarigt_andel",
+        "kommun",
+        "0114",
+        "totalt",
+        4.0,
+        7.0,
+    );
 }
 
 // ---------------------------------------------------------------- loading and running models
@@ -724,7 +1027,12 @@ fn write_models(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn the_sql_folder_loads_in_dependency_order() {
     let models = ModelSet::load(&sql_dir(), SOURCES).unwrap();
     let order = models.names_in_order();
-    let pos = |n: &str| order.iter().position(|m| *m == n).unwrap_or_else(|| panic!("{n} missing"));
+    let pos = |n: &str| {
+        order
+            .iter()
+            .position(|m| *m == n)
+            .unwrap_or_else(|| panic!("{n} missing"))
+    };
     for (before, after) in [
         ("stg_hushall_manad", "int_region_tillhorighet"),
         ("int_bortfall", "int_kommun"),
@@ -737,24 +1045,39 @@ fn the_sql_folder_loads_in_dependency_order() {
         ("int_region", "ind_bakgrund"),
         ("int_barn", "ind_register"),
     ] {
-        assert!(pos(before) < pos(after), "{before} must run before {after}: {order:?}");
+        assert!(
+            pos(before) < pos(after),
+            "{before} must run before {after}: {order:?}"
+        );
     }
     let reg = models.get("ind_register").unwrap();
     assert!(reg.references.contains("int_person_region_ar"));
-    assert!(!reg.references.contains("grupper"), "CTE names are not tables");
+    assert!(
+        !reg.references.contains("grupper"),
+        "CTE names are not tables"
+    );
 }
 
 #[test]
 fn order_comes_from_references_only() {
     let dir = write_models(&[
-        ("a_last.sql", "SELECT * FROM z_first JOIN m_middle USING (x)"),
-        ("m_middle.sql", "WITH t AS (SELECT x FROM z_first) SELECT x FROM t"),
+        (
+            "a_last.sql",
+            "SELECT * FROM z_first JOIN m_middle USING (x)",
+        ),
+        (
+            "m_middle.sql",
+            "WITH t AS (SELECT x FROM z_first) SELECT x FROM t",
+        ),
         ("z_first.sql", "SELECT ar AS x FROM register"),
         ("sub/ind_enkat.sql", "SELECT * FROM enkat"),
     ]);
     let models = ModelSet::load(dir.path(), SOURCES).unwrap();
     // z_first and ind_enkat read only sources (ready at once, by name); then m_middle; then a_last.
-    assert_eq!(models.names_in_order(), vec!["ind_enkat", "z_first", "m_middle", "a_last"]);
+    assert_eq!(
+        models.names_in_order(),
+        vec!["ind_enkat", "z_first", "m_middle", "a_last"]
+    );
     let sub = models.upstream_of(&["m_middle"]).unwrap();
     assert_eq!(sub.names_in_order(), vec!["z_first", "m_middle"]);
     assert!(models.upstream_of(&["nope"]).is_err());
@@ -766,7 +1089,10 @@ fn every_problem_in_sql_is_reported_at_once() {
         ("c_one.sql", "SELECT * FROM c_two"),
         ("c_two.sql", "SELECT * FROM c_one"),
         ("self_ref.sql", "SELECT * FROM self_ref"),
-        ("unknown.sql", "SELECT 1 AS x\nFROM register\nJOIN no_such_table ON true"),
+        (
+            "unknown.sql",
+            "SELECT 1 AS x\nFROM register\nJOIN no_such_table ON true",
+        ),
         ("broken.sql", "SELECT x\nFROM register\nWHERE (("),
         ("two.sql", "SELECT 1; SELECT 2"),
         ("ddl.sql", "CREATE TABLE q (a INT)"),
@@ -776,7 +1102,9 @@ fn every_problem_in_sql_is_reported_at_once() {
     let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
     let find = |file: &str, needle: &str| {
         assert!(
-            diags.iter().any(|d| d.file.ends_with(file) && d.message.contains(needle)),
+            diags
+                .iter()
+                .any(|d| d.file.ends_with(file) && d.message.contains(needle)),
             "no diagnostic for {file} containing {needle:?} in {text:#?}"
         )
     };
@@ -789,7 +1117,10 @@ fn every_problem_in_sql_is_reported_at_once() {
     find("ddl.sql", "is not a query");
     assert_eq!(diags.len(), 7, "{text:#?}");
     // The unknown table is on line 3 of unknown.sql.
-    let unknown = diags.iter().find(|d| d.file.ends_with("unknown.sql")).unwrap();
+    let unknown = diags
+        .iter()
+        .find(|d| d.file.ends_with("unknown.sql"))
+        .unwrap();
     assert_eq!(unknown.line, Some(3));
     assert!(unknown.to_string().contains("unknown.sql:3: "), "{unknown}");
 }
@@ -804,7 +1135,9 @@ async fn a_model_that_does_not_plan_names_its_file() {
     let ctx = fixture_ctx(true);
     let params = ModelParams::new(Y, &pipeline_params(MissingHistory::Fail));
     let mut sink = MemorySink::new();
-    let err = run_models(&ctx, &models, &params, &mut sink).await.unwrap_err();
+    let err = run_models(&ctx, &models, &params, &mut sink)
+        .await
+        .unwrap_err();
     match &err {
         TransformError::Plan { file, message } => {
             assert!(file.ends_with("stg_bad.sql"));
@@ -839,9 +1172,14 @@ async fn parameters_are_bound_and_unknown_ones_named() {
         .value(0);
     assert_eq!(n, 109);
 
-    let dir = write_models(&[("stg_p.sql", "SELECT ar FROM register WHERE ar = $no_such_param")]);
+    let dir = write_models(&[(
+        "stg_p.sql",
+        "SELECT ar FROM register WHERE ar = $no_such_param",
+    )]);
     let models = ModelSet::load(dir.path(), SOURCES).unwrap();
-    let err = run_models(&ctx, &models, &params, &mut MemorySink::new()).await.unwrap_err();
+    let err = run_models(&ctx, &models, &params, &mut MemorySink::new())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, TransformError::UnknownParameter { file, name } if file.ends_with("stg_p.sql") && name == "no_such_param"),
         "{err}"
@@ -850,7 +1188,10 @@ async fn parameters_are_bound_and_unknown_ones_named() {
 
 // ---------------------------------------------------------------- property: riket vs kommuner
 
-fn riket_bounds_hold(households: Vec<(Vec<(i64, usize, bool)>, Vec<usize>)>) -> Result<(), TestCaseError> {
+/// A random household: its rows (month, kommun index, paid?) and the pool indexes of its persons.
+type RandomHousehold = (Vec<(i64, usize, bool)>, Vec<usize>);
+
+fn riket_bounds_hold(households: Vec<RandomHousehold>) -> Result<(), TestCaseError> {
     const KOMMUNER: [&str; 3] = ["0180", "0114", "0305"];
     const POOL: [Person; 6] = [
         ("p0", 1, 20, 0),
@@ -867,10 +1208,24 @@ fn riket_bounds_hold(households: Vec<(Vec<(i64, usize, bool)>, Vec<usize>)>) -> 
     let mut seen = std::collections::BTreeSet::new();
     for (h, (months_, people)) in households.iter().enumerate() {
         let id: &'static str = Box::leak(format!("hh{h}").into_boxed_str());
-        let personer: Vec<Person> = people.iter().collect::<std::collections::BTreeSet<_>>().into_iter().map(|i| POOL[*i]).collect();
+        let personer: Vec<Person> = people
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|i| POOL[*i])
+            .collect();
         for (manad, k, paid) in months_ {
             if seen.insert((id, *manad, *k)) {
-                rows.extend(months(Y, *manad..=*manad, KOMMUNER[*k], None, id, 1, if *paid { 100 } else { 0 }, &personer));
+                rows.extend(months(
+                    Y,
+                    *manad..=*manad,
+                    KOMMUNER[*k],
+                    None,
+                    id,
+                    1,
+                    if *paid { 100 } else { 0 },
+                    &personer,
+                ));
             }
         }
     }
@@ -885,7 +1240,9 @@ fn riket_bounds_hold(households: Vec<(Vec<(i64, usize, bool)>, Vec<usize>)>) -> 
     register(&ctx, &rows);
     bakgrund(&ctx, &[]);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let sink = rt.block_on(run(&ctx, MissingHistory::NotApplicable)).unwrap();
+    let sink = rt
+        .block_on(run(&ctx, MissingHistory::NotApplicable))
+        .unwrap();
     let r = indicator_rows(&sink, "ind_register");
     // Recipient and household counts only: long-term counts may exceed the kommun sum (6 + 5
     // months in two kommuner is long-term in riket only).
@@ -896,12 +1253,16 @@ fn riket_bounds_hold(households: Vec<(Vec<(i64, usize, bool)>, Vec<usize>)>) -> 
         ("reg_vuxna_mottagare_andel", "kvinnor"),
         ("reg_barn_andel", "totalt"),
     ] {
-        let t = |niva: &str, region: &str| cell(&r, ind, niva, region, grupp).taljare.unwrap_or(0.0);
+        let t =
+            |niva: &str, region: &str| cell(&r, ind, niva, region, grupp).taljare.unwrap_or(0.0);
         let riket = t("riket", "00");
         let per_kommun: Vec<f64> = KOMMUNER.iter().map(|k| t("kommun", k)).collect();
         let sum: f64 = per_kommun.iter().sum();
         let max = per_kommun.iter().cloned().fold(0.0, f64::max);
-        prop_assert!(riket <= sum && riket >= max, "{ind}/{grupp}: riket {riket}, kommuner {per_kommun:?}");
+        prop_assert!(
+            riket <= sum && riket >= max,
+            "{ind}/{grupp}: riket {riket}, kommuner {per_kommun:?}"
+        );
     }
     Ok(())
 }
