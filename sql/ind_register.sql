@@ -31,23 +31,14 @@ WITH grupper AS (
     UNION ALL SELECT 'inrikes'
     UNION ALL SELECT 'utrikes'
 ),
-personer AS (
-    SELECT niva, region, 'totalt' AS grupp, alder, manader_ar, manader_fonster
-    FROM int_person_region_ar
-    UNION ALL
-    SELECT niva, region, CASE WHEN kon = 2 THEN 'kvinnor' ELSE 'man' END, alder, manader_ar,
-        manader_fonster
-    FROM int_person_region_ar
-    UNION ALL
-    SELECT niva, region, CASE WHEN utrikes = 1 THEN 'utrikes' ELSE 'inrikes' END, alder,
-        manader_ar, manader_fonster
-    FROM int_person_region_ar
-),
-mottagare AS (
+-- Recipients 16+ are first counted per region and (kon, utrikes) – a few rows per region – and the
+-- five groups are sums of those.
+per_kon_utrikes AS (
     SELECT
         niva,
         region,
-        grupp,
+        kon,
+        utrikes,
         COUNT(*) AS personer_16_plus,
         SUM(CASE WHEN alder >= $adult_min_age THEN 1 ELSE 0 END) AS vuxna,
         SUM(CASE WHEN alder >= $adult_min_age AND manader_ar >= $long_term_months
@@ -56,7 +47,33 @@ mottagare AS (
             THEN 1 ELSE 0 END) AS vuxna_mycket_langvarigt,
         SUM(CASE WHEN alder BETWEEN $young_adult_min_age AND $young_adult_max_age
             THEN 1 ELSE 0 END) AS unga_vuxna
-    FROM personer
+    FROM int_person_region_ar
+    GROUP BY niva, region, kon, utrikes
+),
+per_grupp AS (
+    SELECT niva, region, 'totalt' AS grupp, personer_16_plus, vuxna, vuxna_langvarigt,
+        vuxna_mycket_langvarigt, unga_vuxna
+    FROM per_kon_utrikes
+    UNION ALL
+    SELECT niva, region, CASE WHEN kon = 2 THEN 'kvinnor' ELSE 'man' END, personer_16_plus, vuxna,
+        vuxna_langvarigt, vuxna_mycket_langvarigt, unga_vuxna
+    FROM per_kon_utrikes
+    UNION ALL
+    SELECT niva, region, CASE WHEN utrikes = 1 THEN 'utrikes' ELSE 'inrikes' END,
+        personer_16_plus, vuxna, vuxna_langvarigt, vuxna_mycket_langvarigt, unga_vuxna
+    FROM per_kon_utrikes
+),
+mottagare AS (
+    SELECT
+        niva,
+        region,
+        grupp,
+        SUM(personer_16_plus) AS personer_16_plus,
+        SUM(vuxna) AS vuxna,
+        SUM(vuxna_langvarigt) AS vuxna_langvarigt,
+        SUM(vuxna_mycket_langvarigt) AS vuxna_mycket_langvarigt,
+        SUM(unga_vuxna) AS unga_vuxna
+    FROM per_grupp
     GROUP BY niva, region, grupp
 ),
 hushall AS (

@@ -4,8 +4,11 @@
 //! model's name, so later models can read it.
 
 use super::TransformError;
+use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
+use datafusion::physical_plan::collect_partitioned;
 use datafusion::prelude::{DataFrame, SessionContext};
 use futures::future::BoxFuture;
 use std::collections::BTreeMap;
@@ -53,10 +56,21 @@ impl ModelSink for MemorySink {
                 model: model.to_string(),
                 message,
             };
-            let schema = Arc::new(df.schema().as_arrow().clone());
-            let partitions = df
-                .collect_partitioned()
+            // The physical plan's schema is the one the batches carry (its nullability can differ
+            // from the logical schema's).
+            let task = Arc::new(df.task_ctx());
+            let plan = df
+                .create_physical_plan()
                 .await
+                .map_err(|e| err(e.to_string()))?;
+            let schema = plan.schema();
+            let partitions = collect_partitioned(plan, task)
+                .await
+                .map_err(|e| err(e.to_string()))?;
+            let partitions = partitions
+                .into_iter()
+                .map(|p| rebatch(&schema, &p))
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| err(e.to_string()))?;
             let rows = partitions
                 .iter()
@@ -76,4 +90,20 @@ impl ModelSink for MemorySink {
             Ok(rows)
         })
     }
+}
+
+/// Rows per stored batch: DataFusion's default batch size, so later models read the result the way
+/// they would read it from Parquet rather than as many small fragments.
+const BATCH_ROWS: usize = 8192;
+
+/// Joins a partition's batches and cuts them into [`BATCH_ROWS`]-row slices.
+fn rebatch(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<Vec<RecordBatch>, datafusion::arrow::error::ArrowError> {
+    let all = concat_batches(schema, batches)?;
+    Ok((0..all.num_rows())
+        .step_by(BATCH_ROWS)
+        .map(|at| all.slice(at, BATCH_ROWS.min(all.num_rows() - at)))
+        .collect())
 }

@@ -45,8 +45,8 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use oj::transform::{
-    MemorySink, MissingHistory, ModelParams, ModelSet, RegisterParameters, TransformError,
-    history_status, run_models,
+    MemorySink, MissingHistory, ModelParams, ModelSet, ModelSink, RegisterParameters,
+    TransformError, history_status, run_models,
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -1281,4 +1281,119 @@ proptest! {
     ) {
         riket_bounds_hold(households)?;
     }
+}
+
+// ---------------------------------------------------------------- national-scale timing
+
+/// Generates a national-size year in memory (290 kommuner, 220 000 households a year with 1–12 paid
+/// months, ≈ 2.3 M person-months a year, three years) with DataFusion itself and prints each
+/// model's time. Run on purpose: `cargo test --release --test it national_scale -- --ignored
+/// --nocapture`.
+#[tokio::test]
+#[ignore = "benchmark: national-size data, run on purpose"]
+async fn national_scale_timing() {
+    let ctx = SessionContext::new();
+    let materialise = |name: &'static str, sql: &'static str| {
+        let ctx = ctx.clone();
+        async move {
+            let df = ctx.sql(sql).await.unwrap();
+            let mut sink = MemorySink::new();
+            sink.write(&ctx, name, df).await.unwrap();
+        }
+    };
+    materialise(
+        "kommuner",
+        "SELECT value AS i,
+                lpad(CAST(value % 21 + 1 AS VARCHAR), 2, '0') AS lan,
+                lpad(CAST(value % 21 + 1 AS VARCHAR), 2, '0')
+                    || lpad(CAST(value / 21 AS VARCHAR), 2, '0') AS kommun,
+                CASE value % 9 WHEN 0 THEN 'A1' WHEN 1 THEN 'A2' WHEN 2 THEN 'B3' WHEN 3 THEN 'B4'
+                    WHEN 4 THEN 'B5' WHEN 5 THEN 'C6' WHEN 6 THEN 'C7' WHEN 7 THEN 'C8' ELSE 'C9' END
+                    AS kommungrupp
+         FROM generate_series(0, 289)",
+    )
+    .await;
+    materialise(
+        "regioner",
+        "SELECT CAST(2017 AS BIGINT) AS ar, 'riket' AS niva, '00' AS kod, 'Riket' AS namn,
+                CAST(NULL AS VARCHAR) AS overordnad, CAST(NULL AS VARCHAR) AS kommungrupp,
+                CAST(0 AS BIGINT) AS enkat_respondent
+         UNION ALL
+         SELECT DISTINCT 2017, 'lan', lan, 'Län ' || lan, '00', CAST(NULL AS VARCHAR), 0 FROM kommuner
+         UNION ALL
+         SELECT 2017, 'kommun', kommun, 'Kommun ' || kommun, lan, kommungrupp, 1 FROM kommuner",
+    )
+    .await;
+    materialise(
+        "befolkning",
+        "SELECT y.value AS ar, k.kommun AS region, s.value AS kon, a.value AS alder,
+                u.value AS utrikes_fodd, CAST(10 + k.i * 3 + a.value % 7 AS BIGINT) * 4 AS antal
+         FROM kommuner k
+         CROSS JOIN generate_series(2016, 2017) y
+         CROSS JOIN generate_series(1, 2) s
+         CROSS JOIN generate_series(0, 100) a
+         CROSS JOIN generate_series(0, 1) u",
+    )
+    .await;
+    materialise(
+        "register",
+        "WITH h AS (
+             SELECT y.value AS ar, hh.value AS h,
+                    (hh.value * 7 + CASE WHEN hh.value % 3 = 0 THEN y.value - 2015 ELSE 0 END) % 290
+                        AS ki
+             FROM generate_series(2015, 2017) y CROSS JOIN generate_series(0, 219999) hh
+         ),
+         rader AS (
+             SELECT h.ar, m.value AS manad, k.kommun, h.h,
+                    CASE WHEN (h.h + m.value) % 17 = 0 THEN 0 ELSE 1000 + h.h % 5000 END AS belopp
+             FROM h
+             JOIN kommuner k ON k.i = h.ki
+             CROSS JOIN generate_series(1, 12) m
+             WHERE m.value <= 1 + h.h % 12
+         )
+         SELECT ar, manad, kommun, CAST(NULL AS VARCHAR) AS distrikt,
+                'h' || CAST(h AS VARCHAR) AS hushall_id, CAST(h % 4 AS BIGINT) AS barn_under_16,
+                CAST(belopp AS BIGINT) AS belopp_kr,
+                lpad(to_hex(h * 8 + 1), 16, '0') AS pnr1, CAST(1 + h % 2 AS BIGINT) AS kon1,
+                CAST(18 + h % 60 AS BIGINT) AS alder1, CAST(h % 3 % 2 AS BIGINT) AS utrikes1,
+                CASE WHEN h % 2 = 0 THEN lpad(to_hex(h * 8 + 2), 16, '0') END AS pnr2,
+                CASE WHEN h % 2 = 0 THEN CAST(2 - h % 2 AS BIGINT) END AS kon2,
+                CASE WHEN h % 2 = 0 THEN CAST(16 + h % 50 AS BIGINT) END AS alder2,
+                CASE WHEN h % 2 = 0 THEN CAST(0 AS BIGINT) END AS utrikes2,
+                CASE WHEN h % 10 = 0 THEN lpad(to_hex(h * 8 + 3), 16, '0') END AS pnr3,
+                CASE WHEN h % 10 = 0 THEN CAST(1 AS BIGINT) END AS kon3,
+                CASE WHEN h % 10 = 0 THEN CAST(17 AS BIGINT) END AS alder3,
+                CASE WHEN h % 10 = 0 THEN CAST(1 AS BIGINT) END AS utrikes3,
+                CAST(NULL AS VARCHAR) AS pnr4, CAST(NULL AS BIGINT) AS kon4,
+                CAST(NULL AS BIGINT) AS alder4, CAST(NULL AS BIGINT) AS utrikes4,
+                CAST(NULL AS VARCHAR) AS pnr5, CAST(NULL AS BIGINT) AS kon5,
+                CAST(NULL AS BIGINT) AS alder5, CAST(NULL AS BIGINT) AS utrikes5
+         FROM rader
+         UNION ALL
+         SELECT 2017, m.value, k.kommun, NULL, 'nil' || k.kommun, 0, 0, 'nil' || k.kommun, 1, 50, 0,
+                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                NULL, NULL, NULL, NULL
+         FROM kommuner k CROSS JOIN generate_series(1, 12) m",
+    )
+    .await;
+    materialise(
+        "bakgrund",
+        "SELECT CAST(2017 AS BIGINT) AS ar, kommun, CAST(100 AS BIGINT) AS lag_inkomst_18_64,
+                CAST(50 AS BIGINT) AS arbetslosa_18_64, CAST(10 AS BIGINT) AS arbetslosa_utan_ers_18_64,
+                CAST(40 AS BIGINT) AS forgymn_inrikes_25_64, CAST(20 AS BIGINT) AS utrikes_vist_0_5_18_64,
+                CAST(20 AS BIGINT) AS utrikes_vist_6_10_18_64
+         FROM kommuner",
+    )
+    .await;
+    let params = ModelParams::new(Y, &pipeline_params(MissingHistory::Fail));
+    let mut sink = MemorySink::new();
+    let started = std::time::Instant::now();
+    let runs = run_models(&ctx, &register_models(), &params, &mut sink)
+        .await
+        .unwrap();
+    let total = started.elapsed().as_secs_f64();
+    for r in &runs {
+        println!("{:<28} {:>10} rows {:>8.3} s", r.name, r.rows, r.seconds);
+    }
+    println!("total {total:.3} s");
 }
