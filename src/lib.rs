@@ -20,4 +20,5 @@ pub mod stages;
 pub mod store;
 pub mod survey;
 pub mod synth;
+pub mod transform;
 pub mod yaml;

@@ -6,3 +6,4 @@ mod ingest;
 mod release;
 mod survey;
 mod synth;
+mod transform;
