@@ -372,13 +372,9 @@ impl Runner<'_> {
     ) -> Result<StageOutput, RunError> {
         match stage {
             Stage::Ingest => self.ingest(year, prepared.drops).await,
+            Stage::Transform => crate::stages::transform::run(self, year).await,
             Stage::Disclose => crate::stages::disclose::run(self, year).await,
             Stage::Publish => crate::stages::publish::run(self, year, record).await,
-            other => Err(RunError::Stage {
-                stage: other.name(),
-                message: "this stage is not built yet in this version of oj".into(),
-                status: ExitStatus::Runtime,
-            }),
         }
     }
 

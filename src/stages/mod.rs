@@ -4,6 +4,7 @@
 
 pub mod disclose;
 pub mod publish;
+pub mod transform;
 
 use crate::exit::ExitStatus;
 use crate::lake::{self, LakeError};
