@@ -41,16 +41,16 @@ pub async fn run(
             continue;
         };
         checks.extend(rec.checks.iter().cloned());
-        if stage == "ingest" {
-            if let Some(datasets) = rec.details.as_object() {
-                for outcome in datasets.values() {
-                    for f in outcome["files"].as_array().into_iter().flatten() {
-                        input_files.push(FileHash {
-                            name: f["relative"].as_str().unwrap_or_default().to_string(),
-                            sha256: f["sha256"].as_str().unwrap_or_default().to_string(),
-                            bytes: f["bytes"].as_u64(),
-                        });
-                    }
+        if stage == "ingest"
+            && let Some(datasets) = rec.details.as_object()
+        {
+            for outcome in datasets.values() {
+                for f in outcome["files"].as_array().into_iter().flatten() {
+                    input_files.push(FileHash {
+                        name: f["relative"].as_str().unwrap_or_default().to_string(),
+                        sha256: f["sha256"].as_str().unwrap_or_default().to_string(),
+                        bytes: f["bytes"].as_u64(),
+                    });
                 }
             }
         }
