@@ -3,6 +3,7 @@
 mod config;
 mod fixtures;
 mod ingest;
+mod pipeline;
 mod release;
 mod survey;
 mod synth;
