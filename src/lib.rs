@@ -2,4 +2,5 @@
 //! thin command-line edge.
 
 pub mod exit;
+pub mod publication;
 pub mod yaml;

@@ -1,2 +1,4 @@
+mod publication;
+
 #[test]
 fn placeholder() {}
