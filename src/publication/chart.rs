@@ -30,6 +30,16 @@ fn failed<E: Display>(chart: &str) -> impl Fn(E) -> PublicationError + '_ {
     }
 }
 
+/// Whether values of `kind` can be compared between regions of different size: shares, amounts
+/// per inhabitant and ratios can; counts and sums (antal, tkr) cannot, so charts of those show no
+/// riket or län beside a kommun.
+pub(crate) fn comparable(kind: IndicatorKind) -> bool {
+    matches!(
+        kind,
+        IndicatorKind::Andel | IndicatorKind::Kronor | IndicatorKind::Kvot
+    )
+}
+
 /// The distribution of one indicator over the kommuner.
 pub(crate) struct Distribution<'a> {
     /// Names the chart in errors.
@@ -96,10 +106,17 @@ pub(crate) fn distribution(d: &Distribution) -> Result<Option<String>, Publicati
             .map_err(&fail)?;
         let unit = numbers::unit(d.kind);
         let x_label = |v: &f64| numbers::value(d.kind, *v);
-        let y_label = |v: &f64| format!("{v:.0}");
+        let y_label = |v: &f64| {
+            if (v - v.round()).abs() < 1e-6 {
+                format!("{v:.0}")
+            } else {
+                String::new()
+            }
+        };
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
             .x_labels(8)
             .y_labels(5)
             .x_label_formatter(&x_label)
@@ -116,7 +133,9 @@ pub(crate) fn distribution(d: &Distribution) -> Result<Option<String>, Publicati
             }))
             .map_err(&fail)?
             .label("Kommuner")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], PALETTE[0].mix(0.55).filled()));
+            .legend(|(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 12, y + 5)], PALETTE[0].mix(0.55).filled())
+            });
         if !d.lan.is_empty() {
             let y = top * 1.12 + 0.5;
             chart
@@ -137,7 +156,9 @@ pub(crate) fn distribution(d: &Distribution) -> Result<Option<String>, Publicati
                 ))
                 .map_err(&fail)?
                 .label(format!("Riket {}", numbers::value(d.kind, r)))
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], PALETTE[3].stroke_width(2)));
+                .legend(|(x, y)| {
+                    PathElement::new([(x, y), (x + 12, y)], PALETTE[3].stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()
@@ -204,6 +225,7 @@ pub(crate) fn trend(
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
             .x_labels(usize::try_from(last - first + 2).unwrap_or(2))
             .y_labels(5)
             .x_label_formatter(&x_label)
@@ -216,11 +238,14 @@ pub(crate) fn trend(
             let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
             for &(year, cell) in &s.points {
                 match cell {
-                    Cell::Value(v) => runs.last_mut().map(|r| r.push((year as f64, v))).unwrap_or(()),
+                    Cell::Value(v) => runs
+                        .last_mut()
+                        .map(|r| r.push((year as f64, v)))
+                        .unwrap_or(()),
                     Cell::Marker(status) => {
                         runs.push(Vec::new());
                         let y = lo + (hi - lo) * (0.04 + 0.08 * i as f64);
-                        let text = TextStyle::from((FONT, 16).into_font())
+                        let text = TextStyle::from((FONT, 18).into_font().style(FontStyle::Bold))
                             .color(&s.color)
                             .pos(Pos::new(HPos::Center, VPos::Bottom));
                         chart
@@ -247,11 +272,13 @@ pub(crate) fn trend(
                 )
                 .map_err(&fail)?
                 .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 12, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 12, y)], color.stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(SeriesLabelPosition::LowerRight)
             .label_font((FONT, 11))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))

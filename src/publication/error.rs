@@ -7,7 +7,9 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum PublicationError {
     /// A required `indikatorer` column is absent.
-    #[error("{input}: column `{column}` is missing (hint: pass the final indikatorer rows with the columns of outputs.md)")]
+    #[error(
+        "{input}: column `{column}` is missing (hint: pass the final indikatorer rows with the columns of outputs.md)"
+    )]
     MissingColumn {
         /// Which input, e.g. `indikatorer 2017`.
         input: String,
@@ -41,7 +43,9 @@ pub enum PublicationError {
         rule: String,
     },
     /// Two rows share (`ar`, `indikator`, `niva`, `region`, `grupp`).
-    #[error("{input}: row {row}: duplicate key ({key}); indikatorer is unique on (ar, indikator, niva, region, grupp)")]
+    #[error(
+        "{input}: row {row}: duplicate key ({key}); indikatorer is unique on (ar, indikator, niva, region, grupp)"
+    )]
     DuplicateKey {
         /// Which input.
         input: String,
@@ -51,7 +55,9 @@ pub enum PublicationError {
         key: String,
     },
     /// An indicator in the rows has no metadata, so it cannot be named or defined.
-    #[error("{input}: indicator `{id}` has no metadata (hint: define it under `indicators:` in pipelines/ekonomiskt_bistand.yaml, or with the survey indicators in pipelines/enkat.yaml)")]
+    #[error(
+        "{input}: indicator `{id}` has no metadata (hint: define it under `indicators:` in pipelines/ekonomiskt_bistand.yaml, or with the survey indicators in pipelines/enkat.yaml)"
+    )]
     UnknownIndicator {
         /// Which input.
         input: String,
@@ -65,7 +71,9 @@ pub enum PublicationError {
         id: String,
     },
     /// The profile was asked for a region that is not a kommun or stadsdel of the release.
-    #[error("region `{code}` is not a kommun or stadsdel in the {year} release (hint: give a 4-digit kommun code or a 6-character stadsdel code that has indicator rows)")]
+    #[error(
+        "region `{code}` is not a kommun or stadsdel in the {year} release (hint: give a 4-digit kommun code or a 6-character stadsdel code that has indicator rows)"
+    )]
     UnknownRegion {
         /// The code asked for.
         code: String,

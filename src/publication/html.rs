@@ -40,7 +40,9 @@ nav ul { columns: 2; padding-left: 1.2rem; }
 table { border-collapse: collapse; margin: .4rem 0 1rem; font-size: .88rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: .25rem .5rem; text-align: left; vertical-align: top; }
 th { background: var(--head); font-weight: 600; }
-td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+td:first-child { min-width: 12rem; }
 tr.own td { font-weight: 600; background: #fbf7e6; }
 .marker { color: var(--mark); font-weight: 700; }
 .n { color: var(--muted); font-size: .8em; }
@@ -132,7 +134,10 @@ impl Td {
                     .unwrap_or_default()
             ),
             Td::Answer(Cell::Value(v)) => {
-                format!("<td class=\"num\">{}</td>", if *v > 0.0 { "Ja" } else { "Nej" })
+                format!(
+                    "<td class=\"num\">{}</td>",
+                    if *v > 0.0 { "Ja" } else { "Nej" }
+                )
             }
             Td::Answer(Cell::Marker(status)) => {
                 format!("<td class=\"num\">{}</td>", marker(*status))

@@ -206,7 +206,7 @@ fn survey_table(release: &Release, comparisons: &[Comparison], body: &mut String
             for c in &comparisons[1..] {
                 cells.push(match release.current.get(&m.id, c.niva, &c.code, g) {
                     Some(r) if c.niva == Niva::Kommun && answer => Td::Answer(r.cell()),
-                    Some(r) => Td::CellWithN(m.kind, r.cell(), r.namnare),
+                    Some(r) => super::report::with_respondents(m.kind, r),
                     None => Td::Text(String::new()),
                 });
             }
@@ -225,10 +225,20 @@ fn trend_charts(
     body.push_str("<section><h2>Utveckling över tid</h2>\n<div class=\"grid\">\n");
     let shown: Vec<&Comparison> = comparisons
         .iter()
-        .filter(|c| matches!(c.niva, Niva::Kommun | Niva::Stadsdel | Niva::Lan | Niva::Riket))
+        .filter(|c| {
+            matches!(
+                c.niva,
+                Niva::Kommun | Niva::Stadsdel | Niva::Lan | Niva::Riket
+            )
+        })
         .collect();
     for m in release.indicators(IndicatorSource::Register) {
-        let series: Vec<Series> = shown
+        let compared = if chart::comparable(m.kind) {
+            &shown[..]
+        } else {
+            &shown[..shown.len().min(1)]
+        };
+        let series: Vec<Series> = compared
             .iter()
             .enumerate()
             .map(|(i, c)| Series {
@@ -243,7 +253,10 @@ fn trend_charts(
             })
             .filter(|s| !s.points.is_empty())
             .collect();
-        if series.first().is_none_or(|s| s.name != comparisons[0].label) {
+        if series
+            .first()
+            .is_none_or(|s| s.name != comparisons[0].label)
+        {
             continue;
         }
         let caption: Vec<String> = series

@@ -112,7 +112,13 @@ impl<'a> Release<'a> {
 
     /// The published cell of an indicator for a region in every year that has a row, oldest
     /// first.
-    pub(crate) fn history(&self, id: &str, niva: Niva, code: &str, grupp: &str) -> Vec<(i64, Cell)> {
+    pub(crate) fn history(
+        &self,
+        id: &str,
+        niva: Niva,
+        code: &str,
+        grupp: &str,
+    ) -> Vec<(i64, Cell)> {
         self.years()
             .filter_map(|t| t.get(id, niva, code, grupp).map(|r| (t.year, r.cell())))
             .collect()

@@ -6,10 +6,10 @@
 use super::chart::{self, Distribution, PALETTE, Series};
 use super::error::PublicationError;
 use super::html::{self, Table, Td, escape};
-use super::input::{IndicatorMeta, IndicatorSource, PublicationInput};
+use super::input::{IndicatorKind, IndicatorMeta, IndicatorSource, PublicationInput};
 use super::numbers;
 use super::release::{Release, STORLEKSKLASSER};
-use super::rows::{Cell, Niva, Status};
+use super::rows::{Cell, Niva, Row, Status};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -82,7 +82,10 @@ fn key_figures(release: &Release, body: &mut String) {
 fn marker_counts(markers: &[(String, Status)]) -> String {
     let mut counts: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
     for (_, status) in markers {
-        counts.entry(status.marker()).or_insert((0, status.meaning())).0 += 1;
+        counts
+            .entry(status.marker())
+            .or_insert((0, status.meaning()))
+            .0 += 1;
     }
     counts
         .iter()
@@ -100,9 +103,12 @@ fn distributions(release: &Release, body: &mut String) -> Result<(), Publication
     for m in release.indicators(IndicatorSource::Register) {
         let mut kommuner = Vec::new();
         let mut markers = Vec::new();
-        for r in release.current.rows.iter().filter(|r| {
-            r.indikator == m.id && r.niva == Niva::Kommun && r.grupp == TOTALT
-        }) {
+        for r in release
+            .current
+            .rows
+            .iter()
+            .filter(|r| r.indikator == m.id && r.niva == Niva::Kommun && r.grupp == TOTALT)
+        {
             match r.cell() {
                 Cell::Value(v) => kommuner.push(v),
                 Cell::Marker(status) => markers.push((r.regionnamn.clone(), status)),
@@ -120,15 +126,16 @@ fn distributions(release: &Release, body: &mut String) -> Result<(), Publication
             .get(&m.id, Niva::Riket, RIKET, TOTALT)
             .map(|r| r.cell());
         let _ = writeln!(body, "<h3>{}</h3>", escape(&m.namn));
+        let comparable = chart::comparable(m.kind);
         let distribution = Distribution {
             name: &m.id,
             kind: m.kind,
             kommuner,
             riket: match riket {
-                Some(Cell::Value(v)) => Some(v),
+                Some(Cell::Value(v)) if comparable => Some(v),
                 _ => None,
             },
-            lan,
+            lan: if comparable { lan } else { Vec::new() },
         };
         let mut caption = format!(
             "{} kommuner med publicerat värde.",
@@ -139,6 +146,9 @@ fn distributions(release: &Release, body: &mut String) -> Result<(), Publication
                 let _ = write!(caption, " Riket: {}.", numbers::cell(m.kind, cell));
             }
             None => caption.push_str(" Riket: inget värde."),
+        }
+        if !comparable {
+            caption.push_str(" Riket och län är summor och visas därför inte i diagrammet.");
         }
         if !markers.is_empty() {
             let _ = write!(caption, " Utan värde: {}.", marker_counts(&markers));
@@ -242,8 +252,18 @@ fn survey(release: &Release, body: &mut String) {
     };
     let grupper = release.current.regions(Niva::Kommungrupp);
     for (heading, id, niva, groups) in [
-        ("Per storleksklass (invånare)", "enkat-storleksklass", Niva::Storleksklass, storlek),
-        ("Per kommungrupp", "enkat-kommungrupp", Niva::Kommungrupp, grupper),
+        (
+            "Per storleksklass (invånare)",
+            "enkat-storleksklass",
+            Niva::Storleksklass,
+            storlek,
+        ),
+        (
+            "Per kommungrupp",
+            "enkat-kommungrupp",
+            Niva::Kommungrupp,
+            grupper,
+        ),
     ] {
         let _ = writeln!(body, "<h3>{heading}</h3>");
         let mut table = Table::new(id);
@@ -262,7 +282,7 @@ fn survey(release: &Release, body: &mut String) {
                 let mut cells = vec![Td::Text(m.namn.clone())];
                 for &(level, code) in &columns {
                     cells.push(match release.current.get(&m.id, level, code, g) {
-                        Some(r) => Td::CellWithN(m.kind, r.cell(), r.namnare),
+                        Some(r) => with_respondents(m.kind, r),
                         None => Td::Text(String::new()),
                     });
                 }
@@ -274,13 +294,29 @@ fn survey(release: &Release, body: &mut String) {
     body.push_str("</section>\n");
 }
 
+/// A survey cell of a group: a share with its number of responding units (the denominator);
+/// other kinds (such as households per case worker) without it.
+pub(crate) fn with_respondents(kind: IndicatorKind, row: &Row) -> Td {
+    if kind == IndicatorKind::Andel {
+        Td::CellWithN(kind, row.cell(), row.namnare)
+    } else {
+        Td::Cell(kind, row.cell())
+    }
+}
+
 fn counties(release: &Release, body: &mut String) {
     body.push_str("<section><h2 id=\"lan\">Län och kommuner</h2>\n");
     body.push_str("<p>Registerindikatorer, totalt, för länet och dess kommuner (och stadsdelar), med riket som jämförelse.</p>\n");
     let indicators = release.indicators(IndicatorSource::Register);
-    let locals = release.ordered_regions(&[Niva::Kommun, Niva::Stadsdel], IndicatorSource::Register);
+    let locals =
+        release.ordered_regions(&[Niva::Kommun, Niva::Stadsdel], IndicatorSource::Register);
     for (lan, name) in release.current.regions(Niva::Lan) {
-        let _ = writeln!(body, "<h3 id=\"lan-{0}\">{1} ({0})</h3>", escape(&lan), escape(&name));
+        let _ = writeln!(
+            body,
+            "<h3 id=\"lan-{0}\">{1} ({0})</h3>",
+            escape(&lan),
+            escape(&name)
+        );
         let mut table = Table::new(&format!("tabell-lan-{lan}"));
         table.text_column("Område");
         for m in &indicators {

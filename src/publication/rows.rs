@@ -178,13 +178,7 @@ impl Table {
                     return Err(PublicationError::DuplicateKey {
                         input: input.to_string(),
                         row: line,
-                        key: format!(
-                            "{year}, {}, {}, {}, {}",
-                            key.0,
-                            key.1.label(),
-                            key.2,
-                            key.3
-                        ),
+                        key: format!("{year}, {}, {}, {}, {}", key.0, key.1.label(), key.2, key.3),
                     });
                 }
                 table.index.insert(key, table.rows.len());
@@ -196,7 +190,13 @@ impl Table {
     }
 
     /// The row for an indicator, level, region and group, if published.
-    pub(crate) fn get(&self, indikator: &str, niva: Niva, region: &str, grupp: &str) -> Option<&Row> {
+    pub(crate) fn get(
+        &self,
+        indikator: &str,
+        niva: Niva,
+        region: &str,
+        grupp: &str,
+    ) -> Option<&Row> {
         self.index
             .get(&(
                 indikator.to_string(),
@@ -270,7 +270,11 @@ fn cast_as<T: Array + Clone + 'static>(
         return Err(wrong());
     }
     let casted = cast(array, target).map_err(|_| wrong())?;
-    casted.as_any().downcast_ref::<T>().cloned().ok_or_else(wrong)
+    casted
+        .as_any()
+        .downcast_ref::<T>()
+        .cloned()
+        .ok_or_else(wrong)
 }
 
 fn text(
@@ -352,7 +356,11 @@ impl Columns {
             if v.is_finite() {
                 Ok(Some(v))
             } else {
-                Err(bad(column, v.to_string(), "must be a finite number or null"))
+                Err(bad(
+                    column,
+                    v.to_string(),
+                    "must be a finite number or null",
+                ))
             }
         };
         if self.ar.is_null(i) || self.ar.value(i) != year {
@@ -394,7 +402,11 @@ impl Columns {
         let forandring = number(&self.forandring, "forandring")?;
         match (status, varde) {
             (Status::Published, None) => {
-                return Err(bad("varde", "null".into(), "a published row (status '') needs a value"));
+                return Err(bad(
+                    "varde",
+                    "null".into(),
+                    "a published row (status '') needs a value",
+                ));
             }
             (Status::Published, Some(_)) | (_, None) => {}
             (_, Some(v)) => {

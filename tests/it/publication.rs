@@ -48,7 +48,12 @@ fn headers(range: &Range<Data>) -> Vec<(String, String, String)> {
 /// Row index of each region code in column A.
 fn row_of(range: &Range<Data>) -> HashMap<String, usize> {
     (3..range.height())
-        .map(|r| (range.get((r, 0)).map(|d| d.to_string()).unwrap_or_default(), r))
+        .map(|r| {
+            (
+                range.get((r, 0)).map(|d| d.to_string()).unwrap_or_default(),
+                r,
+            )
+        })
         .collect()
 }
 
@@ -64,7 +69,11 @@ fn num(v: Option<f64>) -> Data {
 }
 
 fn namn(id: &str) -> String {
-    fixture::metadata().into_iter().find(|m| m.id == id).unwrap().namn
+    fixture::metadata()
+        .into_iter()
+        .find(|m| m.id == id)
+        .unwrap()
+        .namn
 }
 
 /// Compares every 2017 row of `ids` with the sheet: value or marker, previous year, change and
@@ -84,7 +93,9 @@ fn assert_sheet_matches(
         .iter()
         .filter(|r| ids.contains(&r.indikator) && levels.contains(&r.niva))
     {
-        let row = *rows.get(r.region).unwrap_or_else(|| panic!("no row {}", r.region));
+        let row = *rows
+            .get(r.region)
+            .unwrap_or_else(|| panic!("no row {}", r.region));
         let name = namn(r.indikator);
         let g = group_label(r.grupp);
         let is_answer = answers && r.indikator != HPH;
@@ -100,11 +111,19 @@ fn assert_sheet_matches(
         };
         let at = |column: &str| range.get((row, col(&heads, &name, g, column))).cloned();
         assert_eq!(at("2017"), Some(value.clone()), "{r:?}");
-        let prev = if is_answer { answer(r.prev) } else { num(r.prev) };
+        let prev = if is_answer {
+            answer(r.prev)
+        } else {
+            num(r.prev)
+        };
         assert_eq!(at("2016").unwrap_or(Data::Empty), prev, "{r:?}");
         expected_cells += 1 + usize::from(prev != Data::Empty);
         if !is_answer {
-            assert_eq!(at("Förändring").unwrap_or(Data::Empty), num(r.change), "{r:?}");
+            assert_eq!(
+                at("Förändring").unwrap_or(Data::Empty),
+                num(r.change),
+                "{r:?}"
+            );
             expected_cells += usize::from(r.change.is_some());
         }
         if with_namnare {
@@ -121,7 +140,10 @@ fn assert_sheet_matches(
         .flat_map(|r| (keys..range.width()).map(move |c| (r, c)))
         .filter(|&p| range.get(p).is_some_and(|d| *d != Data::Empty))
         .count();
-    assert_eq!(written, expected_cells, "indicator cells beyond the input rows");
+    assert_eq!(
+        written, expected_cells,
+        "indicator cells beyond the input rows"
+    );
 }
 
 fn codes(range: &Range<Data>) -> Vec<String> {
@@ -136,7 +158,13 @@ fn workbook_has_the_publication_sheets_in_order() {
     let mut wb = open(&workbook(&f.input()).unwrap());
     assert_eq!(
         wb.sheet_names(),
-        vec!["Om filen", "Register", "Bakgrundsmått", "Enkät", "Enkät andelar"]
+        vec![
+            "Om filen",
+            "Register",
+            "Bakgrundsmått",
+            "Enkät",
+            "Enkät andelar"
+        ]
     );
     assert_eq!(workbook_file_name(2017), "oj_ekonomiskt_bistand_2017.xlsx");
     drop(wb.worksheet_range("Om filen").unwrap());
@@ -151,12 +179,31 @@ fn register_sheet_holds_every_value_and_marker_of_the_rows() {
     // kommungrupp A1; then storleksklasser small to large.
     assert_eq!(
         codes(&range),
-        ["00", "01", "0114", "0180", "018001", "03", "0305", "0380", "A1", "15000-49999", ">=200000"]
+        [
+            "00",
+            "01",
+            "0114",
+            "0180",
+            "018001",
+            "03",
+            "0305",
+            "0380",
+            "A1",
+            "15000-49999",
+            ">=200000"
+        ]
     );
     assert_sheet_matches(
         &range,
         &[MOTT, VUXNA, TKR],
-        &["riket", "lan", "kommun", "stadsdel", "kommungrupp", "storleksklass"],
+        &[
+            "riket",
+            "lan",
+            "kommun",
+            "stadsdel",
+            "kommungrupp",
+            "storleksklass",
+        ],
         6,
         false,
         false,
@@ -178,7 +225,10 @@ fn register_sheet_holds_every_value_and_marker_of_the_rows() {
         ]
     );
     // The stadsdel takes its kommun's län and kommungrupp.
-    assert_eq!(range.get((7, 3)), Some(&Data::String("Stockholms län".into())));
+    assert_eq!(
+        range.get((7, 3)),
+        Some(&Data::String("Stockholms län".into()))
+    );
     assert_eq!(range.get((7, 4)), Some(&Data::String("A1".into())));
 }
 
@@ -187,12 +237,22 @@ fn background_and_survey_sheets_hold_every_value_and_marker() {
     let f = Fixture::new();
     let mut wb = open(&workbook(&f.input()).unwrap());
     let bak = wb.worksheet_range("Bakgrundsmått").unwrap();
-    assert_eq!(codes(&bak), ["00", "01", "0114", "0180", "03", "0305", "0380"]);
+    assert_eq!(
+        codes(&bak),
+        ["00", "01", "0114", "0180", "03", "0305", "0380"]
+    );
     assert_sheet_matches(&bak, &[ARBL], &["riket", "lan", "kommun"], 6, false, false);
 
     let enk = wb.worksheet_range("Enkät").unwrap();
     assert_eq!(codes(&enk), ["0114", "018001", "0305", "0380"]);
-    assert_sheet_matches(&enk, &[JOUR, SVARS, HPH], &["kommun", "stadsdel"], 6, true, false);
+    assert_sheet_matches(
+        &enk,
+        &[JOUR, SVARS, HPH],
+        &["kommun", "stadsdel"],
+        6,
+        true,
+        false,
+    );
     // By hand: 0305 Håbo answered Nej in 2017 and Ja in 2016; 0380 did not return (-).
     let heads = headers(&enk);
     let jour = namn(JOUR);
@@ -255,7 +315,10 @@ fn about_sheet_defines_release_markers_and_every_indicator_from_metadata() {
 fn xml(bytes: &[u8], name: &str) -> String {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let mut text = String::new();
-    zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+    zip.by_name(name)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
     text
 }
 
@@ -321,7 +384,9 @@ fn report_shows_national_key_figures_with_previous_year() {
         "<td class=\"num\">10 564 321</td><td class=\"num\">10 412 000</td><td class=\"num\">+152 321</td>"
     ), "{key}");
     // Background measure: 6,7 (7,0; −0,3).
-    assert!(key.contains("<td class=\"num\">6,7</td><td class=\"num\">7,0</td><td class=\"num\">\u{2212}0,3</td>"));
+    assert!(key.contains(
+        "<td class=\"num\">6,7</td><td class=\"num\">7,0</td><td class=\"num\">\u{2212}0,3</td>"
+    ));
     assert!(html.contains("Utgåva v002, skapad 2018-03-01 09:30 UTC"));
     // Data text is escaped.
     assert!(html.contains("Kommunenkät 2017 &lt;Socialstyrelsen &amp; SKL&gt;"));
@@ -333,23 +398,34 @@ fn report_marks_missing_kommuner_and_never_draws_them() {
     let f = Fixture::new();
     let html = report_html(&f.input()).unwrap();
     // reg_mottagare_andel: 0114, 0180, 0380 have values (3 kommuner); Håbo is bortfall (-).
-    assert!(html.contains("3 kommuner med publicerat värde. Riket: 4,3. Utan värde: 1 bortfall/saknas (-)."), "{html:.3000}");
+    assert!(
+        html.contains(
+            "3 kommuner med publicerat värde. Riket: 4,3. Utan värde: 1 bortfall/saknas (-)."
+        ),
+        "{html:.3000}"
+    );
     assert!(html.contains(&format!("Kommuner utan värde: Håbo {MISSING}")));
     // The län table of Uppsala län: the län itself and Håbo show '-', Uppsala 3,2.
     let lan03 = table(&html, "tabell-lan-03");
-    assert!(lan03.contains(&format!("<td>Uppsala län</td><td class=\"num\">{MISSING}</td>")));
+    assert!(lan03.contains(&format!(
+        "<td>Uppsala län</td><td class=\"num\">{MISSING}</td>"
+    )));
     assert!(lan03.contains(&format!("<td>Håbo</td><td class=\"num\">{MISSING}</td>")));
     assert!(lan03.contains("<td>Uppsala</td><td class=\"num\">3,2</td>"));
     // The stadsdel is listed under its kommun in Stockholms län.
     let lan01 = table(&html, "tabell-lan-01");
     let stockholm = lan01.find("<td>Stockholm</td>").unwrap();
-    let rinkeby = lan01.find("<td>– Rinkeby-Kista</td><td class=\"num\">12,7</td>").unwrap();
+    let rinkeby = lan01
+        .find("<td>– Rinkeby-Kista</td><td class=\"num\">12,7</td>")
+        .unwrap();
     assert!(stockholm < rinkeby);
     // Charts are inline SVG; nothing is loaded from outside the file.
     assert!(html.matches("<svg ").count() >= 6);
     assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<link"));
     let without_svg_namespace = html.replace("http://www.w3.org/2000/svg", "");
-    assert!(!without_svg_namespace.contains("http://") && !without_svg_namespace.contains("https://"));
+    assert!(
+        !without_svg_namespace.contains("http://") && !without_svg_namespace.contains("https://")
+    );
 }
 
 #[test]
@@ -372,7 +448,9 @@ fn report_survey_shares_per_storleksklass_and_kommungrupp_with_respondents() {
     assert!(sk.contains(
         "<td>Social jour efter kontorstid, %</td><td class=\"num\">50,0 <span class=\"n\">(n=2)</span></td><td></td><td class=\"num\">66,7 <span class=\"n\">(n=3)</span></td>"
     ), "{sk}");
-    assert!(sk.contains("<td>Svarsfrekvens, %</td><td class=\"num\">100,0 <span class=\"n\">(n=2)</span></td>"));
+    assert!(sk.contains(
+        "<td>Svarsfrekvens, %</td><td class=\"num\">100,0 <span class=\"n\">(n=2)</span></td>"
+    ));
     let kg = table(&html, "enkat-kommungrupp");
     assert!(kg.contains("<th class=\"num\">Storstäder</th>"));
     assert!(kg.contains("<td>Social jour efter kontorstid, %</td><td class=\"num\">100,0 <span class=\"n\">(n=1)</span></td>"));
@@ -395,8 +473,13 @@ fn kommun_profile_shows_suppressed_cells_as_markers_not_zero() {
     let e = table(&html, "profil-enkat");
     assert!(e.contains("<td>Social jour efter kontorstid, %</td><td class=\"num\">Ja</td><td class=\"num\">Ja</td><td class=\"num\">100,0 <span class=\"n\">(n=2)</span></td>"), "{e}");
     // Trend: Upplands Väsby 2015 was suppressed and is listed as such.
-    assert!(html.contains("Upplands Väsby – 2015: ..; 2016: 5,3; 2017: 5,1"), "{html:.4000}");
-    assert!(html.contains("Kommun i Stockholms län, kommungrupp B3, storleksklass 15000-49999, 45 100 invånare"));
+    assert!(
+        html.contains("Upplands Väsby – 2015: ..; 2016: 5,3; 2017: 5,1"),
+        "{html:.4000}"
+    );
+    assert!(html.contains(
+        "Kommun i Stockholms län, kommungrupp B3, storleksklass 15000-49999, 45 100 invånare"
+    ));
 }
 
 #[test]
@@ -413,7 +496,10 @@ fn profile_of_an_unknown_region_is_refused() {
     let f = Fixture::new();
     for code in ["9999", "01", "00"] {
         let err = region_profile_html(&f.input(), code).unwrap_err();
-        assert!(matches!(err, PublicationError::UnknownRegion { .. }), "{err}");
+        assert!(
+            matches!(err, PublicationError::UnknownRegion { .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains(code));
     }
 }
@@ -434,10 +520,17 @@ fn with_row(change: impl Fn(&mut R)) -> PublicationError {
 #[test]
 fn broken_rows_are_refused_with_row_and_rule() {
     let err = with_row(|r| r.status = "x");
-    assert!(err.to_string().contains("row 4: column `status` = \"x\": unknown status"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("row 4: column `status` = \"x\": unknown status"),
+        "{err}"
+    );
     // A suppressed row that still carries a value would publish it.
     let err = with_row(|r| r.status = "..");
-    assert!(err.to_string().contains("row 4: column `varde` = \"5.1\""), "{err}");
+    assert!(
+        err.to_string().contains("row 4: column `varde` = \"5.1\""),
+        "{err}"
+    );
     let err = with_row(|r| {
         r.status = "..";
         r.varde = None;
@@ -451,7 +544,11 @@ fn broken_rows_are_refused_with_row_and_rule() {
     });
     assert!(err.to_string().contains("`forandring`"), "{err}");
     let err = with_row(|r| r.varde = None);
-    assert!(err.to_string().contains("a published row (status '') needs a value"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("a published row (status '') needs a value"),
+        "{err}"
+    );
     let err = with_row(|r| r.varde = Some(f64::NAN));
     assert!(err.to_string().contains("finite"), "{err}");
     let err = with_row(|r| r.niva = "landsting");
@@ -459,34 +556,73 @@ fn broken_rows_are_refused_with_row_and_rule() {
     let err = with_row(|r| r.grupp = "barn");
     assert!(err.to_string().contains("unknown group"), "{err}");
     let err = with_row(|r| r.indikator = "reg_okand");
-    assert!(matches!(err, PublicationError::UnknownIndicator { ref id, .. } if id == "reg_okand"), "{err}");
+    assert!(
+        matches!(err, PublicationError::UnknownIndicator { ref id, .. } if id == "reg_okand"),
+        "{err}"
+    );
     let err = with_row(|r| r.region = "0180");
-    assert!(err.to_string().contains("row 5: duplicate key (2017, reg_mottagare_andel, kommun, 0180, totalt)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("row 5: duplicate key (2017, reg_mottagare_andel, kommun, 0180, totalt)"),
+        "{err}"
+    );
 }
 
 #[test]
 fn wrong_year_missing_column_and_wrong_type_are_refused() {
     let f = Fixture::new();
     let batches = vec![batch(2016, &rows_2017())];
-    let err = workbook(&PublicationInput { rows: &batches, ..f.input() }).unwrap_err();
-    assert!(err.to_string().contains("indikatorer 2017: row 1: column `ar` = \"2016\": expected the year 2017"), "{err}");
+    let err = workbook(&PublicationInput {
+        rows: &batches,
+        ..f.input()
+    })
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("indikatorer 2017: row 1: column `ar` = \"2016\": expected the year 2017"),
+        "{err}"
+    );
 
     let full = batch(2017, &rows_2017());
     let without = full.project(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).unwrap();
-    let err = report_html(&PublicationInput { rows: &[without], ..f.input() }).unwrap_err();
-    assert!(matches!(err, PublicationError::MissingColumn { column: "forandring", .. }), "{err}");
+    let err = report_html(&PublicationInput {
+        rows: &[without],
+        ..f.input()
+    })
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PublicationError::MissingColumn {
+                column: "forandring",
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     let mut columns = full.columns().to_vec();
-    let mut fields: Vec<arrow::datatypes::Field> =
-        full.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
-    columns[6] = std::sync::Arc::new(arrow::array::StringArray::from(vec!["4,3"; full.num_rows()]));
+    let mut fields: Vec<arrow::datatypes::Field> = full
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    columns[6] = std::sync::Arc::new(arrow::array::StringArray::from(vec![
+        "4,3";
+        full.num_rows()
+    ]));
     fields[6] = arrow::datatypes::Field::new("varde", arrow::datatypes::DataType::Utf8, true);
     let wrong = arrow::record_batch::RecordBatch::try_new(
         std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
         columns,
     )
     .unwrap();
-    let err = workbook(&PublicationInput { rows: &[wrong], ..f.input() }).unwrap_err();
+    let err = workbook(&PublicationInput {
+        rows: &[wrong],
+        ..f.input()
+    })
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "indikatorer 2017: column `varde` has type Utf8, expected Float64"
@@ -504,7 +640,11 @@ fn text_columns_read_back_as_utf8_view_are_accepted() {
     for (field, column) in schema.fields().iter().zip(full.columns()) {
         if field.data_type() == &arrow::datatypes::DataType::Utf8 {
             let view = arrow::compute::cast(column, &arrow::datatypes::DataType::Utf8View).unwrap();
-            fields.push(arrow::datatypes::Field::new(field.name(), arrow::datatypes::DataType::Utf8View, true));
+            fields.push(arrow::datatypes::Field::new(
+                field.name(),
+                arrow::datatypes::DataType::Utf8View,
+                true,
+            ));
             columns.push(view);
         } else {
             fields.push(field.as_ref().clone());
@@ -517,7 +657,11 @@ fn text_columns_read_back_as_utf8_view_are_accepted() {
     )
     .unwrap();
     let batches = [view];
-    let via_view = workbook(&PublicationInput { rows: &batches, ..f.input() }).unwrap();
+    let via_view = workbook(&PublicationInput {
+        rows: &batches,
+        ..f.input()
+    })
+    .unwrap();
     assert_eq!(via_view, workbook(&f.input()).unwrap());
 }
 
@@ -526,7 +670,11 @@ fn duplicate_metadata_is_refused() {
     let f = Fixture::new();
     let mut meta = f.meta.clone();
     meta.push(meta[0].clone());
-    let err = report_html(&PublicationInput { meta: &meta, ..f.input() }).unwrap_err();
+    let err = report_html(&PublicationInput {
+        meta: &meta,
+        ..f.input()
+    })
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "indicator metadata lists `reg_mottagare_andel` twice (hint: ids must be unique across pipelines/)"

@@ -68,7 +68,9 @@ pub(super) fn write(sheet: &mut Sheet, release: &Release, f: &Formats) -> Result
         r += 1;
     }
     r += 1;
-    sheet.ws.write_string_with_format(r, 0, "Teckenförklaring", &f.heading)?;
+    sheet
+        .ws
+        .write_string_with_format(r, 0, "Teckenförklaring", &f.heading)?;
     r += 1;
     for (status, text) in LEGEND {
         sheet.text(r, 0, status.marker(), &f.marker)?;
@@ -82,7 +84,9 @@ pub(super) fn write(sheet: &mut Sheet, release: &Release, f: &Formats) -> Result
         &f.wrapped,
     )?;
     r += 2;
-    sheet.ws.write_string_with_format(r, 0, "Indikatorer", &f.heading)?;
+    sheet
+        .ws
+        .write_string_with_format(r, 0, "Indikatorer", &f.heading)?;
     r += 1;
     let headers = [
         "Id", "Namn", "Typ", "Täljare", "Nämnare", "Grupper", "Källa", "Flik",

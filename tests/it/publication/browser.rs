@@ -85,9 +85,17 @@ fn report_dom_in_chromium_holds_the_figures() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let f = Fixture::new();
-    let page = write_page(dir.path(), "rapport.html", &report_html(&f.input()).unwrap());
+    let page = write_page(
+        dir.path(),
+        "rapport.html",
+        &report_html(&f.input()).unwrap(),
+    );
     let out = run(browser, dir.path(), &page, &["--dump-dom".to_string()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dom = String::from_utf8_lossy(&out.stdout);
     // Riket 4,3 (2016: 4,5; −0,2) as in the fixture's reg_mottagare_andel row.
     assert!(dom.contains(
@@ -95,7 +103,9 @@ fn report_dom_in_chromium_holds_the_figures() {
     ), "{dom:.3000}");
     assert!(dom.contains("<td class=\"num\">10 564 321</td>"));
     // Håbo is bortfall: the marker, not a number.
-    assert!(dom.contains(r#"<td>Håbo</td><td class="num"><span class="marker" title="bortfall/saknas">-</span></td>"#));
+    assert!(dom.contains(
+        r#"<td>Håbo</td><td class="num"><span class="marker" title="bortfall/saknas">-</span></td>"#
+    ));
     // The browser parsed the charts as SVG elements.
     assert!(dom.matches("<svg ").count() >= 6);
     assert!(dom.contains("Kommunenkät 2017 &lt;Socialstyrelsen &amp; SKL&gt;"));
@@ -124,7 +134,11 @@ fn report_screenshot_is_a_plausible_png() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let f = Fixture::new();
-    let page = write_page(dir.path(), "rapport.html", &report_html(&f.input()).unwrap());
+    let page = write_page(
+        dir.path(),
+        "rapport.html",
+        &report_html(&f.input()).unwrap(),
+    );
     let shot = dir.path().join("rapport.png");
     let out = run(
         browser,
@@ -136,12 +150,20 @@ fn report_screenshot_is_a_plausible_png() {
             "--hide-scrollbars".to_string(),
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let png = std::fs::read(&shot).expect("screenshot written");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     // A 1200×1800 page of text, tables and charts compresses to tens or hundreds of kB; a blank
     // page would be a few kB.
-    assert!(png.len() > 30_000 && png.len() < 10_000_000, "{} bytes", png.len());
+    assert!(
+        png.len() > 30_000 && png.len() < 10_000_000,
+        "{} bytes",
+        png.len()
+    );
     // To look at the page and the screenshot yourself: OJ_KEEP_BROWSER_OUTPUT=<dir>.
     if let Ok(keep) = std::env::var("OJ_KEEP_BROWSER_OUTPUT") {
         std::fs::create_dir_all(&keep).unwrap();
