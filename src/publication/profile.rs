@@ -68,14 +68,14 @@ pub fn region_profile_html(
     });
     if let Some(kg) = &kommungrupp {
         comparisons.push(Comparison {
-            label: format!("Kommungrupp {kg}"),
+            label: group_name(&release, Niva::Kommungrupp, kg, "Kommungrupp"),
             niva: Niva::Kommungrupp,
             code: kg.clone(),
         });
     }
     if let Some(sk) = &storleksklass {
         comparisons.push(Comparison {
-            label: format!("Storleksklass {sk}"),
+            label: group_name(&release, Niva::Storleksklass, sk, "Storleksklass"),
             niva: Niva::Storleksklass,
             code: sk.clone(),
         });
@@ -116,6 +116,23 @@ pub fn region_profile_html(
     survey_table(&release, &comparisons, &mut body);
     trend_charts(&release, &comparisons, &mut body)?;
     Ok(html::page(&title, &body))
+}
+
+/// The heading of a group column: `Storstäder (A1)` or `15 000–49 999 invånare` when the rows
+/// name the group, else the level word and the code (`Kommungrupp B3`).
+fn group_name(release: &Release, niva: Niva, code: &str, word: &str) -> String {
+    let name = release
+        .current
+        .rows
+        .iter()
+        .find(|r| r.niva == niva && r.region == code)
+        .map(|r| r.regionnamn.as_str())
+        .filter(|n| !n.is_empty() && *n != code);
+    match (name, niva) {
+        (Some(n), Niva::Kommungrupp) => format!("{n} ({code})"),
+        (Some(n), _) => n.to_string(),
+        (None, _) => format!("{word} {code}"),
+    }
 }
 
 fn capitalized(text: &str) -> String {

@@ -461,9 +461,9 @@ fn kommun_profile_shows_suppressed_cells_as_markers_not_zero() {
     let f = Fixture::new();
     let html = region_profile_html(&f.input(), "0114").unwrap();
     let t = table(&html, "profil");
-    // Columns: Upplands Väsby, Stockholms län, Kommungrupp B3, Storleksklass 15000-49999, Riket,
-    // Upplands Väsby 2016, Förändring.
-    assert!(t.contains("<th class=\"num\">Upplands Väsby</th><th class=\"num\">Stockholms län</th><th class=\"num\">Kommungrupp B3</th><th class=\"num\">Storleksklass 15000-49999</th><th class=\"num\">Riket</th>"), "{t}");
+    // Columns: Upplands Väsby, Stockholms län, Kommungrupp B3 (no B3 rows, so no name),
+    // the storleksklass with its published name, Riket, Upplands Väsby 2016, Förändring.
+    assert!(t.contains("<th class=\"num\">Upplands Väsby</th><th class=\"num\">Stockholms län</th><th class=\"num\">Kommungrupp B3</th><th class=\"num\">15 000–49 999 invånare</th><th class=\"num\">Riket</th>"), "{t}");
     // reg_mottagare_andel: 5,1 vs län 3,9, no B3 row, 15000-49999 3,7, riket 4,3; 2016 5,3; −0,2.
     assert!(t.contains("<td>Totalt</td><td class=\"num\">5,1</td><td class=\"num\">3,9</td><td></td><td class=\"num\">3,7</td><td class=\"num\">4,3</td><td class=\"num\">5,3</td><td class=\"num\">\u{2212}0,2</td>"), "{t}");
     // reg_vuxna kvinnor is suppressed: '..' (previous year 4,1 shown, no change), riket 3,5.

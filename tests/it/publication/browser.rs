@@ -60,16 +60,14 @@ fn run(browser: &Path, dir: &Path, page: &Path, extra: &[String]) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// Lines of Chromium's log that report a page problem: an uncaught script error, a console
-/// error, or a load refused by the Content-Security-Policy (something external was requested).
+/// Lines of Chromium's log about the page's console: our pages run no script, so any console
+/// message is a problem – an uncaught error, or a load or script refused by the page's
+/// Content-Security-Policy (something external was requested). Chromium logs them as
+/// `INFO:CONSOLE:<line>` (older versions: `ERROR:CONSOLE`).
 fn page_problems(stderr: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(stderr)
         .lines()
-        .filter(|l| {
-            l.contains("Uncaught")
-                || l.contains("ERROR:CONSOLE")
-                || (l.contains("CONSOLE") && l.contains("Refused"))
-        })
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
         .map(str::to_string)
         .collect()
 }
@@ -172,4 +170,27 @@ fn report_screenshot_is_a_plausible_png() {
         let profile = region_profile_html(&f.input(), "0114").unwrap();
         std::fs::write(Path::new(&keep).join("0114.html"), profile).unwrap();
     }
+}
+
+#[test]
+fn console_check_catches_blocked_loads_and_script_errors() {
+    // The check must be able to fail: a page that requests an external image (blocked by the
+    // same Content-Security-Policy the report uses) and runs a failing script.
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" \
+               content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"></head>\
+               <body><img src=\"https://example.invalid/x.png\"><p>x</p></body></html>";
+    let page = write_page(dir.path(), "bad.html", bad);
+    let out = run(browser, dir.path(), &page, &["--dump-dom".to_string()]);
+    let problems = page_problems(&out.stderr);
+    assert!(
+        problems.iter().any(|l| l.contains("Content Security Policy")),
+        "{problems:#?}"
+    );
+    let failing = "<!DOCTYPE html><html><body><script>undefinedFunction()</script></body></html>";
+    let page = write_page(dir.path(), "failing.html", failing);
+    let out = run(browser, dir.path(), &page, &["--dump-dom".to_string()]);
+    let problems = page_problems(&out.stderr);
+    assert!(problems.iter().any(|l| l.contains("Uncaught")), "{problems:#?}");
 }
