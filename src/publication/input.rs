@@ -97,6 +97,8 @@ pub struct PublicationInput<'a> {
     pub info: &'a ReleaseInfo,
     /// Per-region facts keyed by kommun or stadsdel code; `None` when not available.
     pub regions: Option<&'a BTreeMap<String, RegionFacts>>,
-    /// `indikatorer` batches of earlier years' releases, for trends; may be empty.
+    /// `indikatorer` batches of earlier years' releases, for trends; may be empty. Entries for
+    /// the release year or later are ignored; rows of indicators without metadata are kept but
+    /// never shown (a discontinued survey indicator).
     pub earlier: &'a [(i64, Vec<RecordBatch>)],
 }

@@ -29,6 +29,8 @@ fn group_label(g: &str) -> &str {
 
 /// The three header rows, merged cells filled in from the left: (indicator, group, column).
 fn headers(range: &Range<Data>) -> Vec<(String, String, String)> {
+    // Positions below are relative to the range, which must start at A1.
+    assert_eq!(range.start(), Some((0, 0)));
     let width = range.width();
     let text = |r: usize, c: usize| range.get((r, c)).map(|d| d.to_string()).unwrap_or_default();
     let (mut ind, mut grp) = (String::new(), String::new());
@@ -679,4 +681,76 @@ fn duplicate_metadata_is_refused() {
         err.to_string(),
         "indicator metadata lists `reg_mottagare_andel` twice (hint: ids must be unique across pipelines/)"
     );
+}
+
+#[test]
+fn pipeline_indicator_metadata_deserializes_into_indicator_meta() {
+    // The `indicators:` entries of pipelines/ekonomiskt_bistand.yaml map one to one onto
+    // IndicatorMeta: 11 register indicators and 7 background measures (domain.md).
+    #[derive(serde::Deserialize)]
+    struct Pipeline {
+        indicators: Vec<oj::publication::IndicatorMeta>,
+    }
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pipelines/ekonomiskt_bistand.yaml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let p: Pipeline = oj::yaml::parse(path, &text).unwrap();
+    use oj::publication::{IndicatorKind, IndicatorSource};
+    let count = |s| p.indicators.iter().filter(|m| m.source == s).count();
+    assert_eq!(count(IndicatorSource::Register), 11);
+    assert_eq!(count(IndicatorSource::Bakgrund), 7);
+    let tkr = p
+        .indicators
+        .iter()
+        .find(|m| m.id == "reg_belopp_tkr")
+        .unwrap();
+    assert_eq!(tkr.kind, IndicatorKind::Tkr);
+    assert_eq!(tkr.namnare, None);
+    let vuxna = p
+        .indicators
+        .iter()
+        .find(|m| m.id == "reg_vuxna_mottagare_andel")
+        .unwrap();
+    assert_eq!(
+        vuxna.grupper,
+        ["totalt", "kvinnor", "man", "inrikes", "utrikes"]
+    );
+}
+
+#[test]
+fn a_release_without_survey_rows_still_has_every_sheet() {
+    let f = Fixture::new();
+    let register_only: Vec<R> = rows_2017()
+        .into_iter()
+        .filter(|r| r.indikator.starts_with("reg_"))
+        .collect();
+    let batches = [batch(2017, &register_only)];
+    let input = PublicationInput {
+        rows: &batches,
+        earlier: &[],
+        regions: None,
+        ..f.input()
+    };
+    let mut wb = open(&workbook(&input).unwrap());
+    assert_eq!(wb.sheet_names().len(), 5);
+    // Only the six key headers, on the third header row (A3:F3), and no data rows.
+    let enk = wb.worksheet_range("Enkät").unwrap();
+    assert_eq!((enk.start(), enk.end()), (Some((2, 0)), Some((2, 5))));
+    assert_eq!(
+        enk.get_value((2, 5)),
+        Some(&Data::String("Folkmängd".into()))
+    );
+    // Without region facts, kommungrupp and folkmängd are empty and län comes from the code.
+    let reg = wb.worksheet_range("Register").unwrap();
+    assert_eq!(
+        reg.get((5, 3)),
+        Some(&Data::String("Stockholms län".into()))
+    );
+    assert_eq!(reg.get((5, 4)), Some(&Data::Empty));
+    let html = report_html(&input).unwrap();
+    assert!(html.contains("Inga enkätindikatorer i denna utgåva."));
+    // With no earlier releases the trend covers 2017 only.
+    assert!(html.contains("<p>Riket 2017, enligt de utgåvor som finns.</p>"));
 }

@@ -185,12 +185,17 @@ fn console_check_catches_blocked_loads_and_script_errors() {
     let out = run(browser, dir.path(), &page, &["--dump-dom".to_string()]);
     let problems = page_problems(&out.stderr);
     assert!(
-        problems.iter().any(|l| l.contains("Content Security Policy")),
+        problems
+            .iter()
+            .any(|l| l.contains("Content Security Policy")),
         "{problems:#?}"
     );
     let failing = "<!DOCTYPE html><html><body><script>undefinedFunction()</script></body></html>";
     let page = write_page(dir.path(), "failing.html", failing);
     let out = run(browser, dir.path(), &page, &["--dump-dom".to_string()]);
     let problems = page_problems(&out.stderr);
-    assert!(problems.iter().any(|l| l.contains("Uncaught")), "{problems:#?}");
+    assert!(
+        problems.iter().any(|l| l.contains("Uncaught")),
+        "{problems:#?}"
+    );
 }
