@@ -7,7 +7,7 @@ use super::super::input::{IndicatorKind, IndicatorMeta, IndicatorSource};
 use super::super::release::{Region, Release};
 use super::super::rows::{Cell, Niva, Row, group_label};
 use super::cells::{Formats, Sheet};
-use rust_xlsxwriter::{ColNum, RowNum, XlsxError};
+use rust_xlsxwriter::{ColNum, IgnoreError, RowNum, XlsxError};
 
 /// One column of an indicator × group block.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,9 +117,14 @@ pub(super) fn write(
     sheet
         .ws
         .set_freeze_panes(HEADER_ROWS, ColNum::min(2, keys))?;
+    let last_row = r.max(HEADER_ROWS) - 1;
     sheet
         .ws
-        .autofilter(HEADER_ROWS - 1, 0, r.max(HEADER_ROWS) - 1, last_col)?;
+        .autofilter(HEADER_ROWS - 1, 0, last_row, last_col)?;
+    // Region codes (`0114`) and year headers are text on purpose: no green warning triangles.
+    sheet
+        .ws
+        .ignore_error_range(0, 0, last_row, last_col, IgnoreError::NumberStoredAsText)?;
     sheet.set_widths()?;
     Ok(())
 }

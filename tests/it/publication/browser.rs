@@ -162,13 +162,20 @@ fn report_screenshot_is_a_plausible_png() {
         "{} bytes",
         png.len()
     );
-    // To look at the page and the screenshot yourself: OJ_KEEP_BROWSER_OUTPUT=<dir>.
+    // To look at the outputs yourself: OJ_KEEP_BROWSER_OUTPUT=<dir> keeps the report, its
+    // screenshot, the 0114 profile and the workbook there.
     if let Ok(keep) = std::env::var("OJ_KEEP_BROWSER_OUTPUT") {
         std::fs::create_dir_all(&keep).unwrap();
         std::fs::copy(&shot, Path::new(&keep).join("rapport.png")).unwrap();
         std::fs::copy(&page, Path::new(&keep).join("rapport.html")).unwrap();
         let profile = region_profile_html(&f.input(), "0114").unwrap();
         std::fs::write(Path::new(&keep).join("0114.html"), profile).unwrap();
+        let book = oj::publication::workbook(&f.input()).unwrap();
+        std::fs::write(
+            Path::new(&keep).join("oj_ekonomiskt_bistand_2017.xlsx"),
+            book,
+        )
+        .unwrap();
     }
 }
 
