@@ -394,7 +394,9 @@ pub fn rows_2017() -> Vec<R> {
             tn(8000.0, 145000.0),
             N,
         ),
-        // Survey: respondents 0114, 018001, 0305, 0380; 0380 did not return (`-`).
+        // Survey (as sql/ind_enkat.sql writes it): a respondent's share indicator is 1 (Ja) or 0
+        // (Nej) with no numerator or denominator. Respondents 0114, 018001, 0305, 0380; 0380 did
+        // not return (`-`).
         // socialjour: Ja = 0114, 018001; Nej = 0305 → riket 2/3 = 66.7 %, n = 3.
         v(
             JOUR,
@@ -402,9 +404,9 @@ pub fn rows_2017() -> Vec<R> {
             "0114",
             "Upplands Väsby",
             "totalt",
-            100.0,
-            tn(1.0, 1.0),
-            (Some(100.0), None),
+            1.0,
+            N,
+            (Some(1.0), None),
         ),
         v(
             JOUR,
@@ -412,8 +414,8 @@ pub fn rows_2017() -> Vec<R> {
             "018001",
             "Rinkeby-Kista",
             "totalt",
-            100.0,
-            tn(1.0, 1.0),
+            1.0,
+            N,
             N,
         ),
         v(
@@ -423,8 +425,8 @@ pub fn rows_2017() -> Vec<R> {
             "Håbo",
             "totalt",
             0.0,
-            tn(0.0, 1.0),
-            (Some(100.0), None),
+            N,
+            (Some(1.0), None),
         ),
         m(JOUR, "kommun", "0380", "Uppsala", "totalt", "-", Some(0.0)),
         v(
