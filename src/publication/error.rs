@@ -92,3 +92,15 @@ pub enum PublicationError {
         message: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PublicationError;
+
+    #[test]
+    fn errors_can_cross_threads_boxed() {
+        // The publish stage boxes them as `Box<dyn Error + Send + Sync>`.
+        fn boxable<E: std::error::Error + Send + Sync + 'static>() {}
+        boxable::<PublicationError>();
+    }
+}

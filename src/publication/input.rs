@@ -63,13 +63,20 @@ pub struct IndicatorMeta {
 pub struct ReleaseInfo {
     /// Reference year.
     pub year: i64,
-    /// Release folder name, e.g. `v002`.
+    /// Release folder name, e.g. `v002`; empty when not known yet (the line is then left out).
     pub version: String,
     /// When the release was created (also the workbook's creation time, so output is
     /// reproducible).
     pub created: DateTime<Utc>,
     /// The data sources, one line each, e.g. `Registret över ekonomiskt bistånd 2017`.
     pub sources: Vec<String>,
+}
+
+impl ReleaseInfo {
+    /// The release version, unless empty.
+    pub(crate) fn known_version(&self) -> Option<&str> {
+        Some(self.version.as_str()).filter(|v| !v.is_empty())
+    }
 }
 
 /// Facts about one kommun or stadsdel used as sorting keys and comparison groups. Any field may

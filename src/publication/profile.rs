@@ -101,13 +101,16 @@ pub fn region_profile_html(
             numbers::value(IndicatorKind::Antal, n as f64)
         ));
     }
+    let edition = release
+        .info
+        .known_version()
+        .map(|v| format!(", utgåva {}", escape(v)))
+        .unwrap_or_default();
     let _ = writeln!(
         body,
-        "<p class=\"meta\">Kod {}. {}. Öppna jämförelser {}, utgåva {}.</p>",
+        "<p class=\"meta\">Kod {}. {}. Öppna jämförelser {year}{edition}.</p>",
         escape(region),
         escape(&facts_line.join(", ")),
-        year,
-        escape(&release.info.version)
     );
     body.push_str(&html::legend());
     body.push_str("</header>\n");

@@ -22,10 +22,13 @@ pub fn report_html(input: &PublicationInput) -> Result<String, PublicationError>
     let info = release.info;
     let title = format!("Öppna jämförelser – ekonomiskt bistånd {}", info.year);
     let mut body = format!("<header><h1>{}</h1>\n", escape(&title));
+    let edition = match info.known_version() {
+        Some(v) => format!("Utgåva {}, skapad", escape(v)),
+        None => "Skapad".to_string(),
+    };
     let _ = writeln!(
         body,
-        "<p class=\"meta\">Utgåva {}, skapad {}. Datakällor: {}.</p>",
-        escape(&info.version),
+        "<p class=\"meta\">{edition} {}. Datakällor: {}.</p>",
         info.created.format("%Y-%m-%d %H:%M UTC"),
         escape(&info.sources.join("; "))
     );

@@ -754,3 +754,21 @@ fn a_release_without_survey_rows_still_has_every_sheet() {
     // With no earlier releases the trend covers 2017 only.
     assert!(html.contains("<p>Riket 2017, enligt de utgåvor som finns.</p>"));
 }
+
+#[test]
+fn an_unknown_version_is_left_out_not_printed_empty() {
+    // The publish stage may build the files before it claims the version folder.
+    let mut f = Fixture::new();
+    f.info.version = String::new();
+    let html = report_html(&f.input()).unwrap();
+    assert!(html.contains("<p class=\"meta\">Skapad 2018-03-01 09:30 UTC. Datakällor:"));
+    assert!(!html.contains("Utgåva"));
+    let mut wb = open(&workbook(&f.input()).unwrap());
+    let about = wb.worksheet_range("Om filen").unwrap();
+    assert!(about.cells().all(|(_, _, d)| d.to_string() != "Version"));
+    // År on row 3, Skapad right below it.
+    assert_eq!(
+        about.get_value((3, 0)),
+        Some(&Data::String("Skapad".into()))
+    );
+}

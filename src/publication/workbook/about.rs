@@ -50,11 +50,13 @@ pub(super) fn write(sheet: &mut Sheet, release: &Release, f: &Formats) -> Result
     sheet.ws.write_string_with_format(0, 0, &title, &f.title)?;
     let mut r: RowNum = 2;
     let created = info.created.format("%Y-%m-%d %H:%M UTC").to_string();
-    for (label, value) in [
-        ("År", info.year.to_string()),
-        ("Version", info.version.clone()),
-        ("Skapad", created),
-    ] {
+    let version = info.known_version().map(|v| ("Version", v.to_string()));
+    let lines = [
+        Some(("År", info.year.to_string())),
+        version,
+        Some(("Skapad", created)),
+    ];
+    for (label, value) in lines.into_iter().flatten() {
         sheet.text(r, 0, label, &f.heading)?;
         sheet.text(r, 1, &value, &f.text)?;
         r += 1;
