@@ -765,7 +765,11 @@ fn an_unknown_version_is_left_out_not_printed_empty() {
     assert!(!html.contains("Utgåva"));
     let mut wb = open(&workbook(&f.input()).unwrap());
     let about = wb.worksheet_range("Om filen").unwrap();
-    assert!(about.cells().all(|(_, _, d)| *d != Data::String("Version".into())));
+    assert!(
+        about
+            .cells()
+            .all(|(_, _, d)| *d != Data::String("Version".into()))
+    );
     // År on row 2, Skapad right below it.
     assert_eq!(
         about.get_value((3, 0)),
