@@ -89,7 +89,8 @@ pub struct RegionFacts {
     pub kommungrupp: Option<String>,
     /// Storleksklass code (`<15000`, …) of the kommun.
     pub storleksklass: Option<String>,
-    /// Population 31 December of the year.
+    /// Population 31 December of the year (of the region itself; a stadsdel does not inherit
+    /// its kommun's).
     pub folkmangd: Option<i64>,
 }
 

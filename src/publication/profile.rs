@@ -95,7 +95,7 @@ pub fn region_profile_html(
     if let Some(sk) = &storleksklass {
         facts_line.push(format!("storleksklass {sk}"));
     }
-    if let Some(n) = facts.and_then(|f| f.folkmangd) {
+    if let Some(n) = release.folkmangd(region) {
         facts_line.push(format!(
             "{} invånare",
             numbers::value(IndicatorKind::Antal, n as f64)

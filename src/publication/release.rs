@@ -132,6 +132,12 @@ impl<'a> Release<'a> {
             .or_else(|| code.get(..4).and_then(|k| facts.get(k)))
     }
 
+    /// The population of a kommun or stadsdel, from its own facts only (a stadsdel never shows
+    /// its kommun's population).
+    pub(crate) fn folkmangd(&self, code: &str) -> Option<i64> {
+        self.facts?.get(code)?.folkmangd
+    }
+
     /// The län code of a kommun or stadsdel: from its facts, else its code's first two digits.
     pub(crate) fn lan_of(&self, code: &str) -> String {
         self.facts(code)

@@ -491,6 +491,9 @@ fn stadsdel_profile_compares_with_its_kommun() {
     let t = table(&html, "profil");
     // Rinkeby-Kista 12,7 vs Stockholm 4,4 vs Stockholms län 3,9 vs A1 4,6, >=200000 4,2, riket 4,3.
     assert!(t.contains("<td>Totalt</td><td class=\"num\">12,7</td><td class=\"num\">4,4</td><td class=\"num\">3,9</td><td class=\"num\">4,6</td><td class=\"num\">4,2</td><td class=\"num\">4,3</td>"), "{t}");
+    // The kommun's population is not the stadsdel's.
+    assert!(html.contains("Stadsdel i Stockholms län, kommungrupp A1, storleksklass &gt;=200000."));
+    assert!(!html.contains("949 761"));
 }
 
 #[test]

@@ -174,7 +174,7 @@ fn write_keys(
                 _ => {}
             },
             Key::Folkmangd => {
-                if let Some(n) = facts.and_then(|f| f.folkmangd) {
+                if let Some(n) = release.folkmangd(&region.code).filter(|_| local) {
                     let shown = super::super::numbers::value(IndicatorKind::Antal, n as f64);
                     sheet.number(r, c, n as f64, shown.chars().count(), &f.count)?;
                 }
