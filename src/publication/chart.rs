@@ -173,6 +173,118 @@ pub(crate) fn distribution(d: &Distribution) -> Result<Option<String>, Publicati
     Ok(Some(svg))
 }
 
+/// Colours of the groups in a dot chart, light to dark (small to large kommuner).
+const GROUP_COLORS: [RGBColor; 5] = [
+    RGBColor(0x9e, 0xca, 0xe1),
+    RGBColor(0x42, 0x92, 0xc6),
+    RGBColor(0x21, 0x71, 0xb5),
+    RGBColor(0x08, 0x30, 0x6b),
+    RGBColor(0x4a, 0x4a, 0x4a),
+];
+
+/// Longest indicator label drawn beside a dot chart row (longer ones end with `…`).
+const DOT_LABEL_CHARS: usize = 46;
+
+/// One row of a dot chart: a label and each group's published share (`None` when the group has
+/// a marker or no row).
+pub(crate) struct DotRow {
+    pub label: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// A dot chart of shares (0–100 %): one row per indicator, one dot per group, and riket as a red
+/// bar. Rows keep their order from the top.
+pub(crate) fn dots(
+    name: &str,
+    groups: &[String],
+    rows: &[DotRow],
+    riket: &[Option<f64>],
+) -> Result<String, PublicationError> {
+    // Empty segments below the rows keep the legend clear of the dots.
+    let legend_rows = ((groups.len() + 1) * 15 + 12).div_ceil(24);
+    let segments = rows.len() + legend_rows;
+    let n = i32::try_from(segments).unwrap_or(i32::MAX);
+    let fail = failed(name);
+    let height = 50 + 24 * u32::try_from(segments).unwrap_or(0);
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            if r.label.chars().count() > DOT_LABEL_CHARS {
+                let cut: String = r.label.chars().take(DOT_LABEL_CHARS - 1).collect();
+                format!("{cut}…")
+            } else {
+                r.label.clone()
+            }
+        })
+        .collect();
+    // Segment i (from the bottom) shows row n-1-i, so the first row is on top.
+    let at = |row: usize| SegmentValue::CenterOf(n - 1 - i32::try_from(row).unwrap_or(0));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (820, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(&fail)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(300)
+            .build_cartesian_2d(0f64..100f64, (0..n).into_segmented())
+            .map_err(&fail)?;
+        let y_label = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => usize::try_from(n - 1 - i)
+                .ok()
+                .and_then(|row| labels.get(row).cloned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let x_label = |v: &f64| format!("{v:.0} %");
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
+            .y_labels(segments)
+            .x_labels(6)
+            .y_label_formatter(&y_label)
+            .x_label_formatter(&x_label)
+            .label_style((FONT, 12))
+            .draw()
+            .map_err(&fail)?;
+        for (g, group) in groups.iter().enumerate() {
+            let color = GROUP_COLORS[g.min(GROUP_COLORS.len() - 1)];
+            chart
+                .draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
+                    r.values
+                        .get(g)
+                        .copied()
+                        .flatten()
+                        .map(|v| Circle::new((v, at(i)), 5, color.filled()))
+                }))
+                .map_err(&fail)?
+                .label(group.clone())
+                .legend(move |(x, y)| Circle::new((x + 6, y), 5, color.filled()));
+        }
+        chart
+            .draw_series(riket.iter().enumerate().filter_map(|(i, v)| {
+                v.map(|v| {
+                    EmptyElement::at((v, at(i)))
+                        + Rectangle::new([(-1, -9), (1, 9)], PALETTE[3].filled())
+                })
+            }))
+            .map_err(&fail)?
+            .label("Riket")
+            .legend(|(x, y)| Rectangle::new([(x + 5, y - 6), (x + 7, y + 6)], PALETTE[3].filled()));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .label_font((FONT, 11))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(&fail)?;
+        root.present().map_err(&fail)?;
+    }
+    Ok(svg)
+}
+
 /// One line of a trend chart.
 pub(crate) struct Series {
     pub name: String,

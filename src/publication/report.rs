@@ -46,7 +46,7 @@ pub fn report_html(input: &PublicationInput) -> Result<String, PublicationError>
     key_figures(&release, &mut body);
     distributions(&release, &mut body)?;
     trends(&release, &mut body)?;
-    survey(&release, &mut body);
+    survey(&release, &mut body)?;
     counties(&release, &mut body);
     Ok(html::page(&title, &body))
 }
@@ -230,12 +230,12 @@ fn trend_caption(m: &IndicatorMeta, points: &[(i64, Cell)]) -> String {
         .join("; ")
 }
 
-fn survey(release: &Release, body: &mut String) {
+fn survey(release: &Release, body: &mut String) -> Result<(), PublicationError> {
     let indicators = release.indicators(IndicatorSource::Enkat);
     body.push_str("<section><h2 id=\"enkat\">Kommunenkäten</h2>\n");
     if indicators.is_empty() {
         body.push_str("<p>Inga enkätindikatorer i denna utgåva.</p></section>\n");
-        return;
+        return Ok(());
     }
     body.push_str(
         "<p>Andel av de svarande kommunerna och stadsdelarna som uppfyller indikatorn, med antalet svarande (n).</p>\n",
@@ -269,6 +269,9 @@ fn survey(release: &Release, body: &mut String) {
         ),
     ] {
         let _ = writeln!(body, "<h3>{heading}</h3>");
+        if niva == Niva::Storleksklass {
+            size_chart(release, &indicators, &groups, body)?;
+        }
         let mut table = Table::new(id);
         table.text_column("Indikator");
         for (_, name) in &groups {
@@ -295,6 +298,58 @@ fn survey(release: &Release, body: &mut String) {
         body.push_str(&table.render());
     }
     body.push_str("</section>\n");
+    Ok(())
+}
+
+/// The shares of every survey share indicator per storleksklass as a dot chart (the
+/// publications compare small and large kommuner), riket marked; markers are not drawn but
+/// counted in the caption.
+fn size_chart(
+    release: &Release,
+    indicators: &[&IndicatorMeta],
+    groups: &[(String, String)],
+    body: &mut String,
+) -> Result<(), PublicationError> {
+    let mut rows = Vec::new();
+    let mut riket = Vec::new();
+    let mut markers = 0;
+    for m in indicators.iter().filter(|m| m.kind == IndicatorKind::Andel) {
+        for g in &m.grupper {
+            let values = groups
+                .iter()
+                .map(|(code, _)| {
+                    let row = release.current.get(&m.id, Niva::Storleksklass, code, g);
+                    markers += usize::from(row.is_some_and(|r| r.status != Status::Published));
+                    row.and_then(|r| r.varde)
+                })
+                .collect();
+            rows.push(chart::DotRow {
+                label: m.namn.clone(),
+                values,
+            });
+            riket.push(
+                release
+                    .current
+                    .get(&m.id, Niva::Riket, RIKET, g)
+                    .and_then(|r| r.varde),
+            );
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = groups.iter().map(|(_, name)| name.clone()).collect();
+    let svg = chart::dots("enkat-storleksklass", &names, &rows, &riket)?;
+    let mut caption =
+        "Andel som uppfyller indikatorn per storleksklass; röd markering: riket.".to_string();
+    if markers > 0 {
+        let _ = write!(
+            caption,
+            " {markers} värden utan publicerad andel (markerade i tabellen) ritas inte."
+        );
+    }
+    body.push_str(&html::figure(&svg, &caption));
+    Ok(())
 }
 
 /// A survey cell of a group: a share with its number of responding units (the denominator);

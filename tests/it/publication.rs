@@ -456,6 +456,9 @@ fn report_survey_shares_per_storleksklass_and_kommungrupp_with_respondents() {
     let kg = table(&html, "enkat-kommungrupp");
     assert!(kg.contains("<th class=\"num\">Storstäder</th>"));
     assert!(kg.contains("<td>Social jour efter kontorstid, %</td><td class=\"num\">100,0 <span class=\"n\">(n=1)</span></td>"));
+    // The storleksklass shares are also drawn (a dot chart before the table).
+    let figure = html.find("<figcaption>Andel som uppfyller indikatorn per storleksklass; röd markering: riket.</figcaption>").unwrap();
+    assert!(figure < html.find("<table id=\"enkat-storleksklass\">").unwrap());
 }
 
 #[test]
