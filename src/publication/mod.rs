@@ -8,8 +8,8 @@
 //! - a suppressed (`..`), missing (`-`) or not applicable (`.`) cell is shown as its marker, never
 //!   as a number and never drawn as zero in a chart;
 //! - rows that break the `indikatorer` contract (wrong column type, unknown status, a value on a
-//!   suppressed row, a duplicate key, an indicator without metadata) are refused with a typed
-//!   error, so nothing half-checked is published;
+//!   suppressed row, a duplicate key, an indicator without metadata or a group its metadata does
+//!   not publish) are refused with a typed error, so nothing is silently left out;
 //! - the HTML is self-contained (inline CSS and SVG; no scripts, fonts or images) and every text
 //!   taken from data is escaped.
 

@@ -43,15 +43,26 @@ impl<'a> Release<'a> {
         let year = input.info.year;
         let name = format!("indikatorer {year}");
         let current = Table::decode(&name, year, input.rows)?;
-        if let Some(row) = current
-            .rows
-            .iter()
-            .find(|r| !by_id.contains_key(r.indikator.as_str()))
-        {
-            return Err(PublicationError::UnknownIndicator {
-                input: name,
-                id: row.indikator.clone(),
-            });
+        for (i, row) in current.rows.iter().enumerate() {
+            let Some(meta) = by_id.get(row.indikator.as_str()) else {
+                return Err(PublicationError::UnknownIndicator {
+                    input: name,
+                    id: row.indikator.clone(),
+                });
+            };
+            if !meta.grupper.contains(&row.grupp) {
+                return Err(PublicationError::BadValue {
+                    input: name,
+                    row: i + 1,
+                    column: "grupp",
+                    value: row.grupp.clone(),
+                    rule: format!(
+                        "{} publishes only the groups {} (hint: add the group to the indicator's grupper in pipelines/, or drop the rows)",
+                        meta.id,
+                        meta.grupper.join(", ")
+                    ),
+                });
+            }
         }
         let mut earlier = Vec::new();
         for (y, batches) in input.earlier.iter().filter(|(y, _)| *y < year) {

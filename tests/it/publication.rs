@@ -563,6 +563,14 @@ fn broken_rows_are_refused_with_row_and_rule() {
     assert!(err.to_string().contains("unknown level"), "{err}");
     let err = with_row(|r| r.grupp = "barn");
     assert!(err.to_string().contains("unknown group"), "{err}");
+    // A group the metadata does not publish would have no column: refused, not dropped.
+    let err = with_row(|r| r.grupp = "utrikes");
+    assert!(
+        err.to_string().contains(
+            "row 4: column `grupp` = \"utrikes\": reg_mottagare_andel publishes only the groups totalt"
+        ),
+        "{err}"
+    );
     let err = with_row(|r| r.indikator = "reg_okand");
     assert!(
         matches!(err, PublicationError::UnknownIndicator { ref id, .. } if id == "reg_okand"),
