@@ -15,6 +15,9 @@ use std::fmt::Write;
 
 const RIKET: &str = "00";
 const TOTALT: &str = "totalt";
+/// Kommuner without a value are named under a chart up to this many; more are left to the län
+/// tables (an indicator not applicable for the year would otherwise list all 290).
+const MAX_LISTED: usize = 40;
 
 /// Builds `rapport.html` for a release.
 pub fn report_html(input: &PublicationInput) -> Result<String, PublicationError> {
@@ -166,7 +169,11 @@ fn distributions(release: &Release, body: &mut String) -> Result<(), Publication
                 );
             }
         }
-        if !markers.is_empty() {
+        if markers.len() > MAX_LISTED {
+            body.push_str(
+                "<p class=\"meta\">Kommunerna utan värde visas i tabellerna per län nedan.</p>\n",
+            );
+        } else if !markers.is_empty() {
             let list: Vec<String> = markers
                 .iter()
                 .map(|(name, status)| {

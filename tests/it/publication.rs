@@ -790,3 +790,41 @@ fn an_unknown_version_is_left_out_not_printed_empty() {
         Some(&Data::String("Skapad".into()))
     );
 }
+
+#[test]
+fn an_indicator_without_kommun_values_draws_no_chart_and_lists_no_290_names() {
+    // reg_mottagare_andel not applicable ('.') in 41 kommuner of län 01, riket 4,3.
+    let f = Fixture::new();
+    let mut rows: Vec<R> = (0..41)
+        .map(|k| {
+            let code: &'static str = Box::leak(format!("01{k:02}").into_boxed_str());
+            R {
+                indikator: MOTT,
+                niva: "kommun",
+                region: code,
+                namn: code,
+                grupp: "totalt",
+                varde: None,
+                taljare: None,
+                namnare: None,
+                status: ".",
+                prev: None,
+                change: None,
+            }
+        })
+        .collect();
+    rows.push(rows_2017()[0].clone());
+    let batches = [batch(2017, &rows)];
+    let html = report_html(&PublicationInput {
+        rows: &batches,
+        ..f.input()
+    })
+    .unwrap();
+    assert!(html.contains(
+        "<p><strong>Inget kommunvärde publicerat.</strong> 0 kommuner med publicerat värde. Riket: 4,3. Utan värde: 41 ej tillämpligt (.).</p>"
+    ));
+    assert!(html.contains("Kommunerna utan värde visas i tabellerna per län nedan."));
+    assert!(!html.contains("Kommuner utan värde:"));
+    // No distribution chart; the one trend chart (riket) remains.
+    assert_eq!(html.matches("<svg ").count(), 1);
+}
