@@ -70,6 +70,14 @@ pub enum PublicationError {
         /// The repeated id.
         id: String,
     },
+    /// The project's indicator configuration cannot be published.
+    #[error("indicator `{id}`: {message}")]
+    BadMetadata {
+        /// The indicator id.
+        id: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// The profile was asked for a region that is not a kommun or stadsdel of the release.
     #[error(
         "region `{code}` is not a kommun or stadsdel in the {year} release (hint: give a 4-digit kommun code or a 6-character stadsdel code that has indicator rows)"

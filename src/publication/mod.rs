@@ -15,8 +15,10 @@
 
 mod chart;
 mod error;
+mod files;
 mod html;
 mod input;
+mod metadata;
 mod numbers;
 mod profile;
 mod release;
@@ -25,9 +27,11 @@ mod rows;
 mod workbook;
 
 pub use error::PublicationError;
+pub use files::{REPORT_FILE, release_files};
 pub use input::{
     IndicatorKind, IndicatorMeta, IndicatorSource, PublicationInput, RegionFacts, ReleaseInfo,
 };
+pub use metadata::indicator_meta;
 pub use profile::region_profile_html;
 pub use report::report_html;
 pub use workbook::{workbook, workbook_file_name};

@@ -828,3 +828,50 @@ fn an_indicator_without_kommun_values_draws_no_chart_and_lists_no_290_names() {
     // No distribution chart; the one trend chart (riket) remains.
     assert_eq!(html.matches("<svg ").count(), 1);
 }
+
+#[test]
+fn project_metadata_covers_register_background_and_the_years_survey() {
+    let project =
+        oj::config::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let m2019 = oj::publication::indicator_meta(&project, 2019).unwrap();
+    let m2020 = oj::publication::indicator_meta(&project, 2020).unwrap();
+    use oj::publication::{IndicatorKind, IndicatorSource};
+    let count =
+        |m: &[oj::publication::IndicatorMeta], s| m.iter().filter(|x| x.source == s).count();
+    // domain.md: 11 register indicators and 7 background measures, every year.
+    assert_eq!(count(&m2020, IndicatorSource::Register), 11);
+    assert_eq!(count(&m2020, IndicatorSource::Bakgrund), 7);
+    // Individual meetings (helt_delvis) from 2020: two more survey indicators than 2019.
+    let has = |m: &[oj::publication::IndicatorMeta], id: &str| m.iter().any(|x| x.id == id);
+    assert!(
+        has(&m2020, "enk_individuella_moten_helt")
+            && has(&m2020, "enk_individuella_moten_helt_delvis")
+    );
+    assert!(!has(&m2019, "enk_individuella_moten_helt"));
+    assert_eq!(
+        count(&m2020, IndicatorSource::Enkat),
+        count(&m2019, IndicatorSource::Enkat) + 2
+    );
+    let hph = m2020
+        .iter()
+        .find(|x| x.id == "enk_hushall_per_handlaggare")
+        .unwrap();
+    assert_eq!(hph.kind, IndicatorKind::Kvot);
+    assert_eq!(hph.grupper, ["totalt"]);
+    // Texts are the configuration's own; survey shares carry ", %" from the survey config.
+    let svar = m2020.iter().find(|x| x.id == "enk_svarsfrekvens").unwrap();
+    assert_eq!(svar.namn, "Svarsfrekvens, %");
+}
+
+#[test]
+fn release_files_are_the_workbook_and_the_report() {
+    let f = Fixture::new();
+    let files = oj::publication::release_files(&f.input()).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["oj_ekonomiskt_bistand_2017.xlsx", "rapport.html"]);
+    assert_eq!(files[0].bytes, workbook(&f.input()).unwrap());
+    assert_eq!(
+        files[1].bytes,
+        report_html(&f.input()).unwrap().into_bytes()
+    );
+}
