@@ -14,7 +14,9 @@
 //!   taken from data is escaped.
 
 mod chart;
+mod columns;
 mod error;
+mod facts;
 mod files;
 mod html;
 mod input;
@@ -27,6 +29,7 @@ mod rows;
 mod workbook;
 
 pub use error::PublicationError;
+pub use facts::region_facts;
 pub use files::{REPORT_FILE, release_files};
 pub use input::{
     IndicatorKind, IndicatorMeta, IndicatorSource, PublicationInput, RegionFacts, ReleaseInfo,

@@ -4,9 +4,9 @@
 //! `niva`, `grupp` and `status`; a value exactly when the status is empty; no value, numerator,
 //! denominator or change on a suppressed row; finite numbers; the expected year; a unique key.
 
+use super::columns::{float, int, text};
 use super::error::PublicationError;
 use arrow::array::{Array, Float64Array, Int64Array, StringArray};
-use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use std::collections::HashMap;
@@ -237,87 +237,10 @@ struct Columns {
     forandring: Float64Array,
 }
 
-fn column<'b>(
-    input: &str,
-    batch: &'b RecordBatch,
-    name: &'static str,
-) -> Result<&'b dyn Array, PublicationError> {
-    batch
-        .column_by_name(name)
-        .map(|c| c.as_ref())
-        .ok_or_else(|| PublicationError::MissingColumn {
-            input: input.to_string(),
-            column: name,
-        })
-}
-
-/// Casts `array` (of one of the `allowed` types) to the concrete array type `T`.
-fn cast_as<T: Array + Clone + 'static>(
-    input: &str,
-    array: &dyn Array,
-    name: &'static str,
-    allowed: &[DataType],
-    target: &DataType,
-    expected: &'static str,
-) -> Result<T, PublicationError> {
-    let wrong = || PublicationError::ColumnType {
-        input: input.to_string(),
-        column: name,
-        expected,
-        found: array.data_type().to_string(),
-    };
-    if !allowed.contains(array.data_type()) {
-        return Err(wrong());
-    }
-    let casted = cast(array, target).map_err(|_| wrong())?;
-    casted
-        .as_any()
-        .downcast_ref::<T>()
-        .cloned()
-        .ok_or_else(wrong)
-}
-
-fn text(
-    input: &str,
-    batch: &RecordBatch,
-    name: &'static str,
-) -> Result<StringArray, PublicationError> {
-    cast_as(
-        input,
-        column(input, batch, name)?,
-        name,
-        &[DataType::Utf8, DataType::LargeUtf8, DataType::Utf8View],
-        &DataType::Utf8,
-        "Utf8",
-    )
-}
-
-fn float(
-    input: &str,
-    batch: &RecordBatch,
-    name: &'static str,
-) -> Result<Float64Array, PublicationError> {
-    cast_as(
-        input,
-        column(input, batch, name)?,
-        name,
-        &[DataType::Float64, DataType::Null],
-        &DataType::Float64,
-        "Float64",
-    )
-}
-
 impl Columns {
     fn of(input: &str, batch: &RecordBatch) -> Result<Columns, PublicationError> {
         Ok(Columns {
-            ar: cast_as(
-                input,
-                column(input, batch, "ar")?,
-                "ar",
-                &[DataType::Int64],
-                &DataType::Int64,
-                "Int64",
-            )?,
+            ar: int(input, batch, "ar", &[DataType::Int64])?,
             indikator: text(input, batch, "indikator")?,
             niva: text(input, batch, "niva")?,
             region: text(input, batch, "region")?,

@@ -875,3 +875,38 @@ fn release_files_are_the_workbook_and_the_report() {
         report_html(&f.input()).unwrap().into_bytes()
     );
 }
+
+#[test]
+fn region_facts_come_from_int_kommun_rows() {
+    use arrow::array::{ArrayRef, Int64Array, StringArray};
+    use std::sync::Arc;
+    let text = |v: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(v)) };
+    let batch = arrow::record_batch::RecordBatch::try_from_iter(vec![
+        ("kommun", text(vec![Some("0114"), Some("0305")])),
+        ("lan", text(vec![Some("01"), Some("03")])),
+        ("kommungrupp", text(vec![Some("B3"), None])),
+        (
+            "befolkning",
+            Arc::new(Int64Array::from(vec![45100, 21000])) as ArrayRef,
+        ),
+        (
+            "storleksklass",
+            text(vec![Some("15000-49999"), Some("15000-49999")]),
+        ),
+        (
+            "bortfall",
+            Arc::new(Int64Array::from(vec![0, 1])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let facts = oj::publication::region_facts(&[batch.clone()]).unwrap();
+    assert_eq!(facts.len(), 2);
+    assert_eq!(facts["0114"], fixture::facts()["0114"]);
+    assert_eq!(facts["0305"].kommungrupp, None);
+    assert_eq!(facts["0305"].folkmangd, Some(21000));
+    let err = oj::publication::region_facts(&[batch.clone(), batch]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "int_kommun: row 3: column `kommun` = \"0114\": listed twice; one row per kommun"
+    );
+}
