@@ -899,7 +899,7 @@ fn region_facts_come_from_int_kommun_rows() {
         ),
     ])
     .unwrap();
-    let facts = oj::publication::region_facts(&[batch.clone()]).unwrap();
+    let facts = oj::publication::region_facts(std::slice::from_ref(&batch)).unwrap();
     assert_eq!(facts.len(), 2);
     assert_eq!(facts["0114"], fixture::facts()["0114"]);
     assert_eq!(facts["0305"].kommungrupp, None);
