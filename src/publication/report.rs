@@ -9,7 +9,7 @@ use super::html::{self, Table, Td, escape};
 use super::input::{IndicatorKind, IndicatorMeta, IndicatorSource, PublicationInput};
 use super::numbers;
 use super::release::{Release, STORLEKSKLASSER};
-use super::rows::{Cell, Niva, Row, Status};
+use super::rows::{Cell, Niva, Row, Status, group_label};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -65,11 +65,19 @@ fn key_figures(release: &Release, body: &mut String) {
         .number_column("Förändring");
     for source in [IndicatorSource::Register, IndicatorSource::Bakgrund] {
         for m in release.indicators(source) {
-            if let Some(r) = release.current.get(&m.id, Niva::Riket, RIKET, TOTALT) {
+            for g in &m.grupper {
+                let Some(r) = release.current.get(&m.id, Niva::Riket, RIKET, g) else {
+                    continue;
+                };
+                let label = if g == TOTALT {
+                    m.namn.clone()
+                } else {
+                    format!("{} – {}", m.namn, group_label(g).to_lowercase())
+                };
                 table.row(
                     false,
                     vec![
-                        Td::Text(m.namn.clone()),
+                        Td::Text(label),
                         Td::Cell(m.kind, r.cell()),
                         Td::Number(m.kind, r.foregaende),
                         Td::Change(m.kind, r.forandring),

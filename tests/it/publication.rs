@@ -389,6 +389,10 @@ fn report_shows_national_key_figures_with_previous_year() {
     assert!(key.contains(
         "<td class=\"num\">6,7</td><td class=\"num\">7,0</td><td class=\"num\">\u{2212}0,3</td>"
     ));
+    // Groups of riket: reg_vuxna kvinnor 3,5 (3,6; −0,1).
+    assert!(key.contains(
+        "<td>Andel vuxna (18+) biståndsmottagare i befolkningen, % – kvinnor</td><td class=\"num\">3,5</td><td class=\"num\">3,6</td><td class=\"num\">\u{2212}0,1</td>"
+    ));
     assert!(html.contains("Utgåva v002, skapad 2018-03-01 09:30 UTC"));
     // Data text is escaped.
     assert!(html.contains("Kommunenkät 2017 &lt;Socialstyrelsen &amp; SKL&gt;"));
