@@ -193,6 +193,18 @@ fn survey_table(release: &Release, comparisons: &[Comparison], body: &mut String
     }
     body.push_str("<section><h2>Kommunenkäten</h2>\n");
     body.push_str("<p>Svaret för området och andelen av de svarande som uppfyller indikatorn i jämförelsegrupperna (n = antal svarande).</p>\n");
+    let answered = indicators.iter().any(|m| {
+        m.grupper
+            .iter()
+            .any(|g| release.current.get(&m.id, own.niva, &own.code, g).is_some())
+    });
+    if !answered {
+        let _ = writeln!(
+            body,
+            "<p><strong>{} har inga egna svar i kommunenkäten {year}</strong> (där kommunen har stadsdelar svarar de i stället).</p>",
+            escape(&own.label)
+        );
+    }
     let mut table = Table::new("profil-enkat");
     table
         .text_column("Indikator")

@@ -914,3 +914,13 @@ fn region_facts_come_from_int_kommun_rows() {
         "int_kommun: row 3: column `kommun` = \"0114\": listed twice; one row per kommun"
     );
 }
+
+#[test]
+fn profile_of_a_kommun_whose_stadsdelar_answer_the_survey_says_so() {
+    // Stockholm (0180) has no survey rows of its own; Rinkeby-Kista answers.
+    let f = Fixture::new();
+    let html = region_profile_html(&f.input(), "0180").unwrap();
+    assert!(html.contains("<p><strong>Stockholm har inga egna svar i kommunenkäten 2017</strong>"));
+    let rinkeby = region_profile_html(&f.input(), "018001").unwrap();
+    assert!(!rinkeby.contains("inga egna svar"));
+}
