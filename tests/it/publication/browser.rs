@@ -5,6 +5,7 @@
 
 use super::fixture::Fixture;
 use oj::publication::{region_profile_html, report_html};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -16,7 +17,12 @@ fn chromium() -> Option<&'static Path> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("skipped: no chromium at {CHROMIUM}");
+        // Written to the stderr handle, not through eprintln!, so the test harness does not
+        // capture it: the skip shows in every test run's output.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: no chromium at {CHROMIUM} (browser test of the publication)"
+        );
         None
     }
 }
