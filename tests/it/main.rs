@@ -3,7 +3,9 @@
 mod config;
 mod fixtures;
 mod ingest;
+mod pipeline;
 mod publication;
 mod release;
 mod survey;
 mod synth;
+mod transform;
