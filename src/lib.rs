@@ -13,6 +13,7 @@ pub mod lake;
 pub mod layout;
 pub mod ledger;
 pub mod memory;
+pub mod publication;
 pub mod publish;
 pub mod runner;
 pub mod session;

@@ -4,6 +4,7 @@ mod config;
 mod fixtures;
 mod ingest;
 mod pipeline;
+mod publication;
 mod release;
 mod survey;
 mod synth;
