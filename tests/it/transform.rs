@@ -1043,7 +1043,8 @@ fn the_sql_folder_loads_in_dependency_order() {
         ("int_hushall_region_ar", "int_barn"),
         ("int_befolkning", "ind_register"),
         ("int_region", "ind_bakgrund"),
-        ("int_barn", "ind_register"),
+        ("int_barn", "int_register_matt"),
+        ("int_register_matt", "ind_register"),
     ] {
         assert!(
             pos(before) < pos(after),
@@ -1396,4 +1397,24 @@ async fn national_scale_timing() {
         println!("{:<28} {:>10} rows {:>8.3} s", r.name, r.rows, r.seconds);
     }
     println!("total {total:.3} s");
+    // OJ_EXPLAIN=<model> prints EXPLAIN ANALYZE of that model on the same data.
+    if let Ok(model) = std::env::var("OJ_EXPLAIN") {
+        let models = register_models();
+        let sql = &models.get(&model).unwrap().sql;
+        let values = params
+            .with(
+                "history_complete",
+                datafusion::scalar::ScalarValue::Int64(Some(1)),
+            )
+            .param_values();
+        let df = ctx.sql(&format!("EXPLAIN ANALYZE {sql}")).await.unwrap();
+        let batches = df
+            .with_param_values(values)
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches).unwrap();
+        println!("{text}");
+    }
 }
