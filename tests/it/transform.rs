@@ -1187,6 +1187,21 @@ async fn parameters_are_bound_and_unknown_ones_named() {
     );
 }
 
+#[tokio::test]
+async fn a_window_longer_than_five_years_is_refused() {
+    let ctx = fixture_ctx(true);
+    let mut register = pipeline_params(MissingHistory::NotApplicable);
+    register.very_long_term_window_years = 6;
+    let params = ModelParams::new(Y, &register);
+    let err = run_models(&ctx, &register_models(), &params, &mut MemorySink::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, TransformError::InvalidParameter { name, value: 6, .. } if name == "very_long_term_window_years"),
+        "{err}"
+    );
+}
+
 // ---------------------------------------------------------------- property: riket vs kommuner
 
 /// A random household: its rows (month, kommun index, paid?) and the pool indexes of its persons.
