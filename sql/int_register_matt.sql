@@ -38,17 +38,12 @@ per_kon_utrikes AS (
     GROUP BY niva, region, kon, utrikes
 ),
 per_grupp AS (
-    SELECT niva, region, 'totalt' AS grupp, personer_16_plus, vuxna, vuxna_langvarigt,
-        vuxna_mycket_langvarigt, unga_vuxna
-    FROM per_kon_utrikes
-    UNION ALL
-    SELECT niva, region, CASE WHEN kon = 2 THEN 'kvinnor' ELSE 'man' END, personer_16_plus, vuxna,
-        vuxna_langvarigt, vuxna_mycket_langvarigt, unga_vuxna
-    FROM per_kon_utrikes
-    UNION ALL
-    SELECT niva, region, CASE WHEN utrikes = 1 THEN 'utrikes' ELSE 'inrikes' END,
-        personer_16_plus, vuxna, vuxna_langvarigt, vuxna_mycket_langvarigt, unga_vuxna
-    FROM per_kon_utrikes
+    SELECT p.*, g.grupp
+    FROM per_kon_utrikes p
+    JOIN grupper g
+        ON g.grupp = 'totalt'
+        OR g.grupp = CASE WHEN p.kon = 2 THEN 'kvinnor' ELSE 'man' END
+        OR g.grupp = CASE WHEN p.utrikes = 1 THEN 'utrikes' ELSE 'inrikes' END
 ),
 mottagare AS (
     SELECT
@@ -67,38 +62,35 @@ hushall AS (
     SELECT niva, region, COUNT(*) AS hushall, SUM(belopp_kr) AS belopp_kr
     FROM int_hushall_region_ar
     GROUP BY niva, region
-),
-matt AS (
-    SELECT
-        r.ar,
-        r.niva,
-        r.region,
-        r.regionnamn,
-        r.bortfall,
-        g.grupp,
-        COALESCE(m.personer_16_plus, 0) AS personer_16_plus,
-        COALESCE(m.vuxna, 0) AS vuxna,
-        COALESCE(m.vuxna_langvarigt, 0) AS vuxna_langvarigt,
-        COALESCE(m.vuxna_mycket_langvarigt, 0) AS vuxna_mycket_langvarigt,
-        COALESCE(m.unga_vuxna, 0) AS unga_vuxna,
-        COALESCE(h.hushall, 0) AS hushall,
-        COALESCE(h.belopp_kr, 0) AS belopp_kr,
-        COALESCE(b.barn_under_16, 0) AS barn_under_16,
-        COALESCE(b.personer_16_17, 0) AS personer_16_17,
-        COALESCE(b.barn_under_16_langvarigt, 0) AS barn_under_16_langvarigt,
-        COALESCE(b.personer_16_17_langvarigt, 0) AS personer_16_17_langvarigt,
-        COALESCE(f.folk, 0) AS folk,
-        COALESCE(f.folk_vuxna, 0) AS folk_vuxna,
-        COALESCE(f.folk_unga_vuxna, 0) AS folk_unga_vuxna,
-        COALESCE(f.folk_barn, 0) AS folk_barn,
-        (f.folk + f.folk_foregaende_ar) / 2.0 AS medelfolkmangd
-    FROM int_region r
-    CROSS JOIN grupper g
-    LEFT JOIN mottagare m ON m.niva = r.niva AND m.region = r.region AND m.grupp = g.grupp
-    LEFT JOIN hushall h ON h.niva = r.niva AND h.region = r.region
-    LEFT JOIN int_barn b ON b.niva = r.niva AND b.region = r.region
-    LEFT JOIN int_befolkning f
-        ON f.urval = 'rapporterande' AND f.niva = r.niva AND f.region = r.region
-        AND f.grupp = g.grupp
 )
-SELECT * FROM matt
+SELECT
+    r.ar,
+    r.niva,
+    r.region,
+    r.regionnamn,
+    r.bortfall,
+    g.grupp,
+    COALESCE(m.personer_16_plus, 0) AS personer_16_plus,
+    COALESCE(m.vuxna, 0) AS vuxna,
+    COALESCE(m.vuxna_langvarigt, 0) AS vuxna_langvarigt,
+    COALESCE(m.vuxna_mycket_langvarigt, 0) AS vuxna_mycket_langvarigt,
+    COALESCE(m.unga_vuxna, 0) AS unga_vuxna,
+    COALESCE(h.hushall, 0) AS hushall,
+    COALESCE(h.belopp_kr, 0) AS belopp_kr,
+    COALESCE(b.barn_under_16, 0) AS barn_under_16,
+    COALESCE(b.personer_16_17, 0) AS personer_16_17,
+    COALESCE(b.barn_under_16_langvarigt, 0) AS barn_under_16_langvarigt,
+    COALESCE(b.personer_16_17_langvarigt, 0) AS personer_16_17_langvarigt,
+    COALESCE(f.folk, 0) AS folk,
+    COALESCE(f.folk_vuxna, 0) AS folk_vuxna,
+    COALESCE(f.folk_unga_vuxna, 0) AS folk_unga_vuxna,
+    COALESCE(f.folk_barn, 0) AS folk_barn,
+    (f.folk + f.folk_foregaende_ar) / 2.0 AS medelfolkmangd
+FROM int_region r
+CROSS JOIN grupper g
+LEFT JOIN mottagare m ON m.niva = r.niva AND m.region = r.region AND m.grupp = g.grupp
+LEFT JOIN hushall h ON h.niva = r.niva AND h.region = r.region
+LEFT JOIN int_barn b ON b.niva = r.niva AND b.region = r.region
+LEFT JOIN int_befolkning f
+    ON f.urval = 'rapporterande' AND f.niva = r.niva AND f.region = r.region
+    AND f.grupp = g.grupp
