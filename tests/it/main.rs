@@ -1,4 +1,9 @@
-mod transform;
+//! The one integration-test binary (one link of DataFusion for all integration tests).
 
-#[test]
-fn placeholder() {}
+mod config;
+mod fixtures;
+mod ingest;
+mod release;
+mod survey;
+mod synth;
+mod transform;

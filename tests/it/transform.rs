@@ -53,7 +53,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-const SOURCES: &[&str] = &["regioner", "befolkning", "register", "bakgrund", "enkat"];
+/// The staged datasets plus the survey's configuration tables (the sql/ folder holds the survey
+/// models too).
+const SOURCES: &[&str] = &[
+    "regioner",
+    "befolkning",
+    "register",
+    "bakgrund",
+    "enkat",
+    "enkat_fragor",
+    "enkat_svarsalternativ",
+    "enkat_indikatorer",
+    "enkat_poang",
+];
 const Y: i64 = 2017;
 
 // ---------------------------------------------------------------- table builders
