@@ -14,31 +14,36 @@
 -- (those are computed over reporting kommuner only); they stay in kommun, stadsdel and län, whose
 -- register indicators are published as missing ('-'). History years are used as they are.
 WITH platser AS (
-    SELECT DISTINCT ar, kommun, plats
+    SELECT DISTINCT ar, plats
     FROM stg_hushall_manad
 ),
 grupper AS (
     SELECT
         p.ar,
-        p.kommun,
+        substr(p.plats, 1, 4) AS kommun,
         p.plats,
-        COALESCE(k.lan, substr(p.kommun, 1, 2)) AS lan,
+        COALESCE(k.lan, substr(p.plats, 1, 2)) AS lan,
         k.kommungrupp,
         k.storleksklass,
         CASE WHEN p.ar = $year AND k.bortfall = 1 THEN 0 ELSE 1 END AS i_summor
     FROM platser p
-    LEFT JOIN int_kommun k ON k.kommun = p.kommun
+    LEFT JOIN int_kommun k ON k.kommun = substr(p.plats, 1, 4)
 )
-SELECT ar, plats, 'kommun' AS niva, kommun AS region FROM grupper
-UNION ALL
-SELECT ar, plats, 'stadsdel', plats AS stadsdel FROM grupper WHERE plats <> kommun
-UNION ALL
-SELECT ar, plats, 'lan', lan FROM grupper
-UNION ALL
-SELECT ar, plats, 'riket', '00' FROM grupper WHERE i_summor = 1
-UNION ALL
-SELECT ar, plats, 'kommungrupp', kommungrupp FROM grupper
-WHERE i_summor = 1 AND kommungrupp IS NOT NULL
-UNION ALL
-SELECT ar, plats, 'storleksklass', storleksklass FROM grupper
-WHERE i_summor = 1 AND storleksklass IS NOT NULL
+SELECT g.ar, g.plats, n.niva,
+    CASE n.niva
+        WHEN 'kommun' THEN g.kommun
+        WHEN 'stadsdel' THEN g.plats
+        WHEN 'lan' THEN g.lan
+        WHEN 'riket' THEN '00'
+        WHEN 'kommungrupp' THEN g.kommungrupp
+        ELSE g.storleksklass
+    END AS region
+FROM grupper g
+CROSS JOIN (
+    VALUES ('kommun'), ('stadsdel'), ('lan'), ('riket'), ('kommungrupp'), ('storleksklass')
+) AS n (niva)
+WHERE (n.niva IN ('kommun', 'lan'))
+   OR (n.niva = 'stadsdel' AND g.plats <> g.kommun)
+   OR (n.niva = 'riket' AND g.i_summor = 1)
+   OR (n.niva = 'kommungrupp' AND g.i_summor = 1 AND g.kommungrupp IS NOT NULL)
+   OR (n.niva = 'storleksklass' AND g.i_summor = 1 AND g.storleksklass IS NOT NULL)

@@ -31,9 +31,15 @@ pub enum TransformError {
     /// The query checking which history years exist failed.
     #[error("checking the register history for year {year} failed: {message}")]
     History { year: i64, message: String },
-    /// `parameters.register` in the pipeline file is missing or malformed.
-    #[error("{0} (hint: see `parameters.register` in pipelines/ekonomiskt_bistand.yaml)")]
-    Parameters(#[from] crate::yaml::YamlError),
+    /// A pipeline parameter has a value the models cannot use.
+    #[error(
+        "parameter {name} = {value}: {rule} (hint: fix `parameters.register` in pipelines/ekonomiskt_bistand.yaml)"
+    )]
+    InvalidParameter {
+        name: String,
+        value: i64,
+        rule: String,
+    },
 }
 
 fn years_list(years: &[i64]) -> String {

@@ -146,8 +146,8 @@ mod tests {
             ("stg_c", &["register"]),
             ("ind_z", &["stg_c"]),
         ]);
-        // stg_c has no model dependency (register is a source); then int_b and ind_z are ready,
-        // int_b < ind_z? No: by name "ind_z" < "int_b", so ind_z first, then int_b, then ind_a.
+        // stg_c reads only a source, so it runs first; then int_b and ind_z are both ready and
+        // run by name ("ind_z" < "int_b"); ind_a needs int_b, so it runs last.
         assert_eq!(
             topological(&g).unwrap(),
             vec!["stg_c", "ind_z", "int_b", "ind_a"]

@@ -12,6 +12,9 @@ use datafusion::scalar::ScalarValue;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+/// The longest very-long-term window the SQL supports: 5 years × 12 months = 60 bits.
+const MAX_WINDOW_YEARS: i64 = 5;
+
 /// One model's run: rows stored and wall-clock seconds (planning, running and storing).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelRun {
@@ -37,6 +40,16 @@ pub async fn run_models(
     sink: &mut dyn ModelSink,
 ) -> Result<Vec<ModelRun>, TransformError> {
     let year = params.year();
+    let window = params.window_years();
+    if !(1..=MAX_WINDOW_YEARS).contains(&window) {
+        return Err(TransformError::InvalidParameter {
+            name: "very_long_term_window_years".into(),
+            value: window,
+            rule: format!(
+                "must be 1 to {MAX_WINDOW_YEARS} (the window's months are bits of a 64-bit number in int_person_region_ar)"
+            ),
+        });
+    }
     let missing = history_status(ctx, year, params.window_years()).await?;
     if !missing.is_empty() && params.missing_history() == MissingHistory::Fail {
         return Err(TransformError::MissingHistory { year, missing });

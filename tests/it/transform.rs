@@ -1055,17 +1055,18 @@ fn the_sql_folder_loads_in_dependency_order() {
         ("int_hushall_region_ar", "int_barn"),
         ("int_befolkning", "ind_register"),
         ("int_region", "ind_bakgrund"),
-        ("int_barn", "ind_register"),
+        ("int_barn", "int_register_matt"),
+        ("int_register_matt", "ind_register"),
     ] {
         assert!(
             pos(before) < pos(after),
             "{before} must run before {after}: {order:?}"
         );
     }
-    let reg = models.get("ind_register").unwrap();
-    assert!(reg.references.contains("int_person_region_ar"));
+    let matt = models.get("int_register_matt").unwrap();
+    assert!(matt.references.contains("int_person_region_ar"));
     assert!(
-        !reg.references.contains("grupper"),
+        !matt.references.contains("grupper"),
         "CTE names are not tables"
     );
 }
@@ -1194,6 +1195,21 @@ async fn parameters_are_bound_and_unknown_ones_named() {
         .unwrap_err();
     assert!(
         matches!(&err, TransformError::UnknownParameter { file, name } if file.ends_with("stg_p.sql") && name == "no_such_param"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_window_longer_than_five_years_is_refused() {
+    let ctx = fixture_ctx(true);
+    let mut register = pipeline_params(MissingHistory::NotApplicable);
+    register.very_long_term_window_years = 6;
+    let params = ModelParams::new(Y, &register);
+    let err = run_models(&ctx, &register_models(), &params, &mut MemorySink::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, TransformError::InvalidParameter { name, value: 6, .. } if name == "very_long_term_window_years"),
         "{err}"
     );
 }
@@ -1408,4 +1424,24 @@ async fn national_scale_timing() {
         println!("{:<28} {:>10} rows {:>8.3} s", r.name, r.rows, r.seconds);
     }
     println!("total {total:.3} s");
+    // OJ_EXPLAIN=<model> prints EXPLAIN ANALYZE of that model on the same data.
+    if let Ok(model) = std::env::var("OJ_EXPLAIN") {
+        let models = register_models();
+        let sql = &models.get(&model).unwrap().sql;
+        let values = params
+            .with(
+                "history_complete",
+                datafusion::scalar::ScalarValue::Int64(Some(1)),
+            )
+            .param_values();
+        let df = ctx.sql(&format!("EXPLAIN ANALYZE {sql}")).await.unwrap();
+        let batches = df
+            .with_param_values(values)
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches).unwrap();
+        println!("{text}");
+    }
 }
