@@ -261,6 +261,10 @@ async fn dispatch(cli: Cli) -> ExitStatus {
             };
             run_year(&p, args, dry_run, &options).await
         }
+        Command::Check(args) => match project() {
+            Ok(p) => check_gate(&p, args, &options).await,
+            Err(s) => s,
+        },
         other => {
             eprintln!(
                 "error: `oj {}` is not built yet in this version",
@@ -281,6 +285,56 @@ fn command_name(c: &Command) -> &'static str {
         Command::Check(_) => "check",
         Command::Diff(_) => "diff",
         Command::Report(_) => "report",
+    }
+}
+
+/// `oj check`: runs the gate after one stage alone and prints a line per check; exit 1 when an
+/// `error` check fails, with the failing checks in the last line.
+pub async fn check_gate(
+    project: &config::Project,
+    args: &CheckArgs,
+    options: &SessionOptions,
+) -> ExitStatus {
+    let stage = match parse_stage(&args.stage) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let (drops, lake) = match (Store::open(&args.drops), Store::open(&args.lake)) {
+        (Ok(d), Ok(l)) => (d, l),
+        (Err(e), _) | (_, Err(e)) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    let ctx = match session::build(options, &[&drops, &lake]) {
+        Ok(c) => c,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Runtime;
+        }
+    };
+    match crate::gates::run_gate(&ctx, project, &lake, stage, args.year).await {
+        Ok(report) => {
+            for line in report.lines() {
+                println!("{:<10} {line}", stage.name());
+            }
+            if report.blocking() {
+                println!(
+                    "gate after {} failed for {}: blocking check(s) {}",
+                    stage.name(),
+                    args.year,
+                    report.failed().join(", ")
+                );
+                ExitStatus::DataQuality
+            } else {
+                println!("gate after {} passed for {}", stage.name(), args.year);
+                ExitStatus::Success
+            }
+        }
+        Err(e) => {
+            print_error(&e);
+            ExitStatus::Runtime
+        }
     }
 }
 

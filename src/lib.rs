@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod exit;
 pub mod fingerprint;
+pub mod gates;
 pub mod ingest;
 pub mod lake;
 pub mod layout;

@@ -126,16 +126,31 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         .as_deref()
         .and_then(|text| compile_pipeline(&mut c, text, &contracts, &broken));
 
+    let checks = match &pipeline {
+        Some(p) => match crate::gates::config::load(root, p, &contracts) {
+            Ok((checks, text)) => {
+                sources.insert(crate::gates::config::CHECKS_FILE.to_string(), text);
+                Some(checks)
+            }
+            Err(d) => {
+                c.diagnostics.extend(d);
+                None
+            }
+        },
+        None => None,
+    };
+
     if let Some(t) = pipeline_text {
         sources.insert(PIPELINE_FILE.to_string(), t);
     }
     sources.extend(contract_texts);
 
-    match pipeline {
-        Some(pipeline) if c.diagnostics.is_empty() => Ok(Project {
+    match (pipeline, checks) {
+        (Some(pipeline), Some(checks)) if c.diagnostics.is_empty() => Ok(Project {
             root: root.to_path_buf(),
             pipeline,
             contracts,
+            checks,
             sources,
         }),
         _ => Err(ConfigErrors(c.diagnostics)),

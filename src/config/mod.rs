@@ -51,6 +51,8 @@ pub struct Project {
     pub pipeline: Pipeline,
     /// Contracts by id.
     pub contracts: BTreeMap<String, Contract>,
+    /// The data-quality checks of every gate (`pipelines/checks.yaml` and the contracts' keys).
+    pub checks: crate::gates::Checks,
     /// The text of every configuration file read (relative path → text), for fingerprints.
     pub sources: BTreeMap<String, String>,
 }
