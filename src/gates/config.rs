@@ -400,7 +400,10 @@ pub fn compile(
         if t.previous_year && !matches!(given[0], TableSource::Release { .. }) {
             cx.push(
                 line,
-                format!("table `{}`: previous_year applies to release tables", t.name),
+                format!(
+                    "table `{}`: previous_year applies to release tables",
+                    t.name
+                ),
                 None,
             );
         }
@@ -555,14 +558,7 @@ fn allowed_fields(kind: &str) -> Option<&'static [&'static str]> {
         "reference" => &["table", "where", "columns", "to"],
         "completeness" => &["table", "where", "columns", "expected"],
         "sum_consistency" => &["table", "where", "column", "columns", "parts", "tolerance"],
-        "drift" => &[
-            "table",
-            "where",
-            "column",
-            "previous",
-            "keys",
-            "share_when",
-        ],
+        "drift" => &["table", "where", "column", "previous", "keys", "share_when"],
         "sql" => &["table", "where", "sql"],
         _ => return None,
     })
@@ -697,7 +693,10 @@ fn compile_check(
         } else {
             cx.push(
                 line,
-                format!("check `{}` reads table `{name}`, which is not declared", r.id),
+                format!(
+                    "check `{}` reads table `{name}`, which is not declared",
+                    r.id
+                ),
                 Some(&format!(
                     "declare it under tables:; known: {}",
                     tables.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -821,10 +820,7 @@ fn compile_check(
                 if t.columns.len() != columns.len() {
                     cx.push(
                         line,
-                        format!(
-                            "check `{}`: columns and to.columns differ in length",
-                            r.id
-                        ),
+                        format!("check `{}`: columns and to.columns differ in length", r.id),
                         None,
                     );
                 }
@@ -1057,7 +1053,10 @@ fn check_expr(cx: &mut Ctx, line: Option<usize>, id: &str, sql: &str) {
     if let Err(e) = parsed {
         cx.push(
             line,
-            format!("check `{id}`: `{}` is not a SQL expression: {e}", sql.trim()),
+            format!(
+                "check `{id}`: `{}` is not a SQL expression: {e}",
+                sql.trim()
+            ),
             None,
         );
     }
@@ -1135,9 +1134,18 @@ mod tests {
             joined.contains("pipelines/checks.yaml:3: check `a` has unknown kind `nope`"),
             "{joined}"
         );
-        assert!(joined.contains(":6: check `b` (range) needs `min or max`"), "{joined}");
-        assert!(joined.contains(":6: check `b`: severity `fatal`"), "{joined}");
-        assert!(joined.contains(":11: check `c` reads table `nowhere`"), "{joined}");
+        assert!(
+            joined.contains(":6: check `b` (range) needs `min or max`"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains(":6: check `b`: severity `fatal`"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains(":11: check `c` reads table `nowhere`"),
+            "{joined}"
+        );
         assert!(
             joined.contains(":11: check `c`: field `pattern` does not apply"),
             "{joined}"

@@ -148,7 +148,7 @@ fn on(left: &str, right: &str, a: &[String], b: &[String], null_equal: bool) -> 
     };
     a.iter()
         .zip(b)
-        .map(|(x, y)| format!("{left}.{} {op} {right}.{}", q(x), q(y)))
+        .map(|(x, y)| format!("({left}.{} {op} {right}.{})", q(x), q(y)))
         .collect::<Vec<_>>()
         .join(" AND ")
 }

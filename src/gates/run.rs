@@ -13,7 +13,8 @@ use crate::config::{Project, Stage};
 use crate::layout;
 use crate::store::Store;
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::Int64Type;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::catalog::{
     CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
     MemorySchemaProvider,
@@ -63,7 +64,10 @@ pub async fn run_gate(
     let mut row_level: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, check) in checks.iter().enumerate() {
         if let Some(reason) = check.reads.iter().find_map(|t| missing.get(t)) {
-            results[i] = Some(gate.finish(check, Status::Skip, 0, 0, reason.clone(), None).await?);
+            results[i] = Some(
+                gate.finish(check, Status::Skip, 0, 0, reason.clone(), None)
+                    .await?,
+            );
         } else if check.kind.is_row_level()
             && let Some(table) = check.table.as_deref()
         {
@@ -153,7 +157,11 @@ impl Gate<'_> {
     }
 
     /// Registers a table; returns why it is missing when it does not exist.
-    async fn register(&self, name: &str, source: &TableSource) -> Result<Option<String>, GateError> {
+    async fn register(
+        &self,
+        name: &str,
+        source: &TableSource,
+    ) -> Result<Option<String>, GateError> {
         let file = match source {
             TableSource::Staging(d) => layout::staging_file(d, self.year),
             TableSource::Warehouse(m) => layout::warehouse_file(m, self.year),
@@ -258,7 +266,8 @@ impl Gate<'_> {
             Ok(counts) => {
                 for ((check, plan), (failing, total)) in checks.iter().zip(&plans).zip(counts) {
                     if let Kind::RowCount { min, max } = check.kind {
-                        let outside = min.is_some_and(|m| total < m) || max.is_some_and(|m| total > m);
+                        let outside =
+                            min.is_some_and(|m| total < m) || max.is_some_and(|m| total > m);
                         let status = self.status(check, u64::from(outside), 1);
                         let message = format!(
                             "{total} rows; expected {}..{}",
@@ -280,8 +289,10 @@ impl Gate<'_> {
                     };
                     let message = format!("{failing} of {total} rows: {}", check.description);
                     out.push(
-                        self.finish_with_rows(check, status, failing, total, message, quarantine, &params)
-                            .await?,
+                        self.finish_with_rows(
+                            check, status, failing, total, message, quarantine, &params,
+                        )
+                        .await?,
                     );
                 }
             }
@@ -334,7 +345,11 @@ impl Gate<'_> {
     }
 
     /// The regions of a drift warning, sorted, at most [`LISTED_REGIONS`].
-    async fn drift_regions(&self, offending: &str, params: &Params) -> Result<String, DataFusionError> {
+    async fn drift_regions(
+        &self,
+        offending: &str,
+        params: &Params,
+    ) -> Result<String, DataFusionError> {
         let sql = format!(
             "SELECT DISTINCT CAST(region AS VARCHAR) AS region FROM ({offending}) o ORDER BY region LIMIT {}",
             LISTED_REGIONS + 1
@@ -342,13 +357,18 @@ impl Gate<'_> {
         let batches = self.query(&sql, params).await?.collect().await?;
         let mut regions = Vec::new();
         for b in &batches {
-            if let Some(a) = b.column(0).as_string_opt::<i32>() {
+            let text = cast(b.column(0), &DataType::Utf8)?;
+            if let Some(a) = text.as_string_opt::<i32>() {
                 regions.extend(a.iter().flatten().map(str::to_string));
             }
         }
         let more = regions.len() > LISTED_REGIONS;
         regions.truncate(LISTED_REGIONS);
-        Ok(format!("{}{}", regions.join(", "), if more { ", …" } else { "" }))
+        Ok(format!(
+            "{}{}",
+            regions.join(", "),
+            if more { ", …" } else { "" }
+        ))
     }
 
     fn status(&self, check: &Check, failing: u64, total: u64) -> Status {
@@ -363,7 +383,11 @@ impl Gate<'_> {
     }
 
     /// A check whose SQL did not run: it cannot vouch for the data, so it fails.
-    async fn not_evaluated(&self, check: &Check, e: &DataFusionError) -> Result<CheckResult, GateError> {
+    async fn not_evaluated(
+        &self,
+        check: &Check,
+        e: &DataFusionError,
+    ) -> Result<CheckResult, GateError> {
         let message = format!(
             "could not evaluate ({}): {e}; fix the check in pipelines/checks.yaml",
             check.rule
@@ -384,7 +408,9 @@ impl Gate<'_> {
         params: &Params,
     ) -> Result<CheckResult, GateError> {
         let Some(sql) = offending else {
-            return self.finish(check, status, failing, total, message, None).await;
+            return self
+                .finish(check, status, failing, total, message, None)
+                .await;
         };
         let rel = layout::quarantine_file(self.stage.name(), &check.id, self.year);
         let written = async {

@@ -2,4 +2,5 @@
 
 mod config;
 mod fixtures;
+mod gates;
 mod ingest;
