@@ -6,6 +6,7 @@
 //! `generate_series` (a table function whose arguments must be literals) are written into the text.
 
 use super::config::{Check, Kind};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::scalar::ScalarValue;
 
 /// Named placeholder values of a query.
@@ -34,12 +35,31 @@ fn applies(check: &Check) -> String {
 }
 
 /// The expressions of a row-level check; `n` keeps its placeholder names apart from other checks'.
-pub(super) fn row_plan(check: &Check, n: usize, params: &mut Params) -> RowPlan {
+/// `column_type` gives the table's column types, so values compare in the column's own type
+/// (no per-row cast) when they fit it; otherwise the column is compared as text.
+pub(super) fn row_plan(
+    check: &Check,
+    n: usize,
+    params: &mut Params,
+    column_type: &dyn Fn(&str) -> Option<DataType>,
+) -> RowPlan {
     let mut bind = |name: String, value: ScalarValue| {
         params.push((name.clone(), value));
         format!("${name}")
     };
-    let text = |c: &str| format!("CAST({} AS VARCHAR)", q(c));
+    let is_text = |c: &str| {
+        matches!(
+            column_type(c),
+            Some(DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
+        )
+    };
+    let text = |c: &str| {
+        if is_text(c) {
+            q(c)
+        } else {
+            format!("CAST({} AS VARCHAR)", q(c))
+        }
+    };
     let number = |c: &str| format!("CAST({} AS DOUBLE)", q(c));
     let (fails, reason) = match &check.kind {
         Kind::NotNull { columns } => {
@@ -59,16 +79,32 @@ pub(super) fn row_plan(check: &Check, n: usize, params: &mut Params) -> RowPlan 
             )
         }
         Kind::AcceptedValues { column, values } => {
-            let list = values
-                .iter()
+            let integers: Option<Vec<i64>> = match column_type(column) {
+                Some(DataType::Int64) => values.iter().map(|v| v.parse().ok()).collect(),
+                _ => None,
+            };
+            let (subject, scalars): (String, Vec<ScalarValue>) = match integers {
+                Some(ints) => (
+                    q(column),
+                    ints.into_iter()
+                        .map(|i| ScalarValue::Int64(Some(i)))
+                        .collect(),
+                ),
+                None => (
+                    text(column),
+                    values
+                        .iter()
+                        .map(|v| ScalarValue::Utf8(Some(v.clone())))
+                        .collect(),
+                ),
+            };
+            let list = scalars
+                .into_iter()
                 .enumerate()
-                .map(|(j, v)| bind(format!("c{n}_v{j}"), ScalarValue::Utf8(Some(v.clone()))))
+                .map(|(j, v)| bind(format!("c{n}_v{j}"), v))
                 .collect::<Vec<_>>()
                 .join(", ");
-            (
-                format!("COALESCE({} NOT IN ({list}), FALSE)", text(column)),
-                None,
-            )
+            (format!("COALESCE({subject} NOT IN ({list}), FALSE)"), None)
         }
         Kind::Pattern { column, pattern } => {
             let p = bind(format!("c{n}_p"), ScalarValue::Utf8(Some(pattern.clone())));
@@ -317,7 +353,7 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
         | Kind::Expression { .. }
         | Kind::RowCount { .. } => {
             let mut p = Vec::new();
-            let plan = row_plan(check, 0, &mut p);
+            let plan = row_plan(check, 0, &mut p, &|_| None);
             params.extend(p);
             SetPlan {
                 offending: row_offending_sql(table, &plan),
@@ -361,6 +397,7 @@ mod tests {
             ),
             3,
             &mut params,
+            &|_| None,
         );
         assert_eq!(
             plan.fails,
@@ -368,6 +405,36 @@ mod tests {
         );
         assert_eq!(plan.applies, "COALESCE((niva = 'kommun'), FALSE)");
         assert_eq!(params[1].1, ScalarValue::Utf8(Some("2'; DROP".into())));
+    }
+
+    #[test]
+    fn values_compare_in_the_columns_own_type() {
+        let kon = check(
+            Kind::AcceptedValues {
+                column: "kon".into(),
+                values: vec!["1".into(), "2".into()],
+            },
+            None,
+        );
+        let mut params = Vec::new();
+        let plan = row_plan(&kon, 0, &mut params, &|_| Some(DataType::Int64));
+        assert_eq!(
+            plan.fails,
+            "COALESCE(\"kon\" NOT IN ($c0_v0, $c0_v1), FALSE)"
+        );
+        assert_eq!(params[0].1, ScalarValue::Int64(Some(1)));
+        let pattern = check(
+            Kind::Pattern {
+                column: "kod".into(),
+                pattern: "^[0-9]{4}$".into(),
+            },
+            None,
+        );
+        let plan = row_plan(&pattern, 1, &mut params, &|_| Some(DataType::Utf8View));
+        assert_eq!(
+            plan.fails,
+            "COALESCE(NOT regexp_like(\"kod\", $c1_p), FALSE)"
+        );
     }
 
     #[test]

@@ -233,11 +233,17 @@ impl Gate<'_> {
         table: &str,
         checks: &[&Check],
     ) -> Result<Vec<CheckResult>, GateError> {
+        let schema = self.ctx.table_provider(table).await.ok().map(|t| t.schema());
+        let column_type = |name: &str| {
+            schema
+                .as_ref()
+                .and_then(|s| s.field_with_name(name).ok().map(|f| f.data_type().clone()))
+        };
         let mut params = Vec::new();
         let plans: Vec<RowPlan> = checks
             .iter()
             .enumerate()
-            .map(|(i, c)| kinds::row_plan(c, i, &mut params))
+            .map(|(i, c)| kinds::row_plan(c, i, &mut params, &column_type))
             .collect();
         let counts = async {
             let batches = self

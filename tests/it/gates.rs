@@ -995,3 +995,158 @@ async fn oj_check_on_a_clean_lake_exits_0_and_rejects_unknown_stages() {
     let status = oj::cli::check_gate(&project, &args("publsh"), &SessionOptions::for_tests()).await;
     assert_eq!(status, ExitStatus::Invalid);
 }
+
+/// National-scale staged data written with SQL: riket, 21 län, 290 kommuner (all survey
+/// respondents, all 12 months), `rows` register household-months (2.5 million ≈ scale 1.0),
+/// a full population table and background and survey rows.
+async fn put_national(env: &Env, rows: i64) {
+    let kommun = |i: &str| {
+        format!(
+            "lpad(CAST(1 + ({i}) % 21 AS VARCHAR), 2, '0') || lpad(CAST(({i}) / 21 AS VARCHAR), 2, '0')"
+        )
+    };
+    let k = kommun("value");
+    put_staged(
+        env,
+        "regioner",
+        &format!(
+            "SELECT 2017 AS ar, 'riket' AS niva, '00' AS kod, 'Riket' AS namn, CAST(NULL AS VARCHAR) AS overordnad, \
+             CAST(NULL AS VARCHAR) AS kommungrupp, CAST(0 AS BIGINT) AS enkat_respondent \
+             UNION ALL SELECT 2017, 'lan', lpad(CAST(value AS VARCHAR), 2, '0'), 'Län', '00', CAST(NULL AS VARCHAR), 0 \
+             FROM generate_series(1, 21) \
+             UNION ALL SELECT 2017, 'kommun', {k}, 'Kommun', lpad(CAST(1 + value % 21 AS VARCHAR), 2, '0'), 'B3', 1 \
+             FROM generate_series(0, 289)"
+        ),
+    )
+    .await;
+    let ki = kommun("i % 290");
+    let none = |n: u8| {
+        format!(
+            "CAST(NULL AS VARCHAR) AS pnr{n}, CAST(NULL AS BIGINT) AS kon{n}, CAST(NULL AS BIGINT) AS alder{n}, CAST(NULL AS BIGINT) AS utrikes{n}"
+        )
+    };
+    put_staged(
+        env,
+        "register",
+        &format!(
+            "SELECT 2017 AS ar, CAST(1 + (i / 290) % 12 AS BIGINT) AS manad, {ki} AS kommun, \
+             CAST(NULL AS VARCHAR) AS distrikt, concat('H', CAST(i / 3480 AS VARCHAR)) AS hushall_id, \
+             CAST(i % 3 AS BIGINT) AS barn_under_16, CAST(1000 + i % 9000 AS BIGINT) AS belopp_kr, \
+             lpad(to_hex(i), 16, '0') AS pnr1, CAST(1 + i % 2 AS BIGINT) AS kon1, CAST(16 + i % 80 AS BIGINT) AS alder1, CAST(i % 2 AS BIGINT) AS utrikes1, \
+             CASE WHEN i % 3 = 0 THEN lpad(to_hex(i + 68719476736), 16, '0') END AS pnr2, \
+             CASE WHEN i % 3 = 0 THEN CAST(2 - i % 2 AS BIGINT) END AS kon2, \
+             CASE WHEN i % 3 = 0 THEN CAST(18 + i % 60 AS BIGINT) END AS alder2, \
+             CASE WHEN i % 3 = 0 THEN CAST(i % 2 AS BIGINT) END AS utrikes2, \
+             {}, {}, {} \
+             FROM (SELECT value AS i FROM generate_series(0, {})) g",
+            none(3),
+            none(4),
+            none(5),
+            rows - 1
+        ),
+    )
+    .await;
+    let kb = kommun("k");
+    put_staged(
+        env,
+        "befolkning",
+        &format!(
+            "SELECT 2017 AS ar, {kb} AS region, kon, alder, utrikes_fodd, CAST(10 AS BIGINT) AS antal \
+             FROM (SELECT value AS k FROM generate_series(0, 289)) a \
+             CROSS JOIN (SELECT value AS kon FROM generate_series(1, 2)) b \
+             CROSS JOIN (SELECT value AS alder FROM generate_series(0, 100)) c \
+             CROSS JOIN (SELECT value AS utrikes_fodd FROM generate_series(0, 1)) d"
+        ),
+    )
+    .await;
+    put_staged(
+        env,
+        "bakgrund",
+        &format!(
+            "SELECT 2017 AS ar, {kb} AS kommun, CAST(20 AS BIGINT) AS lag_inkomst_18_64, CAST(10 AS BIGINT) AS arbetslosa_18_64, \
+             CAST(3 AS BIGINT) AS arbetslosa_utan_ers_18_64, CAST(15 AS BIGINT) AS forgymn_inrikes_25_64, \
+             CAST(5 AS BIGINT) AS utrikes_vist_0_5_18_64, CAST(4 AS BIGINT) AS utrikes_vist_6_10_18_64 \
+             FROM (SELECT value AS k FROM generate_series(0, 289)) a"
+        ),
+    )
+    .await;
+    put_staged(
+        env,
+        "enkat",
+        &format!(
+            "SELECT 2017 AS ar, {kb} AS respondent, DATE '2017-03-01' AS inkommen, concat('q', CAST(q AS VARCHAR)) AS fraga, 'Ja' AS svar \
+             FROM (SELECT value AS k FROM generate_series(0, 289)) a CROSS JOIN (SELECT value AS q FROM generate_series(1, 40)) b"
+        ),
+    )
+    .await;
+}
+
+/// Twenty row-level rules over the register's persons.
+fn twenty_register_rules() -> String {
+    let mut s = String::new();
+    for n in 1..=5 {
+        s.push_str(&format!(
+            "    - {{id: kon{n}, kind: accepted_values, table: register, column: kon{n}, values: [1, 2], severity: error}}\n\
+             \x20   - {{id: alder{n}, kind: range, table: register, column: alder{n}, min: 16, max: 110, severity: error}}\n\
+             \x20   - {{id: utrikes{n}, kind: accepted_values, table: register, column: utrikes{n}, values: [0, 1], severity: error}}\n\
+             \x20   - {{id: pnr{n}, kind: pattern, table: register, column: pnr{n}, pattern: '^[0-9a-f]{{16}}$', severity: error}}\n"
+        ));
+    }
+    s
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark (docs/benchmarks.md): OJ_BENCH_ROWS=2500000 cargo test --test it gates::gate_benchmark -- --ignored --nocapture"]
+async fn gate_benchmark() {
+    use std::time::Instant;
+    let rows: i64 = std::env::var("OJ_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_500_000);
+    let env = env();
+    let start = Instant::now();
+    put_national(&env, rows).await;
+    println!(
+        "staged {rows} register rows in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let ctx = session::build(&SessionOptions::default(), &[&env.lake]).unwrap();
+
+    let project = fixtures::project();
+    let start = Instant::now();
+    let report = gates::run_gate(&ctx, &project, &env.lake, Stage::Ingest, YEAR)
+        .await
+        .unwrap();
+    println!(
+        "ingest gate (the project's {} checks): {:.2} s",
+        report.results.len(),
+        start.elapsed().as_secs_f64()
+    );
+    for line in report.lines() {
+        println!("  {line}");
+    }
+    assert!(!report.blocking());
+
+    let rules = twenty_register_rules();
+    let project = project_with(&format!("gates:\n  ingest:\n{rules}"));
+    let start = Instant::now();
+    let report = gates::run_gate(&ctx, &project, &env.lake, Stage::Ingest, YEAR)
+        .await
+        .unwrap();
+    let shared = start.elapsed().as_secs_f64();
+    assert_eq!(report.results.len(), 20);
+    assert!(report.results.iter().all(|r| r.status == Status::Pass));
+    println!("20 row-level rules on register, one shared scan: {shared:.2} s");
+
+    let start = Instant::now();
+    for rule in rules.lines() {
+        let project = project_with(&format!("gates:\n  ingest:\n{rule}\n"));
+        gates::run_gate(&ctx, &project, &env.lake, Stage::Ingest, YEAR)
+            .await
+            .unwrap();
+    }
+    println!(
+        "the same 20 rules as 20 gates (20 scans): {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
+}
