@@ -233,7 +233,12 @@ impl Gate<'_> {
         table: &str,
         checks: &[&Check],
     ) -> Result<Vec<CheckResult>, GateError> {
-        let schema = self.ctx.table_provider(table).await.ok().map(|t| t.schema());
+        let schema = self
+            .ctx
+            .table_provider(table)
+            .await
+            .ok()
+            .map(|t| t.schema());
         let column_type = |name: &str| {
             schema
                 .as_ref()
