@@ -23,6 +23,9 @@ pub struct Cli {
     /// Memory the query engine may use, e.g. 4GiB, 512MiB.
     #[arg(long, global = true, default_value = "4GiB", value_parser = parse_bytes)]
     pub memory_limit: usize,
+    /// Where the query engine spills when memory runs short (default: the system temp folder).
+    #[arg(long, global = true)]
+    pub spill_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -229,6 +232,7 @@ pub fn main() -> i32 {
 async fn dispatch(cli: Cli) -> ExitStatus {
     let options = SessionOptions {
         memory_limit: cli.memory_limit,
+        spill_dir: cli.spill_dir.clone(),
         ..SessionOptions::default()
     };
     let project = || match config::load_project(&cli.project) {
@@ -265,6 +269,14 @@ async fn dispatch(cli: Cli) -> ExitStatus {
             Ok(p) => check_gate(&p, args, &options).await,
             Err(s) => s,
         },
+        Command::Demo(args) => {
+            let p = match project() {
+                Ok(p) => p,
+                Err(s) => return s,
+            };
+            crate::demo::demo(&p, &args.dir, args.years, args.scale, &options).await
+        }
+        Command::Synth(args) => synth_command(args, project),
         other => {
             eprintln!(
                 "error: `oj {}` is not built yet in this version",
@@ -272,6 +284,40 @@ async fn dispatch(cli: Cli) -> ExitStatus {
             );
             ExitStatus::Runtime
         }
+    }
+}
+
+fn synth_command(
+    args: &SynthArgs,
+    project: impl Fn() -> Result<config::Project, ExitStatus>,
+) -> ExitStatus {
+    if args.faults.iter().any(|f| f == "list") {
+        for fault in crate::synth::Fault::all() {
+            println!("{:<24} {}", fault.name(), fault.description());
+        }
+        return ExitStatus::Success;
+    }
+    let (Some(out), Some(years)) = (&args.out, args.years) else {
+        eprintln!("error: oj synth needs --out DIR and --years A..B (or --faults list)");
+        return ExitStatus::Invalid;
+    };
+    let mut faults = Vec::new();
+    for name in &args.faults {
+        match name.parse::<crate::synth::Fault>() {
+            Ok(f) => faults.push(f),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitStatus::Invalid;
+            }
+        }
+    }
+    let p = match project() {
+        Ok(p) => p,
+        Err(s) => return s,
+    };
+    match crate::demo::synthesize(&p, out, years, args.scale, args.seed, faults) {
+        Ok(()) => ExitStatus::Success,
+        Err(s) => s,
     }
 }
 

@@ -34,6 +34,9 @@ pub struct StageRecord {
     pub seconds: f64,
     pub rows_in: u64,
     pub rows_out: u64,
+    /// Peak resident memory of the process while the stage ran (Linux), bytes.
+    #[serde(default)]
+    pub peak_memory_bytes: Option<u64>,
     /// Stage-specific facts: input files, per-dataset rows, per-model times, release path…
     #[serde(default)]
     pub details: serde_json::Value,
@@ -145,6 +148,7 @@ mod tests {
             seconds: 0.0,
             rows_in: 0,
             rows_out: 0,
+            peak_memory_bytes: None,
             details: serde_json::Value::Null,
             checks: vec![],
         }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod exit;
 pub mod fingerprint;
 pub mod gates;
@@ -11,7 +12,10 @@ pub mod ingest;
 pub mod lake;
 pub mod layout;
 pub mod ledger;
+pub mod memory;
 pub mod runner;
 pub mod session;
 pub mod store;
+pub mod survey;
+pub mod synth;
 pub mod yaml;

@@ -132,32 +132,32 @@ impl Runner<'_> {
             ledger::write(self.lake, &record).await?;
         }
         let mut failure = None;
-        let mut upstream = String::new();
         let mut upstream_ran = false;
         for stage in Stage::ALL {
-            let fingerprint = match self.fingerprint(stage, options.year, &upstream).await {
-                Ok(f) => f,
+            if !options.selection.includes(stage) {
+                record.stages.push(stage_record(
+                    stage,
+                    StageStatus::NotSelected,
+                    "not selected".into(),
+                    String::new(),
+                ));
+                continue;
+            }
+            let prepared = match self.prepare(stage, options.year, &record).await {
+                Ok(p) => p,
                 Err(e) => {
+                    tracing::error!(target: "oj::progress", "{:<10} FAILED    {e}", stage.name());
                     record.stages.push(stage_record(
                         stage,
                         StageStatus::Failed,
-                        e.to_string(),
+                        "inputs could not be read".into(),
                         String::new(),
                     ));
                     failure = Some(e);
                     break;
                 }
             };
-            upstream = fingerprint.clone();
-            if !options.selection.includes(stage) {
-                record.stages.push(stage_record(
-                    stage,
-                    StageStatus::NotSelected,
-                    "not selected".into(),
-                    fingerprint,
-                ));
-                continue;
-            }
+            let fingerprint = prepared.fingerprint.clone();
             let previous = ledger::last_success(self.lake, options.year, stage.name()).await?;
             let up_to_date = previous
                 .as_ref()
@@ -165,10 +165,10 @@ impl Runner<'_> {
                 && self.outputs_exist(stage, options.year).await?;
             let reason = if options.force {
                 "forced (--force)".to_string()
+            } else if up_to_date && upstream_ran {
+                "an upstream stage ran".to_string()
             } else if up_to_date {
                 "up to date: inputs unchanged since the last successful run".to_string()
-            } else if upstream_ran {
-                "an upstream stage ran".to_string()
             } else if previous.is_none() {
                 "never ran for this year".to_string()
             } else {
@@ -176,12 +176,11 @@ impl Runner<'_> {
             };
             if up_to_date && !options.force && !upstream_ran {
                 tracing::info!(target: "oj::progress", "{:<10} skipped   {reason}", stage.name());
-                record.stages.push(stage_record(
-                    stage,
-                    StageStatus::Skipped,
-                    reason,
-                    fingerprint,
-                ));
+                let mut rec = stage_record(stage, StageStatus::Skipped, reason, fingerprint);
+                if let Some(p) = previous {
+                    rec.details = p.details;
+                }
+                record.stages.push(rec);
                 continue;
             }
             if options.dry_run {
@@ -195,11 +194,18 @@ impl Runner<'_> {
                 upstream_ran = true;
                 continue;
             }
+            tracing::info!(target: "oj::progress", "{:<10} running   {reason}", stage.name());
+            crate::memory::reset_peak();
             let start = Instant::now();
-            let result = self.run_stage(stage, options.year).await;
+            let result = self.run_stage(stage, options.year, prepared).await;
             let seconds = start.elapsed().as_secs_f64();
             let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint);
             rec.seconds = seconds;
+            rec.peak_memory_bytes = crate::memory::peak_rss_bytes();
+            let peak = rec
+                .peak_memory_bytes
+                .map(crate::memory::mib)
+                .unwrap_or_else(|| "n/a".into());
             match result {
                 Ok(mut out) => {
                     let gate = self.gate(stage, options.year, &mut out).await;
@@ -208,7 +214,7 @@ impl Runner<'_> {
                     }
                     tracing::info!(
                         target: "oj::progress",
-                        "{:<10} done      {} rows in, {} rows out, {seconds:.2} s",
+                        "{:<10} done      {} rows in, {} rows out, {seconds:.2} s, peak memory {peak}",
                         stage.name(),
                         out.rows_in,
                         out.rows_out
@@ -251,38 +257,87 @@ impl Runner<'_> {
         Ok(RunResult { record, failure })
     }
 
-    /// The input fingerprint of a stage for a year; `upstream` is the previous stage's.
-    async fn fingerprint(
+    /// Reads what a stage needs to decide whether to run, and its input fingerprint: for ingest
+    /// the drop files themselves; for later stages the fingerprint of the upstream stage's output
+    /// (from this run, or the last successful run) – so `--stage transform` re-runs exactly when
+    /// the staged data it reads changed.
+    async fn prepare(
         &self,
         stage: Stage,
         year: i64,
-        upstream: &str,
-    ) -> Result<String, RunError> {
+        record: &RunRecord,
+    ) -> Result<Prepared, RunError> {
         let mut f = Fingerprint::new(stage.name());
         f.add("year", year.to_string().as_bytes());
-        f.add("upstream", upstream.as_bytes());
         for (file, text) in &self.project.sources {
             f.add(file, text.as_bytes());
         }
+        let mut drops = Vec::new();
         match stage {
             Stage::Ingest => {
                 for dataset in &self.project.pipeline.datasets {
-                    for file in ingest::find_files(self.drops, year, dataset)
-                        .await
-                        .unwrap_or_default()
-                    {
-                        let bytes = self.drops.get(&file).await?.unwrap_or_default();
-                        f.add(
-                            &file,
-                            format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes))
-                                .as_bytes(),
-                        );
+                    let files = ingest::load_drop(self.drops, year, dataset).await?;
+                    for file in &files {
+                        f.add(&file.relative, file.sha256.as_bytes());
                     }
+                    drops.push(files);
                 }
             }
-            Stage::Transform | Stage::Disclose | Stage::Publish => {}
+            Stage::Transform => {
+                let window = self
+                    .project
+                    .pipeline
+                    .params
+                    .register
+                    .very_long_term_window_years;
+                for y in (year - window + 1)..=year {
+                    let fp = self.upstream_fingerprint(Stage::Ingest, y, record).await?;
+                    f.add(&format!("ingest {y}"), fp.as_bytes());
+                }
+            }
+            Stage::Disclose => {
+                let fp = self
+                    .upstream_fingerprint(Stage::Transform, year, record)
+                    .await?;
+                f.add("transform", fp.as_bytes());
+            }
+            Stage::Publish => {
+                let fp = self
+                    .upstream_fingerprint(Stage::Disclose, year, record)
+                    .await?;
+                f.add("disclose", fp.as_bytes());
+                let previous = self
+                    .lake
+                    .get(&layout::latest_file(year - 1))
+                    .await?
+                    .unwrap_or_default();
+                f.add("previous year's release", &previous);
+            }
         }
-        Ok(f.finish())
+        Ok(Prepared {
+            fingerprint: f.finish(),
+            drops,
+        })
+    }
+
+    /// The fingerprint of `stage`'s current output for `year`: from this run when it ran or was
+    /// skipped here, else from the last successful run; empty when it never ran.
+    async fn upstream_fingerprint(
+        &self,
+        stage: Stage,
+        year: i64,
+        record: &RunRecord,
+    ) -> Result<String, RunError> {
+        let in_this_run = record.stages.iter().find(|s| {
+            s.name == stage.name() && matches!(s.status, StageStatus::Ran | StageStatus::Skipped)
+        });
+        if let Some(s) = in_this_run.filter(|_| record.year == year) {
+            return Ok(s.fingerprint.clone());
+        }
+        Ok(ledger::last_success(self.lake, year, stage.name())
+            .await?
+            .map(|s| s.fingerprint)
+            .unwrap_or_default())
     }
 
     /// Whether a stage's outputs are still in the lake (a skipped stage must have them).
@@ -308,6 +363,7 @@ impl Runner<'_> {
     /// Runs the gate after `stage`: its lines and results go into `out`; a blocking failure (or a
     /// gate that could not run) is the error that stops the run before the next stage.
     async fn gate(&self, stage: Stage, year: i64, out: &mut StageOutput) -> Result<(), RunError> {
+        let start = Instant::now();
         let report = crate::gates::run_gate(self.ctx, self.project, self.lake, stage, year)
             .await
             .map_err(|e| RunError::Stage {
@@ -316,6 +372,11 @@ impl Runner<'_> {
                 status: ExitStatus::Runtime,
             })?;
         out.lines.extend(report.lines());
+        out.lines.push(format!(
+            "gate      {} checks in {:.2} s",
+            report.results.len(),
+            start.elapsed().as_secs_f64()
+        ));
         out.checks.extend(report.to_json());
         if report.blocking() {
             return Err(RunError::Gate {
@@ -326,9 +387,14 @@ impl Runner<'_> {
         Ok(())
     }
 
-    async fn run_stage(&self, stage: Stage, year: i64) -> Result<StageOutput, RunError> {
+    async fn run_stage(
+        &self,
+        stage: Stage,
+        year: i64,
+        prepared: Prepared,
+    ) -> Result<StageOutput, RunError> {
         match stage {
-            Stage::Ingest => self.ingest(year).await,
+            Stage::Ingest => self.ingest(year, prepared.drops).await,
             other => Err(RunError::Stage {
                 stage: other.name(),
                 message: "this stage is not built yet in this version of oj".into(),
@@ -337,13 +403,16 @@ impl Runner<'_> {
         }
     }
 
-    async fn ingest(&self, year: i64) -> Result<StageOutput, RunError> {
+    async fn ingest(
+        &self,
+        year: i64,
+        drops: Vec<Vec<ingest::DropFile>>,
+    ) -> Result<StageOutput, RunError> {
         let questions = survey_questions(self.project, year);
         let mut out = StageOutput::default();
         let mut details = serde_json::Map::new();
-        for dataset in &self.project.pipeline.datasets {
+        for (dataset, files) in self.project.pipeline.datasets.iter().zip(drops) {
             let start = Instant::now();
-            let files = ingest::load_drop(self.drops, year, dataset).await?;
             let o = ingest::ingest_dataset(
                 self.ctx,
                 self.project,
@@ -374,6 +443,13 @@ impl Runner<'_> {
     }
 }
 
+/// What [`Runner::prepare`] read for a stage.
+struct Prepared {
+    fingerprint: String,
+    /// The drop files per dataset (ingest only).
+    drops: Vec<Vec<ingest::DropFile>>,
+}
+
 fn stage_record(
     stage: Stage,
     status: StageStatus,
@@ -388,47 +464,27 @@ fn stage_record(
         seconds: 0.0,
         rows_in: 0,
         rows_out: 0,
+        peak_memory_bytes: None,
         details: serde_json::Value::Null,
         checks: Vec::new(),
     }
 }
 
-/// The survey's question columns for a year, from pipelines/enkat.yaml.
+/// The survey's question columns for a year, with their allowed answers.
 fn survey_questions(project: &Project, year: i64) -> Vec<QuestionColumn> {
-    #[derive(serde::Deserialize)]
-    struct File {
-        questions: Vec<Q>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Q {
-        column: String,
-        #[serde(rename = "type")]
-        kind: String,
-        from: Option<i64>,
-        to: Option<i64>,
-    }
-    let Some(text) = project.sources.get("pipelines/enkat.yaml") else {
-        return Vec::new();
-    };
-    let Ok(file) = crate::yaml::parse::<File>("pipelines/enkat.yaml", text) else {
-        return Vec::new();
-    };
-    file.questions
+    project
+        .survey
+        .questions_for_year(year)
         .into_iter()
-        .filter(|q| q.from.is_none_or(|f| f <= year) && q.to.is_none_or(|t| t >= year))
         .map(|q| QuestionColumn {
-            allowed: match q.kind.as_str() {
-                "ja_nej" => vec!["Ja".into(), "Nej".into(), "Vet ej".into()],
-                "helt_delvis" => vec![
-                    "Helt".into(),
-                    "Delvis".into(),
-                    "Inte alls".into(),
-                    "Vet ej".into(),
-                ],
-                _ => Vec::new(),
-            },
-            numeric: q.kind == "tal",
-            name: q.column,
+            name: q.column.clone(),
+            allowed: q
+                .answer_type
+                .allowed_answers()
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+            numeric: q.answer_type == crate::survey::config::AnswerType::Tal,
         })
         .collect()
 }

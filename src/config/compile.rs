@@ -139,21 +139,59 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         },
         None => None,
     };
+    let survey = compile_survey(&mut c, &sources, &contracts);
 
     if let Some(t) = pipeline_text {
         sources.insert(PIPELINE_FILE.to_string(), t);
     }
     sources.extend(contract_texts);
 
-    match (pipeline, checks) {
-        (Some(pipeline), Some(checks)) if c.diagnostics.is_empty() => Ok(Project {
+    match (pipeline, checks, survey) {
+        (Some(pipeline), Some(checks), Some(survey)) if c.diagnostics.is_empty() => Ok(Project {
             root: root.to_path_buf(),
             pipeline,
             contracts,
             checks,
+            survey,
             sources,
         }),
         _ => Err(ConfigErrors(c.diagnostics)),
+    }
+}
+
+/// The survey configuration, checked against the survey contract's fixed columns.
+fn compile_survey(
+    c: &mut Collector,
+    sources: &BTreeMap<String, String>,
+    contracts: &BTreeMap<String, Contract>,
+) -> Option<crate::survey::SurveyConfig> {
+    use crate::survey::config::CONFIG_PATH;
+    let Some(text) = sources.get(CONFIG_PATH) else {
+        c.push(
+            CONFIG_PATH,
+            None,
+            "the survey configuration is missing",
+            Some("pipelines/enkat.yaml lists the questions per year"),
+        );
+        return None;
+    };
+    match crate::survey::SurveyConfig::from_yaml(CONFIG_PATH, text) {
+        Ok(survey) => {
+            if let Some(contract) = contracts.values().find(|k| k.question_columns) {
+                let fixed: Vec<&str> = contract
+                    .columns
+                    .iter()
+                    .map(|col| col.name.as_str())
+                    .collect();
+                c.diagnostics
+                    .extend(crate::survey::check_against_contract(&survey, &fixed));
+            }
+            Some(survey)
+        }
+        Err(e) => {
+            c.diagnostics.extend(e.diagnostics());
+            None
+        }
     }
 }
 

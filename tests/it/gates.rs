@@ -1342,3 +1342,146 @@ async fn a_missing_month_is_a_warning_and_the_run_goes_on() {
         vec!["0302|5"]
     );
 }
+
+/// What a synthetic drop with `faults` does to the ingest stage and its gate.
+struct SynthOutcome {
+    failure: Option<RunError>,
+    /// Rejected rows per dataset.
+    rejected: std::collections::BTreeMap<String, u64>,
+    /// Gate checks that did not pass: id → status.
+    checks: std::collections::BTreeMap<String, String>,
+}
+
+async fn synth_ingest(faults: Vec<oj::synth::Fault>) -> SynthOutcome {
+    let dir = tempfile::tempdir().unwrap();
+    let drops_path = dir.path().join("drops");
+    let opts = oj::synth::SynthOptions {
+        out: drops_path.clone(),
+        years: 2019..=2019,
+        scale: 0.01,
+        seed: 6,
+        faults,
+    };
+    oj::synth::generate(&opts, include_str!("../../pipelines/enkat.yaml")).unwrap();
+    let drops = Store::open(drops_path.to_str().unwrap()).unwrap();
+    let lake = Store::open(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let project = fixtures::project();
+    let ctx = session::build(&SessionOptions::for_tests(), &[&drops, &lake]).unwrap();
+    let clock = FixedClock(
+        chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    let runner = Runner {
+        project: &project,
+        drops: &drops,
+        lake: &lake,
+        ctx: &ctx,
+        clock: &clock,
+    };
+    let options = RunOptions {
+        year: 2019,
+        selection: Selection::Only(Stage::Ingest),
+        force: false,
+        dry_run: false,
+        command: "test".into(),
+    };
+    let result = runner.run(&options).await.unwrap();
+    let stage = result
+        .record
+        .stages
+        .iter()
+        .find(|s| s.name == "ingest")
+        .unwrap();
+    let rejected = stage
+        .details
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v["rows_rejected"].as_u64().unwrap_or(0)))
+                .filter(|(_, n)| *n > 0)
+                .collect()
+        })
+        .unwrap_or_default();
+    let checks = stage
+        .checks
+        .iter()
+        .filter(|c| c["status"] != "pass")
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    SynthOutcome {
+        failure: result.failure,
+        rejected,
+        checks,
+    }
+}
+
+/// Each `oj synth --faults` defect, alone in a 2019 drop at scale 0.01 (seed 6), is caught where it
+/// should be: malformed files stop the ingest stage itself; bad rows are rejected at ingest (within
+/// the register's 0.1 % tolerance, so the gate's re-assertion of the contract then passes); a
+/// missing month is the gate's bortfall warning; a kommun missing from the population blocks the
+/// gate (exit 1). The synthetic survey is returned by about 95 % of respondents, so some län fall
+/// under the 90 % warning threshold in every drop, clean or not.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_synth_fault_is_caught_where_it_should_be() {
+    use oj::synth::Fault;
+    let warn_only = |o: &SynthOutcome, extra: &[&str]| {
+        let mut expected: Vec<String> = vec!["enkat.response_rate".into()];
+        expected.extend(extra.iter().map(|s| s.to_string()));
+        expected.sort();
+        assert!(o.failure.is_none(), "{:?}", o.failure);
+        assert!(o.checks.values().all(|s| s == "warn"), "{:?}", o.checks);
+        assert_eq!(o.checks.keys().cloned().collect::<Vec<_>>(), expected);
+    };
+    let ingest_error = |o: &SynthOutcome, needle: &str| match &o.failure {
+        Some(RunError::Ingest(e)) => {
+            assert!(e.to_string().contains(needle), "{e}");
+            assert!(o.checks.is_empty(), "the gate must not run: {:?}", o.checks);
+        }
+        other => panic!("expected an ingest error with {needle}, got {other:?}"),
+    };
+    let clean = synth_ingest(vec![]).await;
+    warn_only(&clean, &[]);
+    assert!(clean.rejected.is_empty());
+    for fault in Fault::all() {
+        let o = synth_ingest(vec![*fault]).await;
+        let rejected = |n: u64| {
+            assert_eq!(
+                o.rejected.get("register"),
+                Some(&n),
+                "{fault}: {:?}",
+                o.rejected
+            );
+            warn_only(&o, &[]);
+        };
+        match fault {
+            Fault::Windows1252 => ingest_error(&o, "is not valid utf-8"),
+            Fault::Truncated => ingest_error(&o, "ends in the middle of a row"),
+            Fault::BadHeader => ingest_error(&o, "column `belopp_kr` is missing"),
+            Fault::SurveyUnknownQuestion => ingest_error(&o, "`overenskommelse_bup` is unknown"),
+            Fault::BadKommun => rejected(3),
+            Fault::Duplicates => rejected(5),
+            Fault::NegativeAmount => rejected(2),
+            Fault::MissingMonth => warn_only(&o, &["register.twelve_months"]),
+            Fault::PopulationGap => {
+                let Some(RunError::Gate { stage, failed }) = &o.failure else {
+                    panic!("expected a gate failure, got {:?}", o.failure);
+                };
+                assert_eq!(*stage, "ingest");
+                assert!(
+                    failed.contains(&"befolkning.every_kommun".to_string()),
+                    "{failed:?}"
+                );
+                assert_eq!(
+                    o.failure.as_ref().unwrap().exit_status(),
+                    ExitStatus::DataQuality
+                );
+            }
+        }
+    }
+}

@@ -4,3 +4,5 @@ mod config;
 mod fixtures;
 mod gates;
 mod ingest;
+mod survey;
+mod synth;
