@@ -340,7 +340,10 @@ impl Gate<'_> {
             Kind::Drift { .. } => "values moved",
             _ => "rows",
         };
-        let mut message = format!("{failing} of {total} {what}: {}", check.description);
+        let mut message = match plan.total {
+            Some(_) => format!("{failing} of {total} {what}: {}", check.description),
+            None => format!("{failing} offending rows: {}", check.description),
+        };
         if status != Status::Pass
             && let Kind::Drift { keys, .. } = &check.kind
             && keys.iter().any(|k| k == "region")

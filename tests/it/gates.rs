@@ -1102,7 +1102,7 @@ fn twenty_register_rules() -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "benchmark (docs/benchmarks.md): OJ_BENCH_ROWS=2500000 cargo test --test it gates::gate_benchmark -- --ignored --nocapture"]
+#[ignore = "benchmark (docs/benchmarks.md): OJ_BENCH_ROWS=2500000 or OJ_BENCH_SYNTH_SCALE=1.0 cargo test --test it gates::gate_benchmark -- --ignored --nocapture"]
 async fn gate_benchmark() {
     use std::time::Instant;
     let rows: i64 = std::env::var("OJ_BENCH_ROWS")
@@ -1111,11 +1111,60 @@ async fn gate_benchmark() {
         .unwrap_or(2_500_000);
     let env = env();
     let start = Instant::now();
-    put_national(&env, rows).await;
-    println!(
-        "staged {rows} register rows in {:.1} s",
-        start.elapsed().as_secs_f64()
-    );
+    match std::env::var("OJ_BENCH_SYNTH_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+    {
+        // Realistic drops from `oj synth`, staged by the ingest stage (which runs the gate too).
+        Some(scale) => {
+            let drops_path = env.dir.path().join("drops");
+            let opts = oj::synth::SynthOptions {
+                out: drops_path.clone(),
+                years: 2017..=2017,
+                scale,
+                seed: 2017,
+                faults: vec![],
+            };
+            oj::synth::generate(&opts, include_str!("../../pipelines/enkat.yaml")).unwrap();
+            println!(
+                "synth scale {scale}: {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
+            let start = Instant::now();
+            let drops = Store::open(drops_path.to_str().unwrap()).unwrap();
+            let project = fixtures::project();
+            let ctx = session::build(&SessionOptions::default(), &[&drops, &env.lake]).unwrap();
+            let clock = FixedClock(chrono::Utc::now());
+            let runner = Runner {
+                project: &project,
+                drops: &drops,
+                lake: &env.lake,
+                ctx: &ctx,
+                clock: &clock,
+            };
+            let options = RunOptions {
+                year: YEAR,
+                selection: Selection::Only(Stage::Ingest),
+                force: false,
+                dry_run: false,
+                command: "bench".into(),
+            };
+            let result = runner.run(&options).await.unwrap();
+            assert!(result.failure.is_none(), "{:?}", result.failure);
+            println!(
+                "ingest with its gate: {:.1} s, {} rows staged",
+                start.elapsed().as_secs_f64(),
+                result.record.stages[0].rows_out
+            );
+        }
+        None => {
+            put_national(&env, rows).await;
+            println!(
+                "staged {rows} register rows in {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
     let ctx = session::build(&SessionOptions::default(), &[&env.lake]).unwrap();
 
     let project = fixtures::project();
