@@ -11,7 +11,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The checks file, relative to the project root.
@@ -456,17 +456,17 @@ pub fn compile(
             continue;
         };
         let checks = gates.entry(stage).or_default();
+        let mut seen: BTreeSet<String> = checks.iter().map(|c| c.id.clone()).collect();
         for rc in raw_checks {
-            if let Some(check) = compile_check(&mut cx, rc, stage, &tables)
-                && !checks.iter().any(|c| c.id == check.id)
-            {
-                checks.push(check);
-            } else if checks.iter().any(|c| c.id == rc.id) {
+            if !seen.insert(rc.id.clone()) {
                 cx.push(
-                    yaml::line_of_entry(text, "id", &rc.id),
+                    line_of_check(text, &rc.id),
                     format!("check id `{}` is used twice in gate {stage_name}", rc.id),
                     None,
                 );
+            }
+            if let Some(check) = compile_check(&mut cx, rc, stage, &tables) {
+                checks.push(check);
             }
         }
     }
@@ -597,7 +597,7 @@ fn compile_check(
     stage: Stage,
     tables: &BTreeMap<String, TableSource>,
 ) -> Option<Check> {
-    let line = yaml::line_of_entry(cx.text, "id", &r.id);
+    let line = line_of_check(cx.text, &r.id);
     let before = cx.diagnostics.len();
     if r.id.is_empty()
         || !r
@@ -1029,6 +1029,16 @@ fn rule_text(kind: &Kind, filter: Option<&str>) -> String {
     }
 }
 
+/// The line of a check's `id:` entry, in block (`- id: x`) or flow (`- {id: x, …}`) style.
+fn line_of_check(text: &str, id: &str) -> Option<usize> {
+    yaml::line_of_entry(text, "id", id).or_else(|| {
+        let flow = [format!("{{id: {id},"), format!("{{id: {id}}}")];
+        text.lines()
+            .position(|l| flow.iter().any(|f| l.contains(f.as_str())))
+            .map(|i| i + 1)
+    })
+}
+
 fn check_ident(cx: &mut Ctx, line: Option<usize>, what: &str, name: &str) {
     let ok = name
         .bytes()
@@ -1160,6 +1170,58 @@ mod tests {
         assert!(d[0].message.contains("does not parse"), "{:?}", d);
         let d = compile_text("gates:\n  ingest:\n    - id: a\n      kind: sql\n      severity: error\n      sql: SELECT * FROM elsewhere\n").unwrap_err();
         assert!(d[0].message.contains("`elsewhere`"), "{:?}", d);
+    }
+
+    #[test]
+    fn every_field_problem_is_reported_at_once() {
+        let text = "quarantine_rows: 0
+contract_checks: sometimes
+tables:
+  - name: two
+    warehouse: a
+    release: b
+  - name: register
+    warehouse: register
+  - name: nope
+    staging: not_a_dataset
+gates:
+  transfrom: []
+  ingest:
+    - {id: Bad/Id, kind: not_null, table: register, columns: [ar], severity: error}
+    - {id: p, kind: pattern, table: register, column: kommun, pattern: '([', severity: error}
+    - {id: i, kind: not_null, table: register, columns: [\"A b\"], severity: error}
+    - {id: t, kind: not_null, table: register, columns: [ar], severity: error, threshold: {count: 1, percent: 2}}
+    - {id: t, kind: not_null, table: register, columns: [ar], severity: error}
+    - {id: r, kind: range, table: register, column: manad, min: 12, max: 1, severity: error}
+    - {id: c, kind: completeness, table: register, columns: [kommun], expected: {table: regioner, columns: [kod], each: {column: manad, from: 1, to: 12}}, severity: warn}
+";
+        let d = compile_text(text).unwrap_err();
+        let joined: String = d.iter().map(|d| format!("{d}\n")).collect();
+        for expected in [
+            "quarantine_rows must be at least 1",
+            "contract_checks = `sometimes` is not a choice",
+            "table `two` must have exactly one of staging, warehouse, release",
+            "table `register` is declared twice",
+            "table `nope`: `not_a_dataset` is not a dataset of the pipeline",
+            "`transfrom` is not a stage",
+            "check id `Bad/Id` may only hold a-z, 0-9, _ . -",
+            "check `p`: pattern does not compile",
+            "column name `A b` is not a plain lowercase identifier",
+            "check `t`: threshold needs exactly one of count or percent",
+            "check id `t` is used twice in gate ingest",
+            "check `r`: min 12 is above max 1",
+            "check `c`: columns must match expected.columns (plus expected.each)",
+        ] {
+            assert!(
+                joined.contains(expected),
+                "missing `{expected}` in:\n{joined}"
+            );
+        }
+        // Flow-style checks are located too: the duplicate `t` is reported at the first `t`.
+        assert!(
+            joined.contains("checks.yaml:17: check id `t` is used twice"),
+            "{joined}"
+        );
     }
 
     #[test]

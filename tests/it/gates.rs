@@ -1534,3 +1534,47 @@ async fn each_synth_fault_is_caught_where_it_should_be() {
         }
     }
 }
+
+#[tokio::test]
+async fn at_most_quarantine_rows_are_kept() {
+    let project = project_with(&format!(
+        "quarantine_rows: 2\n{}",
+        one_check("    - {id: c, kind: range, table: t, column: v, max: 0, severity: error}\n")
+    ));
+    let env = env();
+    put_t(
+        &env,
+        "SELECT * FROM (VALUES (1), (2), (3), (4), (5)) AS v(v)",
+    )
+    .await;
+    let r = result(&gate(&env, &project, Stage::Transform).await, "c").clone();
+    // All five rows fail and are counted; two are kept.
+    assert_eq!((r.failing, r.total), (5, 5));
+    assert_eq!(
+        quarantined(&env.lake, "transform", "c", &["check_id"])
+            .await
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_latest_skips_the_previous_release() {
+    let project = project_with(&format!(
+        "{T}  - name: prev\n    release: indikatorer.parquet\n    previous_year: true\ngates:\n  transform:\n    - {{id: c, kind: sql, severity: warn, sql: SELECT * FROM prev}}\n"
+    ));
+    let env = env();
+    env.lake
+        .put(&oj::layout::latest_file(2016), "latest")
+        .await
+        .unwrap();
+    let r = result(&gate(&env, &project, Stage::Transform).await, "c").clone();
+    assert_eq!(r.status, Status::Skip);
+    assert!(r.message.contains("no release of 2016"), "{}", r.message);
+    assert!(
+        r.message
+            .contains("releases/2016/LATEST is missing or unreadable"),
+        "{}",
+        r.message
+    );
+}
