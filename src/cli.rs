@@ -183,6 +183,7 @@ fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_env("OJ_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Human => builder
@@ -277,11 +278,69 @@ async fn dispatch(cli: Cli) -> ExitStatus {
             crate::demo::demo(&p, &args.dir, args.years, args.scale, &options).await
         }
         Command::Synth(args) => synth_command(args, project),
+        Command::Diff(args) => diff_command(args, &options).await,
         other => {
             eprintln!(
                 "error: `oj {}` is not built yet in this version",
                 command_name(other)
             );
+            ExitStatus::Runtime
+        }
+    }
+}
+
+/// `oj diff`: prints which cells changed between two releases of a year; writes nothing.
+async fn diff_command(args: &DiffArgs, options: &SessionOptions) -> ExitStatus {
+    let versions = match args.versions.as_slice() {
+        [] => None,
+        [a, b] => match (
+            crate::layout::parse_release_version(a),
+            crate::layout::parse_release_version(b),
+        ) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => {
+                eprintln!(
+                    "error: oj diff: `{a} {b}` are not release folder names (hint: e.g. v001 v002)"
+                );
+                return ExitStatus::Invalid;
+            }
+        },
+        _ => {
+            eprintln!(
+                "error: oj diff takes no versions (the last two) or exactly two, e.g. v001 v002"
+            );
+            return ExitStatus::Invalid;
+        }
+    };
+    let lake = match Store::open(&args.lake) {
+        Ok(l) => l,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    let ctx = match session::build(options, &[&lake]) {
+        Ok(c) => c,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Runtime;
+        }
+    };
+    let store = lake.object_store();
+    match crate::publish::diff(&ctx, store.as_ref(), &lake.path(""), args.year, versions).await {
+        Ok(diff) => {
+            print!("{diff}");
+            ExitStatus::Success
+        }
+        Err(
+            e @ (crate::publish::PublishError::NoSuchRelease { .. }
+            | crate::publish::PublishError::Incomplete { .. }),
+        ) => {
+            print_error(&e);
+            ExitStatus::Invalid
+        }
+        Err(e) => {
+            print_error(&e);
             ExitStatus::Runtime
         }
     }

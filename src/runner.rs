@@ -179,6 +179,7 @@ impl Runner<'_> {
                 let mut rec = stage_record(stage, StageStatus::Skipped, reason, fingerprint);
                 if let Some(p) = previous {
                     rec.details = p.details;
+                    rec.checks = p.checks;
                 }
                 record.stages.push(rec);
                 continue;
@@ -197,7 +198,7 @@ impl Runner<'_> {
             tracing::info!(target: "oj::progress", "{:<10} running   {reason}", stage.name());
             crate::memory::reset_peak();
             let start = Instant::now();
-            let result = self.run_stage(stage, options.year, prepared).await;
+            let result = self.run_stage(stage, options.year, prepared, &record).await;
             let seconds = start.elapsed().as_secs_f64();
             let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint);
             rec.seconds = seconds;
@@ -356,7 +357,23 @@ impl Runner<'_> {
                 }
                 Ok(true)
             }
-            Stage::Transform | Stage::Disclose | Stage::Publish => Ok(false),
+            Stage::Transform => Ok(self
+                .lake
+                .head(&layout::warehouse_file(
+                    crate::stages::disclose::INPUT_MODEL,
+                    year,
+                ))
+                .await?
+                .is_some()),
+            Stage::Disclose => Ok(self
+                .lake
+                .head(&layout::warehouse_file(
+                    crate::stages::disclose::OUTPUT_DATASET,
+                    year,
+                ))
+                .await?
+                .is_some()),
+            Stage::Publish => Ok(self.lake.head(&layout::latest_file(year)).await?.is_some()),
         }
     }
 
@@ -392,14 +409,13 @@ impl Runner<'_> {
         stage: Stage,
         year: i64,
         prepared: Prepared,
+        record: &RunRecord,
     ) -> Result<StageOutput, RunError> {
         match stage {
             Stage::Ingest => self.ingest(year, prepared.drops).await,
-            other => Err(RunError::Stage {
-                stage: other.name(),
-                message: "this stage is not built yet in this version of oj".into(),
-                status: ExitStatus::Runtime,
-            }),
+            Stage::Transform => crate::stages::transform::run(self, year).await,
+            Stage::Disclose => crate::stages::disclose::run(self, year).await,
+            Stage::Publish => crate::stages::publish::run(self, year, record).await,
         }
     }
 

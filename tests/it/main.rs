@@ -4,5 +4,7 @@ mod config;
 mod fixtures;
 mod gates;
 mod ingest;
+mod release;
 mod survey;
 mod synth;
+mod transform;
