@@ -1317,7 +1317,7 @@ async fn the_projects_disclose_gate_catches_an_unsuppressed_small_cell() {
             rows.join(", ")
         )
     };
-    let rel = oj::layout::warehouse_file("indikatorer_disclosed", YEAR);
+    let rel = oj::layout::warehouse_file("rel_indikatorer", YEAR);
     // Parameters: disclosure.min_numerator = 5, min_denominator = 20.
     let clean = [
         "('reg_a_andel', 'kommun', '0301', 'totalt', 10.0, 5.0, 50.0, '')",
