@@ -54,8 +54,13 @@ pub async fn run_gate(
     let needed: BTreeSet<&String> = checks.iter().flat_map(|c| c.reads.iter()).collect();
     let mut missing = BTreeMap::new();
     for name in needed {
-        let source = &project.checks.tables[name];
-        if let Some(reason) = gate.register(name, source).await? {
+        let reason = match project.checks.tables.get(name) {
+            Some(source) => gate.register(name, source).await?,
+            None => Some(format!(
+                "table `{name}` is not declared under tables: in pipelines/checks.yaml"
+            )),
+        };
+        if let Some(reason) = reason {
             missing.insert(name.clone(), reason);
         }
     }
