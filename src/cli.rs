@@ -279,6 +279,13 @@ async fn dispatch(cli: Cli) -> ExitStatus {
         }
         Command::Synth(args) => synth_command(args, project),
         Command::Diff(args) => diff_command(args, &options).await,
+        Command::Report(args) => {
+            let p = match project() {
+                Ok(p) => p,
+                Err(s) => return s,
+            };
+            report_command(&p, args, &options).await
+        }
         other => {
             eprintln!(
                 "error: `oj {}` is not built yet in this version",
@@ -290,6 +297,93 @@ async fn dispatch(cli: Cli) -> ExitStatus {
 }
 
 /// `oj diff`: prints which cells changed between two releases of a year; writes nothing.
+/// `oj report`: the one-page profile of a kommun or stadsdel from the year's current release.
+async fn report_command(
+    project: &config::Project,
+    args: &ReportArgs,
+    options: &SessionOptions,
+) -> ExitStatus {
+    let lake = match Store::open(&args.lake) {
+        Ok(l) => l,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    let ctx = match session::build(options, &[&lake]) {
+        Ok(c) => c,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Runtime;
+        }
+    };
+    let store = lake.object_store();
+    let release =
+        match crate::publish::latest_release(store.as_ref(), &lake.path(""), args.year).await {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                eprintln!(
+                    "error: {} has no release for {} (hint: run `oj run --year {}` first)",
+                    lake.display(""),
+                    args.year,
+                    args.year
+                );
+                return ExitStatus::Invalid;
+            }
+            Err(e) => {
+                print_error(&e);
+                return ExitStatus::Runtime;
+            }
+        };
+    let rows = match crate::publish::release_table(store.as_ref(), &release).await {
+        Ok(r) => r,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Runtime;
+        }
+    };
+    let context =
+        match crate::stages::publication::load(&ctx, project, &lake, args.year, "report").await {
+            Ok(c) => c,
+            Err(e) => {
+                print_error(&e);
+                return e.exit_status();
+            }
+        };
+    let info = crate::publication::ReleaseInfo {
+        year: args.year,
+        version: crate::layout::release_name(release.version),
+        created: chrono::DateTime::parse_from_rfc3339(&release.manifest.created)
+            .map(|t| t.to_utc())
+            .unwrap_or_else(|_| chrono::Utc::now()),
+        sources: Vec::new(),
+    };
+    let input = crate::publication::PublicationInput {
+        rows: &rows,
+        meta: &context.meta,
+        info: &info,
+        regions: context.facts.as_ref(),
+        earlier: &context.earlier,
+    };
+    let html = match crate::publication::region_profile_html(&input, &args.region) {
+        Ok(h) => h,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("profil_{}_{}.html", args.region, args.year)));
+    if let Err(e) = std::fs::write(&out, html) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return ExitStatus::Runtime;
+    }
+    println!("{}", out.display());
+    ExitStatus::Success
+}
+
 async fn diff_command(args: &DiffArgs, options: &SessionOptions) -> ExitStatus {
     let versions = match args.versions.as_slice() {
         [] => None,

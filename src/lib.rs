@@ -14,6 +14,7 @@ pub mod lake;
 pub mod layout;
 pub mod ledger;
 pub mod memory;
+pub mod publication;
 pub mod publish;
 pub mod runner;
 pub mod session;

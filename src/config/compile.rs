@@ -140,6 +140,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         None => None,
     };
     let survey = compile_survey(&mut c, &sources, &contracts);
+    compile_models(&mut c, root);
 
     if let Some(t) = pipeline_text {
         sources.insert(PIPELINE_FILE.to_string(), t);
@@ -156,6 +157,23 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
             sources,
         }),
         _ => Err(ConfigErrors(c.diagnostics)),
+    }
+}
+
+/// The `sql/` models: every file parses, reads only known tables, and no cycle exists.
+fn compile_models(c: &mut Collector, root: &Path) {
+    let mut sources: Vec<&str> = crate::stages::transform::SOURCES.to_vec();
+    sources.extend(crate::survey::TABLES);
+    if let Err(diagnostics) = crate::transform::ModelSet::load(&root.join("sql"), &sources) {
+        for d in diagnostics {
+            let file = d
+                .file
+                .strip_prefix(root)
+                .unwrap_or(&d.file)
+                .display()
+                .to_string();
+            c.push(&file, d.line, d.message.clone(), None);
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! ledger; these functions own the data.
 
 pub mod disclose;
+pub mod publication;
 pub mod publish;
 pub mod transform;
 

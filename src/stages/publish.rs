@@ -69,7 +69,33 @@ pub async fn run(
         excluded_kommuner: bortfall(runner, year).await?,
         renamed_indicators: crate::survey::previous_ids(&project.survey, year),
     };
-    let extra = |_: &[datafusion::arrow::record_batch::RecordBatch]| -> Result<Vec<publish::ReleaseFile>, publish::BoxError> { Ok(Vec::new()) };
+    let context =
+        crate::stages::publication::load(runner.ctx, project, runner.lake, year, STAGE).await?;
+    let info = crate::publication::ReleaseInfo {
+        year,
+        version: layout::release_name(
+            crate::stages::publication::next_version(runner.lake, year).await?,
+        ),
+        created: runner.clock.now(),
+        sources: vec![
+            "Socialstyrelsen: registret över ekonomiskt bistånd (kommunernas månadsrapporter)"
+                .to_string(),
+            "SCB: befolkning 31 december".to_string(),
+            "Bakgrundsmått per kommun (låg inkomst, arbetslöshet, utbildning, vistelsetid)"
+                .to_string(),
+            "Kommunenkät om ekonomiskt bistånd".to_string(),
+        ],
+    };
+    let extra = |batches: &[datafusion::arrow::record_batch::RecordBatch]| -> Result<Vec<publish::ReleaseFile>, publish::BoxError> {
+        let input = crate::publication::PublicationInput {
+            rows: batches,
+            meta: &context.meta,
+            info: &info,
+            regions: context.facts.as_ref(),
+            earlier: &context.earlier,
+        };
+        Ok(crate::publication::release_files(&input)?)
+    };
     let outcome = publish::publish(
         runner.ctx,
         runner.lake.object_store().as_ref(),

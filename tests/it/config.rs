@@ -8,7 +8,7 @@ use std::path::Path;
 /// Copies the project's configuration to a temp folder and applies `edit(file, text) -> text`.
 fn with_edit(file: &str, from: &str, to: &str) -> Vec<Diagnostic> {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["pipelines", "data-contracts"] {
+    for sub in ["pipelines", "data-contracts", "sql"] {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         for entry in std::fs::read_dir(project_root().join(sub)).unwrap() {
             let p = entry.unwrap().path();
@@ -193,7 +193,7 @@ fn bad_choice_of_missing_history() {
 #[test]
 fn several_mistakes_are_reported_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["pipelines", "data-contracts"] {
+    for sub in ["pipelines", "data-contracts", "sql"] {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         for entry in std::fs::read_dir(project_root().join(sub)).unwrap() {
             let p = entry.unwrap().path();
@@ -238,4 +238,16 @@ fn several_mistakes_are_reported_at_once() {
             .any(|t| t.contains("min_numerator = 0 is outside 1..=1000")),
         "{text:?}"
     );
+}
+
+#[test]
+fn a_model_reading_an_unknown_table() {
+    let d = with_edit(
+        "sql/ind_indikatorer.sql",
+        "FROM ind_bakgrund",
+        "FROM ind_bakgrunden",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].file, "sql/ind_indikatorer.sql");
+    assert!(d[0].message.contains("`ind_bakgrunden`"), "{}", d[0]);
 }

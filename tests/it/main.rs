@@ -4,6 +4,8 @@ mod config;
 mod fixtures;
 mod gates;
 mod ingest;
+mod pipeline;
+mod publication;
 mod release;
 mod survey;
 mod synth;

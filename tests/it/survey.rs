@@ -123,7 +123,7 @@ fn project_configuration_loads_from_the_compiled_project() {
 fn project_without_survey_configuration_is_reported() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("temp dir");
-    for sub in ["pipelines", "data-contracts"] {
+    for sub in ["pipelines", "data-contracts", "sql"] {
         std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
         for entry in std::fs::read_dir(root.join(sub)).expect("read dir") {
             let p = entry.expect("entry").path();
