@@ -286,13 +286,6 @@ async fn dispatch(cli: Cli) -> ExitStatus {
             };
             report_command(&p, args, &options).await
         }
-        other => {
-            eprintln!(
-                "error: `oj {}` is not built yet in this version",
-                command_name(other)
-            );
-            ExitStatus::Runtime
-        }
     }
 }
 
@@ -471,19 +464,6 @@ fn synth_command(
     match crate::demo::synthesize(&p, out, years, args.scale, args.seed, faults) {
         Ok(()) => ExitStatus::Success,
         Err(s) => s,
-    }
-}
-
-fn command_name(c: &Command) -> &'static str {
-    match c {
-        Command::Demo(_) => "demo",
-        Command::Synth(_) => "synth",
-        Command::Run(_) => "run",
-        Command::Validate => "validate",
-        Command::Plan(_) => "plan",
-        Command::Check(_) => "check",
-        Command::Diff(_) => "diff",
-        Command::Report(_) => "report",
     }
 }
 
