@@ -266,6 +266,10 @@ async fn dispatch(cli: Cli) -> ExitStatus {
             };
             run_year(&p, args, dry_run, &options).await
         }
+        Command::Check(args) => match project() {
+            Ok(p) => check_gate(&p, args, &options).await,
+            Err(s) => s,
+        },
         Command::Demo(args) => {
             let p = match project() {
                 Ok(p) => p,
@@ -281,13 +285,6 @@ async fn dispatch(cli: Cli) -> ExitStatus {
                 Err(s) => return s,
             };
             report_command(&p, args, &options).await
-        }
-        other => {
-            eprintln!(
-                "error: `oj {}` is not built yet in this version",
-                command_name(other)
-            );
-            ExitStatus::Runtime
         }
     }
 }
@@ -470,16 +467,53 @@ fn synth_command(
     }
 }
 
-fn command_name(c: &Command) -> &'static str {
-    match c {
-        Command::Demo(_) => "demo",
-        Command::Synth(_) => "synth",
-        Command::Run(_) => "run",
-        Command::Validate => "validate",
-        Command::Plan(_) => "plan",
-        Command::Check(_) => "check",
-        Command::Diff(_) => "diff",
-        Command::Report(_) => "report",
+/// `oj check`: runs the gate after one stage alone and prints a line per check; exit 1 when an
+/// `error` check fails, with the failing checks in the last line.
+pub async fn check_gate(
+    project: &config::Project,
+    args: &CheckArgs,
+    options: &SessionOptions,
+) -> ExitStatus {
+    let stage = match parse_stage(&args.stage) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let (drops, lake) = match (Store::open(&args.drops), Store::open(&args.lake)) {
+        (Ok(d), Ok(l)) => (d, l),
+        (Err(e), _) | (_, Err(e)) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    let ctx = match session::build(options, &[&drops, &lake]) {
+        Ok(c) => c,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Runtime;
+        }
+    };
+    match crate::gates::run_gate(&ctx, project, &lake, stage, args.year).await {
+        Ok(report) => {
+            for line in report.lines() {
+                println!("{:<10} {line}", stage.name());
+            }
+            if report.blocking() {
+                println!(
+                    "gate after {} failed for {}: blocking check(s) {}",
+                    stage.name(),
+                    args.year,
+                    report.failed().join(", ")
+                );
+                ExitStatus::DataQuality
+            } else {
+                println!("gate after {} passed for {}", stage.name(), args.year);
+                ExitStatus::Success
+            }
+        }
+        Err(e) => {
+            print_error(&e);
+            ExitStatus::Runtime
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod disclose;
 pub mod exit;
 pub mod fingerprint;
+pub mod gates;
 pub mod ingest;
 pub mod lake;
 pub mod layout;

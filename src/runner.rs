@@ -59,6 +59,11 @@ pub enum RunError {
         message: String,
         status: ExitStatus,
     },
+    #[error("gate after {stage} failed: blocking check(s) {}", failed.join(", "))]
+    Gate {
+        stage: &'static str,
+        failed: Vec<String>,
+    },
     #[error("run ledger: {0}")]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
@@ -71,6 +76,7 @@ impl RunError {
         match self {
             RunError::Ingest(e) => e.exit_status(),
             RunError::Stage { status, .. } => *status,
+            RunError::Gate { .. } => ExitStatus::DataQuality,
             RunError::Ledger(_) | RunError::Store(_) => ExitStatus::Runtime,
         }
     }
@@ -202,7 +208,8 @@ impl Runner<'_> {
                 .map(crate::memory::mib)
                 .unwrap_or_else(|| "n/a".into());
             match result {
-                Ok(out) => {
+                Ok(mut out) => {
+                    let gate = self.gate(stage, options.year, &mut out).await;
                     for line in &out.lines {
                         tracing::info!(target: "oj::progress", "{:<10} {line}", stage.name());
                     }
@@ -217,6 +224,13 @@ impl Runner<'_> {
                     rec.rows_out = out.rows_out;
                     rec.details = out.details;
                     rec.checks = out.checks;
+                    if let Err(e) = gate {
+                        tracing::error!(target: "oj::progress", "{:<10} GATE FAILED {e}", stage.name());
+                        rec.status = StageStatus::Failed;
+                        record.stages.push(rec);
+                        failure = Some(e);
+                        break;
+                    }
                     record.stages.push(rec);
                     upstream_ran = true;
                 }
@@ -361,6 +375,33 @@ impl Runner<'_> {
                 .is_some()),
             Stage::Publish => Ok(self.lake.head(&layout::latest_file(year)).await?.is_some()),
         }
+    }
+
+    /// Runs the gate after `stage`: its lines and results go into `out`; a blocking failure (or a
+    /// gate that could not run) is the error that stops the run before the next stage.
+    async fn gate(&self, stage: Stage, year: i64, out: &mut StageOutput) -> Result<(), RunError> {
+        let start = Instant::now();
+        let report = crate::gates::run_gate(self.ctx, self.project, self.lake, stage, year)
+            .await
+            .map_err(|e| RunError::Stage {
+                stage: stage.name(),
+                message: e.to_string(),
+                status: ExitStatus::Runtime,
+            })?;
+        out.lines.extend(report.lines());
+        out.lines.push(format!(
+            "gate      {} checks in {:.2} s",
+            report.results.len(),
+            start.elapsed().as_secs_f64()
+        ));
+        out.checks.extend(report.to_json());
+        if report.blocking() {
+            return Err(RunError::Gate {
+                stage: stage.name(),
+                failed: report.failed(),
+            });
+        }
+        Ok(())
     }
 
     async fn run_stage(

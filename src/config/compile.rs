@@ -126,6 +126,19 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         .as_deref()
         .and_then(|text| compile_pipeline(&mut c, text, &contracts, &broken));
 
+    let checks = match &pipeline {
+        Some(p) => match crate::gates::config::load(root, p, &contracts) {
+            Ok((checks, text)) => {
+                sources.insert(crate::gates::config::CHECKS_FILE.to_string(), text);
+                Some(checks)
+            }
+            Err(d) => {
+                c.diagnostics.extend(d);
+                None
+            }
+        },
+        None => None,
+    };
     let survey = compile_survey(&mut c, &sources, &contracts);
     compile_models(&mut c, root);
 
@@ -134,11 +147,12 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     }
     sources.extend(contract_texts);
 
-    match (pipeline, survey) {
-        (Some(pipeline), Some(survey)) if c.diagnostics.is_empty() => Ok(Project {
+    match (pipeline, checks, survey) {
+        (Some(pipeline), Some(checks), Some(survey)) if c.diagnostics.is_empty() => Ok(Project {
             root: root.to_path_buf(),
             pipeline,
             contracts,
+            checks,
             survey,
             sources,
         }),

@@ -51,6 +51,8 @@ pub struct Project {
     pub pipeline: Pipeline,
     /// Contracts by id.
     pub contracts: BTreeMap<String, Contract>,
+    /// The data-quality checks of every gate (`pipelines/checks.yaml` and the contracts' keys).
+    pub checks: crate::gates::Checks,
     /// The survey's question sets and indicators per year (pipelines/enkat.yaml).
     pub survey: crate::survey::SurveyConfig,
     /// The text of every configuration file read (relative path → text), for fingerprints.

@@ -2,6 +2,7 @@
 
 mod config;
 mod fixtures;
+mod gates;
 mod ingest;
 mod pipeline;
 mod publication;
