@@ -82,11 +82,16 @@ pub enum LedgerError {
     },
 }
 
-/// A new run id: UTC time to the millisecond, the year, and a random suffix, so ids sort by
-/// start time and two concurrent runs never share one.
+/// Runs started by this process so far: orders runs that share a timestamp (a fixed clock, or
+/// two runs in one millisecond).
+static RUNS_STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// A new run id: UTC time to the millisecond, a sequence number within this process, the year
+/// and a random suffix, so ids sort by start time and two concurrent runs never share one.
 pub fn new_run_id(now: chrono::DateTime<chrono::Utc>, year: i64) -> String {
+    let seq = RUNS_STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let suffix: u16 = rand::random();
-    format!("{}-{year}-{suffix:04x}", now.format("%Y%m%dT%H%M%S%3fZ"))
+    format!("{}-{seq:06}-{year}-{suffix:04x}", now.format("%Y%m%dT%H%M%S%3fZ"))
 }
 
 /// Writes (or rewrites) a run's record.
@@ -206,6 +211,9 @@ mod tests {
             .unwrap()
             .to_utc();
         assert!(new_run_id(t1, 2017) < new_run_id(t2, 2017));
-        assert!(new_run_id(t1, 2017).starts_with("20260101T100000000Z-2017-"));
+        assert!(new_run_id(t1, 2017).contains("-2017-"));
+        // The same instant: the later run still sorts after the earlier one.
+        let (a, b) = (new_run_id(t1, 2017), new_run_id(t1, 2017));
+        assert!(a < b, "{a} {b}");
     }
 }
