@@ -91,7 +91,10 @@ static RUNS_STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32
 pub fn new_run_id(now: chrono::DateTime<chrono::Utc>, year: i64) -> String {
     let seq = RUNS_STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let suffix: u16 = rand::random();
-    format!("{}-{seq:06}-{year}-{suffix:04x}", now.format("%Y%m%dT%H%M%S%3fZ"))
+    format!(
+        "{}-{seq:06}-{year}-{suffix:04x}",
+        now.format("%Y%m%dT%H%M%S%3fZ")
+    )
 }
 
 /// Writes (or rewrites) a run's record.

@@ -133,7 +133,15 @@ pub async fn run(
         rows_out,
         details,
         checks: Vec::new(),
-        lines: vec![outcome.to_string()],
+        lines: vec![
+            outcome.to_string(),
+            format!(
+                "release folder: {}",
+                runner
+                    .lake
+                    .display(details["release"].as_str().unwrap_or_default())
+            ),
+        ],
     })
 }
 
