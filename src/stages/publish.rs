@@ -128,6 +128,9 @@ pub async fn run(
             serde_json::json!({ "release": layout::release_dir(year, *version), "unchanged": true }),
         ),
     };
+    let folder = runner
+        .lake
+        .display(details["release"].as_str().unwrap_or_default());
     Ok(StageOutput {
         rows_in,
         rows_out,
