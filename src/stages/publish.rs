@@ -136,15 +136,7 @@ pub async fn run(
         rows_out,
         details,
         checks: Vec::new(),
-        lines: vec![
-            outcome.to_string(),
-            format!(
-                "release folder: {}",
-                runner
-                    .lake
-                    .display(details["release"].as_str().unwrap_or_default())
-            ),
-        ],
+        lines: vec![outcome.to_string(), format!("release folder: {folder}")],
     })
 }
 
