@@ -311,6 +311,7 @@ pub async fn ingest_dataset(
         file_names: &file_names,
     };
     let checked = validate::check(ctx, raw, &validation)
+        .await
         .map_err(engine)?
         .cache()
         .await

@@ -54,8 +54,19 @@ pub struct Validation<'a> {
     pub file_names: &'a [String],
 }
 
+fn cast_to_strings(
+    array: &datafusion::arrow::array::ArrayRef,
+) -> Result<datafusion::arrow::array::StringArray> {
+    let utf8 = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
+    Ok(utf8
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::StringArray>()
+        .cloned()
+        .unwrap_or_else(|| datafusion::arrow::array::StringArray::from(Vec::<Option<&str>>::new())))
+}
+
 /// Types and checks `raw` (canonical text columns, `_file`, `_line`).
-pub fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> Result<DataFrame> {
+pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> Result<DataFrame> {
     let contract = v.contract;
     let decimal_comma = contract.format.decimal_comma;
     // 1. trimmed text (empty → NULL) kept as __raw_<c>, typed value as <c>.
@@ -261,12 +272,6 @@ pub fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> Result
             }
             None => target_df,
         };
-        let keys = target_df
-            .select(vec![
-                cast(ident(&target.column), DataType::Utf8).alias(&key_col),
-                lit(true).alias(&ok_col),
-            ])?
-            .distinct()?;
         let probe = match &when_sql {
             Some(w) => {
                 let cond = ctx.parse_sql_expr(w, df.schema())?;
@@ -274,26 +279,54 @@ pub fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> Result
             }
             None => key_expr.clone(),
         };
-        df = df.with_column(&probe_col, cast(probe, DataType::Utf8))?;
-        df = df.join(keys, JoinType::Left, &[&probe_col], &[&key_col], None)?;
+        let probe = cast(probe, DataType::Utf8);
         let filter_text = target
             .filter
             .as_deref()
             .map(|f| format!(" where {f}"))
             .unwrap_or_default();
+        let message = concat(vec![
+            lit(format!("{label} = ")),
+            quoted_value(probe.clone()),
+            lit(format!(
+                " is not a {}.{}{filter_text}",
+                target.dataset, target.column
+            )),
+        ]);
+        let keys = target_df
+            .select(vec![
+                cast(ident(&target.column), DataType::Utf8).alias(&key_col),
+                lit(true).alias(&ok_col),
+            ])?
+            .distinct()?;
+        if target.dataset != contract.id {
+            // Another dataset's keys are few (regions): test membership against the literal set
+            // instead of joining the whole drop.
+            let mut allowed = Vec::new();
+            for batch in keys.collect().await? {
+                let column = cast_to_strings(batch.column(0))?;
+                allowed.extend(column.iter().flatten().map(|k| lit(k.to_string())));
+            }
+            let outside = if allowed.is_empty() {
+                lit(true)
+            } else {
+                probe.clone().in_list(allowed, true)
+            };
+            violations.push(Violation {
+                rule,
+                when: probe.is_not_null().and(outside),
+                message,
+            });
+            continue;
+        }
+        df = df.with_column(&probe_col, probe)?;
+        df = df.join(keys, JoinType::Left, &[&probe_col], &[&key_col], None)?;
         violations.push(Violation {
             rule,
             when: ident(&probe_col)
                 .is_not_null()
                 .and(ident(&ok_col).is_null()),
-            message: concat(vec![
-                lit(format!("{label} = ")),
-                quoted_value(ident(&probe_col)),
-                lit(format!(
-                    " is not a {}.{}{filter_text}",
-                    target.dataset, target.column
-                )),
-            ]),
+            message,
         });
     }
 
