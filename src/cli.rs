@@ -195,6 +195,42 @@ fn init_logging(format: LogFormat) {
     };
 }
 
+/// Opens a lake and builds a session that reads it; errors are printed.
+fn open_lake(
+    location: &str,
+    options: &SessionOptions,
+) -> Result<(Store, datafusion::prelude::SessionContext), ExitStatus> {
+    let lake = Store::open(location).map_err(|e| {
+        print_error(&e);
+        ExitStatus::Invalid
+    })?;
+    let ctx = session::build(options, &[&lake]).map_err(|e| {
+        print_error(&e);
+        ExitStatus::Runtime
+    })?;
+    Ok((lake, ctx))
+}
+
+/// Opens the drops and the lake and builds a session that reads both; errors are printed.
+fn open_drops_and_lake(
+    drops: &str,
+    lake: &str,
+    options: &SessionOptions,
+) -> Result<(Store, Store, datafusion::prelude::SessionContext), ExitStatus> {
+    let open = |location: &str| {
+        Store::open(location).map_err(|e| {
+            print_error(&e);
+            ExitStatus::Invalid
+        })
+    };
+    let (drops, lake) = (open(drops)?, open(lake)?);
+    let ctx = session::build(options, &[&drops, &lake]).map_err(|e| {
+        print_error(&e);
+        ExitStatus::Runtime
+    })?;
+    Ok((drops, lake, ctx))
+}
+
 /// Prints an error with its whole source chain to stderr.
 pub fn print_error(error: &(dyn std::error::Error + 'static)) {
     eprintln!("error: {error}");
@@ -296,19 +332,9 @@ async fn report_command(
     args: &ReportArgs,
     options: &SessionOptions,
 ) -> ExitStatus {
-    let lake = match Store::open(&args.lake) {
-        Ok(l) => l,
-        Err(e) => {
-            print_error(&e);
-            return ExitStatus::Invalid;
-        }
-    };
-    let ctx = match session::build(options, &[&lake]) {
-        Ok(c) => c,
-        Err(e) => {
-            print_error(&e);
-            return ExitStatus::Runtime;
-        }
+    let (lake, ctx) = match open_lake(&args.lake, options) {
+        Ok(opened) => opened,
+        Err(status) => return status,
     };
     let store = lake.object_store();
     let release =
@@ -399,19 +425,9 @@ async fn diff_command(args: &DiffArgs, options: &SessionOptions) -> ExitStatus {
             return ExitStatus::Invalid;
         }
     };
-    let lake = match Store::open(&args.lake) {
-        Ok(l) => l,
-        Err(e) => {
-            print_error(&e);
-            return ExitStatus::Invalid;
-        }
-    };
-    let ctx = match session::build(options, &[&lake]) {
-        Ok(c) => c,
-        Err(e) => {
-            print_error(&e);
-            return ExitStatus::Runtime;
-        }
+    let (lake, ctx) = match open_lake(&args.lake, options) {
+        Ok(opened) => opened,
+        Err(status) => return status,
     };
     let store = lake.object_store();
     match crate::publish::diff(&ctx, store.as_ref(), &lake.path(""), args.year, versions).await {
@@ -478,19 +494,9 @@ pub async fn check_gate(
         Ok(s) => s,
         Err(e) => return e,
     };
-    let (drops, lake) = match (Store::open(&args.drops), Store::open(&args.lake)) {
-        (Ok(d), Ok(l)) => (d, l),
-        (Err(e), _) | (_, Err(e)) => {
-            print_error(&e);
-            return ExitStatus::Invalid;
-        }
-    };
-    let ctx = match session::build(options, &[&drops, &lake]) {
-        Ok(c) => c,
-        Err(e) => {
-            print_error(&e);
-            return ExitStatus::Runtime;
-        }
+    let (_drops, lake, ctx) = match open_drops_and_lake(&args.drops, &args.lake, options) {
+        Ok(opened) => opened,
+        Err(status) => return status,
     };
     match crate::gates::run_gate(&ctx, project, &lake, stage, args.year).await {
         Ok(report) => {
@@ -535,19 +541,9 @@ pub async fn run_year(
         },
         (None, None) => Selection::All,
     };
-    let (drops, lake) = match (Store::open(&args.drops), Store::open(&args.lake)) {
-        (Ok(d), Ok(l)) => (d, l),
-        (Err(e), _) | (_, Err(e)) => {
-            print_error(&e);
-            return ExitStatus::Invalid;
-        }
-    };
-    let ctx = match session::build(options, &[&drops, &lake]) {
-        Ok(c) => c,
-        Err(e) => {
-            print_error(&e);
-            return ExitStatus::Runtime;
-        }
+    let (drops, lake, ctx) = match open_drops_and_lake(&args.drops, &args.lake, options) {
+        Ok(opened) => opened,
+        Err(status) => return status,
     };
     let runner = Runner {
         project,
