@@ -1,6 +1,26 @@
 //! `oj`: the Öppna jämförelser – ekonomiskt bistånd pipeline as a library; `src/main.rs` is the
 //! thin command-line edge.
 
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod disclose;
 pub mod exit;
+pub mod fingerprint;
+pub mod gates;
+pub mod ingest;
+pub mod lake;
+pub mod layout;
+pub mod ledger;
+pub mod memory;
+pub mod publication;
+pub mod publish;
+pub mod runner;
+pub mod session;
+pub mod stages;
+pub mod store;
+pub mod survey;
 pub mod synth;
+pub mod transform;
 pub mod yaml;

@@ -1,3 +1,5 @@
+//! The `oj` binary: the command-line edge of the library.
+
 fn main() {
-    std::process::exit(oj::exit::ExitStatus::Success.code());
+    std::process::exit(oj::cli::main());
 }

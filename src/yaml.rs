@@ -58,6 +58,22 @@ pub fn line_of_key(text: &str, key: &str, after_line: usize) -> Option<usize> {
         .map(|(i, _)| i + 1)
 }
 
+/// The 1-based line holding the entry `key: value` (plain or quoted), used to point a
+/// diagnostic at the YAML entry a typed value came from.
+pub fn line_of_entry(text: &str, key: &str, value: &str) -> Option<usize> {
+    let forms = [
+        format!("{key}: {value}"),
+        format!("{key}: \"{value}\""),
+        format!("{key}: '{value}'"),
+    ];
+    text.lines()
+        .position(|l| {
+            let t = l.trim().trim_start_matches("- ").trim_end();
+            forms.iter().any(|f| t == f)
+        })
+        .map(|i| i + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +99,7 @@ mod tests {
         assert_eq!(line_of_key(text, "name", 1), Some(3));
         assert_eq!(line_of_key(text, "name", 4), Some(4));
         assert_eq!(line_of_key(text, "zzz", 1), None);
+        assert_eq!(line_of_entry(text, "name", "y"), Some(4));
+        assert_eq!(line_of_entry("  - id: 'q'\n", "id", "q"), Some(1));
     }
 }

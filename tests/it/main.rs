@@ -1,3 +1,12 @@
-#[test]
-fn placeholder() {}
+//! The one integration-test binary (one link of DataFusion for all integration tests).
+
+mod config;
+mod fixtures;
+mod gates;
+mod ingest;
+mod pipeline;
+mod publication;
+mod release;
+mod survey;
 mod synth;
+mod transform;

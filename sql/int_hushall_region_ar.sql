@@ -1,0 +1,45 @@
+-- int_hushall_region_ar: every recipient household of year Y = $year, per region at every level.
+--
+-- A household belongs to a region when it has a paid month (belopp_kr > 0) there in Y.
+--   manader        distinct paid months of the household in Y in the region (a household paid in
+--                  two kommuner in the same month has that month once in their län)
+--   barn_under_16  the largest count of children under 16 over the household's paid months in the
+--                  region (children have no id, so each household's children are counted once, at
+--                  their largest number)
+--   belopp_kr      kronor paid to the household in Y in the region
+-- Months are counted with 12-bit month sets as in int_person_region_ar.
+WITH plats AS (
+    SELECT
+        hushall_id,
+        ar,
+        plats,
+        bit_or(1 << (manad - 1)) AS manader,
+        MAX(barn_under_16) AS barn_under_16,
+        SUM(belopp_kr) AS belopp_kr
+    FROM stg_hushall_manad
+    WHERE ar = $year
+    GROUP BY hushall_id, ar, plats
+),
+region AS (
+    SELECT
+        t.niva,
+        t.region,
+        p.hushall_id,
+        bit_or(p.manader) AS manader,
+        MAX(p.barn_under_16) AS barn_under_16,
+        SUM(p.belopp_kr) AS belopp_kr
+    FROM plats p
+    JOIN int_region_tillhorighet t ON t.ar = p.ar AND t.plats = p.plats
+    GROUP BY t.niva, t.region, p.hushall_id
+)
+SELECT
+    niva,
+    region,
+    hushall_id,
+    (manader & 1) + ((manader >> 1) & 1) + ((manader >> 2) & 1) + ((manader >> 3) & 1)
+        + ((manader >> 4) & 1) + ((manader >> 5) & 1) + ((manader >> 6) & 1)
+        + ((manader >> 7) & 1) + ((manader >> 8) & 1) + ((manader >> 9) & 1)
+        + ((manader >> 10) & 1) + ((manader >> 11) & 1) AS manader,
+    barn_under_16,
+    belopp_kr
+FROM region

@@ -1,0 +1,69 @@
+-- int_person_region_ar: every recipient aged 16+ of year Y = $year, per region at every level,
+-- with the paid months counted within that region.
+--
+-- Counting is level-specific: a region counts the distinct calendar months in which the person was
+-- listed on a paid household-month *in that region*. A person in two households, or two kommuner,
+-- in the same month has that month once per region (once in the län that holds both kommuner).
+--   manader_ar       paid months in Y in the region (1–12)
+--   manader_fonster  paid months in the window Y-($very_long_term_window_years - 1) … Y in the
+--                    region, each history year counted with that year's own kommun and district
+--                    codes (int_region_tillhorighet)
+-- Only persons with at least one paid month in Y in the region are recipients there (rows with
+-- manader_ar > 0). Person attributes (kon, alder, utrikes) come from int_person_attribut.
+--
+-- How months are counted: every month of the window is one bit of a number – bit
+-- (year's place in the window) * 12 + (month - 1), so Y's twelve months are the highest twelve
+-- bits. Per person and place the paid months are combined with bit_or; per region the places'
+-- numbers are combined with bit_or again, which keeps each month once. The number of months is
+-- then the number of bits set, counted with the standard steps: bits in pairs, in fours, in bytes,
+-- then the bytes summed. (The window is at most 5 years = 60 bits.)
+WITH plats AS (
+    SELECT
+        pnr,
+        ar,
+        plats,
+        bit_or(1 << ((ar - ($year - $very_long_term_window_years + 1)) * 12 + manad - 1))
+            AS manader
+    FROM stg_person_manad
+    GROUP BY pnr, ar, plats
+),
+region AS (
+    SELECT t.niva, t.region, p.pnr, bit_or(p.manader) AS fonster
+    FROM plats p
+    JOIN int_region_tillhorighet t ON t.ar = p.ar AND t.plats = p.plats
+    GROUP BY t.niva, t.region, p.pnr
+),
+i_ar AS (
+    SELECT niva, region, pnr, fonster >> (12 * ($very_long_term_window_years - 1)) AS ar, fonster
+    FROM region
+    WHERE fonster >> (12 * ($very_long_term_window_years - 1)) > 0
+),
+par AS (
+    SELECT niva, region, pnr,
+        ar - ((ar >> 1) & 6148914691236517205) AS ar,
+        fonster - ((fonster >> 1) & 6148914691236517205) AS fonster
+    FROM i_ar
+),
+fyror AS (
+    SELECT niva, region, pnr,
+        (ar & 3689348814741910323) + ((ar >> 2) & 3689348814741910323) AS ar,
+        (fonster & 3689348814741910323) + ((fonster >> 2) & 3689348814741910323) AS fonster
+    FROM par
+),
+byte AS (
+    SELECT niva, region, pnr,
+        (ar + (ar >> 4)) & 1085102592571150095 AS ar,
+        (fonster + (fonster >> 4)) & 1085102592571150095 AS fonster
+    FROM fyror
+),
+summa AS (
+    SELECT niva, region, pnr,
+        (ar + (ar >> 8) + (ar >> 16) + (ar >> 24) + (ar >> 32) + (ar >> 40) + (ar >> 48)
+            + (ar >> 56)) & 255 AS manader_ar,
+        (fonster + (fonster >> 8) + (fonster >> 16) + (fonster >> 24) + (fonster >> 32)
+            + (fonster >> 40) + (fonster >> 48) + (fonster >> 56)) & 255 AS manader_fonster
+    FROM byte
+)
+SELECT s.niva, s.region, s.pnr, a.kon, a.alder, a.utrikes, s.manader_ar, s.manader_fonster
+FROM summa s
+JOIN int_person_attribut a ON a.pnr = s.pnr

@@ -1,0 +1,973 @@
+//! Compiles the raw configuration into a typed [`Project`], collecting every problem with file,
+//! line and hint instead of stopping at the first.
+
+use super::raw::*;
+use super::*;
+use crate::yaml;
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::common::DFSchema;
+use datafusion::prelude::SessionContext;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The pipeline definition file, relative to the project root.
+pub const PIPELINE_FILE: &str = "pipelines/ekonomiskt_bistand.yaml";
+/// Folder of the data contracts.
+pub const CONTRACTS_DIR: &str = "data-contracts";
+
+const KNOWN_GROUPS: [&str; 5] = ["totalt", "kvinnor", "man", "inrikes", "utrikes"];
+
+struct Collector {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Collector {
+    fn push(
+        &mut self,
+        file: &str,
+        line: Option<usize>,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) {
+        self.diagnostics.push(Diagnostic {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+            hint: hint.map(str::to_string),
+        });
+    }
+}
+
+/// Reads and compiles the project folder `root`; every problem is returned at once.
+pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
+    let mut c = Collector {
+        diagnostics: Vec::new(),
+    };
+    let mut sources = BTreeMap::new();
+
+    let pipeline_text = match std::fs::read_to_string(root.join(PIPELINE_FILE)) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            c.push(
+                PIPELINE_FILE,
+                None,
+                format!("cannot read the pipeline definition: {e}"),
+                Some("run oj from the project folder or pass --project DIR"),
+            );
+            None
+        }
+    };
+
+    let mut contract_texts = BTreeMap::new();
+    match std::fs::read_dir(root.join(CONTRACTS_DIR)) {
+        Ok(entries) => {
+            let mut files: Vec<_> = entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            files.sort();
+            for path in files {
+                let rel = format!(
+                    "{CONTRACTS_DIR}/{}",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                );
+                match std::fs::read_to_string(&path) {
+                    Ok(t) => {
+                        contract_texts.insert(rel, t);
+                    }
+                    Err(e) => c.push(&rel, None, format!("cannot read: {e}"), None),
+                }
+            }
+        }
+        Err(e) => c.push(
+            CONTRACTS_DIR,
+            None,
+            format!("cannot read the contracts folder: {e}"),
+            None,
+        ),
+    }
+
+    for extra in ["pipelines/enkat.yaml"] {
+        if let Ok(t) = std::fs::read_to_string(root.join(extra)) {
+            sources.insert(extra.to_string(), t);
+        }
+    }
+
+    let mut contracts = BTreeMap::new();
+    // Contracts that exist but did not compile: references to them are not reported again.
+    let mut broken = BTreeSet::new();
+    for (file, text) in &contract_texts {
+        let compiled = compile_contract(&mut c, file, text);
+        if compiled.is_none() {
+            broken.insert(
+                Path::new(file)
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string(),
+            );
+        }
+        if let Some(contract) = compiled {
+            if contracts.contains_key(&contract.id) {
+                c.push(
+                    file,
+                    yaml::line_of_key(text, "id", 1),
+                    format!("contract id `{}` is used by two files", contract.id),
+                    None,
+                );
+            }
+            contracts.insert(contract.id.clone(), contract);
+        }
+    }
+    check_contract_references(&mut c, &contracts, &contract_texts, &broken);
+
+    let pipeline = pipeline_text
+        .as_deref()
+        .and_then(|text| compile_pipeline(&mut c, text, &contracts, &broken));
+
+    let checks = match &pipeline {
+        Some(p) => match crate::gates::config::load(root, p, &contracts) {
+            Ok((checks, text)) => {
+                sources.insert(crate::gates::config::CHECKS_FILE.to_string(), text);
+                Some(checks)
+            }
+            Err(d) => {
+                c.diagnostics.extend(d);
+                None
+            }
+        },
+        None => None,
+    };
+    let survey = compile_survey(&mut c, &sources, &contracts);
+    compile_models(&mut c, root);
+
+    if let Some(t) = pipeline_text {
+        sources.insert(PIPELINE_FILE.to_string(), t);
+    }
+    sources.extend(contract_texts);
+
+    match (pipeline, checks, survey) {
+        (Some(pipeline), Some(checks), Some(survey)) if c.diagnostics.is_empty() => Ok(Project {
+            root: root.to_path_buf(),
+            pipeline,
+            contracts,
+            checks,
+            survey,
+            sources,
+        }),
+        _ => Err(ConfigErrors(c.diagnostics)),
+    }
+}
+
+/// The `sql/` models: every file parses, reads only known tables, and no cycle exists.
+fn compile_models(c: &mut Collector, root: &Path) {
+    let mut sources: Vec<&str> = crate::stages::transform::SOURCES.to_vec();
+    sources.extend(crate::survey::TABLES);
+    if let Err(diagnostics) = crate::transform::ModelSet::load(&root.join("sql"), &sources) {
+        for d in diagnostics {
+            let file = d
+                .file
+                .strip_prefix(root)
+                .unwrap_or(&d.file)
+                .display()
+                .to_string();
+            c.push(&file, d.line, d.message.clone(), None);
+        }
+    }
+}
+
+/// The survey configuration, checked against the survey contract's fixed columns.
+fn compile_survey(
+    c: &mut Collector,
+    sources: &BTreeMap<String, String>,
+    contracts: &BTreeMap<String, Contract>,
+) -> Option<crate::survey::SurveyConfig> {
+    use crate::survey::config::CONFIG_PATH;
+    let Some(text) = sources.get(CONFIG_PATH) else {
+        c.push(
+            CONFIG_PATH,
+            None,
+            "the survey configuration is missing",
+            Some("pipelines/enkat.yaml lists the questions per year"),
+        );
+        return None;
+    };
+    match crate::survey::SurveyConfig::from_yaml(CONFIG_PATH, text) {
+        Ok(survey) => {
+            if let Some(contract) = contracts.values().find(|k| k.question_columns) {
+                let fixed: Vec<&str> = contract
+                    .columns
+                    .iter()
+                    .map(|col| col.name.as_str())
+                    .collect();
+                c.diagnostics
+                    .extend(crate::survey::check_against_contract(&survey, &fixed));
+            }
+            Some(survey)
+        }
+        Err(e) => {
+            c.diagnostics.extend(e.diagnostics());
+            None
+        }
+    }
+}
+
+fn compile_pipeline(
+    c: &mut Collector,
+    text: &str,
+    contracts: &BTreeMap<String, Contract>,
+    broken: &BTreeSet<String>,
+) -> Option<Pipeline> {
+    let raw: RawPipeline = match yaml::parse(PIPELINE_FILE, text) {
+        Ok(r) => r,
+        Err(e) => {
+            c.push(
+                PIPELINE_FILE,
+                e.line,
+                e.message,
+                Some("see the field list in src/config/raw.rs"),
+            );
+            return None;
+        }
+    };
+    let file = PIPELINE_FILE;
+    let mut datasets = Vec::new();
+    let mut seen = BTreeSet::new();
+    for d in &raw.datasets {
+        let line = yaml::line_of_entry(text, "name", &d.name);
+        if !seen.insert(d.name.clone()) {
+            c.push(
+                file,
+                line,
+                format!("dataset `{}` is defined twice", d.name),
+                None,
+            );
+        }
+        if !contracts.contains_key(&d.contract) && !broken.contains(&d.contract) {
+            let known: Vec<_> = contracts.keys().cloned().collect();
+            c.push(
+                file,
+                yaml::line_of_entry(text, "contract", &d.contract).or(line),
+                format!(
+                    "dataset `{}` names contract `{}`, which does not exist",
+                    d.name, d.contract
+                ),
+                Some(&format!("known contracts: {}", known.join(", "))),
+            );
+        }
+        if d.files.is_empty() {
+            c.push(
+                file,
+                line,
+                format!("dataset `{}` lists no file patterns", d.name),
+                None,
+            );
+        }
+        for pattern in &d.files {
+            if glob::Pattern::new(pattern).is_err() {
+                c.push(
+                    file,
+                    line,
+                    format!(
+                        "dataset `{}`: `{pattern}` is not a valid file pattern",
+                        d.name
+                    ),
+                    None,
+                );
+            }
+        }
+        datasets.push(Dataset {
+            name: d.name.clone(),
+            contract: d.contract.clone(),
+            files: d.files.clone(),
+        });
+    }
+    for required in ["regioner", "befolkning", "register", "bakgrund", "enkat"] {
+        if !seen.contains(required) {
+            c.push(
+                file,
+                yaml::line_of_key(text, "datasets", 1),
+                format!("dataset `{required}` is missing"),
+                Some("the five drops of drops.md are all required"),
+            );
+        }
+    }
+    // Reference data must be ingested before the datasets that refer to it.
+    for (i, d) in datasets.iter().enumerate() {
+        if let Some(contract) = contracts.get(&d.contract) {
+            let targets = contract
+                .columns
+                .iter()
+                .filter_map(|col| col.references.as_ref().map(|r| r.dataset.clone()))
+                .chain(
+                    contract
+                        .expr_references
+                        .iter()
+                        .map(|r| r.target.dataset.clone()),
+                );
+            for target in targets {
+                if target != d.name && !datasets[..i].iter().any(|p| p.name == target) {
+                    c.push(
+                        file,
+                        yaml::line_of_entry(text, "name", &d.name),
+                        format!(
+                            "dataset `{}` refers to `{target}`, which is not listed before it",
+                            d.name
+                        ),
+                        Some("list reference datasets (regioner) first: ingest runs in this order"),
+                    );
+                }
+            }
+        }
+    }
+
+    let mut stages = Vec::new();
+    for s in &raw.stages {
+        match Stage::parse(&s.name) {
+            Some(st) => stages.push(st),
+            None => c.push(
+                file,
+                yaml::line_of_entry(text, "name", &s.name),
+                format!("unknown stage `{}`", s.name),
+                Some("stages are ingest, transform, disclose, publish"),
+            ),
+        }
+    }
+    if stages != Stage::ALL {
+        c.push(
+            file,
+            yaml::line_of_key(text, "stages", 1),
+            "stages must be exactly ingest, transform, disclose, publish, in that order",
+            None,
+        );
+    }
+
+    let p = &raw.parameters;
+    let missing_history = match p.register.missing_history.as_str() {
+        "fail" => MissingHistory::Fail,
+        "not_applicable" => MissingHistory::NotApplicable,
+        other => {
+            c.push(
+                file,
+                yaml::line_of_key(text, "missing_history", 1),
+                format!("missing_history = `{other}` is not a choice"),
+                Some("use fail or not_applicable"),
+            );
+            MissingHistory::Fail
+        }
+    };
+    let positive = [
+        ("long_term_months", p.register.long_term_months, 1, 12),
+        (
+            "very_long_term_window_years",
+            p.register.very_long_term_window_years,
+            1,
+            10,
+        ),
+        (
+            "very_long_term_months",
+            p.register.very_long_term_months,
+            1,
+            12 * p.register.very_long_term_window_years.max(1),
+        ),
+        ("adult_min_age", p.register.adult_min_age, 0, 110),
+        (
+            "young_adult_min_age",
+            p.register.young_adult_min_age,
+            0,
+            110,
+        ),
+        (
+            "young_adult_max_age",
+            p.register.young_adult_max_age,
+            p.register.young_adult_min_age,
+            110,
+        ),
+        ("child_max_age", p.register.child_max_age, 0, 110),
+        (
+            "counted_child_below_age",
+            p.register.counted_child_below_age,
+            0,
+            110,
+        ),
+        ("min_numerator", p.disclosure.min_numerator, 1, 1000),
+        ("min_denominator", p.disclosure.min_denominator, 0, 100000),
+    ];
+    for (name, value, lo, hi) in positive {
+        if value < lo || value > hi {
+            c.push(
+                file,
+                yaml::line_of_key(text, name, 1),
+                format!("parameter {name} = {value} is outside {lo}..={hi}"),
+                None,
+            );
+        }
+    }
+    if !(0.0..=100.0).contains(&p.ingest.reject_tolerance_percent) {
+        c.push(
+            file,
+            yaml::line_of_key(text, "reject_tolerance_percent", 1),
+            "reject_tolerance_percent must be within 0..=100",
+            None,
+        );
+    }
+
+    let mut indicators = Vec::new();
+    let mut ids = BTreeSet::new();
+    for ind in &raw.indicators {
+        let line = yaml::line_of_entry(text, "id", &ind.id);
+        if !ids.insert(ind.id.clone()) {
+            c.push(
+                file,
+                line,
+                format!("indicator `{}` is defined twice", ind.id),
+                None,
+            );
+        }
+        let kind = match ind.kind.as_str() {
+            "andel" => Some(IndicatorKind::Andel),
+            "antal" => Some(IndicatorKind::Antal),
+            "kronor" => Some(IndicatorKind::Kronor),
+            "tkr" => Some(IndicatorKind::Tkr),
+            other => {
+                c.push(
+                    file,
+                    line,
+                    format!("indicator `{}` has unknown kind `{other}`", ind.id),
+                    Some("kinds: andel, antal, kronor, tkr"),
+                );
+                None
+            }
+        };
+        if !["register", "bakgrund"].contains(&ind.source.as_str()) {
+            c.push(
+                file,
+                line,
+                format!("indicator `{}` has unknown source `{}`", ind.id, ind.source),
+                Some(
+                    "sources: register, bakgrund (survey indicators live in pipelines/enkat.yaml)",
+                ),
+            );
+        }
+        let prefix_ok = match ind.source.as_str() {
+            "register" => ind.id.starts_with("reg_"),
+            _ => ind.id.starts_with("bak_"),
+        };
+        if !prefix_ok {
+            c.push(
+                file,
+                line,
+                format!("indicator `{}` does not carry its source's prefix", ind.id),
+                Some("register indicators start with reg_, background measures with bak_"),
+            );
+        }
+        for g in &ind.grupper {
+            if !KNOWN_GROUPS.contains(&g.as_str()) {
+                c.push(
+                    file,
+                    line,
+                    format!("indicator `{}` has unknown group `{g}`", ind.id),
+                    Some("groups: totalt, kvinnor, man, inrikes, utrikes"),
+                );
+            }
+        }
+        if kind == Some(IndicatorKind::Andel) && ind.namnare.is_none() {
+            c.push(
+                file,
+                line,
+                format!("indicator `{}` is a share but has no namnare", ind.id),
+                None,
+            );
+        }
+        indicators.push(IndicatorDef {
+            id: ind.id.clone(),
+            namn: ind.namn.clone(),
+            kind: kind.unwrap_or(IndicatorKind::Antal),
+            source: ind.source.clone(),
+            taljare: ind.taljare.clone(),
+            namnare: ind.namnare.clone(),
+            grupper: ind.grupper.clone(),
+        });
+    }
+
+    Some(Pipeline {
+        name: raw.pipeline,
+        version: raw.version,
+        datasets,
+        params: Parameters {
+            register: p.register.clone(),
+            missing_history,
+            disclosure: p.disclosure.clone(),
+            ingest: p.ingest.clone(),
+            survey: p.survey.clone(),
+            drift: p.drift.clone(),
+        },
+        stages,
+        indicators,
+    })
+}
+
+fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contract> {
+    let raw: RawContract = match yaml::parse(file, text) {
+        Ok(r) => r,
+        Err(e) => {
+            c.push(file, e.line, e.message, Some("contracts follow ODCS v3: schema → properties with logicalType, required, unique, logicalTypeOptions, quality"));
+            return None;
+        }
+    };
+    let before = c.diagnostics.len();
+    let stem = Path::new(file)
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    if raw.id != stem {
+        c.push(
+            file,
+            yaml::line_of_key(text, "id", 1),
+            format!(
+                "contract id `{}` differs from the file name `{stem}`",
+                raw.id
+            ),
+            Some("name the file <id>.yaml"),
+        );
+    }
+    if raw.kind != "DataContract" {
+        c.push(
+            file,
+            yaml::line_of_key(text, "kind", 1),
+            format!("kind `{}` is not DataContract", raw.kind),
+            None,
+        );
+    }
+    let f = &raw.format;
+    if f.kind != "csv" {
+        c.push(
+            file,
+            yaml::line_of_key(text, "type", 1),
+            format!("format type `{}` is not supported", f.kind),
+            Some("use csv (an xlsx survey is read by its file extension)"),
+        );
+    }
+    let delimiter = match f.delimiter.as_bytes() {
+        [b] => *b,
+        _ => {
+            c.push(
+                file,
+                yaml::line_of_key(text, "delimiter", 1),
+                format!(
+                    "delimiter `{}` is not one character",
+                    f.delimiter.escape_default()
+                ),
+                Some("use \";\" or \"\\t\""),
+            );
+            b';'
+        }
+    };
+    let encoding = match f.encoding.to_ascii_lowercase().as_str() {
+        "utf-8" | "utf8" => Encoding::Utf8,
+        "windows-1252" | "cp1252" => Encoding::Windows1252,
+        other => {
+            c.push(
+                file,
+                yaml::line_of_key(text, "encoding", 1),
+                format!("encoding `{other}` is not supported"),
+                Some("use utf-8 or windows-1252"),
+            );
+            Encoding::Utf8
+        }
+    };
+    let decimal_comma = match f.decimal.as_str() {
+        "." => false,
+        "," => true,
+        other => {
+            c.push(
+                file,
+                yaml::line_of_key(text, "decimal", 1),
+                format!("decimal separator `{other}` is not supported"),
+                Some("use \".\" or \",\""),
+            );
+            false
+        }
+    };
+    let question_columns = match f.question_columns.as_deref() {
+        None => false,
+        Some("survey") => true,
+        Some(other) => {
+            c.push(
+                file,
+                yaml::line_of_key(text, "questionColumns", 1),
+                format!("questionColumns `{other}` is not known"),
+                Some("the only source is `survey` (pipelines/enkat.yaml)"),
+            );
+            false
+        }
+    };
+    if let Some(t) = raw
+        .reject_tolerance_percent
+        .filter(|t| !(0.0..=100.0).contains(t))
+    {
+        c.push(
+            file,
+            yaml::line_of_key(text, "rejectTolerancePercent", 1),
+            format!("rejectTolerancePercent {t} is outside 0..=100"),
+            None,
+        );
+    }
+    if raw.schema.len() != 1 {
+        c.push(
+            file,
+            yaml::line_of_key(text, "schema", 1),
+            "a drop contract has exactly one schema object",
+            None,
+        );
+        return None;
+    }
+    let schema = &raw.schema[0];
+    if schema.name != raw.id {
+        c.push(
+            file,
+            yaml::line_of_entry(text, "name", &schema.name),
+            format!(
+                "schema name `{}` differs from the contract id `{}`",
+                schema.name, raw.id
+            ),
+            None,
+        );
+    }
+
+    let mut columns = Vec::new();
+    let mut names = BTreeSet::new();
+    for p in &schema.properties {
+        let line = yaml::line_of_entry(text, "name", &p.name);
+        let mut header_names = vec![p.name.to_lowercase()];
+        header_names.extend(p.aliases.iter().map(|a| a.trim().to_lowercase()));
+        for h in header_names {
+            if !names.insert(h.clone()) {
+                c.push(
+                    file,
+                    line,
+                    format!("column name or alias `{h}` is used twice"),
+                    None,
+                );
+            }
+        }
+        let parsed = LogicalType::parse(&p.logical_type);
+        if parsed.is_none() {
+            c.push(
+                file,
+                line,
+                format!(
+                    "column `{}` has unknown logicalType `{}`",
+                    p.name, p.logical_type
+                ),
+                Some("use string, integer, number or date"),
+            );
+        }
+        let logical = parsed.unwrap_or(LogicalType::String);
+        let mut column = Column {
+            name: p.name.clone(),
+            logical,
+            required: p.required,
+            unique: p.unique,
+            aliases: p.aliases.clone(),
+            allowed: Vec::new(),
+            pattern: None,
+            minimum: None,
+            maximum: None,
+            equals_drop_year: false,
+            references: None,
+        };
+        if let (Some(o), Some(_)) = (&p.logical_type_options, parsed) {
+            for v in o.allowed.iter().flatten() {
+                match (v, logical) {
+                    (RawScalar::Int(i), LogicalType::Integer | LogicalType::Number) => {
+                        column.allowed.push(i.to_string())
+                    }
+                    (RawScalar::Text(s), LogicalType::String) => column.allowed.push(s.clone()),
+                    _ => c.push(
+                        file,
+                        line,
+                        format!(
+                            "column `{}`: allowed value {v:?} does not fit logicalType {}",
+                            p.name,
+                            logical.name()
+                        ),
+                        None,
+                    ),
+                }
+            }
+            if let Some(pattern) = &o.pattern {
+                if logical != LogicalType::String {
+                    c.push(
+                        file,
+                        line,
+                        format!("column `{}`: a pattern needs logicalType string", p.name),
+                        None,
+                    );
+                }
+                if let Err(e) = regex::Regex::new(pattern) {
+                    c.push(
+                        file,
+                        line,
+                        format!("column `{}`: pattern does not compile: {e}", p.name),
+                        None,
+                    );
+                }
+                column.pattern = Some(pattern.clone());
+            }
+            if (o.minimum.is_some() || o.maximum.is_some())
+                && !matches!(logical, LogicalType::Integer | LogicalType::Number)
+            {
+                c.push(
+                    file,
+                    line,
+                    format!(
+                        "column `{}`: minimum/maximum need a numeric logicalType",
+                        p.name
+                    ),
+                    None,
+                );
+            }
+            if let (Some(lo), Some(hi)) = (o.minimum, o.maximum)
+                && lo > hi
+            {
+                c.push(
+                    file,
+                    line,
+                    format!("column `{}`: minimum {lo} is above maximum {hi}", p.name),
+                    None,
+                );
+            }
+            column.minimum = o.minimum;
+            column.maximum = o.maximum;
+            if o.equals_drop_year && logical != LogicalType::Integer {
+                c.push(
+                    file,
+                    line,
+                    format!(
+                        "column `{}`: equalsDropYear needs logicalType integer",
+                        p.name
+                    ),
+                    None,
+                );
+            }
+            column.equals_drop_year = o.equals_drop_year;
+        }
+        column.references = p.references.as_ref().map(|r| Reference {
+            dataset: r.dataset.clone(),
+            column: r.column.clone(),
+            filter: r.filter.clone(),
+        });
+        columns.push(column);
+    }
+
+    let typed_schema = contract_df_schema(&columns);
+    let ctx = SessionContext::new();
+    let mut rules = Vec::new();
+    let mut uniques: Vec<UniqueKey> = columns
+        .iter()
+        .filter(|col| col.unique)
+        .map(|col| UniqueKey {
+            id: format!("unique_{}", col.name),
+            columns: vec![col.name.clone()],
+        })
+        .collect();
+    let mut expr_references = Vec::new();
+    let mut ids = BTreeSet::new();
+    for q in &schema.quality {
+        let line = yaml::line_of_entry(text, "id", &q.id);
+        if !ids.insert(q.id.clone()) {
+            c.push(
+                file,
+                line,
+                format!("quality rule id `{}` is used twice", q.id),
+                None,
+            );
+        }
+        let kinds = [q.rule.is_some(), q.unique.is_some(), q.reference.is_some()];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            c.push(
+                file,
+                line,
+                format!(
+                    "quality rule `{}` must have exactly one of rule, unique, reference",
+                    q.id
+                ),
+                None,
+            );
+            continue;
+        }
+        if let Some(sql) = &q.rule {
+            check_sql_expr(c, &ctx, &typed_schema, file, line, &q.id, sql);
+            rules.push(RowRule {
+                id: q.id.clone(),
+                description: q.description.clone(),
+                sql: sql.trim().to_string(),
+            });
+        }
+        if let Some(cols) = &q.unique {
+            for col in cols {
+                if !columns.iter().any(|x| &x.name == col) {
+                    c.push(file, line, format!("quality rule `{}`: unique column `{col}` is not a column of the contract", q.id), None);
+                }
+            }
+            uniques.push(UniqueKey {
+                id: q.id.clone(),
+                columns: cols.clone(),
+            });
+        }
+        if let Some(r) = &q.reference {
+            check_sql_expr(c, &ctx, &typed_schema, file, line, &q.id, &r.expression);
+            if let Some(w) = &r.when {
+                check_sql_expr(c, &ctx, &typed_schema, file, line, &q.id, w);
+            }
+            expr_references.push(ExprReference {
+                id: q.id.clone(),
+                description: q.description.clone(),
+                expression: r.expression.clone(),
+                when: r.when.clone(),
+                target: Reference {
+                    dataset: r.dataset.clone(),
+                    column: r.column.clone(),
+                    filter: r.filter.clone(),
+                },
+            });
+        }
+    }
+    if c.diagnostics.len() > before {
+        return None;
+    }
+    Some(Contract {
+        id: raw.id,
+        version: raw.version,
+        file: file.to_string(),
+        format: Format {
+            delimiter,
+            encoding,
+            decimal_comma,
+        },
+        reject_tolerance_percent: raw.reject_tolerance_percent,
+        columns,
+        rules,
+        uniques,
+        expr_references,
+        question_columns,
+    })
+}
+
+/// The typed schema a contract's rules are written against (its columns plus `ar`).
+pub fn contract_df_schema(columns: &[Column]) -> DFSchema {
+    let mut fields: Vec<Field> = columns
+        .iter()
+        .map(|c| Field::new(&c.name, c.logical.arrow_type(), true))
+        .collect();
+    if !columns.iter().any(|c| c.name == "ar") {
+        fields.push(Field::new(
+            "ar",
+            datafusion::arrow::datatypes::DataType::Int64,
+            true,
+        ));
+    }
+    DFSchema::try_from(Schema::new(fields)).unwrap_or_else(|_| DFSchema::empty())
+}
+
+fn check_sql_expr(
+    c: &mut Collector,
+    ctx: &SessionContext,
+    schema: &DFSchema,
+    file: &str,
+    line: Option<usize>,
+    id: &str,
+    sql: &str,
+) {
+    match ctx.parse_sql_expr(sql, schema) {
+        Ok(expr) => {
+            for col in expr.column_refs() {
+                if schema.field_with_unqualified_name(&col.name).is_err() {
+                    c.push(
+                        file,
+                        line,
+                        format!(
+                            "rule `{id}` uses `{}`, which is not a column of the contract",
+                            col.name
+                        ),
+                        None,
+                    );
+                }
+            }
+        }
+        Err(e) => c.push(
+            file,
+            line,
+            format!("rule `{id}` is not a valid SQL expression: {e}"),
+            None,
+        ),
+    }
+}
+
+fn check_contract_references(
+    c: &mut Collector,
+    contracts: &BTreeMap<String, Contract>,
+    texts: &BTreeMap<String, String>,
+    broken: &BTreeSet<String>,
+) {
+    let ctx = SessionContext::new();
+    for contract in contracts.values() {
+        let text = texts.get(&contract.file).map(String::as_str).unwrap_or("");
+        let refs = contract
+            .columns
+            .iter()
+            .filter_map(|col| col.references.as_ref().map(|r| (col.name.clone(), r)))
+            .chain(
+                contract
+                    .expr_references
+                    .iter()
+                    .map(|r| (r.id.clone(), &r.target)),
+            );
+        for (owner, r) in refs {
+            let line = yaml::line_of_entry(text, "dataset", &r.dataset);
+            let Some(target) = contracts.get(&r.dataset) else {
+                if broken.contains(&r.dataset) {
+                    continue;
+                }
+                c.push(
+                    &contract.file,
+                    line,
+                    format!(
+                        "`{owner}` refers to dataset `{}`, which has no contract",
+                        r.dataset
+                    ),
+                    Some(&format!(
+                        "known: {}",
+                        contracts.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )),
+                );
+                continue;
+            };
+            if target.column(&r.column).is_none() {
+                c.push(
+                    &contract.file,
+                    line,
+                    format!(
+                        "`{owner}` refers to `{}.{}`, which is not a column",
+                        r.dataset, r.column
+                    ),
+                    None,
+                );
+            }
+            if let Some(filter) = &r.filter {
+                check_sql_expr(
+                    c,
+                    &ctx,
+                    &contract_df_schema(&target.columns),
+                    &contract.file,
+                    line,
+                    &owner,
+                    filter,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The project's configuration: `pipelines/`, `data-contracts/` and `sql/`, parsed into raw serde
+//! structs ([`raw`]) and compiled ([`compile`]) into one typed [`Project`] that every stage runs
+//! from. Nothing runs on unvalidated YAML; `oj validate` is the compile step alone.
+
+pub mod compile;
+pub mod raw;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+pub use compile::load_project;
+
+/// One problem found in the configuration, with where it is and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// File relative to the project root, e.g. `data-contracts/register.yaml`.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message)?,
+            None => write!(f, "{}: {}", self.file, self.message)?,
+        }
+        if let Some(h) = &self.hint {
+            write!(f, " (hint: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// All problems of a configuration, reported at once.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{} problem(s) in the configuration:\n{}", .0.len(), .0.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigErrors(pub Vec<Diagnostic>);
+
+/// The compiled configuration of a project folder.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The folder holding pipelines/, data-contracts/ and sql/.
+    pub root: PathBuf,
+    /// The pipeline.
+    pub pipeline: Pipeline,
+    /// Contracts by id.
+    pub contracts: BTreeMap<String, Contract>,
+    /// The data-quality checks of every gate (`pipelines/checks.yaml` and the contracts' keys).
+    pub checks: crate::gates::Checks,
+    /// The survey's question sets and indicators per year (pipelines/enkat.yaml).
+    pub survey: crate::survey::SurveyConfig,
+    /// The text of every configuration file read (relative path → text), for fingerprints.
+    pub sources: BTreeMap<String, String>,
+}
+
+impl Project {
+    /// The contract of a dataset.
+    pub fn contract_of(&self, dataset: &Dataset) -> &Contract {
+        &self.contracts[&dataset.contract]
+    }
+}
+
+/// The typed pipeline.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub name: String,
+    pub version: String,
+    /// Datasets in ingest order (reference data first).
+    pub datasets: Vec<Dataset>,
+    pub params: Parameters,
+    /// Stage names in order.
+    pub stages: Vec<Stage>,
+    pub indicators: Vec<IndicatorDef>,
+}
+
+/// The four stages, in their fixed order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Ingest,
+    Transform,
+    Disclose,
+    Publish,
+}
+
+impl Stage {
+    /// Every stage in run order.
+    pub const ALL: [Stage; 4] = [
+        Stage::Ingest,
+        Stage::Transform,
+        Stage::Disclose,
+        Stage::Publish,
+    ];
+
+    /// The stage's name as written in pipelines/ and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Ingest => "ingest",
+            Stage::Transform => "transform",
+            Stage::Disclose => "disclose",
+            Stage::Publish => "publish",
+        }
+    }
+
+    /// Parses a stage name.
+    pub fn parse(name: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// A drop dataset.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub name: String,
+    pub contract: String,
+    /// Glob patterns of file names in the year's drop folder; the first matching pattern wins.
+    pub files: Vec<String>,
+}
+
+/// Every parameter of the pipeline.
+#[derive(Debug, Clone)]
+pub struct Parameters {
+    pub register: raw::RawRegisterParams,
+    pub missing_history: MissingHistory,
+    pub disclosure: raw::RawDisclosureParams,
+    pub ingest: raw::RawIngestParams,
+    pub survey: raw::RawSurveyParams,
+    pub drift: raw::RawDriftParams,
+}
+
+/// What a run does when a history year of the very-long-term window is not in the lake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingHistory {
+    /// Stop with an error naming the missing years.
+    Fail,
+    /// Publish the indicator as `.` (not applicable).
+    NotApplicable,
+}
+
+/// How an indicator's value is rounded and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndicatorKind {
+    Andel,
+    Antal,
+    Kronor,
+    Tkr,
+}
+
+/// A register or background indicator's definition.
+#[derive(Debug, Clone)]
+pub struct IndicatorDef {
+    pub id: String,
+    pub namn: String,
+    pub kind: IndicatorKind,
+    pub source: String,
+    pub taljare: String,
+    pub namnare: Option<String>,
+    pub grupper: Vec<String>,
+}
+
+/// A compiled data contract.
+#[derive(Debug, Clone)]
+pub struct Contract {
+    pub id: String,
+    pub version: String,
+    /// The contract file relative to the project root.
+    pub file: String,
+    pub format: Format,
+    /// Percent of data rows that may be rejected before the stage fails; `None` = pipeline default.
+    pub reject_tolerance_percent: Option<f64>,
+    pub columns: Vec<Column>,
+    pub rules: Vec<RowRule>,
+    pub uniques: Vec<UniqueKey>,
+    pub expr_references: Vec<ExprReference>,
+    /// Whether the year's survey questions add columns (enkat).
+    pub question_columns: bool,
+}
+
+impl Contract {
+    /// The column with this canonical name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// How a drop file is encoded and delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format {
+    pub delimiter: u8,
+    pub encoding: Encoding,
+    pub decimal_comma: bool,
+}
+
+/// Text encodings the contracts may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Windows1252,
+}
+
+impl Encoding {
+    /// The name contracts use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Windows1252 => "windows-1252",
+        }
+    }
+}
+
+/// Column types of contracts and the Arrow type each is staged as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogicalType {
+    /// Utf8
+    String,
+    /// Int64
+    Integer,
+    /// Float64
+    Number,
+    /// Date32 (ISO `YYYY-MM-DD`)
+    Date,
+}
+
+impl LogicalType {
+    /// Parses a contract's `logicalType`.
+    pub fn parse(s: &str) -> Option<LogicalType> {
+        match s {
+            "string" => Some(LogicalType::String),
+            "integer" => Some(LogicalType::Integer),
+            "number" => Some(LogicalType::Number),
+            "date" => Some(LogicalType::Date),
+            _ => None,
+        }
+    }
+
+    /// The Arrow type staged for this logical type.
+    pub fn arrow_type(self) -> datafusion::arrow::datatypes::DataType {
+        use datafusion::arrow::datatypes::DataType;
+        match self {
+            LogicalType::String => DataType::Utf8,
+            LogicalType::Integer => DataType::Int64,
+            LogicalType::Number => DataType::Float64,
+            LogicalType::Date => DataType::Date32,
+        }
+    }
+
+    /// The contract's name of the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogicalType::String => "string",
+            LogicalType::Integer => "integer",
+            LogicalType::Number => "number",
+            LogicalType::Date => "date",
+        }
+    }
+}
+
+/// A column of a contract with its rules.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub logical: LogicalType,
+    pub required: bool,
+    pub unique: bool,
+    /// Header names accepted besides `name` (compared case-insensitively, trimmed).
+    pub aliases: Vec<String>,
+    /// Allowed values, as text (integers written in decimal).
+    pub allowed: Vec<String>,
+    pub pattern: Option<String>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    /// The value must equal the drop's year.
+    pub equals_drop_year: bool,
+    pub references: Option<Reference>,
+}
+
+/// A reference to a column of another (or the same) dataset.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub dataset: String,
+    pub column: String,
+    /// SQL filter on the referenced dataset, e.g. `niva = 'kommun'`.
+    pub filter: Option<String>,
+}
+
+/// A row-level rule: a SQL boolean expression every row must satisfy (NULL counts as satisfied,
+/// as in SQL CHECK constraints).
+#[derive(Debug, Clone)]
+pub struct RowRule {
+    pub id: String,
+    pub description: String,
+    pub sql: String,
+}
+
+/// A unique key over one or more columns.
+#[derive(Debug, Clone)]
+pub struct UniqueKey {
+    pub id: String,
+    pub columns: Vec<String>,
+}
+
+/// A reference from a SQL expression over the row to a column of another dataset.
+#[derive(Debug, Clone)]
+pub struct ExprReference {
+    pub id: String,
+    pub description: String,
+    pub expression: String,
+    pub when: Option<String>,
+    pub target: Reference,
+}

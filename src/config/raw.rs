@@ -1,0 +1,217 @@
+//! Raw serde structures of `pipelines/*.yaml` and `data-contracts/*.yaml`, exactly as written.
+//! Nothing runs on these: [`super::compile`] turns them into the typed plan.
+
+use serde::Deserialize;
+
+/// `pipelines/ekonomiskt_bistand.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPipeline {
+    pub pipeline: String,
+    pub version: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub datasets: Vec<RawDataset>,
+    pub parameters: RawParameters,
+    pub stages: Vec<RawStage>,
+    pub indicators: Vec<RawIndicator>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDataset {
+    pub name: String,
+    pub contract: String,
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStage {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndicator {
+    pub id: String,
+    pub namn: String,
+    pub kind: String,
+    pub source: String,
+    pub taljare: String,
+    #[serde(default)]
+    pub namnare: Option<String>,
+    pub grupper: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawParameters {
+    pub register: RawRegisterParams,
+    pub disclosure: RawDisclosureParams,
+    pub ingest: RawIngestParams,
+    pub survey: RawSurveyParams,
+    pub drift: RawDriftParams,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegisterParams {
+    pub long_term_months: i64,
+    pub very_long_term_months: i64,
+    pub very_long_term_window_years: i64,
+    pub adult_min_age: i64,
+    pub young_adult_min_age: i64,
+    pub young_adult_max_age: i64,
+    pub child_max_age: i64,
+    pub counted_child_below_age: i64,
+    pub missing_history: String,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawDisclosureParams {
+    pub min_numerator: i64,
+    pub min_denominator: i64,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawIngestParams {
+    pub reject_tolerance_percent: f64,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSurveyParams {
+    pub min_response_rate_percent: f64,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawDriftParams {
+    pub max_change_pp: f64,
+    pub max_change_percent: f64,
+}
+
+/// A data contract, ODCS v3 in shape.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawContract {
+    pub api_version: String,
+    pub kind: String,
+    pub id: String,
+    pub version: String,
+    pub status: String,
+    #[serde(default)]
+    pub description: Option<RawDescription>,
+    pub format: RawFormat,
+    #[serde(default)]
+    pub reject_tolerance_percent: Option<f64>,
+    pub schema: Vec<RawSchema>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDescription {
+    pub purpose: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawFormat {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub delimiter: String,
+    pub encoding: String,
+    pub decimal: String,
+    #[serde(default)]
+    pub question_columns: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchema {
+    pub name: String,
+    pub properties: Vec<RawProperty>,
+    #[serde(default)]
+    pub quality: Vec<RawQuality>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawProperty {
+    pub name: String,
+    pub logical_type: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub logical_type_options: Option<RawTypeOptions>,
+    #[serde(default)]
+    pub references: Option<RawReference>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawTypeOptions {
+    #[serde(default, rename = "enum")]
+    pub allowed: Option<Vec<RawScalar>>,
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub minimum: Option<f64>,
+    #[serde(default)]
+    pub maximum: Option<f64>,
+    #[serde(default)]
+    pub equals_drop_year: bool,
+}
+
+/// An allowed value: YAML gives numbers or strings.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum RawScalar {
+    Int(i64),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReference {
+    pub dataset: String,
+    pub column: String,
+    #[serde(default, rename = "where")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuality {
+    pub id: String,
+    pub description: String,
+    #[serde(default)]
+    pub rule: Option<String>,
+    #[serde(default)]
+    pub unique: Option<Vec<String>>,
+    #[serde(default)]
+    pub reference: Option<RawExprReference>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExprReference {
+    pub expression: String,
+    #[serde(default)]
+    pub when: Option<String>,
+    pub dataset: String,
+    pub column: String,
+    #[serde(default, rename = "where")]
+    pub filter: Option<String>,
+}

@@ -1,0 +1,124 @@
+//! Data-quality gates: the declared checks (`pipelines/checks.yaml` plus the contracts' keys) run as
+//! DataFusion SQL over what a stage just wrote, before the next stage may read it.
+//!
+//! Guarantees: a gate reports every check as PASS, WARN n, FAIL n or SKIP (its table is not built
+//! yet) – a check never crashes the run; a failing check keeps up to N offending rows with check
+//! id, rule and reason under `<lake>/quarantine/<stage>/<check>/ar=<Y>/`; a gate is blocking when an
+//! `error` check fails; the row-level checks of one table share one scan.
+
+pub mod config;
+mod kinds;
+mod run;
+
+pub use config::{Check, Checks, Kind, Severity, TableSource, Threshold};
+pub use run::run_gate;
+
+use serde::Serialize;
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Within its threshold.
+    Pass,
+    /// A `warn` check over its threshold.
+    Warn,
+    /// An `error` check over its threshold, or a check that could not be evaluated.
+    Fail,
+    /// A table the check reads does not exist yet (its stage is not built or has not run).
+    Skip,
+}
+
+/// One check's result, as recorded in run.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub stage: &'static str,
+    pub kind: &'static str,
+    pub severity: Severity,
+    pub status: Status,
+    /// Offending rows (or keys) found.
+    pub failing: u64,
+    /// Rows (or keys) checked.
+    pub total: u64,
+    pub rule: String,
+    pub message: String,
+    /// The quarantine file of the offending rows (display path), when rows were kept.
+    pub quarantine: Option<String>,
+}
+
+/// All results of one gate.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GateReport {
+    pub results: Vec<CheckResult>,
+}
+
+impl GateReport {
+    /// Whether an `error` check failed: the run must stop.
+    pub fn blocking(&self) -> bool {
+        self.results.iter().any(|r| r.status == Status::Fail)
+    }
+
+    /// The ids of the failing checks.
+    pub fn failed(&self) -> Vec<String> {
+        self.results
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
+    /// One progress line per check: `PASS`, `WARN n`, `FAIL n` or `SKIP`, id, and what is wrong.
+    pub fn lines(&self) -> Vec<String> {
+        self.results
+            .iter()
+            .map(|r| {
+                let head = match r.status {
+                    Status::Pass => "PASS".to_string(),
+                    Status::Skip => "SKIP".to_string(),
+                    Status::Warn => format!("WARN {}", r.failing),
+                    Status::Fail => format!("FAIL {}", r.failing),
+                };
+                let mut line = format!("check {head:<10} {}", r.id);
+                if r.status != Status::Pass {
+                    line.push_str(&format!(" – {}", r.message));
+                }
+                if let Some(q) = &r.quarantine {
+                    line.push_str(&format!(" (rows: {q})"));
+                }
+                line
+            })
+            .collect()
+    }
+
+    /// The results as JSON values for the run record.
+    pub fn to_json(&self) -> Vec<serde_json::Value> {
+        self.results
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap_or_default())
+            .collect()
+    }
+}
+
+/// A gate that could not run at all (the lake failed), as opposed to checks that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    #[error("gate after {stage}: {source}")]
+    Lake {
+        stage: &'static str,
+        #[source]
+        source: crate::lake::LakeError,
+    },
+    #[error("gate after {stage}: {source}")]
+    Store {
+        stage: &'static str,
+        #[source]
+        source: crate::store::StoreError,
+    },
+    #[error("gate after {stage}: setting up the check session: {source}")]
+    Session {
+        stage: &'static str,
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+}

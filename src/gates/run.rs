@@ -1,0 +1,512 @@
+//! Running one gate: find and register the tables its checks read (year Y, or Y-1 for previous
+//! releases), count every row-level check of a table in one scan, evaluate the set-level checks,
+//! and keep the offending rows of every check over its threshold in the quarantine.
+//!
+//! The gate's tables live in a private catalog of a session built from the caller's (same
+//! configuration, memory pool and object stores), so registering the single year a gate checks
+//! never replaces the multi-year tables the stages registered.
+
+use super::config::{Check, Kind, Severity, TableSource};
+use super::kinds::{self, Params, RowPlan};
+use super::{CheckResult, GateError, GateReport, Status};
+use crate::config::{Project, Stage};
+use crate::layout;
+use crate::store::Store;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::catalog::{
+    CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
+    MemorySchemaProvider,
+};
+use datafusion::common::ParamValues;
+use datafusion::dataframe::DataFrame;
+use datafusion::error::DataFusionError;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::prelude::{SessionContext, ident, lit};
+use datafusion::scalar::ScalarValue;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Regions listed in a drift warning's message (all of them are in the quarantine file).
+const LISTED_REGIONS: usize = 20;
+
+/// Runs the checks of the gate after `stage` for `year` over the lake's data.
+pub async fn run_gate(
+    ctx: &SessionContext,
+    project: &Project,
+    lake: &Store,
+    stage: Stage,
+    year: i64,
+) -> Result<GateReport, GateError> {
+    let checks = project.checks.of(stage);
+    let gate = Gate {
+        ctx: private_session(ctx).map_err(|source| GateError::Session {
+            stage: stage.name(),
+            source,
+        })?,
+        lake,
+        stage,
+        year,
+        limit: project.checks.quarantine_rows,
+        params: pipeline_params(project, year),
+    };
+    let needed: BTreeSet<&String> = checks.iter().flat_map(|c| c.reads.iter()).collect();
+    let mut missing = BTreeMap::new();
+    for name in needed {
+        let reason = match project.checks.tables.get(name) {
+            Some(source) => gate.register(name, source).await?,
+            None => Some(format!(
+                "table `{name}` is not declared under tables: in pipelines/checks.yaml"
+            )),
+        };
+        if let Some(reason) = reason {
+            missing.insert(name.clone(), reason);
+        }
+    }
+
+    let mut results: Vec<Option<CheckResult>> = vec![None; checks.len()];
+    let mut row_level: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, check) in checks.iter().enumerate() {
+        if let Some(reason) = check.reads.iter().find_map(|t| missing.get(t)) {
+            results[i] = Some(
+                gate.finish(check, Status::Skip, 0, 0, reason.clone(), None)
+                    .await?,
+            );
+        } else if check.kind.is_row_level()
+            && let Some(table) = check.table.as_deref()
+        {
+            row_level.entry(table).or_default().push(i);
+        }
+    }
+    for (table, indices) in row_level {
+        let batch: Vec<&Check> = indices.iter().map(|&i| &checks[i]).collect();
+        for (i, result) in indices.iter().zip(gate.row_level(table, &batch).await?) {
+            results[*i] = Some(result);
+        }
+    }
+    for (i, check) in checks.iter().enumerate() {
+        if results[i].is_none() {
+            results[i] = Some(gate.set_level(check).await?);
+        }
+    }
+    Ok(GateReport {
+        results: results.into_iter().flatten().collect(),
+    })
+}
+
+/// A session sharing `ctx`'s configuration, runtime and object stores, with its own empty catalog.
+fn private_session(ctx: &SessionContext) -> Result<SessionContext, DataFusionError> {
+    let state = ctx.state();
+    let options = state.config().options();
+    let (catalog_name, schema_name) = (
+        options.catalog.default_catalog.clone(),
+        options.catalog.default_schema.clone(),
+    );
+    let catalog = Arc::new(MemoryCatalogProvider::new());
+    catalog.register_schema(&schema_name, Arc::new(MemorySchemaProvider::new()))?;
+    let catalogs = Arc::new(MemoryCatalogProviderList::new());
+    catalogs.register_catalog(catalog_name, catalog);
+    let state = SessionStateBuilder::new_from_existing(state)
+        .with_catalog_list(catalogs)
+        .build();
+    Ok(SessionContext::new_with_state(state))
+}
+
+/// The pipeline's parameters, bound by name in every check query (`$year`,
+/// `$survey_min_response_rate_percent`, `$drift_max_change_pp`, …); numbers are Float64.
+fn pipeline_params(project: &Project, year: i64) -> Params {
+    let p = &project.pipeline.params;
+    let f = |v: f64| ScalarValue::Float64(Some(v));
+    vec![
+        ("year".into(), ScalarValue::Int64(Some(year))),
+        (
+            "register_long_term_months".into(),
+            f(p.register.long_term_months as f64),
+        ),
+        (
+            "disclosure_min_numerator".into(),
+            f(p.disclosure.min_numerator as f64),
+        ),
+        (
+            "disclosure_min_denominator".into(),
+            f(p.disclosure.min_denominator as f64),
+        ),
+        (
+            "survey_min_response_rate_percent".into(),
+            f(p.survey.min_response_rate_percent),
+        ),
+        ("drift_max_change_pp".into(), f(p.drift.max_change_pp)),
+        (
+            "drift_max_change_percent".into(),
+            f(p.drift.max_change_percent),
+        ),
+    ]
+}
+
+struct Gate<'a> {
+    ctx: SessionContext,
+    lake: &'a Store,
+    stage: Stage,
+    year: i64,
+    limit: u64,
+    params: Params,
+}
+
+impl Gate<'_> {
+    fn store_err(&self, source: crate::store::StoreError) -> GateError {
+        GateError::Store {
+            stage: self.stage.name(),
+            source,
+        }
+    }
+
+    /// Registers a table; returns why it is missing when it does not exist.
+    async fn register(
+        &self,
+        name: &str,
+        source: &TableSource,
+    ) -> Result<Option<String>, GateError> {
+        let file = match source {
+            TableSource::Staging(d) => layout::staging_file(d, self.year),
+            TableSource::Warehouse(m) => layout::warehouse_file(m, self.year),
+            TableSource::Release {
+                file,
+                previous_year,
+            } => {
+                let year = self.year - i64::from(*previous_year);
+                let latest = layout::latest_file(year);
+                let text = self
+                    .lake
+                    .get(&latest)
+                    .await
+                    .map_err(|e| self.store_err(e))?;
+                let version = text.and_then(|b| {
+                    layout::parse_release_version(String::from_utf8_lossy(&b).trim())
+                });
+                match version {
+                    Some(v) => layout::release_file(year, v, file),
+                    None => {
+                        return Ok(Some(format!(
+                            "table `{name}` is not available: no release of {year} ({} is missing or unreadable)",
+                            self.lake.display(&latest)
+                        )));
+                    }
+                }
+            }
+        };
+        if self
+            .lake
+            .head(&file)
+            .await
+            .map_err(|e| self.store_err(e))?
+            .is_none()
+        {
+            return Ok(Some(format!(
+                "table `{name}` is not built yet: {} does not exist",
+                self.lake.display(&file)
+            )));
+        }
+        let lake_err = |source| GateError::Lake {
+            stage: self.stage.name(),
+            source,
+        };
+        let df = crate::lake::read_files(&self.ctx, self.lake, &[file])
+            .await
+            .map_err(lake_err)?;
+        self.ctx
+            .register_table(name, df.into_view())
+            .map_err(|source| GateError::Session {
+                stage: self.stage.name(),
+                source,
+            })?;
+        Ok(None)
+    }
+
+    async fn query(&self, sql: &str, params: &Params) -> Result<DataFrame, DataFusionError> {
+        let mut all = self.params.clone();
+        all.extend(params.iter().cloned());
+        self.ctx
+            .sql(sql)
+            .await?
+            .with_param_values(ParamValues::from(all))
+    }
+
+    /// The row-level checks of one table, counted in one scan.
+    async fn row_level(
+        &self,
+        table: &str,
+        checks: &[&Check],
+    ) -> Result<Vec<CheckResult>, GateError> {
+        let schema = self
+            .ctx
+            .table_provider(table)
+            .await
+            .ok()
+            .map(|t| t.schema());
+        let column_type = |name: &str| {
+            schema
+                .as_ref()
+                .and_then(|s| s.field_with_name(name).ok().map(|f| f.data_type().clone()))
+        };
+        let mut params = Vec::new();
+        let plans: Vec<RowPlan> = checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| kinds::row_plan(c, i, &mut params, &column_type))
+            .collect();
+        let counts = async {
+            let batches = self
+                .query(&kinds::counts_sql(table, &plans), &params)
+                .await?
+                .collect()
+                .await?;
+            let value = |name: &str| -> u64 {
+                batches
+                    .first()
+                    .and_then(|b| b.column_by_name(name))
+                    .and_then(|a| a.as_primitive_opt::<Int64Type>())
+                    .filter(|a| !a.is_empty() && !a.is_null(0))
+                    .map(|a| a.value(0).max(0) as u64)
+                    .unwrap_or(0)
+            };
+            Ok::<_, DataFusionError>(
+                (0..plans.len())
+                    .map(|i| (value(&format!("f{i}")), value(&format!("t{i}"))))
+                    .collect::<Vec<_>>(),
+            )
+        }
+        .await;
+        let mut out = Vec::new();
+        match counts {
+            Ok(counts) => {
+                for ((check, plan), (failing, total)) in checks.iter().zip(&plans).zip(counts) {
+                    if let Kind::RowCount { min, max } = check.kind {
+                        let outside =
+                            min.is_some_and(|m| total < m) || max.is_some_and(|m| total > m);
+                        let status = self.status(check, u64::from(outside), 1);
+                        let message = format!(
+                            "{total} rows; expected {}..{}",
+                            min.map(|m| m.to_string()).unwrap_or_default(),
+                            max.map(|m| m.to_string()).unwrap_or_default()
+                        );
+                        let mut r = self
+                            .finish(check, status, u64::from(outside), 1, message, None)
+                            .await?;
+                        r.total = total;
+                        out.push(r);
+                        continue;
+                    }
+                    let status = self.status(check, failing, total);
+                    let quarantine = if status == Status::Pass {
+                        None
+                    } else {
+                        Some(kinds::row_offending_sql(table, plan))
+                    };
+                    let message = format!("{failing} of {total} rows: {}", check.description);
+                    out.push(
+                        self.finish_with_rows(
+                            check, status, failing, total, message, quarantine, &params,
+                        )
+                        .await?,
+                    );
+                }
+            }
+            Err(e) => {
+                for check in checks {
+                    out.push(self.not_evaluated(check, &e).await?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One set-level check.
+    async fn set_level(&self, check: &Check) -> Result<CheckResult, GateError> {
+        let mut params = Vec::new();
+        let plan = kinds::set_plan(check, &mut params);
+        let counted = async {
+            let failing = self.query(&plan.offending, &params).await?.count().await? as u64;
+            let total = match &plan.total {
+                Some(sql) => self.query(sql, &params).await?.count().await? as u64,
+                None => failing,
+            };
+            Ok::<_, DataFusionError>((failing, total))
+        }
+        .await;
+        let (failing, total) = match counted {
+            Ok(c) => c,
+            Err(e) => return self.not_evaluated(check, &e).await,
+        };
+        let status = self.status(check, failing, total);
+        let what = match check.kind {
+            Kind::Completeness { .. } => "expected keys missing",
+            Kind::SumConsistency { .. } => "totals inconsistent",
+            Kind::Drift { .. } => "values moved",
+            _ => "rows",
+        };
+        let mut message = match plan.total {
+            Some(_) => format!("{failing} of {total} {what}: {}", check.description),
+            None => format!("{failing} offending rows: {}", check.description),
+        };
+        if status != Status::Pass
+            && let Kind::Drift { keys, .. } = &check.kind
+            && keys.iter().any(|k| k == "region")
+        {
+            match self.drift_regions(&plan.offending, &params).await {
+                Ok(regions) => message.push_str(&format!("; regions: {regions}")),
+                Err(e) => return self.not_evaluated(check, &e).await,
+            }
+        }
+        let offending = (status != Status::Pass).then_some(plan.offending);
+        self.finish_with_rows(check, status, failing, total, message, offending, &params)
+            .await
+    }
+
+    /// The regions of a drift warning, sorted, at most [`LISTED_REGIONS`].
+    async fn drift_regions(
+        &self,
+        offending: &str,
+        params: &Params,
+    ) -> Result<String, DataFusionError> {
+        let sql = format!(
+            "SELECT DISTINCT CAST(region AS VARCHAR) AS region FROM ({offending}) o ORDER BY region LIMIT {}",
+            LISTED_REGIONS + 1
+        );
+        let batches = self.query(&sql, params).await?.collect().await?;
+        let mut regions = Vec::new();
+        for b in &batches {
+            let text = cast(b.column(0), &DataType::Utf8)?;
+            if let Some(a) = text.as_string_opt::<i32>() {
+                regions.extend(a.iter().flatten().map(str::to_string));
+            }
+        }
+        let more = regions.len() > LISTED_REGIONS;
+        regions.truncate(LISTED_REGIONS);
+        Ok(format!(
+            "{}{}",
+            regions.join(", "),
+            if more { ", …" } else { "" }
+        ))
+    }
+
+    fn status(&self, check: &Check, failing: u64, total: u64) -> Status {
+        if check.threshold.tolerates(failing, total) {
+            Status::Pass
+        } else {
+            match check.severity {
+                Severity::Error => Status::Fail,
+                Severity::Warn => Status::Warn,
+            }
+        }
+    }
+
+    /// A check whose SQL did not run: it cannot vouch for the data, so it fails.
+    async fn not_evaluated(
+        &self,
+        check: &Check,
+        e: &DataFusionError,
+    ) -> Result<CheckResult, GateError> {
+        let message = format!(
+            "could not evaluate ({}): {e}; fix the check in pipelines/checks.yaml",
+            check.rule
+        );
+        self.finish(check, Status::Fail, 0, 0, message, None).await
+    }
+
+    /// A result; keeps the offending rows when the check is over its threshold.
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_with_rows(
+        &self,
+        check: &Check,
+        status: Status,
+        failing: u64,
+        total: u64,
+        message: String,
+        offending: Option<String>,
+        params: &Params,
+    ) -> Result<CheckResult, GateError> {
+        let Some(sql) = offending else {
+            return self
+                .finish(check, status, failing, total, message, None)
+                .await;
+        };
+        let rel = layout::quarantine_file(self.stage.name(), &check.id, self.year);
+        let written = async {
+            let df = self.query(&sql, params).await?;
+            let df = quarantine_frame(df, check)?.limit(0, Some(self.limit as usize))?;
+            Ok::<_, DataFusionError>(df)
+        }
+        .await;
+        let df = match written {
+            Ok(df) => df,
+            Err(e) => return self.not_evaluated(check, &e).await,
+        };
+        crate::lake::write_dataframe(self.lake, &rel, df)
+            .await
+            .map_err(|source| GateError::Lake {
+                stage: self.stage.name(),
+                source,
+            })?;
+        let kept = Some(self.lake.display(&rel));
+        self.finish(check, status, failing, total, message, kept)
+            .await
+    }
+
+    /// A result without kept rows; removes rows a previous run kept for this check.
+    async fn finish(
+        &self,
+        check: &Check,
+        status: Status,
+        failing: u64,
+        total: u64,
+        message: String,
+        quarantine: Option<String>,
+    ) -> Result<CheckResult, GateError> {
+        if quarantine.is_none() {
+            let rel = layout::quarantine_file(self.stage.name(), &check.id, self.year);
+            self.lake
+                .delete(&rel)
+                .await
+                .map_err(|e| self.store_err(e))?;
+        }
+        Ok(CheckResult {
+            id: check.id.clone(),
+            stage: self.stage.name(),
+            kind: check.kind.name(),
+            severity: check.severity,
+            status,
+            failing,
+            total,
+            rule: check.rule.clone(),
+            message,
+            quarantine,
+        })
+    }
+}
+
+/// The offending rows with `check_id`, `rule` and `reason` first.
+fn quarantine_frame(df: DataFrame, check: &Check) -> Result<DataFrame, DataFusionError> {
+    let names: Vec<String> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let mut exprs = vec![
+        lit(check.id.clone()).alias("check_id"),
+        lit(check.rule.clone()).alias("rule"),
+    ];
+    if names.iter().any(|n| n == "reason") {
+        exprs.push(ident("reason"));
+    } else {
+        exprs.push(lit(check.description.clone()).alias("reason"));
+    }
+    exprs.extend(
+        names
+            .iter()
+            .filter(|n| !["reason", "check_id", "rule"].contains(&n.as_str()))
+            .map(ident),
+    );
+    df.select(exprs)
+}

@@ -1,0 +1,552 @@
+//! The ingest stage: each drop file of a dataset is found in the year's drop folder, decoded as its
+//! contract says, read as text with arrow's CSV reader (or calamine for an xlsx survey), typed and
+//! validated row by row in DataFusion ([`validate`]), and written as one Parquet file to
+//! `<lake>/staging/<dataset>/ar=<Y>/`. Rejected rows go to `<lake>/rejects/<dataset>/ar=<Y>/` with
+//! file, line, broken rules, reason and the raw line; the stage fails when rejects exceed the
+//! contract's tolerance, and then leaves the previous staged data untouched.
+
+pub mod decode;
+pub mod header;
+pub mod read;
+pub mod validate;
+
+use crate::config::{Contract, Dataset, Project};
+use crate::exit::ExitStatus;
+use crate::lake::{self, LakeError};
+use crate::layout;
+use crate::store::{Store, StoreError};
+use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::dataframe::DataFrame;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::{col, ident, lit};
+use datafusion::prelude::SessionContext;
+pub use header::QuestionColumn;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A drop file that was read, with its fingerprint.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputFile {
+    /// Path relative to the drops root, e.g. `2017/register.tsv`.
+    pub relative: String,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// What ingesting one dataset did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IngestOutcome {
+    pub dataset: String,
+    pub files: Vec<InputFile>,
+    pub rows_read: u64,
+    pub rows_staged: u64,
+    pub rows_rejected: u64,
+    pub tolerance_percent: f64,
+    /// The first rejects as `file:line: reason`.
+    pub first_rejects: Vec<String>,
+}
+
+/// Why a dataset could not be ingested.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// No file of the dataset in the year's drop folder.
+    #[error(
+        "{dir}: no file for dataset `{dataset}` (expected {patterns}) (hint: the delivery is missing; put the file in {dir} or fix `files` in pipelines/)"
+    )]
+    Missing {
+        dataset: String,
+        dir: String,
+        patterns: String,
+    },
+    /// The file's bytes or structure are unusable.
+    #[error("{file}: {source}")]
+    Text {
+        file: String,
+        #[source]
+        source: decode::TextError,
+    },
+    /// Rows cannot be read.
+    #[error("{file}: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: read::ReadError,
+    },
+    /// The header does not match the contract.
+    #[error("{file}:1: the header does not match the contract:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Header { file: String, problems: Vec<String> },
+    /// A file with a header but no data rows.
+    #[error("{file}: the file has a header but no data rows (hint: the delivery is incomplete)")]
+    NoRows { file: String },
+    /// A dataset this one refers to is not staged for the year.
+    #[error(
+        "dataset `{dataset}` refers to `{target}`, which is not staged for {year} (hint: run `oj run --year {year} --stage ingest`; {target} is ingested first)"
+    )]
+    ReferenceNotStaged {
+        dataset: String,
+        target: String,
+        year: i64,
+    },
+    /// More rejected rows than the contract tolerates.
+    #[error("{dataset}: {rejected} of {total} rows rejected ({percent:.3} %), more than the tolerance of {tolerance} %; rejected rows are in {rejects}. First rejects:\n{}", .examples.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    TooManyRejects {
+        dataset: String,
+        rejected: u64,
+        total: u64,
+        percent: f64,
+        tolerance: f64,
+        rejects: String,
+        examples: Vec<String>,
+    },
+    /// The engine failed.
+    #[error("{dataset}: {source}")]
+    Engine {
+        dataset: String,
+        #[source]
+        source: DataFusionError,
+    },
+    /// Reading the drop failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing the lake failed.
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+}
+
+impl IngestError {
+    /// The process exit status this error maps to: bad deliveries are data-quality failures (1),
+    /// storage and engine failures runtime failures (3).
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            IngestError::Engine { .. } | IngestError::Store(_) | IngestError::Lake(_) => {
+                ExitStatus::Runtime
+            }
+            _ => ExitStatus::DataQuality,
+        }
+    }
+}
+
+/// The files of `dataset` in the year's drop folder: the first pattern with any match wins.
+pub async fn find_files(
+    drops: &Store,
+    year: i64,
+    dataset: &Dataset,
+) -> Result<Vec<String>, IngestError> {
+    let dir = layout::drop_dir(year);
+    let listed = drops.list(&dir).await?;
+    let names: Vec<&str> = listed
+        .iter()
+        .filter_map(|p| p.strip_prefix(&format!("{dir}/")))
+        .filter(|n| !n.contains('/'))
+        .collect();
+    for pattern in &dataset.files {
+        let Ok(glob) = glob::Pattern::new(pattern) else {
+            continue;
+        };
+        let mut matched: Vec<String> = names
+            .iter()
+            .filter(|n| glob.matches(n))
+            .map(|n| layout::drop_file(year, n))
+            .collect();
+        if !matched.is_empty() {
+            matched.sort();
+            return Ok(matched);
+        }
+    }
+    Err(IngestError::Missing {
+        dataset: dataset.name.clone(),
+        dir: drops.display(&dir),
+        patterns: dataset.files.join(" or "),
+    })
+}
+
+/// A drop file read into memory, with its fingerprint.
+#[derive(Debug, Clone)]
+pub struct DropFile {
+    /// Path relative to the drops root.
+    pub relative: String,
+    /// The whole file.
+    pub bytes: bytes::Bytes,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+}
+
+/// Reads every file of `dataset` for `year` (see [`find_files`]) and fingerprints it.
+pub async fn load_drop(
+    drops: &Store,
+    year: i64,
+    dataset: &Dataset,
+) -> Result<Vec<DropFile>, IngestError> {
+    let mut out = Vec::new();
+    for relative in find_files(drops, year, dataset).await? {
+        let bytes = drops
+            .get(&relative)
+            .await?
+            .ok_or_else(|| IngestError::Missing {
+                dataset: dataset.name.clone(),
+                dir: drops.display(&layout::drop_dir(year)),
+                patterns: dataset.files.join(" or "),
+            })?;
+        let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        out.push(DropFile {
+            relative,
+            bytes,
+            sha256,
+        });
+    }
+    Ok(out)
+}
+
+/// Ingests one dataset of one year from its loaded drop files.
+#[allow(clippy::too_many_arguments)]
+pub async fn ingest_dataset(
+    ctx: &SessionContext,
+    project: &Project,
+    dataset: &Dataset,
+    year: i64,
+    files: &[DropFile],
+    drops: &Store,
+    lake: &Store,
+    questions: &[QuestionColumn],
+) -> Result<IngestOutcome, IngestError> {
+    let contract = project.contract_of(dataset);
+    let engine = |source| IngestError::Engine {
+        dataset: dataset.name.clone(),
+        source,
+    };
+    let questions: &[QuestionColumn] = if contract.question_columns {
+        questions
+    } else {
+        &[]
+    };
+
+    let mut inputs = Vec::new();
+    let mut texts: Vec<Option<String>> = Vec::new();
+    let mut batches = Vec::new();
+    let schema = raw_schema(contract, questions);
+    for (index, file) in files.iter().enumerate() {
+        let relative = &file.relative;
+        let display = drops.display(relative);
+        let bytes = &file.bytes;
+        inputs.push(InputFile {
+            relative: relative.clone(),
+            sha256: file.sha256.clone(),
+            bytes: bytes.len() as u64,
+        });
+        let (rows, text) = if relative.to_lowercase().ends_with(".xlsx") {
+            let rows = read::read_xlsx(bytes).map_err(|source| IngestError::Read {
+                file: display.clone(),
+                source,
+            })?;
+            (rows, None)
+        } else {
+            let text = decode::decode(bytes, contract.format.encoding).map_err(|source| {
+                IngestError::Text {
+                    file: display.clone(),
+                    source,
+                }
+            })?;
+            let header = read::read_header(&text, contract.format.delimiter).map_err(|source| {
+                IngestError::Read {
+                    file: display.clone(),
+                    source,
+                }
+            })?;
+            header::map_header(&header, contract, questions).map_err(|problems| {
+                IngestError::Header {
+                    file: display.clone(),
+                    problems,
+                }
+            })?;
+            let rows =
+                read::read_delimited(&text, contract.format.delimiter).map_err(|source| {
+                    IngestError::Read {
+                        file: display.clone(),
+                        source,
+                    }
+                })?;
+            (rows, Some(text))
+        };
+        let mapped = header::map_header(&rows.header, contract, questions).map_err(|problems| {
+            IngestError::Header {
+                file: display.clone(),
+                problems,
+            }
+        })?;
+        if rows.batches.iter().all(|b| b.num_rows() == 0) {
+            return Err(IngestError::NoRows { file: display });
+        }
+        for batch in rows.batches {
+            batches.push(
+                canonical_batch(&batch, &mapped, &schema, index).map_err(|e| engine(e.into()))?,
+            );
+        }
+        texts.push(text);
+    }
+
+    let mut references = BTreeMap::new();
+    for target in referenced_datasets(contract) {
+        let rel = layout::staging_file(&target, year);
+        if lake.head(&rel).await?.is_none() {
+            return Err(IngestError::ReferenceNotStaged {
+                dataset: dataset.name.clone(),
+                target,
+                year,
+            });
+        }
+        references.insert(target, lake::read_files(ctx, lake, &[rel]).await?);
+    }
+
+    let file_names: Vec<String> = files.iter().map(|f| drops.display(&f.relative)).collect();
+    let raw = ctx.read_batches(batches).map_err(engine)?;
+    let validation = validate::Validation {
+        contract,
+        year,
+        questions,
+        references: &references,
+        file_names: &file_names,
+    };
+    let checked = validate::check(ctx, raw, &validation)
+        .await
+        .map_err(engine)?
+        .cache()
+        .await
+        .map_err(engine)?;
+    let total = checked.clone().count().await.map_err(engine)? as u64;
+
+    let reject_batches = checked
+        .clone()
+        .filter(col(validate::RULES_COLUMN).not_eq(lit("")))
+        .map_err(engine)?
+        .sort(vec![
+            ident(validate::FILE_COLUMN).sort(true, false),
+            ident(read::LINE_COLUMN).sort(true, false),
+        ])
+        .map_err(engine)?
+        .collect()
+        .await
+        .map_err(engine)?;
+    let (rejects, examples) =
+        reject_rows(&reject_batches, &file_names, &texts).map_err(|e| engine(e.into()))?;
+    let rejected = rejects.num_rows() as u64;
+    let rejects_rel = layout::rejects_file(&dataset.name, year);
+    lake::write_batches(lake, &rejects_rel, rejects.schema(), &[rejects]).await?;
+
+    let tolerance = contract
+        .reject_tolerance_percent
+        .unwrap_or(project.pipeline.params.ingest.reject_tolerance_percent);
+    let percent = if total == 0 {
+        0.0
+    } else {
+        rejected as f64 * 100.0 / total as f64
+    };
+    if rejected > 0 && percent > tolerance {
+        return Err(IngestError::TooManyRejects {
+            dataset: dataset.name.clone(),
+            rejected,
+            total,
+            percent,
+            tolerance,
+            rejects: lake.display(&rejects_rel),
+            examples,
+        });
+    }
+
+    let valid = checked
+        .filter(col(validate::RULES_COLUMN).eq(lit("")))
+        .map_err(engine)?;
+    let staged = staged_frame(valid, contract, questions, year).map_err(engine)?;
+    let rows_staged =
+        lake::write_dataframe(lake, &layout::staging_file(&dataset.name, year), staged).await?;
+    Ok(IngestOutcome {
+        dataset: dataset.name.clone(),
+        files: inputs,
+        rows_read: total,
+        rows_staged,
+        rows_rejected: rejected,
+        tolerance_percent: tolerance,
+        first_rejects: examples,
+    })
+}
+
+fn referenced_datasets(contract: &Contract) -> Vec<String> {
+    let mut out: Vec<String> = contract
+        .columns
+        .iter()
+        .filter_map(|c| c.references.as_ref().map(|r| r.dataset.clone()))
+        .chain(
+            contract
+                .expr_references
+                .iter()
+                .map(|r| r.target.dataset.clone()),
+        )
+        .filter(|d| *d != contract.id)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Text columns in contract order, then question columns, then `_file`, `_line`.
+fn raw_schema(contract: &Contract, questions: &[QuestionColumn]) -> Arc<Schema> {
+    let mut fields: Vec<Field> = contract
+        .columns
+        .iter()
+        .map(|c| Field::new(&c.name, DataType::Utf8, true))
+        .chain(
+            questions
+                .iter()
+                .map(|q| Field::new(&q.name, DataType::Utf8, true)),
+        )
+        .collect();
+    fields.push(Field::new(validate::FILE_COLUMN, DataType::Int64, false));
+    fields.push(Field::new(read::LINE_COLUMN, DataType::Int64, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// Reorders a file's text batch (`f0..fN`, `_line`) into the canonical raw schema.
+fn canonical_batch(
+    batch: &RecordBatch,
+    mapped: &[String],
+    schema: &Arc<Schema>,
+    file_index: usize,
+) -> Result<RecordBatch, datafusion::arrow::error::ArrowError> {
+    let n = batch.num_rows();
+    let line_index = batch.num_columns() - 1;
+    let columns: Vec<ArrayRef> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.name() == validate::FILE_COLUMN {
+                Arc::new(Int64Array::from(vec![file_index as i64; n])) as ArrayRef
+            } else if f.name() == read::LINE_COLUMN {
+                batch.column(line_index).clone()
+            } else {
+                mapped
+                    .iter()
+                    .position(|m| m == f.name())
+                    .map(|i| batch.column(i).clone())
+                    .unwrap_or_else(|| Arc::new(StringArray::new_null(n)) as ArrayRef)
+            }
+        })
+        .collect();
+    RecordBatch::try_new(schema.clone(), columns)
+}
+
+/// The staged shape: typed contract columns plus `ar`; the survey is unpivoted to
+/// (ar, respondent, inkommen, fraga, svar).
+fn staged_frame(
+    valid: DataFrame,
+    contract: &Contract,
+    questions: &[QuestionColumn],
+    year: i64,
+) -> Result<DataFrame, DataFusionError> {
+    let has_ar = contract.column("ar").is_some();
+    let mut base: Vec<datafusion::logical_expr::Expr> =
+        contract.columns.iter().map(|c| ident(&c.name)).collect();
+    if !has_ar {
+        base.push(lit(year).alias("ar"));
+    }
+    if !contract.question_columns {
+        return valid.select(base);
+    }
+    let mut long: Option<DataFrame> = None;
+    for q in questions {
+        let mut select = base.clone();
+        select.push(lit(q.name.clone()).alias("fraga"));
+        select.push(ident(&q.name).alias("svar"));
+        let part = valid.clone().select(select)?;
+        long = Some(match long {
+            None => part,
+            Some(acc) => acc.union(part)?,
+        });
+    }
+    match long {
+        Some(df) => Ok(df),
+        None => {
+            let mut select = base;
+            select.push(lit(datafusion::scalar::ScalarValue::Utf8(None)).alias("fraga"));
+            select.push(lit(datafusion::scalar::ScalarValue::Utf8(None)).alias("svar"));
+            valid.select(select)?.limit(0, Some(0))
+        }
+    }
+}
+
+/// Builds the rejects table (file, line, rules, reason, raw) and the first messages.
+fn reject_rows(
+    batches: &[RecordBatch],
+    file_names: &[String],
+    texts: &[Option<String>],
+) -> Result<(RecordBatch, Vec<String>), datafusion::arrow::error::ArrowError> {
+    let mut files = Vec::new();
+    let mut lines = Vec::new();
+    let mut rules = Vec::new();
+    let mut reasons = Vec::new();
+    let mut raws = Vec::new();
+    let mut examples = Vec::new();
+    let mut line_cache: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+    for b in batches {
+        let file_col = column::<Int64Array>(b, validate::FILE_COLUMN)?;
+        let line_col = column::<Int64Array>(b, read::LINE_COLUMN)?;
+        let rules_col = column::<StringArray>(b, validate::RULES_COLUMN)?;
+        let reason_col = column::<StringArray>(b, validate::REASON_COLUMN)?;
+        for i in 0..b.num_rows() {
+            let fi = file_col.value(i) as usize;
+            let line = line_col.value(i);
+            let name = file_names.get(fi).cloned().unwrap_or_default();
+            let raw = texts
+                .get(fi)
+                .and_then(|t| t.as_deref())
+                .map(|t| {
+                    let all = line_cache.entry(fi).or_insert_with(|| t.lines().collect());
+                    all.get((line - 1) as usize)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default();
+            if examples.len() < 10 {
+                examples.push(format!("{name}:{line}: {}", reason_col.value(i)));
+            }
+            files.push(name);
+            lines.push(line);
+            rules.push(rules_col.value(i).to_string());
+            reasons.push(reason_col.value(i).to_string());
+            raws.push(raw);
+        }
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("file", DataType::Utf8, false),
+        Field::new("line", DataType::Int64, false),
+        Field::new("rules", DataType::Utf8, false),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("raw", DataType::Utf8, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(files)),
+            Arc::new(Int64Array::from(lines)),
+            Arc::new(StringArray::from(rules)),
+            Arc::new(StringArray::from(reasons)),
+            Arc::new(StringArray::from(raws)),
+        ],
+    )?;
+    Ok((batch, examples))
+}
+
+fn column<'a, T: 'static>(
+    b: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a T, datafusion::arrow::error::ArrowError> {
+    b.column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or_else(|| {
+            datafusion::arrow::error::ArrowError::SchemaError(format!(
+                "column {name} missing or mistyped"
+            ))
+        })
+}

@@ -1,0 +1,165 @@
+//! Reading and writing lake datasets: one Parquet file per dataset and year
+//! ([`crate::layout`]), written from a DataFrame's stream with a single atomic put, so a crash
+//! mid-write never leaves a half-written dataset that a later stage reads.
+
+use crate::store::{Store, StoreError};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::dataframe::DataFrame;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use futures::StreamExt;
+use object_store::buffered::BufWriter;
+use parquet::arrow::AsyncArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+/// A lake read or write that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LakeError {
+    /// The engine failed while producing or reading rows.
+    #[error("{path}: {source}")]
+    Engine {
+        /// The dataset file.
+        path: String,
+        /// DataFusion's error.
+        #[source]
+        source: DataFusionError,
+    },
+    /// Parquet encoding failed.
+    #[error("{path}: writing Parquet: {source}")]
+    Parquet {
+        /// The dataset file.
+        path: String,
+        /// The writer's error.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(1 << 20))
+        .build()
+}
+
+/// Streams `df` into one Parquet file at `relative` in `store`; returns the rows written. The
+/// file appears only when complete (multipart upload or temp file + rename in object_store).
+pub async fn write_dataframe(
+    store: &Store,
+    relative: &str,
+    df: DataFrame,
+) -> Result<u64, LakeError> {
+    let display = store.display(relative);
+    let engine = |source| LakeError::Engine {
+        path: display.clone(),
+        source,
+    };
+    let schema: SchemaRef = df.schema().inner().clone();
+    let mut stream = df.execute_stream().await.map_err(engine)?;
+    let writer = BufWriter::new(store.object_store(), store.path(relative));
+    let mut parquet = AsyncArrowWriter::try_new(writer, schema, Some(writer_properties()))
+        .map_err(|source| LakeError::Parquet {
+            path: display.clone(),
+            source,
+        })?;
+    let mut rows = 0u64;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(engine)?;
+        rows += batch.num_rows() as u64;
+        parquet
+            .write(&batch)
+            .await
+            .map_err(|source| LakeError::Parquet {
+                path: display.clone(),
+                source,
+            })?;
+    }
+    parquet.close().await.map_err(|source| LakeError::Parquet {
+        path: display.clone(),
+        source,
+    })?;
+    Ok(rows)
+}
+
+/// Writes record batches (already in memory) as one Parquet file.
+pub async fn write_batches(
+    store: &Store,
+    relative: &str,
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<u64, LakeError> {
+    let display = store.display(relative);
+    let parquet_err = |source| LakeError::Parquet {
+        path: display.clone(),
+        source,
+    };
+    let writer = BufWriter::new(store.object_store(), store.path(relative));
+    let mut parquet = AsyncArrowWriter::try_new(writer, schema, Some(writer_properties()))
+        .map_err(parquet_err)?;
+    let mut rows = 0u64;
+    for batch in batches {
+        rows += batch.num_rows() as u64;
+        parquet.write(batch).await.map_err(parquet_err)?;
+    }
+    parquet.close().await.map_err(parquet_err)?;
+    Ok(rows)
+}
+
+/// Reads the Parquet files at `relatives` (which must exist) as one DataFrame.
+pub async fn read_files(
+    ctx: &SessionContext,
+    store: &Store,
+    relatives: &[String],
+) -> Result<DataFrame, LakeError> {
+    let urls: Vec<String> = relatives.iter().map(|r| store.url(r)).collect();
+    ctx.read_parquet(urls, ParquetReadOptions::default())
+        .await
+        .map_err(|source| LakeError::Engine {
+            path: relatives
+                .iter()
+                .map(|r| store.display(r))
+                .collect::<Vec<_>>()
+                .join(", "),
+            source,
+        })
+}
+
+/// Registers the yearly files of a dataset (e.g. `staging/register`) that exist for `years` as
+/// table `name`; returns the years that had no file. Registers nothing when none exists.
+pub async fn register_years(
+    ctx: &SessionContext,
+    store: &Store,
+    name: &str,
+    file_of_year: impl Fn(i64) -> String,
+    years: &[i64],
+) -> Result<Vec<i64>, LakeError> {
+    let mut present = Vec::new();
+    let mut missing = Vec::new();
+    for &year in years {
+        let rel = file_of_year(year);
+        if store.head(&rel).await?.is_some() {
+            present.push(rel);
+        } else {
+            missing.push(year);
+        }
+    }
+    if !present.is_empty() {
+        let df = read_files(ctx, store, &present).await?;
+        ctx.deregister_table(name)
+            .map_err(|source| LakeError::Engine {
+                path: name.to_string(),
+                source,
+            })?;
+        ctx.register_table(name, df.into_view())
+            .map_err(|source| LakeError::Engine {
+                path: name.to_string(),
+                source,
+            })?;
+    }
+    Ok(missing)
+}

@@ -1,0 +1,123 @@
+//! Every path in the lake and in a drops folder, as pure functions. No other module spells a lake
+//! path; they all ask here. Paths are relative to the lake (or drops) root and use `/`.
+//!
+//! ```
+//! use oj::layout;
+//! assert_eq!(layout::staging_file("register", 2017), "staging/register/ar=2017/data.parquet");
+//! assert_eq!(layout::release_dir(2017, 2), "releases/2017/v002");
+//! assert_eq!(layout::parse_release_version("v012"), Some(12));
+//! ```
+
+/// A dataset partition holds exactly one file, so replacing it is one atomic put.
+const DATA_FILE: &str = "data.parquet";
+
+/// Folder of one year's drop files below the drops root.
+pub fn drop_dir(year: i64) -> String {
+    format!("{year}")
+}
+
+/// A drop file of one year, e.g. `2017/register.tsv`.
+pub fn drop_file(year: i64, file_name: &str) -> String {
+    format!("{year}/{file_name}")
+}
+
+/// The staged (typed, validated) Parquet file of a dataset and year.
+pub fn staging_file(dataset: &str, year: i64) -> String {
+    format!("staging/{dataset}/ar={year}/{DATA_FILE}")
+}
+
+/// The rejected rows of a dataset and year, with line number, rule and raw line.
+pub fn rejects_file(dataset: &str, year: i64) -> String {
+    format!("rejects/{dataset}/ar={year}/{DATA_FILE}")
+}
+
+/// The output of an `sql/` model for a year.
+pub fn warehouse_file(model: &str, year: i64) -> String {
+    format!("warehouse/{model}/ar={year}/{DATA_FILE}")
+}
+
+/// Rows kept by a failing data-quality check.
+pub fn quarantine_file(stage: &str, check: &str, year: i64) -> String {
+    format!("quarantine/{stage}/{check}/ar={year}/{DATA_FILE}")
+}
+
+/// Folder holding every run record.
+pub fn runs_dir() -> &'static str {
+    "runs"
+}
+
+/// The record of one run.
+pub fn run_record(run_id: &str) -> String {
+    format!("runs/{run_id}/run.json")
+}
+
+/// Folder of all releases of a year.
+pub fn releases_dir(year: i64) -> String {
+    format!("releases/{year}")
+}
+
+/// Folder of one release of a year, `v001`, `v002`, …
+pub fn release_dir(year: i64, version: u32) -> String {
+    format!("releases/{year}/{}", release_name(version))
+}
+
+/// The folder name of a release version: `v` and three digits.
+pub fn release_name(version: u32) -> String {
+    format!("v{version:03}")
+}
+
+/// Reads a release folder name back (`v007` → 7).
+pub fn parse_release_version(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix('v')?;
+    if digits.len() < 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The file naming the current release of a year.
+pub fn latest_file(year: i64) -> String {
+    format!("releases/{year}/LATEST")
+}
+
+/// A file inside a release folder.
+pub fn release_file(year: i64, version: u32, file_name: &str) -> String {
+    format!("{}/{file_name}", release_dir(year, version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lake_paths_follow_outputs_md() {
+        assert_eq!(
+            rejects_file("befolkning", 2016),
+            "rejects/befolkning/ar=2016/data.parquet"
+        );
+        assert_eq!(
+            warehouse_file("ind_register", 2015),
+            "warehouse/ind_register/ar=2015/data.parquet"
+        );
+        assert_eq!(run_record("r1"), "runs/r1/run.json");
+        assert_eq!(latest_file(2017), "releases/2017/LATEST");
+        assert_eq!(
+            release_file(2017, 1, "manifest.json"),
+            "releases/2017/v001/manifest.json"
+        );
+        assert_eq!(
+            quarantine_file("ingest", "unique", 2017),
+            "quarantine/ingest/unique/ar=2017/data.parquet"
+        );
+        assert_eq!(drop_file(2017, "regioner.csv"), "2017/regioner.csv");
+    }
+
+    #[test]
+    fn release_versions_round_trip() {
+        assert_eq!(parse_release_version(&release_name(1)), Some(1));
+        assert_eq!(parse_release_version("v1000"), Some(1000));
+        assert_eq!(parse_release_version("v01"), None);
+        assert_eq!(parse_release_version("LATEST"), None);
+        assert_eq!(parse_release_version("v0a1"), None);
+    }
+}

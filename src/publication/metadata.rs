@@ -1,0 +1,62 @@
+//! The indicator metadata of a compiled project for one year, as the publication takes it: the
+//! register and background indicators of `pipelines/ekonomiskt_bistand.yaml` followed by the
+//! year's survey indicators of `pipelines/enkat.yaml` (expanded ids, names as published).
+//!
+//! Guarantees: every text is the configuration's own (nothing retyped here); order is the
+//! configuration's.
+
+use super::error::PublicationError;
+use super::input::{IndicatorKind, IndicatorMeta, IndicatorSource};
+use crate::config::{self, Project};
+use crate::survey::config as survey;
+
+/// The metadata of every indicator the project publishes for `year`.
+pub fn indicator_meta(
+    project: &Project,
+    year: i64,
+) -> Result<Vec<IndicatorMeta>, PublicationError> {
+    let mut meta = Vec::new();
+    for def in &project.pipeline.indicators {
+        let source = match def.source.as_str() {
+            "register" => IndicatorSource::Register,
+            "bakgrund" => IndicatorSource::Bakgrund,
+            other => {
+                return Err(PublicationError::BadMetadata {
+                    id: def.id.clone(),
+                    message: format!(
+                        "source `{other}` is not register or bakgrund (hint: run `oj validate`)"
+                    ),
+                });
+            }
+        };
+        meta.push(IndicatorMeta {
+            id: def.id.clone(),
+            namn: def.namn.clone(),
+            kind: match def.kind {
+                config::IndicatorKind::Andel => IndicatorKind::Andel,
+                config::IndicatorKind::Antal => IndicatorKind::Antal,
+                config::IndicatorKind::Kronor => IndicatorKind::Kronor,
+                config::IndicatorKind::Tkr => IndicatorKind::Tkr,
+            },
+            source,
+            taljare: Some(def.taljare.clone()),
+            namnare: def.namnare.clone(),
+            grupper: def.grupper.clone(),
+        });
+    }
+    for ind in project.survey.indicators_for_year(year) {
+        meta.push(IndicatorMeta {
+            id: ind.id.clone(),
+            namn: ind.namn.clone(),
+            kind: match ind.kind {
+                survey::IndicatorKind::Andel => IndicatorKind::Andel,
+                survey::IndicatorKind::Kvot => IndicatorKind::Kvot,
+            },
+            source: IndicatorSource::Enkat,
+            taljare: Some(ind.taljare.clone()),
+            namnare: ind.namnare.clone(),
+            grupper: vec!["totalt".to_string()],
+        });
+    }
+    Ok(meta)
+}

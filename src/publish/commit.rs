@@ -1,0 +1,200 @@
+//! The commit protocol of a release, in the manner of delta-rs commits: claim a fresh version
+//! folder, write every file into it, write `manifest.json` last, then move `LATEST`.
+//!
+//! - Claim: `v<NNN>/_claim` is put with `PutMode::Create`; of two publishers racing for one
+//!   number exactly one wins, the other tries the next number. Folder numbers are never reused,
+//!   not even those of crashed attempts, so a release folder is written by one publisher only.
+//! - Files are put with `PutMode::Create` too: nothing in a release folder is ever overwritten.
+//! - `LATEST` only moves forward. It is replaced with `PutMode::Update` on the e_tag/version
+//!   read just before (created with `PutMode::Create` when absent); a lost race re-reads and
+//!   retries, and a publisher that finds a newer version in LATEST stops with
+//!   [`PublishError::Superseded`].
+//! - Stores without conditional updates (the local file system: `PutMode::Update` is not
+//!   implemented there) fall back to an overwrite. On the local file system every put is a write
+//!   to a temporary file and an atomic rename, so LATEST is never half-written; two publishers
+//!   finishing within the same instant may then leave LATEST at the lower of their two
+//!   (complete) versions. Stores without `PutMode::Create` fall back to overwrite as well; their
+//!   version claim is then last-writer-wins.
+//!
+//! Guarantees: a crash at any point leaves LATEST naming a complete release (or absent); readers
+//! only follow LATEST and never read a folder without `manifest.json`.
+
+use super::error::PublishError;
+use super::paths::{CLAIM, MANIFEST, latest, version_dir, year_dir};
+use crate::layout::{parse_release_version, release_name};
+use object_store::path::Path;
+use object_store::{
+    GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
+};
+
+/// How many version numbers (claim) or LATEST moves one publisher tries before giving up.
+const MAX_ATTEMPTS: u32 = 16;
+
+/// LATEST as read: the version it names and the store's version tag of the object.
+pub(crate) struct LatestPointer {
+    /// The version number LATEST names.
+    pub version: u32,
+    /// The e_tag / version to make the next put conditional on.
+    pub tag: UpdateVersion,
+}
+
+/// Reads `<Y>/LATEST`; `None` when absent.
+pub(crate) async fn read_latest(
+    store: &dyn ObjectStore,
+    lake: &Path,
+    year: i64,
+) -> Result<Option<LatestPointer>, PublishError> {
+    let path = latest(lake, year);
+    let got = match store.get_opts(&path, GetOptions::default()).await {
+        Ok(got) => got,
+        Err(object_store::Error::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(PublishError::store(&path, e)),
+    };
+    let tag = UpdateVersion {
+        e_tag: got.meta.e_tag.clone(),
+        version: got.meta.version.clone(),
+    };
+    let bytes = got
+        .bytes()
+        .await
+        .map_err(|e| PublishError::store(&path, e))?;
+    let content = String::from_utf8_lossy(&bytes).trim().to_string();
+    let version = parse_release_version(&content).ok_or_else(|| PublishError::CorruptLatest {
+        path: path.to_string(),
+        content: content.clone(),
+    })?;
+    Ok(Some(LatestPointer { version, tag }))
+}
+
+/// Version numbers of every folder under `<Y>/`, complete or not.
+pub(crate) async fn version_folders(
+    store: &dyn ObjectStore,
+    lake: &Path,
+    year: i64,
+) -> Result<Vec<u32>, PublishError> {
+    let dir = year_dir(lake, year);
+    let listing = store
+        .list_with_delimiter(Some(&dir))
+        .await
+        .map_err(|e| PublishError::store(&dir, e))?;
+    let mut versions: Vec<u32> = listing
+        .common_prefixes
+        .iter()
+        .filter_map(|p| p.filename().and_then(parse_release_version))
+        .collect();
+    versions.sort_unstable();
+    Ok(versions)
+}
+
+/// Whether version `n` of `year` has its manifest (is a complete release).
+pub(crate) async fn is_complete(
+    store: &dyn ObjectStore,
+    lake: &Path,
+    year: i64,
+    n: u32,
+) -> Result<bool, PublishError> {
+    let path = version_dir(lake, year, n).join(MANIFEST);
+    match store.head(&path).await {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(PublishError::store(&path, e)),
+    }
+}
+
+/// Claims the next free version folder of `year` and returns its number.
+pub(crate) async fn claim_version(
+    store: &dyn ObjectStore,
+    lake: &Path,
+    year: i64,
+    claimed_at: &str,
+) -> Result<u32, PublishError> {
+    let mut next = version_folders(store, lake, year)
+        .await?
+        .last()
+        .map_or(1, |v| v + 1);
+    for _ in 0..MAX_ATTEMPTS {
+        let path = version_dir(lake, year, next).join(CLAIM);
+        let body = format!("claimed {claimed_at}\n").into_bytes();
+        match put_new(store, &path, body).await {
+            Ok(()) => return Ok(next),
+            Err(PublishError::Store {
+                source: object_store::Error::AlreadyExists { .. },
+                ..
+            }) => next += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(PublishError::VersionConflict {
+        year,
+        attempts: MAX_ATTEMPTS,
+        last: release_name(next.saturating_sub(1)),
+    })
+}
+
+/// Puts a new object; never replaces an existing one where the store can tell.
+pub(crate) async fn put_new(
+    store: &dyn ObjectStore,
+    path: &Path,
+    bytes: Vec<u8>,
+) -> Result<(), PublishError> {
+    let payload = PutPayload::from(bytes);
+    match store
+        .put_opts(path, payload.clone(), PutOptions::from(PutMode::Create))
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(object_store::Error::NotImplemented { .. }) => store
+            .put_opts(path, payload, PutOptions::from(PutMode::Overwrite))
+            .await
+            .map(|_| ())
+            .map_err(|e| PublishError::store(path, e)),
+        Err(e) => Err(PublishError::store(path, e)),
+    }
+}
+
+/// Moves `<Y>/LATEST` forward to version `ours`.
+pub(crate) async fn move_latest(
+    store: &dyn ObjectStore,
+    lake: &Path,
+    year: i64,
+    ours: u32,
+) -> Result<(), PublishError> {
+    let path = latest(lake, year);
+    let body = format!("{}\n", release_name(ours)).into_bytes();
+    for _ in 0..MAX_ATTEMPTS {
+        let current = read_latest(store, lake, year).await?;
+        let mode = match current {
+            Some(ref pointer) if pointer.version > ours => {
+                return Err(PublishError::Superseded {
+                    year,
+                    ours: release_name(ours),
+                    latest: release_name(pointer.version),
+                });
+            }
+            Some(pointer) => PutMode::Update(pointer.tag),
+            None => PutMode::Create,
+        };
+        let payload = PutPayload::from(body.clone());
+        match store
+            .put_opts(&path, payload.clone(), PutOptions::from(mode))
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(object_store::Error::Precondition { .. })
+            | Err(object_store::Error::AlreadyExists { .. }) => continue,
+            Err(object_store::Error::NotImplemented { .. }) => {
+                return store
+                    .put_opts(&path, payload, PutOptions::from(PutMode::Overwrite))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| PublishError::store(&path, e));
+            }
+            Err(e) => return Err(PublishError::store(&path, e)),
+        }
+    }
+    Err(PublishError::Superseded {
+        year,
+        ours: release_name(ours),
+        latest: "a version written concurrently".to_string(),
+    })
+}

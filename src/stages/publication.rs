@@ -1,0 +1,77 @@
+//! What the publication files of a release are made from: the indicator metadata of the year,
+//! the kommun facts of the warehouse (län, kommungrupp, population), and the current releases of
+//! earlier years for trends. Shared by the publish stage and `oj report`.
+
+use super::engine;
+use crate::lake;
+use crate::layout;
+use crate::publication::{self, IndicatorMeta, RegionFacts};
+use crate::publish;
+use crate::runner::RunError;
+use crate::store::Store;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::prelude::SessionContext;
+use std::collections::BTreeMap;
+
+/// How many earlier years the report's trends show.
+pub const TREND_YEARS: i64 = 5;
+
+/// Everything besides the year's own rows that the workbook and the reports need.
+pub struct PublicationContext {
+    pub meta: Vec<IndicatorMeta>,
+    pub facts: Option<BTreeMap<String, RegionFacts>>,
+    pub earlier: Vec<(i64, Vec<RecordBatch>)>,
+}
+
+/// Loads the metadata, the kommun facts (`warehouse/int_kommun`) and earlier releases.
+pub async fn load(
+    ctx: &SessionContext,
+    project: &crate::config::Project,
+    lake: &Store,
+    year: i64,
+    stage: &'static str,
+) -> Result<PublicationContext, RunError> {
+    let meta = publication::indicator_meta(project, year).map_err(|e| engine(stage, e))?;
+    let kommun_file = layout::warehouse_file("int_kommun", year);
+    let facts = if lake.head(&kommun_file).await?.is_some() {
+        let batches = lake::read_files(ctx, lake, &[kommun_file])
+            .await?
+            .collect()
+            .await
+            .map_err(|e| engine(stage, e))?;
+        Some(publication::region_facts(&batches).map_err(|e| engine(stage, e))?)
+    } else {
+        None
+    };
+    let mut earlier = Vec::new();
+    for y in (year - TREND_YEARS)..year {
+        let store = lake.object_store();
+        if let Some(release) = publish::latest_release(store.as_ref(), &lake.path(""), y)
+            .await
+            .map_err(|e| engine(stage, e))?
+        {
+            let batches = publish::release_table(store.as_ref(), &release)
+                .await
+                .map_err(|e| engine(stage, e))?;
+            earlier.push((y, batches));
+        }
+    }
+    Ok(PublicationContext {
+        meta,
+        facts,
+        earlier,
+    })
+}
+
+/// The version the next release of `year` will most likely get (the highest existing + 1); the
+/// workbook states it. A concurrent publisher may take it first, then the commit takes the next.
+pub async fn next_version(lake: &Store, year: i64) -> Result<u32, RunError> {
+    let existing = lake.list(&layout::releases_dir(year)).await?;
+    let highest = existing
+        .iter()
+        .filter_map(|p| p.split('/').nth(2))
+        .filter_map(layout::parse_release_version)
+        .max()
+        .unwrap_or(0);
+    Ok(highest + 1)
+}

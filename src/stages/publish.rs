@@ -1,0 +1,196 @@
+//! The publish stage: the disclosed table of the year becomes an immutable release folder with
+//! the previous year's values beside it, the Excel publication, the report, the Kolada file and a
+//! manifest listing every input drop file, every check result and the excluded bortfall kommuner
+//! ([`crate::publish`]).
+
+use super::{engine, read_required};
+use crate::layout;
+use crate::ledger::{RunRecord, StageStatus};
+use crate::publish::{self, FileHash, PublishOutcome, ReleaseInputs};
+use crate::runner::{RunError, Runner, StageOutput};
+use crate::stages::disclose::OUTPUT_DATASET;
+use datafusion::arrow::array::{Array, StringArray, StringViewArray};
+use std::collections::BTreeMap;
+
+/// Runs the publish stage for a year; `record` is the run so far (for input files and checks).
+pub async fn run(
+    runner: &Runner<'_>,
+    year: i64,
+    record: &RunRecord,
+) -> Result<StageOutput, RunError> {
+    const STAGE: &str = "publish";
+    let project = runner.project;
+    let disclosed = read_required(
+        runner,
+        STAGE,
+        &layout::warehouse_file(OUTPUT_DATASET, year),
+        "disclose",
+        year,
+    )
+    .await?;
+    let rows_in = disclosed
+        .clone()
+        .count()
+        .await
+        .map_err(|e| engine(STAGE, e))? as u64;
+
+    let mut input_files = Vec::new();
+    let mut checks = Vec::new();
+    for stage in ["ingest", "transform", "disclose"] {
+        let Some(rec) = stage_facts(runner, record, year, stage).await? else {
+            continue;
+        };
+        checks.extend(rec.checks.iter().cloned());
+        if stage == "ingest"
+            && let Some(datasets) = rec.details.as_object()
+        {
+            for outcome in datasets.values() {
+                for f in outcome["files"].as_array().into_iter().flatten() {
+                    input_files.push(FileHash {
+                        name: f["relative"].as_str().unwrap_or_default().to_string(),
+                        sha256: f["sha256"].as_str().unwrap_or_default().to_string(),
+                        bytes: f["bytes"].as_u64(),
+                    });
+                }
+            }
+        }
+    }
+    let inputs = ReleaseInputs {
+        pipeline: project.pipeline.name.clone(),
+        pipeline_version: project.pipeline.version.clone(),
+        contract_versions: project
+            .contracts
+            .iter()
+            .map(|(id, c)| (id.clone(), c.version.clone()))
+            .collect::<BTreeMap<_, _>>(),
+        input_files,
+        checks: serde_json::Value::Array(checks),
+        disclosure: (&project.pipeline.params.disclosure).into(),
+        excluded_kommuner: bortfall(runner, year).await?,
+        renamed_indicators: crate::survey::previous_ids(&project.survey, year),
+    };
+    let context =
+        crate::stages::publication::load(runner.ctx, project, runner.lake, year, STAGE).await?;
+    let info = crate::publication::ReleaseInfo {
+        year,
+        version: layout::release_name(
+            crate::stages::publication::next_version(runner.lake, year).await?,
+        ),
+        created: runner.clock.now(),
+        sources: vec![
+            "Socialstyrelsen: registret över ekonomiskt bistånd (kommunernas månadsrapporter)"
+                .to_string(),
+            "SCB: befolkning 31 december".to_string(),
+            "Bakgrundsmått per kommun (låg inkomst, arbetslöshet, utbildning, vistelsetid)"
+                .to_string(),
+            "Kommunenkät om ekonomiskt bistånd".to_string(),
+        ],
+    };
+    let extra = |batches: &[datafusion::arrow::record_batch::RecordBatch]| -> Result<Vec<publish::ReleaseFile>, publish::BoxError> {
+        let input = crate::publication::PublicationInput {
+            rows: batches,
+            meta: &context.meta,
+            info: &info,
+            regions: context.facts.as_ref(),
+            earlier: &context.earlier,
+        };
+        Ok(crate::publication::release_files(&input)?)
+    };
+    let outcome = publish::publish(
+        runner.ctx,
+        runner.lake.object_store().as_ref(),
+        &runner.lake.path(""),
+        year,
+        disclosed,
+        &inputs,
+        runner.clock,
+        &extra,
+    )
+    .await
+    .map_err(|e| engine(STAGE, e))?;
+    let (rows_out, details) = match &outcome {
+        PublishOutcome::Published(summary) => (
+            summary.cells.published
+                + summary.cells.suppressed
+                + summary.cells.missing
+                + summary.cells.not_applicable,
+            serde_json::json!({
+                "release": layout::release_dir(year, summary.version),
+                "published": summary.cells.published,
+                "suppressed": summary.cells.suppressed,
+                "missing": summary.cells.missing,
+                "not_applicable": summary.cells.not_applicable,
+                "excluded_kommuner": inputs.excluded_kommuner,
+            }),
+        ),
+        PublishOutcome::Unchanged { version, .. } => (
+            0,
+            serde_json::json!({ "release": layout::release_dir(year, *version), "unchanged": true }),
+        ),
+    };
+    let folder = runner
+        .lake
+        .display(details["release"].as_str().unwrap_or_default());
+    Ok(StageOutput {
+        rows_in,
+        rows_out,
+        details,
+        checks: Vec::new(),
+        lines: vec![outcome.to_string(), format!("release folder: {folder}")],
+    })
+}
+
+/// The record of `stage` for `year`: from this run when it ran or was skipped here, else the last
+/// successful run.
+async fn stage_facts(
+    runner: &Runner<'_>,
+    record: &RunRecord,
+    year: i64,
+    stage: &str,
+) -> Result<Option<crate::ledger::StageRecord>, RunError> {
+    let here = record
+        .stages
+        .iter()
+        .find(|s| {
+            s.name == stage
+                && matches!(s.status, StageStatus::Ran | StageStatus::Skipped)
+                && !s.details.is_null()
+        })
+        .filter(|_| record.year == year)
+        .cloned();
+    match here {
+        Some(s) => Ok(Some(s)),
+        None => Ok(crate::ledger::last_success(runner.lake, year, stage).await?),
+    }
+}
+
+/// The kommuner excluded as bortfall for the year (`warehouse/int_bortfall`), sorted.
+async fn bortfall(runner: &Runner<'_>, year: i64) -> Result<Vec<String>, RunError> {
+    let rel = layout::warehouse_file("int_bortfall", year);
+    if runner.lake.head(&rel).await?.is_none() {
+        return Ok(Vec::new());
+    }
+    let df = crate::lake::read_files(runner.ctx, runner.lake, &[rel]).await?;
+    let batches = df
+        .select_columns(&["kommun"])
+        .map_err(|e| engine("publish", e))?
+        .collect()
+        .await
+        .map_err(|e| engine("publish", e))?;
+    let mut out = Vec::new();
+    for b in &batches {
+        let col = b.column(0);
+        if let Some(a) = col.as_any().downcast_ref::<StringArray>() {
+            out.extend(a.iter().flatten().map(str::to_string));
+        } else if let Some(a) = col.as_any().downcast_ref::<StringViewArray>() {
+            out.extend(
+                (0..a.len())
+                    .filter(|i| a.is_valid(*i))
+                    .map(|i| a.value(i).to_string()),
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -1,0 +1,146 @@
+//! The transform stage: registers the staged datasets of the years the models need (the
+//! very-long-term window for the register and the regions, the previous year for the mean
+//! population), the survey's configuration tables, and runs every `sql/` model in dependency
+//! order, each written to `warehouse/<model>/ar=<Y>/data.parquet` and read back by name.
+
+use super::engine;
+use crate::exit::ExitStatus;
+use crate::lake;
+use crate::layout;
+use crate::runner::{RunError, Runner, StageOutput};
+use crate::store::Store;
+use crate::transform::{
+    self, ModelParams, ModelSet, ModelSink, RegisterParameters, TransformError,
+};
+use datafusion::prelude::{DataFrame, SessionContext};
+use futures::future::BoxFuture;
+
+/// The staged datasets the models read.
+pub const SOURCES: [&str; 5] = ["regioner", "befolkning", "register", "bakgrund", "enkat"];
+
+/// Writes each model to the lake and registers the written file under the model's name.
+struct LakeSink<'a> {
+    lake: &'a Store,
+    year: i64,
+}
+
+impl ModelSink for LakeSink<'_> {
+    fn write<'a>(
+        &'a mut self,
+        ctx: &'a SessionContext,
+        model: &'a str,
+        df: DataFrame,
+    ) -> BoxFuture<'a, Result<u64, TransformError>> {
+        Box::pin(async move {
+            let sink_err = |e: &dyn std::fmt::Display| TransformError::Sink {
+                model: model.to_string(),
+                message: e.to_string(),
+            };
+            let rel = layout::warehouse_file(model, self.year);
+            let rows = lake::write_dataframe(self.lake, &rel, df)
+                .await
+                .map_err(|e| sink_err(&e))?;
+            let written = lake::read_files(ctx, self.lake, &[rel])
+                .await
+                .map_err(|e| sink_err(&e))?;
+            ctx.deregister_table(model).map_err(|e| sink_err(&e))?;
+            ctx.register_table(model, written.into_view())
+                .map_err(|e| sink_err(&e))?;
+            Ok(rows)
+        })
+    }
+}
+
+/// Runs the transform stage for a year.
+pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError> {
+    const STAGE: &str = "transform";
+    let project = runner.project;
+    let window = project.pipeline.params.register.very_long_term_window_years;
+    let history: Vec<i64> = ((year - window + 1)..=year).collect();
+    for dataset in SOURCES {
+        let years: Vec<i64> = match dataset {
+            "register" | "regioner" => history.clone(),
+            "befolkning" => vec![year - 1, year],
+            _ => vec![year],
+        };
+        let missing = lake::register_years(
+            runner.ctx,
+            runner.lake,
+            dataset,
+            |y| layout::staging_file(dataset, y),
+            &years,
+        )
+        .await?;
+        if missing.contains(&year) {
+            return Err(RunError::Stage {
+                stage: STAGE,
+                message: format!(
+                    "{} is not staged for {year} (hint: run `oj run --year {year} --stage ingest`)",
+                    dataset
+                ),
+                status: ExitStatus::Runtime,
+            });
+        }
+    }
+    crate::survey::register_tables(runner.ctx, &project.survey, year)
+        .map_err(|e| engine(STAGE, e))?;
+
+    let mut sources: Vec<&str> = SOURCES.to_vec();
+    sources.extend(crate::survey::TABLES);
+    let models = ModelSet::load(&project.root.join("sql"), &sources).map_err(|diagnostics| {
+        RunError::Stage {
+            stage: STAGE,
+            message: diagnostics
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            status: ExitStatus::Invalid,
+        }
+    })?;
+    let pipeline_text = project
+        .sources
+        .get(crate::config::compile::PIPELINE_FILE)
+        .map(String::as_str)
+        .unwrap_or_default();
+    let register = RegisterParameters::from_pipeline_yaml(
+        crate::config::compile::PIPELINE_FILE,
+        pipeline_text,
+    )
+    .map_err(|e| engine(STAGE, e))?;
+    let params = ModelParams::new(year, &register);
+    let mut sink = LakeSink {
+        lake: runner.lake,
+        year,
+    };
+    let runs = transform::run_models(runner.ctx, &models, &params, &mut sink)
+        .await
+        .map_err(|e| {
+            let status = match e {
+                TransformError::MissingHistory { .. } => ExitStatus::DataQuality,
+                _ => ExitStatus::Runtime,
+            };
+            RunError::Stage {
+                stage: STAGE,
+                message: e.to_string(),
+                status,
+            }
+        })?;
+    let rows_out = runs
+        .iter()
+        .find(|r| r.name == crate::stages::disclose::INPUT_MODEL)
+        .map(|r| r.rows)
+        .unwrap_or_default();
+    Ok(StageOutput {
+        rows_in: 0,
+        rows_out,
+        details: serde_json::json!({
+            "models": runs.iter().map(|r| serde_json::json!({"model": r.name, "rows": r.rows, "seconds": r.seconds})).collect::<Vec<_>>(),
+        }),
+        checks: Vec::new(),
+        lines: runs
+            .iter()
+            .map(|r| format!("{:<28} {:>9} rows  {:.2} s", r.name, r.rows, r.seconds))
+            .collect(),
+    })
+}

@@ -1,0 +1,288 @@
+//! Storage for lakes and drops through `object_store`: local paths (the default), `file://`,
+//! `memory://` (tests; one shared in-memory store per name within a process), and `s3://`, `gs://`,
+//! `az://` configured from the standard environment variables of each cloud.
+//!
+//! Guarantees: every read and write of project data goes through a [`Store`]; a missing object is
+//! `Ok(None)`, never an error; a single `put` is atomic (readers see the old or the new object).
+
+use bytes::Bytes;
+use datafusion::prelude::SessionContext;
+use futures::TryStreamExt;
+use object_store::path::Path;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use url::Url;
+
+/// A storage failure, naming the location.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The location string is not a path or a supported URL.
+    #[error(
+        "{location}: not a usable location ({reason}); give a local path or a file://, memory://, s3://, gs:// or az:// URL"
+    )]
+    BadLocation {
+        /// What the user gave.
+        location: String,
+        /// Why it is not usable.
+        reason: String,
+    },
+    /// The object store failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The object that failed.
+        path: String,
+        /// The store's error.
+        #[source]
+        source: object_store::Error,
+    },
+}
+
+static MEMORY_STORES: LazyLock<Mutex<HashMap<String, Arc<object_store::memory::InMemory>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// A root folder in some object store: a lake or a drops folder.
+#[derive(Clone, Debug)]
+pub struct Store {
+    object_store: Arc<dyn ObjectStore>,
+    /// Scheme and authority DataFusion resolves the store by, e.g. `file:///` or `s3://bucket/`.
+    base_url: Url,
+    /// The root folder inside the store.
+    root: Path,
+    /// How to show the root to a user (the local path for local stores).
+    display_root: String,
+}
+
+impl Store {
+    /// Opens a location: a local path, or a `file://`, `memory://`, `s3://`, `gs://`, `az://` URL.
+    /// Local folders are created when missing (a lake starts empty).
+    pub fn open(location: &str) -> Result<Store, StoreError> {
+        let bad = |reason: String| StoreError::BadLocation {
+            location: location.to_string(),
+            reason,
+        };
+        let parsed = if location.contains("://") {
+            Some(Url::parse(location).map_err(|e| bad(e.to_string()))?)
+        } else {
+            None
+        };
+        match parsed {
+            None => Self::local(std::path::Path::new(location), location),
+            Some(url) if url.scheme() == "file" => {
+                let path = url
+                    .to_file_path()
+                    .map_err(|_| bad("not a local file path".into()))?;
+                Self::local(&path, location)
+            }
+            Some(url) if url.scheme() == "memory" => {
+                let name = url.host_str().unwrap_or("default").to_string();
+                let store = MEMORY_STORES
+                    .lock()
+                    .map_err(|_| bad("memory store registry poisoned".into()))?
+                    .entry(name.clone())
+                    .or_insert_with(|| Arc::new(object_store::memory::InMemory::new()))
+                    .clone();
+                let base_url =
+                    Url::parse(&format!("memory://{name}/")).map_err(|e| bad(e.to_string()))?;
+                Ok(Store {
+                    object_store: store,
+                    base_url,
+                    root: Path::from(url.path().trim_matches('/')),
+                    display_root: location.trim_end_matches('/').to_string(),
+                })
+            }
+            Some(url) => {
+                let bucket = url
+                    .host_str()
+                    .ok_or_else(|| bad("no bucket or container name".into()))?
+                    .to_string();
+                let store: Arc<dyn ObjectStore> = match url.scheme() {
+                    "s3" => Arc::new(
+                        object_store::aws::AmazonS3Builder::from_env()
+                            .with_bucket_name(&bucket)
+                            .build()
+                            .map_err(|e| bad(e.to_string()))?,
+                    ),
+                    "gs" => Arc::new(
+                        object_store::gcp::GoogleCloudStorageBuilder::from_env()
+                            .with_bucket_name(&bucket)
+                            .build()
+                            .map_err(|e| bad(e.to_string()))?,
+                    ),
+                    "az" => Arc::new(
+                        object_store::azure::MicrosoftAzureBuilder::from_env()
+                            .with_container_name(&bucket)
+                            .build()
+                            .map_err(|e| bad(e.to_string()))?,
+                    ),
+                    other => return Err(bad(format!("unsupported scheme {other}"))),
+                };
+                let base_url = Url::parse(&format!("{}://{bucket}/", url.scheme()))
+                    .map_err(|e| bad(e.to_string()))?;
+                Ok(Store {
+                    object_store: store,
+                    base_url,
+                    root: Path::from(url.path().trim_matches('/')),
+                    display_root: location.trim_end_matches('/').to_string(),
+                })
+            }
+        }
+    }
+
+    fn local(path: &std::path::Path, location: &str) -> Result<Store, StoreError> {
+        let bad = |reason: String| StoreError::BadLocation {
+            location: location.to_string(),
+            reason,
+        };
+        std::fs::create_dir_all(path).map_err(|e| bad(e.to_string()))?;
+        let abs = std::fs::canonicalize(path).map_err(|e| bad(e.to_string()))?;
+        let root = Path::from_filesystem_path(&abs).map_err(|e| bad(e.to_string()))?;
+        Ok(Store {
+            object_store: Arc::new(object_store::local::LocalFileSystem::new()),
+            base_url: Url::parse("file:///").map_err(|e| bad(e.to_string()))?,
+            root,
+            display_root: path.display().to_string().trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// The underlying object store.
+    pub fn object_store(&self) -> Arc<dyn ObjectStore> {
+        self.object_store.clone()
+    }
+
+    /// The object path of `relative` (a [`crate::layout`] path) below the root.
+    pub fn path(&self, relative: &str) -> Path {
+        let mut parts: Vec<String> = self.root.parts().map(|p| p.as_ref().to_string()).collect();
+        parts.extend(
+            relative
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        );
+        Path::from_iter(parts)
+    }
+
+    /// The URL DataFusion reads `relative` from (the store is registered by [`Store::register`]).
+    pub fn url(&self, relative: &str) -> String {
+        format!("{}{}", self.base_url, self.path(relative))
+    }
+
+    /// How a user sees `relative`: the local path, or the URL.
+    pub fn display(&self, relative: &str) -> String {
+        if relative.is_empty() {
+            self.display_root.clone()
+        } else {
+            format!("{}/{}", self.display_root, relative)
+        }
+    }
+
+    /// Makes DataFusion resolve this store's URLs.
+    pub fn register(&self, ctx: &SessionContext) {
+        ctx.register_object_store(&self.base_url, self.object_store.clone());
+    }
+
+    /// Reads a whole object; `None` when it does not exist.
+    pub async fn get(&self, relative: &str) -> Result<Option<Bytes>, StoreError> {
+        let path = self.path(relative);
+        match self.object_store.get(&path).await {
+            Ok(r) => r.bytes().await.map(Some).map_err(|e| self.io(relative, e)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.io(relative, e)),
+        }
+    }
+
+    /// Writes a whole object atomically.
+    pub async fn put(&self, relative: &str, bytes: impl Into<Bytes>) -> Result<(), StoreError> {
+        let path = self.path(relative);
+        self.object_store
+            .put(&path, PutPayload::from(bytes.into()))
+            .await
+            .map(|_| ())
+            .map_err(|e| self.io(relative, e))
+    }
+
+    /// Metadata of an object; `None` when it does not exist.
+    pub async fn head(&self, relative: &str) -> Result<Option<ObjectMeta>, StoreError> {
+        match self.object_store.head(&self.path(relative)).await {
+            Ok(m) => Ok(Some(m)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.io(relative, e)),
+        }
+    }
+
+    /// Every object below `relative`, recursively, as paths relative to the root, sorted.
+    pub async fn list(&self, relative: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = self.path(relative);
+        let metas: Vec<ObjectMeta> = self
+            .object_store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|e| self.io(relative, e))?;
+        let root_parts = self.root.parts().count();
+        let mut out: Vec<String> = metas
+            .iter()
+            .map(|m| {
+                m.location
+                    .parts()
+                    .skip(root_parts)
+                    .map(|p| p.as_ref().to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Deletes an object; deleting a missing object is not an error.
+    pub async fn delete(&self, relative: &str) -> Result<(), StoreError> {
+        match self.object_store.delete(&self.path(relative)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.io(relative, e)),
+        }
+    }
+
+    fn io(&self, relative: &str, source: object_store::Error) -> StoreError {
+        StoreError::Io {
+            path: self.display(relative),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_stores_are_shared_by_name() {
+        let a = Store::open("memory://store-test-shared/lake").unwrap();
+        a.put("x/y.txt", Bytes::from_static(b"hello"))
+            .await
+            .unwrap();
+        let b = Store::open("memory://store-test-shared/lake").unwrap();
+        assert_eq!(b.get("x/y.txt").await.unwrap().unwrap().as_ref(), b"hello");
+        assert_eq!(b.list("x").await.unwrap(), vec!["x/y.txt".to_string()]);
+        assert!(b.get("missing").await.unwrap().is_none());
+        assert_eq!(a.url("x/y.txt"), "memory://store-test-shared/lake/x/y.txt");
+    }
+
+    #[tokio::test]
+    async fn local_paths_and_file_urls_reach_the_same_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Store::open(dir.path().to_str().unwrap()).unwrap();
+        a.put("d/f.txt", Bytes::from_static(b"1")).await.unwrap();
+        assert!(dir.path().join("d/f.txt").exists());
+        let url = Url::from_file_path(dir.path()).unwrap();
+        let b = Store::open(url.as_str()).unwrap();
+        assert_eq!(b.list("").await.unwrap(), vec!["d/f.txt".to_string()]);
+        assert!(a.url("d/f.txt").starts_with("file:///"));
+    }
+
+    #[test]
+    fn rejects_unknown_schemes() {
+        let err = Store::open("ftp://host/x").unwrap_err();
+        assert!(err.to_string().contains("unsupported scheme ftp"), "{err}");
+    }
+}

@@ -1,0 +1,181 @@
+//! Parameters bound into the SQL models as named placeholders (`$year`, `$long_term_months`, …).
+//!
+//! Owns the typed form of `parameters.register` in pipelines/ekonomiskt_bistand.yaml and the map of
+//! placeholder values a run binds. Guarantees: values are only ever bound through DataFusion
+//! `ParamValues`, never formatted into SQL text; integers are bound as Int64, matching the staged
+//! tables' integer columns.
+
+use datafusion::common::ParamValues;
+use datafusion::scalar::ScalarValue;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// What to do when a register history year needed by the very-long-term indicator is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingHistory {
+    /// The run stops with [`crate::transform::TransformError::MissingHistory`].
+    Fail,
+    /// `reg_mycket_langvarigt_andel` is published with status `.` for the year.
+    NotApplicable,
+}
+
+/// `parameters.register` of the pipeline file (domain.md thresholds).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterParameters {
+    /// Long-term: at least this many paid months in the year (10).
+    pub long_term_months: i64,
+    /// Very long-term: at least this many paid months over the window (27).
+    pub very_long_term_months: i64,
+    /// Years in the very-long-term window, ending in Y (3).
+    pub very_long_term_window_years: i64,
+    /// Adults are at least this old (18).
+    pub adult_min_age: i64,
+    /// Young adults: from this age (18) …
+    pub young_adult_min_age: i64,
+    /// … to this age (24), inclusive.
+    pub young_adult_max_age: i64,
+    /// Children are at most this old (17).
+    pub child_max_age: i64,
+    /// Children below this age are only counts per household-month (16).
+    pub counted_child_below_age: i64,
+    /// Policy when history years are missing.
+    pub missing_history: MissingHistory,
+}
+
+#[derive(Deserialize)]
+struct PipelineDoc {
+    parameters: ParametersDoc,
+}
+
+#[derive(Deserialize)]
+struct ParametersDoc {
+    register: RegisterParameters,
+}
+
+impl RegisterParameters {
+    /// Reads `parameters.register` from the text of a pipeline file (other keys are left to the
+    /// pipeline compiler).
+    pub fn from_pipeline_yaml(file: &str, text: &str) -> Result<Self, crate::yaml::YamlError> {
+        crate::yaml::parse::<PipelineDoc>(file, text).map(|d| d.parameters.register)
+    }
+}
+
+/// The placeholder values of one run: `$year` plus every register parameter, plus any extra
+/// parameters other models need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelParams {
+    year: i64,
+    window_years: i64,
+    missing_history: MissingHistory,
+    values: BTreeMap<String, ScalarValue>,
+}
+
+impl ModelParams {
+    /// Parameters for year `year`: `$year` and each field of `register` under its own name
+    /// (`$long_term_months`, …; `$missing_history` as text).
+    pub fn new(year: i64, register: &RegisterParameters) -> Self {
+        let ints = [
+            ("year", year),
+            ("long_term_months", register.long_term_months),
+            ("very_long_term_months", register.very_long_term_months),
+            (
+                "very_long_term_window_years",
+                register.very_long_term_window_years,
+            ),
+            ("adult_min_age", register.adult_min_age),
+            ("young_adult_min_age", register.young_adult_min_age),
+            ("young_adult_max_age", register.young_adult_max_age),
+            ("child_max_age", register.child_max_age),
+            ("counted_child_below_age", register.counted_child_below_age),
+        ];
+        let mut values: BTreeMap<String, ScalarValue> = ints
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), ScalarValue::Int64(Some(v))))
+            .collect();
+        let policy = match register.missing_history {
+            MissingHistory::Fail => "fail",
+            MissingHistory::NotApplicable => "not_applicable",
+        };
+        values.insert(
+            "missing_history".into(),
+            ScalarValue::Utf8(Some(policy.into())),
+        );
+        ModelParams {
+            year,
+            window_years: register.very_long_term_window_years,
+            missing_history: register.missing_history,
+            values,
+        }
+    }
+
+    /// Adds (or replaces) the placeholder `$name`.
+    pub fn with(mut self, name: &str, value: ScalarValue) -> Self {
+        self.values.insert(name.to_string(), value);
+        self
+    }
+
+    /// The reference year Y.
+    pub fn year(&self) -> i64 {
+        self.year
+    }
+
+    /// Years in the very-long-term window (Y and the years before it).
+    pub fn window_years(&self) -> i64 {
+        self.window_years
+    }
+
+    /// The missing-history policy.
+    pub fn missing_history(&self) -> MissingHistory {
+        self.missing_history
+    }
+
+    /// The value bound to `$name`, if any.
+    pub fn get(&self, name: &str) -> Option<&ScalarValue> {
+        self.values.get(name)
+    }
+
+    /// All values as DataFusion named parameters.
+    pub fn param_values(&self) -> ParamValues {
+        ParamValues::from(
+            self.values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = "pipeline: x\nparameters:\n  register:\n    long_term_months: 10\n    very_long_term_months: 27\n    very_long_term_window_years: 3\n    adult_min_age: 18\n    young_adult_min_age: 18\n    young_adult_max_age: 24\n    child_max_age: 17\n    counted_child_below_age: 16\n    missing_history: not_applicable\n  disclosure:\n    min_numerator: 5\n";
+
+    #[test]
+    fn reads_register_parameters_and_binds_them_as_int64() {
+        let r = RegisterParameters::from_pipeline_yaml("p.yaml", YAML).unwrap();
+        assert_eq!(r.missing_history, MissingHistory::NotApplicable);
+        let p = ModelParams::new(2017, &r);
+        assert_eq!(p.get("year"), Some(&ScalarValue::Int64(Some(2017))));
+        assert_eq!(
+            p.get("long_term_months"),
+            Some(&ScalarValue::Int64(Some(10)))
+        );
+        assert_eq!(p.window_years(), 3);
+        assert_eq!(
+            p.get("missing_history"),
+            Some(&ScalarValue::Utf8(Some("not_applicable".into())))
+        );
+    }
+
+    #[test]
+    fn unknown_register_parameter_names_file_and_line() {
+        let bad = YAML.replace("child_max_age", "child_max_agee");
+        let e = RegisterParameters::from_pipeline_yaml("p.yaml", &bad).unwrap_err();
+        assert_eq!(e.file, "p.yaml");
+        assert!(e.message.contains("child_max_agee"), "{}", e.message);
+        assert!(e.line.is_some());
+    }
+}

@@ -1,0 +1,113 @@
+//! Running the models: plan each in order with the parameters bound, hand it to the sink, time it.
+//!
+//! Guarantees: the register history is checked before any model runs (policy `fail` stops the run
+//! with the missing years named); every `$name` placeholder of a model must have a value, otherwise
+//! the error names the file and the parameter; planning and running errors name the model's file.
+
+use super::{MissingHistory, ModelParams, ModelSet, ModelSink, TransformError, history_status};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan, expr::Placeholder};
+use datafusion::prelude::SessionContext;
+use datafusion::scalar::ScalarValue;
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+/// The longest very-long-term window the SQL supports: 5 years × 12 months = 60 bits.
+const MAX_WINDOW_YEARS: i64 = 5;
+
+/// One model's run: rows stored and wall-clock seconds (planning, running and storing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRun {
+    /// Model (table) name.
+    pub name: String,
+    /// Rows the sink stored.
+    pub rows: u64,
+    /// Seconds from planning to stored.
+    pub seconds: f64,
+}
+
+/// Runs every model of `models` in order in `ctx`, with `params` bound, storing each result
+/// through `sink`.
+///
+/// Before the first model, checks the register history (Y-1 … Y-(window-1)): when years are
+/// missing and the policy is [`MissingHistory::Fail`] returns [`TransformError::MissingHistory`];
+/// otherwise binds `$history_complete` = 1 when all history years are present, else 0 (the SQL then
+/// publishes the very-long-term indicator as `.`).
+pub async fn run_models(
+    ctx: &SessionContext,
+    models: &ModelSet,
+    params: &ModelParams,
+    sink: &mut dyn ModelSink,
+) -> Result<Vec<ModelRun>, TransformError> {
+    let year = params.year();
+    let window = params.window_years();
+    if !(1..=MAX_WINDOW_YEARS).contains(&window) {
+        return Err(TransformError::InvalidParameter {
+            name: "very_long_term_window_years".into(),
+            value: window,
+            rule: format!(
+                "must be 1 to {MAX_WINDOW_YEARS} (the window's months are bits of a 64-bit number in int_person_region_ar)"
+            ),
+        });
+    }
+    let missing = history_status(ctx, year, params.window_years()).await?;
+    if !missing.is_empty() && params.missing_history() == MissingHistory::Fail {
+        return Err(TransformError::MissingHistory { year, missing });
+    }
+    let complete = i64::from(missing.is_empty());
+    let params = params
+        .clone()
+        .with("history_complete", ScalarValue::Int64(Some(complete)));
+    let values = params.param_values();
+
+    let mut runs = Vec::new();
+    for model in models.in_order() {
+        let started = Instant::now();
+        let plan_err = |e: datafusion::error::DataFusionError| TransformError::Plan {
+            file: model.path.clone(),
+            message: e.to_string(),
+        };
+        let df = ctx.sql(&model.sql).await.map_err(plan_err)?;
+        let used = placeholders(df.logical_plan()).map_err(plan_err)?;
+        if let Some(name) = used.iter().find(|k| params.get(k).is_none()) {
+            return Err(TransformError::UnknownParameter {
+                file: model.path.clone(),
+                name: name.to_string(),
+            });
+        }
+        let df = df.with_param_values(values.clone()).map_err(plan_err)?;
+        let rows = sink
+            .write(ctx, &model.name, df)
+            .await
+            .map_err(|e| TransformError::Execute {
+                file: model.path.clone(),
+                message: e.to_string(),
+            })?;
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::info!(model = %model.name, rows, seconds, "model stored");
+        runs.push(ModelRun {
+            name: model.name.clone(),
+            rows,
+            seconds,
+        });
+    }
+    Ok(runs)
+}
+
+/// The names (without `$`) of every placeholder in `plan`, subqueries included. (DataFusion's own
+/// `get_parameter_types` also checks that every use of a placeholder infers the same type, which
+/// fails for `$year - $very_long_term_window_years`; the values are bound as Int64 regardless.)
+fn placeholders(plan: &LogicalPlan) -> datafusion::error::Result<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                if let Expr::Placeholder(Placeholder { id, .. }) = e {
+                    names.insert(id.trim_start_matches('$').to_string());
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    })?;
+    Ok(names)
+}

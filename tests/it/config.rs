@@ -1,0 +1,253 @@
+//! Compile diagnostics of pipelines/ and data-contracts/: one test per kind of mistake, each
+//! asserting the file, the line and the message of the diagnostic.
+
+use super::fixtures::project_root;
+use oj::config::{Diagnostic, load_project};
+use std::path::Path;
+
+/// Copies the project's configuration to a temp folder and applies `edit(file, text) -> text`.
+fn with_edit(file: &str, from: &str, to: &str) -> Vec<Diagnostic> {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["pipelines", "data-contracts", "sql"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(project_root().join(sub)).unwrap() {
+            let p = entry.unwrap().path();
+            std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let target = dir.path().join(file);
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(text.contains(from), "{file} has no `{from}`");
+    std::fs::write(&target, text.replacen(from, to, 1)).unwrap();
+    match load_project(dir.path()) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.0,
+    }
+}
+
+fn line_of(file: &str, needle: &str) -> usize {
+    let text = std::fs::read_to_string(Path::new(project_root()).join(file)).unwrap();
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn the_project_configuration_compiles() {
+    let p = load_project(project_root()).unwrap();
+    assert_eq!(p.pipeline.datasets.len(), 5);
+    assert_eq!(p.contracts.len(), 5);
+    assert_eq!(p.pipeline.indicators.len(), 18);
+    assert_eq!(p.pipeline.params.register.long_term_months, 10);
+}
+
+#[test]
+fn unknown_field_in_the_pipeline_names_its_line() {
+    let d = with_edit(
+        "pipelines/ekonomiskt_bistand.yaml",
+        "    long_term_months: 10",
+        "    long_term_monts: 10",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].file, "pipelines/ekonomiskt_bistand.yaml");
+    assert_eq!(
+        d[0].line,
+        Some(line_of(
+            "pipelines/ekonomiskt_bistand.yaml",
+            "long_term_months: 10"
+        ))
+    );
+    assert!(d[0].message.contains("long_term_monts"), "{}", d[0]);
+}
+
+#[test]
+fn dataset_naming_a_missing_contract() {
+    let d = with_edit(
+        "pipelines/ekonomiskt_bistand.yaml",
+        "contract: bakgrund",
+        "contract: bakgrunden",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].message
+            .contains("names contract `bakgrunden`, which does not exist"),
+        "{}",
+        d[0]
+    );
+    assert_eq!(
+        d[0].line,
+        Some(line_of(
+            "pipelines/ekonomiskt_bistand.yaml",
+            "contract: bakgrund"
+        ))
+    );
+    assert!(d[0].hint.as_deref().unwrap().contains("befolkning"));
+}
+
+#[test]
+fn unknown_logical_type() {
+    let d = with_edit(
+        "data-contracts/befolkning.yaml",
+        "logicalType: integer",
+        "logicalType: int",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].file, "data-contracts/befolkning.yaml");
+    assert!(
+        d[0].message.contains("unknown logicalType `int`"),
+        "{}",
+        d[0]
+    );
+    assert_eq!(
+        d[0].line,
+        Some(line_of("data-contracts/befolkning.yaml", "- name: kon"))
+    );
+}
+
+#[test]
+fn pattern_that_does_not_compile() {
+    let d = with_edit(
+        "data-contracts/bakgrund.yaml",
+        "pattern: '^[0-9]{4}$'",
+        "pattern: '^[0-9{4}$'",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].message.contains("pattern does not compile"),
+        "{}",
+        d[0]
+    );
+}
+
+#[test]
+fn rule_using_an_unknown_column() {
+    let d = with_edit(
+        "data-contracts/bakgrund.yaml",
+        "rule: arbetslosa_utan_ers_18_64 <= arbetslosa_18_64",
+        "rule: arbetslosa_utan_ers_18_64 <= arbetslos",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].message
+            .contains("unemployed_without_benefit_le_unemployed"),
+        "{}",
+        d[0]
+    );
+    assert_eq!(
+        d[0].line,
+        Some(line_of(
+            "data-contracts/bakgrund.yaml",
+            "id: unemployed_without_benefit_le_unemployed"
+        ))
+    );
+}
+
+#[test]
+fn reference_to_a_missing_column() {
+    let d = with_edit(
+        "data-contracts/befolkning.yaml",
+        "column: kod",
+        "column: code",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].message
+            .contains("refers to `regioner.code`, which is not a column"),
+        "{}",
+        d[0]
+    );
+}
+
+#[test]
+fn unknown_indicator_kind_and_group_are_both_reported() {
+    let d = with_edit(
+        "pipelines/ekonomiskt_bistand.yaml",
+        "kind: tkr",
+        "kind: miljoner",
+    );
+    let d2 = with_edit(
+        "pipelines/ekonomiskt_bistand.yaml",
+        "grupper: [totalt, kvinnor, man, inrikes, utrikes]",
+        "grupper: [totalt, kvinnor, män]",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].message.contains("unknown kind `miljoner`"), "{}", d[0]);
+    assert_eq!(d2.len(), 1, "{d2:?}");
+    assert!(d2[0].message.contains("unknown group `män`"), "{}", d2[0]);
+}
+
+#[test]
+fn bad_choice_of_missing_history() {
+    let d = with_edit(
+        "pipelines/ekonomiskt_bistand.yaml",
+        "missing_history: fail",
+        "missing_history: ignore",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].message
+            .contains("missing_history = `ignore` is not a choice"),
+        "{}",
+        d[0]
+    );
+}
+
+#[test]
+fn several_mistakes_are_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["pipelines", "data-contracts", "sql"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(project_root().join(sub)).unwrap() {
+            let p = entry.unwrap().path();
+            std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let edit = |file: &str, from: &str, to: &str| {
+        let p = dir.path().join(file);
+        let t = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, t.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "data-contracts/befolkning.yaml",
+        "logicalType: integer",
+        "logicalType: int",
+    );
+    edit(
+        "data-contracts/regioner.yaml",
+        "encoding: utf-8",
+        "encoding: latin-9",
+    );
+    edit(
+        "pipelines/ekonomiskt_bistand.yaml",
+        "    min_numerator: 5",
+        "    min_numerator: 0",
+    );
+    let d = load_project(dir.path()).unwrap_err().0;
+    assert_eq!(d.len(), 3, "{d:?}");
+    let text: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("data-contracts/befolkning.yaml:") && t.contains("`int`")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("data-contracts/regioner.yaml:") && t.contains("latin-9")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains("min_numerator = 0 is outside 1..=1000")),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_model_reading_an_unknown_table() {
+    let d = with_edit(
+        "sql/ind_indikatorer.sql",
+        "FROM ind_bakgrund",
+        "FROM ind_bakgrunden",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].file, "sql/ind_indikatorer.sql");
+    assert!(d[0].message.contains("`ind_bakgrunden`"), "{}", d[0]);
+}

@@ -1,0 +1,535 @@
+//! The ingest stage on small hand-written drops: clean drops in both encodings and both survey
+//! formats, every bad-input case with its message, rejects and tolerance, fingerprint skipping,
+//! stage selection and that a failed ingest leaves the previous staged data in place.
+
+use super::fixtures::{self, write_drop};
+use oj::clock::FixedClock;
+use oj::config::{Encoding, Project, Stage};
+use oj::exit::ExitStatus;
+use oj::ledger::StageStatus;
+use oj::runner::{RunError, RunOptions, RunResult, Runner, Selection};
+use oj::session::{self, SessionOptions};
+use oj::store::Store;
+use std::path::Path;
+
+struct Env {
+    _dir: tempfile::TempDir,
+    drops_path: std::path::PathBuf,
+    drops: Store,
+    lake: Store,
+}
+
+fn env(year: i64) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let drops_path = dir.path().join("drops");
+    write_drop(&drops_path, year);
+    let drops = Store::open(drops_path.to_str().unwrap()).unwrap();
+    let lake = Store::open(dir.path().join("lake").to_str().unwrap()).unwrap();
+    Env {
+        _dir: dir,
+        drops_path,
+        drops,
+        lake,
+    }
+}
+
+async fn run(
+    project: &Project,
+    env: &Env,
+    year: i64,
+    selection: Selection,
+    force: bool,
+    dry_run: bool,
+) -> RunResult {
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.drops, &env.lake]).unwrap();
+    let clock = FixedClock(
+        chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    let runner = Runner {
+        project,
+        drops: &env.drops,
+        lake: &env.lake,
+        ctx: &ctx,
+        clock: &clock,
+    };
+    let options = RunOptions {
+        year,
+        selection,
+        force,
+        dry_run,
+        command: "test".into(),
+    };
+    runner.run(&options).await.unwrap()
+}
+
+async fn ingest(project: &Project, env: &Env, year: i64) -> RunResult {
+    run(
+        project,
+        env,
+        year,
+        Selection::Only(Stage::Ingest),
+        false,
+        false,
+    )
+    .await
+}
+
+fn ingest_error(result: &RunResult) -> String {
+    match &result.failure {
+        Some(RunError::Ingest(e)) => e.to_string(),
+        other => panic!("expected an ingest error, got {other:?}"),
+    }
+}
+
+async fn staged_rows(env: &Env, dataset: &str, year: i64) -> usize {
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let df = oj::lake::read_files(&ctx, &env.lake, &[oj::layout::staging_file(dataset, year)])
+        .await
+        .unwrap();
+    df.count().await.unwrap()
+}
+
+fn drop_file(env: &Env, year: i64, name: &str) -> std::path::PathBuf {
+    env.drops_path.join(year.to_string()).join(name)
+}
+
+#[tokio::test]
+async fn a_clean_drop_is_staged_whole() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let result = ingest(&project, &env, 2017).await;
+    assert!(result.failure.is_none(), "{:?}", result.failure);
+    // regioner: 6 lines; befolkning: 8; register: 12 months × 2 households; bakgrund: 2.
+    assert_eq!(staged_rows(&env, "regioner", 2017).await, 6);
+    assert_eq!(staged_rows(&env, "befolkning", 2017).await, 8);
+    assert_eq!(staged_rows(&env, "register", 2017).await, 24);
+    assert_eq!(staged_rows(&env, "bakgrund", 2017).await, 2);
+    // enkat is long: 3 respondents × the 2017 questions.
+    let questions = fixtures::survey_columns(2017).len();
+    assert_eq!(staged_rows(&env, "enkat", 2017).await, 3 * questions);
+    let stage = &result.record.stages[0];
+    assert_eq!(stage.status, StageStatus::Ran);
+    assert_eq!(stage.rows_out, (6 + 8 + 24 + 2 + 3 * questions) as u64);
+}
+
+#[tokio::test]
+async fn staged_values_are_typed() {
+    let project = fixtures::project();
+    let env = env(2017);
+    assert!(ingest(&project, &env, 2017).await.failure.is_none());
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let df = oj::lake::read_files(
+        &ctx,
+        &env.lake,
+        &[oj::layout::staging_file("register", 2017)],
+    )
+    .await
+    .unwrap();
+    let schema = df.schema().inner().clone();
+    assert_eq!(
+        schema.field_with_name("belopp_kr").unwrap().data_type(),
+        &datafusion::arrow::datatypes::DataType::Int64
+    );
+    // Text is staged as Utf8; DataFusion reads Parquet text back as Utf8View.
+    assert!(matches!(
+        schema.field_with_name("kommun").unwrap().data_type(),
+        datafusion::arrow::datatypes::DataType::Utf8
+            | datafusion::arrow::datatypes::DataType::Utf8View
+    ));
+    ctx.register_table("r", df.into_view()).unwrap();
+    // Sum of belopp_kr: 12 × 5000 + 12 × 4000 = 108 000; distrikt is NULL (not "") for 0301.
+    let batches = ctx
+        .sql("SELECT sum(belopp_kr) AS s, count(*) FILTER (WHERE distrikt IS NULL) AS n FROM r")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    assert!(text.contains("| 108000 | 12 |"), "{text}");
+}
+
+#[tokio::test]
+async fn windows_1252_is_an_error_under_a_utf8_contract_and_decodes_under_its_own() {
+    let mut project = fixtures::project();
+    let env = env(2017);
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(fixtures::REGIONER);
+    std::fs::write(drop_file(&env, 2017, "regioner.csv"), &bytes).unwrap();
+    let result = ingest(&project, &env, 2017).await;
+    let msg = ingest_error(&result);
+    // "niva;…;enkat_respondent\n" is 54 bytes, "riket;00;Riket;;;0\n" 19, "lan;03;Uppsala l" 16:
+    // the first non-UTF-8 byte (ä = 0xE4) is at offset 89, on line 3.
+    assert!(
+        msg.contains("regioner.csv: line 3: byte offset 89: byte 0xE4 is not valid utf-8"),
+        "{msg}"
+    );
+    assert_eq!(
+        result.failure.as_ref().unwrap().exit_status(),
+        ExitStatus::DataQuality
+    );
+
+    project
+        .contracts
+        .get_mut("regioner")
+        .unwrap()
+        .format
+        .encoding = Encoding::Windows1252;
+    let result = ingest(&project, &env, 2017).await;
+    assert!(result.failure.is_none(), "{:?}", result.failure);
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let df = oj::lake::read_files(
+        &ctx,
+        &env.lake,
+        &[oj::layout::staging_file("regioner", 2017)],
+    )
+    .await
+    .unwrap();
+    ctx.register_table("r", df.into_view()).unwrap();
+    let b = ctx
+        .sql("SELECT namn FROM r WHERE kod = '0302'")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&b)
+        .unwrap()
+        .to_string();
+    assert!(text.contains("Östad"), "{text}");
+}
+
+#[tokio::test]
+async fn the_survey_may_come_as_xlsx() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let csv = std::fs::read_to_string(drop_file(&env, 2017, "enkat.csv")).unwrap();
+    std::fs::remove_file(drop_file(&env, 2017, "enkat.csv")).unwrap();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (r, line) in csv.lines().enumerate() {
+        for (c, cell) in line.split(';').enumerate() {
+            if !cell.is_empty() {
+                sheet.write_string(r as u32, c as u16, cell).unwrap();
+            }
+        }
+    }
+    workbook.save(drop_file(&env, 2017, "enkat.xlsx")).unwrap();
+    let result = ingest(&project, &env, 2017).await;
+    assert!(result.failure.is_none(), "{:?}", result.failure);
+    let questions = fixtures::survey_columns(2017).len();
+    assert_eq!(staged_rows(&env, "enkat", 2017).await, 3 * questions);
+}
+
+#[tokio::test]
+async fn a_missing_file_names_the_folder_and_the_pattern() {
+    let project = fixtures::project();
+    let env = env(2017);
+    std::fs::remove_file(drop_file(&env, 2017, "bakgrund.csv")).unwrap();
+    let msg = ingest_error(&ingest(&project, &env, 2017).await);
+    assert!(
+        msg.contains("no file for dataset `bakgrund` (expected bakgrund.csv)"),
+        "{msg}"
+    );
+    assert!(msg.contains("drops/2017"), "{msg}");
+}
+
+#[tokio::test]
+async fn an_empty_file_is_an_error() {
+    let project = fixtures::project();
+    let env = env(2017);
+    std::fs::write(drop_file(&env, 2017, "befolkning.csv"), "").unwrap();
+    let msg = ingest_error(&ingest(&project, &env, 2017).await);
+    assert!(msg.contains("befolkning.csv: the file is empty"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_header_only_file_is_an_error() {
+    let project = fixtures::project();
+    let env = env(2017);
+    std::fs::write(
+        drop_file(&env, 2017, "bakgrund.csv"),
+        fixtures::BAKGRUND.lines().next().unwrap(),
+    )
+    .unwrap();
+    let msg = ingest_error(&ingest(&project, &env, 2017).await);
+    assert!(
+        msg.contains("bakgrund.csv: the file has a header but no data rows"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_register_names_the_cut_line() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let text = fixtures::register(2017);
+    // Cut the last row after its 8th field: header is line 1, 24 rows → the cut row is line 25.
+    let cut = text.trim_end().rsplit_once('\t').unwrap().0;
+    let cut = &cut[..cut.rfind("00000000000000b2").unwrap() + 16];
+    std::fs::write(drop_file(&env, 2017, "register.tsv"), cut).unwrap();
+    let msg = ingest_error(&ingest(&project, &env, 2017).await);
+    assert!(
+        msg.contains(
+            "register.tsv: line 25: the file ends in the middle of a row (8 of 27 fields)"
+        ),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_and_duplicated_headers_are_listed_together() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let text = fixtures::BEFOLKNING.replacen("region;kon;alder", "region;kön;ALDER ;alder", 1);
+    // a duplicated `alder` (ALDER and alder), `kön` is an alias of kon; one more field per data row
+    // is not needed for the header check, which comes first.
+    std::fs::write(drop_file(&env, 2017, "befolkning.csv"), text).unwrap();
+    let msg = ingest_error(&ingest(&project, &env, 2017).await);
+    assert!(
+        msg.contains("befolkning.csv:1: the header does not match the contract"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("column 4 `alder` repeats column 3 (`alder`)"),
+        "{msg}"
+    );
+
+    let text = fixtures::BEFOLKNING.replacen("antal", "antal_personer", 1);
+    std::fs::write(drop_file(&env, 2017, "befolkning.csv"), text).unwrap();
+    let msg = ingest_error(&ingest(&project, &env, 2017).await);
+    assert!(
+        msg.contains("column 5 `antal_personer` is unknown"),
+        "{msg}"
+    );
+    assert!(msg.contains("column `antal` is missing"), "{msg}");
+}
+
+#[tokio::test]
+async fn an_unknown_survey_question_points_at_the_question_configuration() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let text = fixtures::enkat(2017)
+        .replacen("inkommen;", "inkommen;ny_fraga;", 1)
+        .replace("-01;", "-01;Ja;")
+        .replace("-05;", "-05;Ja;")
+        .replace("030202;;", "030202;;;");
+    std::fs::write(drop_file(&env, 2017, "enkat.csv"), text).unwrap();
+    let msg = ingest_error(&ingest(&project, &env, 2017).await);
+    assert!(msg.contains("column 3 `ny_fraga` is unknown"), "{msg}");
+    assert!(msg.contains("pipelines/enkat.yaml"), "{msg}");
+}
+
+#[tokio::test]
+async fn rejects_over_tolerance_fail_with_exit_1_and_are_kept() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let mut text = fixtures::register(2017);
+    // line 26: a kommun that is not in regioner; line 27: a repeat of line 2's household-month.
+    text.push_str(&fixtures::register_row(
+        2017,
+        1,
+        "9999",
+        "",
+        "H9",
+        0,
+        100,
+        "00000000000000c3",
+    ));
+    text.push('\n');
+    text.push_str(&fixtures::register_row(
+        2017,
+        1,
+        "0301",
+        "",
+        "H1",
+        1,
+        5000,
+        "00000000000000a1",
+    ));
+    text.push('\n');
+    std::fs::write(drop_file(&env, 2017, "register.tsv"), text).unwrap();
+    let result = ingest(&project, &env, 2017).await;
+    let msg = ingest_error(&result);
+    // 2 of 26 rows = 7.692 % > 0.1 %.
+    assert!(
+        msg.contains("register: 2 of 26 rows rejected (7.692 %), more than the tolerance of 0.1 %"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(
+            "register.tsv:26: kommun = \"9999\" is not a regioner.kod where niva = 'kommun'"
+        ),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(
+            "register.tsv:27: duplicate of (ar, manad, kommun, hushall_id): first at line 2"
+        ),
+        "{msg}"
+    );
+    assert_eq!(
+        result.failure.as_ref().unwrap().exit_status(),
+        ExitStatus::DataQuality
+    );
+
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let df = oj::lake::read_files(
+        &ctx,
+        &env.lake,
+        &[oj::layout::rejects_file("register", 2017)],
+    )
+    .await
+    .unwrap();
+    ctx.register_table("rej", df.into_view()).unwrap();
+    let b = ctx
+        .sql("SELECT line, rules, raw FROM rej ORDER BY line")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&b)
+        .unwrap()
+        .to_string();
+    assert!(text.contains("| 26   | reference:kommun"), "{text}");
+    assert!(text.contains("| 27   | unique_household_month"), "{text}");
+    assert!(text.contains("2017\t1\t9999\t\tH9"), "{text}");
+}
+
+#[tokio::test]
+async fn rejects_within_tolerance_are_kept_and_the_rest_staged() {
+    let mut project = fixtures::project();
+    project
+        .contracts
+        .get_mut("register")
+        .unwrap()
+        .reject_tolerance_percent = Some(10.0);
+    let env = env(2017);
+    let mut text = fixtures::register(2017);
+    // line 26: negative amount and a bad district; 1 of 25 rows = 4 % ≤ 10 %.
+    text.push_str(&fixtures::register_row(
+        2017,
+        2,
+        "0302",
+        "07",
+        "H7",
+        0,
+        -5,
+        "00000000000000d4",
+    ));
+    text.push('\n');
+    std::fs::write(drop_file(&env, 2017, "register.tsv"), text).unwrap();
+    let result = ingest(&project, &env, 2017).await;
+    assert!(result.failure.is_none(), "{:?}", result.failure);
+    assert_eq!(staged_rows(&env, "register", 2017).await, 24);
+    let details = &result.record.stages[0].details["register"];
+    assert_eq!(details["rows_rejected"], 1);
+    let first = details["first_rejects"][0].as_str().unwrap();
+    assert!(first.ends_with("register.tsv:26: column belopp_kr = \"-5\" is below the minimum 0; kommun || distrikt = \"030207\" is not a regioner.kod where niva = 'stadsdel'"), "{first}");
+}
+
+#[tokio::test]
+async fn unchanged_inputs_skip_and_changed_inputs_rerun() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let first = ingest(&project, &env, 2017).await;
+    assert_eq!(first.record.stages[0].status, StageStatus::Ran);
+    let second = ingest(&project, &env, 2017).await;
+    assert_eq!(second.record.stages[0].status, StageStatus::Skipped);
+    assert_eq!(
+        second.record.stages[0].fingerprint,
+        first.record.stages[0].fingerprint
+    );
+    let forced = run(
+        &project,
+        &env,
+        2017,
+        Selection::Only(Stage::Ingest),
+        true,
+        false,
+    )
+    .await;
+    assert_eq!(forced.record.stages[0].status, StageStatus::Ran);
+    std::fs::write(
+        drop_file(&env, 2017, "bakgrund.csv"),
+        fixtures::BAKGRUND.replace("0301;20", "0301;21"),
+    )
+    .unwrap();
+    let changed = ingest(&project, &env, 2017).await;
+    assert_eq!(changed.record.stages[0].status, StageStatus::Ran);
+    assert_eq!(
+        changed.record.stages[0].reason,
+        "inputs changed since the last successful run"
+    );
+    assert_ne!(
+        changed.record.stages[0].fingerprint,
+        first.record.stages[0].fingerprint
+    );
+    // Every run wrote its record.
+    assert_eq!(oj::ledger::all_runs(&env.lake).await.unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn dry_run_plans_without_writing() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let plan = run(
+        &project,
+        &env,
+        2017,
+        Selection::Only(Stage::Ingest),
+        false,
+        true,
+    )
+    .await;
+    assert_eq!(plan.record.stages[0].status, StageStatus::WouldRun);
+    assert_eq!(plan.record.stages[0].reason, "never ran for this year");
+    assert!(env.lake.list("").await.unwrap().is_empty());
+}
+
+#[test]
+fn stage_selection() {
+    assert!(Selection::From(Stage::Transform).includes(Stage::Publish));
+    assert!(!Selection::From(Stage::Transform).includes(Stage::Ingest));
+    assert!(Selection::Only(Stage::Disclose).includes(Stage::Disclose));
+    assert!(!Selection::Only(Stage::Disclose).includes(Stage::Publish));
+    assert!(Selection::All.includes(Stage::Ingest));
+}
+
+#[tokio::test]
+async fn a_failed_ingest_leaves_the_previous_staged_data() {
+    let project = fixtures::project();
+    let env = env(2017);
+    assert!(ingest(&project, &env, 2017).await.failure.is_none());
+    let staged = env
+        .lake
+        .get(&oj::layout::staging_file("register", 2017))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut text = fixtures::register(2017);
+    text = text.replace("\t5000\t", "\t-1\t");
+    std::fs::write(drop_file(&env, 2017, "register.tsv"), text).unwrap();
+    assert!(ingest(&project, &env, 2017).await.failure.is_some());
+    let after = env
+        .lake
+        .get(&oj::layout::staging_file("register", 2017))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        staged, after,
+        "the staged register must be untouched by a failed ingest"
+    );
+    assert!(
+        Path::new(
+            &env.lake
+                .display(&oj::layout::rejects_file("register", 2017))
+        )
+        .exists()
+    );
+}

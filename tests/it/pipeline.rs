@@ -1,0 +1,237 @@
+//! The whole pipeline on the hand-written fixture drops: every stage runs, a release appears with
+//! hand-computed values, a second run skips everything, and `--from` re-runs the tail.
+
+use super::fixtures::{self, write_drop};
+use oj::clock::FixedClock;
+use oj::config::Stage;
+use oj::ledger::StageStatus;
+use oj::runner::{RunOptions, RunResult, Runner, Selection};
+use oj::session::{self, SessionOptions};
+use oj::store::Store;
+
+struct Lake {
+    _dir: tempfile::TempDir,
+    drops: Store,
+    lake: Store,
+}
+
+fn lake_with_drops(years: &[i64]) -> Lake {
+    let dir = tempfile::tempdir().unwrap();
+    for y in years {
+        write_drop(&dir.path().join("drops"), *y);
+    }
+    let drops = Store::open(dir.path().join("drops").to_str().unwrap()).unwrap();
+    let lake = Store::open(dir.path().join("lake").to_str().unwrap()).unwrap();
+    Lake {
+        _dir: dir,
+        drops,
+        lake,
+    }
+}
+
+async fn run(l: &Lake, year: i64, selection: Selection) -> RunResult {
+    let project = fixtures::project();
+    let ctx = session::build(&SessionOptions::for_tests(), &[&l.drops, &l.lake]).unwrap();
+    let clock = FixedClock(
+        chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    let runner = Runner {
+        project: &project,
+        drops: &l.drops,
+        lake: &l.lake,
+        ctx: &ctx,
+        clock: &clock,
+    };
+    let options = RunOptions {
+        year,
+        selection,
+        force: false,
+        dry_run: false,
+        command: "test".into(),
+    };
+    runner.run(&options).await.unwrap()
+}
+
+/// The release's indikatorer.csv as rows of fields.
+async fn release_rows(l: &Lake, year: i64) -> Vec<Vec<String>> {
+    let latest = l
+        .lake
+        .get(&oj::layout::latest_file(year))
+        .await
+        .unwrap()
+        .expect("LATEST exists");
+    let version = String::from_utf8(latest.to_vec()).unwrap();
+    let csv = l
+        .lake
+        .get(&format!(
+            "{}/{}/indikatorer.csv",
+            oj::layout::releases_dir(year),
+            version.trim()
+        ))
+        .await
+        .unwrap()
+        .expect("indikatorer.csv exists");
+    String::from_utf8(csv.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// A numeric field of a cell (the CSV writes floats, e.g. `108.0`).
+fn num(field: &str) -> f64 {
+    field
+        .parse()
+        .unwrap_or_else(|_| panic!("`{field}` is not a number"))
+}
+
+fn cell<'a>(rows: &'a [Vec<String>], indikator: &str, region: &str, grupp: &str) -> &'a [String] {
+    rows.iter()
+        .find(|r| r[1] == indikator && r[3] == region && r[5] == grupp)
+        .unwrap_or_else(|| panic!("no cell {indikator} {region} {grupp}"))
+}
+
+#[tokio::test]
+async fn the_whole_pipeline_publishes_hand_computed_values() {
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    for y in [2015, 2016] {
+        let r = run(&l, y, Selection::Only(Stage::Ingest)).await;
+        assert!(r.failure.is_none(), "{:?}", r.failure);
+    }
+    let r = run(&l, 2017, Selection::All).await;
+    assert!(r.failure.is_none(), "{:?}", r.failure);
+    assert!(
+        r.record.stages.iter().all(|s| s.status == StageStatus::Ran),
+        "{:?}",
+        r.record.stages
+    );
+
+    let rows = release_rows(&l, 2017).await;
+    assert_eq!(
+        rows[0],
+        [
+            "ar",
+            "indikator",
+            "niva",
+            "region",
+            "regionnamn",
+            "grupp",
+            "varde",
+            "taljare",
+            "namnare",
+            "status",
+            "varde_foregaende_ar",
+            "forandring"
+        ]
+    );
+    // Paid in 2017: 12 × 5 000 (H1 in 0301) + 12 × 4 000 (H2 in 0302) = 108 000 kr = 108 tkr.
+    let tkr = cell(&rows, "reg_belopp_tkr", "00", "totalt");
+    assert_eq!((num(&tkr[6]), tkr[9].as_str()), (108.0, ""));
+    // Mean population of riket: (720 + 720) / 2 = 720 (0301: 220, 0302: 500 both years);
+    // 108 000 / 720 = 150 kr per inhabitant.
+    let per_inv = cell(&rows, "reg_belopp_per_invanare", "00", "totalt");
+    assert_eq!(num(&per_inv[6]), 150.0);
+    // 0301: 60 000 / 220 = 272.73 → 273 kr.
+    assert_eq!(
+        num(&cell(&rows, "reg_belopp_per_invanare", "0301", "totalt")[6]),
+        273.0
+    );
+    // One household in 0301: numerator 1 is primary-suppressed, and carries no numbers.
+    let hh = cell(&rows, "reg_hushall_antal", "0301", "totalt");
+    assert_eq!(
+        (hh[6].as_str(), hh[7].as_str(), hh[9].as_str()),
+        ("", "", "..")
+    );
+
+    // The manifest lists the year's five drop files.
+    let version = String::from_utf8(
+        l.lake
+            .get(&oj::layout::latest_file(2017))
+            .await
+            .unwrap()
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    let manifest = l
+        .lake
+        .get(&format!(
+            "{}/{}/manifest.json",
+            oj::layout::releases_dir(2017),
+            version.trim()
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(manifest.to_vec()).unwrap();
+    for file in [
+        "2017/regioner.csv",
+        "2017/befolkning.csv",
+        "2017/register.tsv",
+        "2017/bakgrund.csv",
+        "2017/enkat.csv",
+    ] {
+        assert!(text.contains(file), "manifest lacks {file}");
+    }
+}
+
+#[tokio::test]
+async fn an_unchanged_year_skips_every_stage_and_from_reruns_the_tail() {
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    for y in [2015, 2016] {
+        assert!(
+            run(&l, y, Selection::Only(Stage::Ingest))
+                .await
+                .failure
+                .is_none()
+        );
+    }
+    assert!(run(&l, 2017, Selection::All).await.failure.is_none());
+    let again = run(&l, 2017, Selection::All).await;
+    assert!(again.failure.is_none());
+    let statuses: Vec<StageStatus> = again.record.stages.iter().map(|s| s.status).collect();
+    assert_eq!(statuses, [StageStatus::Skipped; 4]);
+
+    // Re-ingesting a changed history year changes transform's inputs: transform and everything
+    // after it re-run, ingest of 2017 stays skipped.
+    std::fs::write(
+        std::path::Path::new(&l.drops.display("2016/bakgrund.csv")),
+        fixtures::BAKGRUND.replace("0301;20", "0301;19"),
+    )
+    .unwrap();
+    assert!(
+        run(&l, 2016, Selection::Only(Stage::Ingest))
+            .await
+            .failure
+            .is_none()
+    );
+    let after = run(&l, 2017, Selection::All).await;
+    assert!(after.failure.is_none(), "{:?}", after.failure);
+    let statuses: Vec<StageStatus> = after.record.stages.iter().map(|s| s.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            StageStatus::Skipped,
+            StageStatus::Ran,
+            StageStatus::Ran,
+            StageStatus::Ran
+        ]
+    );
+    // Identical numbers for 2017: the publish stage says the release is unchanged.
+    assert_eq!(after.record.stages[3].details["unchanged"], true);
+}
+
+#[tokio::test]
+async fn missing_history_fails_transform_with_exit_1() {
+    let l = lake_with_drops(&[2017]);
+    let r = run(&l, 2017, Selection::All).await;
+    let e = r.failure.expect("the run fails without history");
+    assert_eq!(e.exit_status(), oj::exit::ExitStatus::DataQuality);
+    let msg = e.to_string();
+    assert!(msg.contains("2015") && msg.contains("2016"), "{msg}");
+    assert_eq!(r.record.stages[1].status, StageStatus::Failed);
+    // Nothing after the failed stage ran.
+    assert_eq!(r.record.stages.len(), 2);
+}

@@ -1,0 +1,1447 @@
+//! The transform stage on small hand-made tables: model loading and ordering, parameters, the
+//! register indicators and background measures of sql/, computed by hand from domain.md.
+//!
+//! The fixture (year Y = 2017, history 2015–2016) – every expected number below is worked out
+//! from it in the comments beside the assertions:
+//!
+//! Regions 2017: riket 00; län 01 (kommuner 0180 Stockholm, A1, with stadsdelar 018001 and
+//! 018002; 0114 Upplands Väsby, A2) and län 03 (0305 Håbo, A2; 0380 Uppsala, B3).
+//! Population 31 Dec 2017 per kommun = a template times a factor k (0180 k=250, 0114 k=45,
+//! 0305 k=10, 0380 k=60; stadsdelar 018001 k=100, 018002 k=150). Template cells (kon, ålder,
+//! utrikes, antal): (1,10,0,100) (2,17,0,100) (1,20,1,100) (2,24,0,100) (2,40,0,500) (1,70,1,100)
+//! → per unit k: all 1000, 18+ 800, 18–24 200, 0–17 200, 18–64 700, inrikes 25–64 500;
+//!   kvinnor: 18+ 600, 18–24 100; man: 18+ 200, 18–24 100; inrikes: 18+ 600, 18–24 100;
+//!   utrikes: 18+ 200, 18–24 100.
+//! Storleksklass: 0180 250 000 → '>=200000'; 0114 45 000 → '15000-49999'; 0305 10 000 →
+//! '<15000'; 0380 60 000 → '50000-199999'.
+//! Population 31 Dec 2016 (one row each): 0180 240 000, 0114 45 000, 0305 9 000, 0380 60 000,
+//! 018001 96 000, 018002 144 000.
+//!
+//! Register 2017 (paid rows; every kommun also sends a nil row, belopp 0, each month it reports;
+//! 0380 reports months 1–11 only → bortfall):
+//!   h1   0180/01 m1–6 1000 kr barn 1, then 0114 m7–11 1000 kr barn 2; a (kvinna, 30, inrikes)
+//!   h9   0114 m1–9 500 kr; b9 (man, 40, utrikes)
+//!   h10  0114 m1–10 500 kr; b10 (kvinna, 50, inrikes)
+//!   h12  0114 m1–12 500 kr; b12 (man, 64, inrikes)
+//!   hc26 0114 m1–12 800 kr; c26 (man, 35, inrikes); history 0180/01: 2016 m1–12, 2015 m11–12
+//!   hc27 0114 m1–12 800 kr; c27 (kvinna, 45, utrikes); history 0180/01: 2016 m1–12, 2015 m10–12
+//!   h0   0305 m1–12, 700 kr in m1–4 and 0 kr in m5–12; barn 0 in m1–4, 3 in m5–12; d (kvinna, 33)
+//!   h17  0305 m1–12 900 kr; barn 1 in m1–6, 3 in m7–12; e17 (kvinna, 17, inrikes),
+//!        e18 (man, 18, utrikes)
+//!   h24  0305 m3–4 400 kr; e24 (kvinna, 24, utrikes), e25 (man, 25, inrikes)
+//!   hf   0180/02 m1–8 600 kr; f: m1–5 (man, 17, inrikes), m6–8 (kvinna, 18, utrikes)
+//!   hg   0180 (no district) m10–12 300 kr barn 2, and 0114 m12 300 kr barn 1 (same household in
+//!        two kommuner in month 12); g: in 0180 (man, 30, inrikes), in 0114 (kvinna, 31, utrikes)
+//!   hk1, hk2  0305 m6 200 kr each; k on both: hk1 (kvinna, 45, inrikes), hk2 (man, 40, utrikes)
+//!   hu   0380 m1–11 1000 kr barn 1; u (man, 50, inrikes)
+//!
+//! Person attributes (latest paid month in 2017; ties: lowest kommun, then lowest household):
+//! f → kvinna, 18, utrikes (month 8); g → month 12 in 0114 and 0180 → 0114 wins: kvinna, 31,
+//! utrikes; k → month 6 in hk1 and hk2 of 0305 → hk1 wins: kvinna, 45, inrikes.
+
+use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array, StringArray};
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use oj::transform::{
+    MemorySink, MissingHistory, ModelParams, ModelSet, ModelSink, RegisterParameters,
+    TransformError, history_status, run_models,
+};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The staged datasets plus the survey's configuration tables (the sql/ folder holds the survey
+/// models too).
+const SOURCES: &[&str] = &[
+    "regioner",
+    "befolkning",
+    "register",
+    "bakgrund",
+    "enkat",
+    "enkat_fragor",
+    "enkat_svarsalternativ",
+    "enkat_indikatorer",
+    "enkat_poang",
+];
+const Y: i64 = 2017;
+
+// ---------------------------------------------------------------- table builders
+
+fn register_table(ctx: &SessionContext, name: &str, columns: Vec<(&str, ArrayRef)>) {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+        .collect();
+    let batch = RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .unwrap();
+    let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap();
+    ctx.register_table(name, Arc::new(table)).unwrap();
+}
+
+fn ints(v: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
+    Arc::new(Int64Array::from_iter(v))
+}
+
+fn texts<'a>(v: impl IntoIterator<Item = Option<&'a str>>) -> ArrayRef {
+    Arc::new(StringArray::from_iter(v))
+}
+
+/// (ar, niva, kod, namn, overordnad, kommungrupp)
+type Region = (
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+fn regioner(ctx: &SessionContext, rows: &[Region]) {
+    register_table(
+        ctx,
+        "regioner",
+        vec![
+            ("ar", ints(rows.iter().map(|r| Some(r.0)))),
+            ("niva", texts(rows.iter().map(|r| Some(r.1)))),
+            ("kod", texts(rows.iter().map(|r| Some(r.2)))),
+            ("namn", texts(rows.iter().map(|r| Some(r.3)))),
+            ("overordnad", texts(rows.iter().map(|r| r.4))),
+            ("kommungrupp", texts(rows.iter().map(|r| r.5))),
+            ("enkat_respondent", ints(rows.iter().map(|_| Some(0)))),
+        ],
+    );
+}
+
+/// (ar, region, kon, alder, utrikes_fodd, antal)
+type Folk = (i64, String, i64, i64, i64, i64);
+
+fn befolkning(ctx: &SessionContext, rows: &[Folk]) {
+    register_table(
+        ctx,
+        "befolkning",
+        vec![
+            ("ar", ints(rows.iter().map(|r| Some(r.0)))),
+            ("region", texts(rows.iter().map(|r| Some(r.1.as_str())))),
+            ("kon", ints(rows.iter().map(|r| Some(r.2)))),
+            ("alder", ints(rows.iter().map(|r| Some(r.3)))),
+            ("utrikes_fodd", ints(rows.iter().map(|r| Some(r.4)))),
+            ("antal", ints(rows.iter().map(|r| Some(r.5)))),
+        ],
+    );
+}
+
+/// The population template times `k` for `region` in year `ar` (see the module comment).
+fn template(ar: i64, region: &str, k: i64) -> Vec<Folk> {
+    [
+        (1, 10, 0, 100),
+        (2, 17, 0, 100),
+        (1, 20, 1, 100),
+        (2, 24, 0, 100),
+        (2, 40, 0, 500),
+        (1, 70, 1, 100),
+    ]
+    .into_iter()
+    .map(|(kon, alder, utr, n)| (ar, region.to_string(), kon, alder, utr, n * k))
+    .collect()
+}
+
+/// A person on a household-month: (pnr, kon, alder, utrikes).
+type Person = (&'static str, i64, i64, i64);
+
+#[derive(Clone)]
+struct Hm {
+    ar: i64,
+    manad: i64,
+    kommun: String,
+    distrikt: Option<String>,
+    hushall: String,
+    barn: i64,
+    belopp: i64,
+    personer: Vec<Person>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn months(
+    ar: i64,
+    manader: std::ops::RangeInclusive<i64>,
+    kommun: &str,
+    distrikt: Option<&str>,
+    hushall: &str,
+    barn: i64,
+    belopp: i64,
+    personer: &[Person],
+) -> Vec<Hm> {
+    manader
+        .map(|manad| Hm {
+            ar,
+            manad,
+            kommun: kommun.to_string(),
+            distrikt: distrikt.map(str::to_string),
+            hushall: hushall.to_string(),
+            barn,
+            belopp,
+            personer: personer.to_vec(),
+        })
+        .collect()
+}
+
+fn register(ctx: &SessionContext, rows: &[Hm]) {
+    let mut cols: Vec<(&str, ArrayRef)> = vec![
+        ("ar", ints(rows.iter().map(|r| Some(r.ar)))),
+        ("manad", ints(rows.iter().map(|r| Some(r.manad)))),
+        (
+            "kommun",
+            texts(rows.iter().map(|r| Some(r.kommun.as_str()))),
+        ),
+        (
+            "distrikt",
+            texts(rows.iter().map(|r| r.distrikt.as_deref())),
+        ),
+        (
+            "hushall_id",
+            texts(rows.iter().map(|r| Some(r.hushall.as_str()))),
+        ),
+        ("barn_under_16", ints(rows.iter().map(|r| Some(r.barn)))),
+        ("belopp_kr", ints(rows.iter().map(|r| Some(r.belopp)))),
+    ];
+    const NAMES: [[&str; 4]; 5] = [
+        ["pnr1", "kon1", "alder1", "utrikes1"],
+        ["pnr2", "kon2", "alder2", "utrikes2"],
+        ["pnr3", "kon3", "alder3", "utrikes3"],
+        ["pnr4", "kon4", "alder4", "utrikes4"],
+        ["pnr5", "kon5", "alder5", "utrikes5"],
+    ];
+    for (i, n) in NAMES.iter().enumerate() {
+        let p = |r: &Hm| r.personer.get(i).copied();
+        cols.push((n[0], texts(rows.iter().map(|r| p(r).map(|x| x.0)))));
+        cols.push((n[1], ints(rows.iter().map(|r| p(r).map(|x| x.1)))));
+        cols.push((n[2], ints(rows.iter().map(|r| p(r).map(|x| x.2)))));
+        cols.push((n[3], ints(rows.iter().map(|r| p(r).map(|x| x.3)))));
+    }
+    register_table(ctx, "register", cols);
+}
+
+/// (ar, kommun, lag_inkomst, arbetslosa, utan_ers, forgymn, vist_0_5, vist_6_10)
+type Bak = (i64, &'static str, i64, i64, i64, i64, i64, i64);
+
+fn bakgrund(ctx: &SessionContext, rows: &[Bak]) {
+    register_table(
+        ctx,
+        "bakgrund",
+        vec![
+            ("ar", ints(rows.iter().map(|r| Some(r.0)))),
+            ("kommun", texts(rows.iter().map(|r| Some(r.1)))),
+            ("lag_inkomst_18_64", ints(rows.iter().map(|r| Some(r.2)))),
+            ("arbetslosa_18_64", ints(rows.iter().map(|r| Some(r.3)))),
+            (
+                "arbetslosa_utan_ers_18_64",
+                ints(rows.iter().map(|r| Some(r.4))),
+            ),
+            (
+                "forgymn_inrikes_25_64",
+                ints(rows.iter().map(|r| Some(r.5))),
+            ),
+            (
+                "utrikes_vist_0_5_18_64",
+                ints(rows.iter().map(|r| Some(r.6))),
+            ),
+            (
+                "utrikes_vist_6_10_18_64",
+                ints(rows.iter().map(|r| Some(r.7))),
+            ),
+        ],
+    );
+}
+
+// ---------------------------------------------------------------- the fixture
+
+fn fixture_regions() -> Vec<Region> {
+    vec![
+        (Y, "riket", "00", "Riket", None, None),
+        (Y, "lan", "01", "Stockholms län", Some("00"), None),
+        (Y, "lan", "03", "Uppsala län", Some("00"), None),
+        (Y, "kommun", "0180", "Stockholm", Some("01"), Some("A1")),
+        (
+            Y,
+            "kommun",
+            "0114",
+            "Upplands Väsby",
+            Some("01"),
+            Some("A2"),
+        ),
+        (Y, "kommun", "0305", "Håbo", Some("03"), Some("A2")),
+        (Y, "kommun", "0380", "Uppsala", Some("03"), Some("B3")),
+        (Y, "stadsdel", "018001", "Norrmalm", Some("0180"), None),
+        (Y, "stadsdel", "018002", "Södermalm", Some("0180"), None),
+    ]
+}
+
+fn fixture_population() -> Vec<Folk> {
+    let mut rows = Vec::new();
+    for (region, k) in [
+        ("0180", 250),
+        ("0114", 45),
+        ("0305", 10),
+        ("0380", 60),
+        ("018001", 100),
+        ("018002", 150),
+    ] {
+        rows.extend(template(Y, region, k));
+    }
+    for (region, n) in [
+        ("0180", 240_000),
+        ("0114", 45_000),
+        ("0305", 9_000),
+        ("0380", 60_000),
+        ("018001", 96_000),
+        ("018002", 144_000),
+    ] {
+        rows.push((Y - 1, region.to_string(), 1, 40, 0, n));
+    }
+    rows
+}
+
+fn nil_reports(ar: i64, kommun: &str, manader: std::ops::RangeInclusive<i64>) -> Vec<Hm> {
+    let id: &'static str = Box::leak(format!("nil{kommun}").into_boxed_str());
+    months(ar, manader, kommun, None, id, 0, 0, &[(id, 1, 50, 0)])
+}
+
+fn fixture_register(with_2015: bool) -> Vec<Hm> {
+    let a = ("a", 2, 30, 0);
+    let mut r = Vec::new();
+    for k in ["0180", "0114", "0305"] {
+        r.extend(nil_reports(Y, k, 1..=12));
+    }
+    r.extend(nil_reports(Y, "0380", 1..=11));
+    r.extend(months(Y, 1..=6, "0180", Some("01"), "h1", 1, 1000, &[a]));
+    r.extend(months(Y, 7..=11, "0114", None, "h1", 2, 1000, &[a]));
+    r.extend(months(
+        Y,
+        1..=9,
+        "0114",
+        None,
+        "h9",
+        0,
+        500,
+        &[("b9", 1, 40, 1)],
+    ));
+    r.extend(months(
+        Y,
+        1..=10,
+        "0114",
+        None,
+        "h10",
+        0,
+        500,
+        &[("b10", 2, 50, 0)],
+    ));
+    r.extend(months(
+        Y,
+        1..=12,
+        "0114",
+        None,
+        "h12",
+        0,
+        500,
+        &[("b12", 1, 64, 0)],
+    ));
+    let c26 = ("c26", 1, 35, 0);
+    let c27 = ("c27", 2, 45, 1);
+    r.extend(months(Y, 1..=12, "0114", None, "hc26", 0, 800, &[c26]));
+    r.extend(months(Y, 1..=12, "0114", None, "hc27", 0, 800, &[c27]));
+    r.extend(months(
+        Y - 1,
+        1..=12,
+        "0180",
+        Some("01"),
+        "hc26",
+        0,
+        800,
+        &[c26],
+    ));
+    r.extend(months(
+        Y - 1,
+        1..=12,
+        "0180",
+        Some("01"),
+        "hc27",
+        0,
+        800,
+        &[c27],
+    ));
+    if with_2015 {
+        r.extend(months(
+            Y - 2,
+            11..=12,
+            "0180",
+            Some("01"),
+            "hc26",
+            0,
+            800,
+            &[c26],
+        ));
+        r.extend(months(
+            Y - 2,
+            10..=12,
+            "0180",
+            Some("01"),
+            "hc27",
+            0,
+            800,
+            &[c27],
+        ));
+    }
+    let d = ("d", 2, 33, 0);
+    r.extend(months(Y, 1..=4, "0305", None, "h0", 0, 700, &[d]));
+    r.extend(months(Y, 5..=12, "0305", None, "h0", 3, 0, &[d]));
+    let h17 = [("e17", 2, 17, 0), ("e18", 1, 18, 1)];
+    r.extend(months(Y, 1..=6, "0305", None, "h17", 1, 900, &h17));
+    r.extend(months(Y, 7..=12, "0305", None, "h17", 3, 900, &h17));
+    r.extend(months(
+        Y,
+        3..=4,
+        "0305",
+        None,
+        "h24",
+        0,
+        400,
+        &[("e24", 2, 24, 1), ("e25", 1, 25, 0)],
+    ));
+    r.extend(months(
+        Y,
+        1..=5,
+        "0180",
+        Some("02"),
+        "hf",
+        0,
+        600,
+        &[("f", 1, 17, 0)],
+    ));
+    r.extend(months(
+        Y,
+        6..=8,
+        "0180",
+        Some("02"),
+        "hf",
+        0,
+        600,
+        &[("f", 2, 18, 1)],
+    ));
+    r.extend(months(
+        Y,
+        10..=12,
+        "0180",
+        None,
+        "hg",
+        2,
+        300,
+        &[("g", 1, 30, 0)],
+    ));
+    r.extend(months(
+        Y,
+        12..=12,
+        "0114",
+        None,
+        "hg",
+        1,
+        300,
+        &[("g", 2, 31, 1)],
+    ));
+    r.extend(months(
+        Y,
+        6..=6,
+        "0305",
+        None,
+        "hk2",
+        0,
+        200,
+        &[("k", 1, 40, 1)],
+    ));
+    r.extend(months(
+        Y,
+        6..=6,
+        "0305",
+        None,
+        "hk1",
+        0,
+        200,
+        &[("k", 2, 45, 0)],
+    ));
+    r.extend(months(
+        Y,
+        1..=11,
+        "0380",
+        None,
+        "hu",
+        1,
+        1000,
+        &[("u", 1, 50, 0)],
+    ));
+    r
+}
+
+fn fixture_bakgrund() -> Vec<Bak> {
+    // 0114 has no row in the background drop.
+    vec![
+        (Y, "0180", 17_500, 14_000, 3_500, 12_500, 7_000, 3_500),
+        (Y, "0305", 1_400, 560, 140, 500, 280, 140),
+        (Y, "0380", 4_200, 3_360, 840, 3_000, 1_680, 840),
+    ]
+}
+
+fn fixture_ctx(with_2015: bool) -> SessionContext {
+    let ctx = SessionContext::new();
+    regioner(&ctx, &fixture_regions());
+    befolkning(&ctx, &fixture_population());
+    register(&ctx, &fixture_register(with_2015));
+    bakgrund(&ctx, &fixture_bakgrund());
+    ctx
+}
+
+fn sql_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sql")
+}
+
+fn pipeline_params(policy: MissingHistory) -> RegisterParameters {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/ekonomiskt_bistand.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut p =
+        RegisterParameters::from_pipeline_yaml("pipelines/ekonomiskt_bistand.yaml", &text).unwrap();
+    p.missing_history = policy;
+    p
+}
+
+fn register_models() -> ModelSet {
+    ModelSet::load(&sql_dir(), SOURCES)
+        .unwrap_or_else(|d| {
+            panic!(
+                "{}",
+                d.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+        .upstream_of(&["ind_register", "ind_bakgrund"])
+        .unwrap()
+}
+
+async fn run(ctx: &SessionContext, policy: MissingHistory) -> Result<MemorySink, TransformError> {
+    let params = ModelParams::new(Y, &pipeline_params(policy));
+    let mut sink = MemorySink::new();
+    run_models(ctx, &register_models(), &params, &mut sink).await?;
+    Ok(sink)
+}
+
+// ---------------------------------------------------------------- reading indicator rows
+
+#[derive(Debug, Clone, PartialEq)]
+struct Cell {
+    varde: Option<f64>,
+    taljare: Option<f64>,
+    namnare: Option<f64>,
+    status: String,
+    regionnamn: String,
+}
+
+type Key = (String, String, String, String);
+
+fn indicator_rows(sink: &MemorySink, model: &str) -> BTreeMap<Key, Cell> {
+    let mut out = BTreeMap::new();
+    for b in sink.batches(model).unwrap() {
+        let s = |n: &str| {
+            b.column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let f = |n: &str| {
+            b.column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .clone()
+        };
+        let ar = b
+            .column_by_name("ar")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .clone();
+        let (ind, niva, region, grupp, namn, status) = (
+            s("indikator"),
+            s("niva"),
+            s("region"),
+            s("grupp"),
+            s("regionnamn"),
+            s("status"),
+        );
+        let (varde, taljare, namnare) = (f("varde"), f("taljare"), f("namnare"));
+        let opt = |a: &Float64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
+        for i in 0..b.num_rows() {
+            assert_eq!(ar.value(i), Y);
+            let key = (
+                ind.value(i).to_string(),
+                niva.value(i).to_string(),
+                region.value(i).to_string(),
+                grupp.value(i).to_string(),
+            );
+            let cell = Cell {
+                varde: opt(&varde, i),
+                taljare: opt(&taljare, i),
+                namnare: opt(&namnare, i),
+                status: status.value(i).to_string(),
+                regionnamn: namn.value(i).to_string(),
+            };
+            assert!(
+                out.insert(key.clone(), cell).is_none(),
+                "duplicate row {key:?}"
+            );
+        }
+    }
+    out
+}
+
+fn cell<'a>(
+    rows: &'a BTreeMap<Key, Cell>,
+    ind: &str,
+    niva: &str,
+    region: &str,
+    grupp: &str,
+) -> &'a Cell {
+    rows.get(&(
+        ind.to_string(),
+        niva.to_string(),
+        region.to_string(),
+        grupp.to_string(),
+    ))
+    .unwrap_or_else(|| panic!("no row {ind} {niva} {region} {grupp}"))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+}
+
+/// A computed share: taljare / namnare, varde = 100 * taljare / namnare.
+#[track_caller]
+fn andel(
+    rows: &BTreeMap<Key, Cell>,
+    ind: &str,
+    niva: &str,
+    region: &str,
+    grupp: &str,
+    t: f64,
+    n: f64,
+) {
+    let c = cell(rows, ind, niva, region, grupp);
+    assert_eq!(c.status, "", "{ind} {region} {grupp}: {c:?}");
+    assert_eq!(
+        (c.taljare, c.namnare),
+        (Some(t), Some(n)),
+        "{ind} {region} {grupp}"
+    );
+    assert!(
+        close(c.varde.unwrap(), 100.0 * t / n),
+        "{ind} {region} {grupp}: {c:?} want {}",
+        100.0 * t / n
+    );
+}
+
+/// A computed value with its numerator and denominator (denominator None for counts).
+#[track_caller]
+fn value(
+    rows: &BTreeMap<Key, Cell>,
+    ind: &str,
+    niva: &str,
+    region: &str,
+    t: f64,
+    n: Option<f64>,
+    v: f64,
+) {
+    let c = cell(rows, ind, niva, region, "totalt");
+    assert_eq!(c.status, "", "{ind} {region}: {c:?}");
+    assert_eq!((c.taljare, c.namnare), (Some(t), n), "{ind} {region}");
+    assert!(close(c.varde.unwrap(), v), "{ind} {region}: {c:?} want {v}");
+}
+
+#[track_caller]
+fn marker(
+    rows: &BTreeMap<Key, Cell>,
+    ind: &str,
+    niva: &str,
+    region: &str,
+    grupp: &str,
+    status: &str,
+) {
+    let c = cell(rows, ind, niva, region, grupp);
+    assert_eq!(c.status, status, "{ind} {region} {grupp}: {c:?}");
+    assert_eq!(
+        (c.varde, c.taljare, c.namnare),
+        (None, None, None),
+        "{ind} {region} {grupp}"
+    );
+}
+
+// ---------------------------------------------------------------- register indicators
+
+// One assertion per line reads as a table of hand-computed values.
+#[rustfmt::skip]
+#[tokio::test]
+async fn register_indicators_shape_and_markers() {
+    let ctx = fixture_ctx(true);
+    let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
+    let rows = indicator_rows(&sink, "ind_register");
+    // Regions: riket 1, län 2, kommuner 4, stadsdelar 2, kommungrupper A1 A2 B3, storleksklasser 4
+    // = 16. Per region: 4 indicators × 5 groups + 7 × totalt = 27 rows → 432.
+    assert_eq!(rows.len(), 16 * 27);
+    // Bortfall: 0380 lacks month 12 → its rows are '-', and so are län 03's.
+    for ind in ["reg_mottagare_andel", "reg_mottagare_antal", "reg_belopp_tkr", "reg_barn_andel"] {
+        marker(&rows, ind, "kommun", "0380", "totalt", "-");
+        marker(&rows, ind, "lan", "03", "totalt", "-");
+    }
+    marker(&rows, "reg_langvarigt_andel", "lan", "03", "kvinnor", "-");
+    // Kommungrupp B3 and storleksklass 50000-199999 hold only 0380 → '-'.
+    marker(&rows, "reg_mottagare_antal", "kommungrupp", "B3", "totalt", "-");
+    marker(&rows, "reg_hushall_antal", "storleksklass", "50000-199999", "totalt", "-");
+    // 0180 has no long-term men: 0 of 0 adult male recipients → '.'.
+    marker(&rows, "reg_langvarigt_andel", "kommun", "0180", "man", ".");
+    // Names.
+    assert_eq!(cell(&rows, "reg_mottagare_antal", "riket", "00", "totalt").regionnamn, "Riket");
+    assert_eq!(cell(&rows, "reg_mottagare_antal", "stadsdel", "018002", "totalt").regionnamn, "Södermalm");
+    assert_eq!(cell(&rows, "reg_mottagare_antal", "kommungrupp", "A2", "totalt").regionnamn, "Pendlingskommun nära storstad");
+    assert_eq!(cell(&rows, "reg_mottagare_antal", "storleksklass", "<15000", "totalt").regionnamn, "Färre än 15 000 invånare");
+}
+
+// One assertion per line reads as a table of hand-computed values.
+#[rustfmt::skip]
+#[tokio::test]
+async fn register_indicators_per_kommun_and_stadsdel() {
+    let ctx = fixture_ctx(true);
+    let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
+    let r = indicator_rows(&sink, "ind_register");
+
+    // --- 0180: recipients 16+ in 2017: a (m1–6), f (m1–8), g (m10–12) = 3; c26/c27 were there
+    // only in 2016/2015, so they are not recipients in 0180. All three adults (f is 18 in month 8).
+    // Children: h1 max barn over its 0180 months = 1, hf 0, hg 2 → 3; no persons 16–17.
+    // Population k=250: all 250 000, 18+ 200 000, 18–24 50 000, 0–17 50 000.
+    andel(&r, "reg_mottagare_andel", "kommun", "0180", "totalt", 6.0, 250_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0180", "totalt", 3.0, 200_000.0);
+    // kvinnor: a, f, g (g's latest month 12: 0114 < 0180 → kvinna); 18+ kvinnor 600×250.
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0180", "kvinnor", 3.0, 150_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0180", "man", 0.0, 50_000.0);
+    // inrikes: a; utrikes: f (month 8 flag 1), g (0114 row flag 1).
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0180", "inrikes", 1.0, 150_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0180", "utrikes", 2.0, 50_000.0);
+    // Long-term: a has 6 months in 0180, f 8, g 3 → none.
+    andel(&r, "reg_langvarigt_andel", "kommun", "0180", "totalt", 0.0, 3.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "kommun", "0180", "totalt", 0.0, 3.0);
+    // Young adults: f (18) → 1 of 50 000; kvinnor 1 of 100×250; utrikes 1 of 25 000.
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0180", "totalt", 1.0, 50_000.0);
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0180", "kvinnor", 1.0, 25_000.0);
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0180", "man", 0.0, 25_000.0);
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0180", "utrikes", 1.0, 25_000.0);
+    andel(&r, "reg_barn_andel", "kommun", "0180", "totalt", 3.0, 50_000.0);
+    andel(&r, "reg_barn_langvarigt_andel", "kommun", "0180", "totalt", 0.0, 50_000.0);
+    // Kronor: h1 6×1000 + hf 8×600 + hg 3×300 = 11 700; mean population (240 000 + 250 000)/2.
+    value(&r, "reg_belopp_per_invanare", "kommun", "0180", 11_700.0, Some(245_000.0), 11_700.0 / 245_000.0);
+    value(&r, "reg_mottagare_antal", "kommun", "0180", 6.0, None, 6.0);
+    value(&r, "reg_hushall_antal", "kommun", "0180", 3.0, None, 3.0);
+    value(&r, "reg_belopp_tkr", "kommun", "0180", 11.7, None, 11.7);
+
+    // --- Stadsdelar of 0180: only rows with a district. 018001: h1 (a, barn 1); hg has no
+    // district, so it is in 0180 but in no stadsdel. Population k=100, mean (96 000+100 000)/2.
+    andel(&r, "reg_mottagare_andel", "stadsdel", "018001", "totalt", 2.0, 100_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "stadsdel", "018001", "kvinnor", 1.0, 60_000.0);
+    andel(&r, "reg_barn_andel", "stadsdel", "018001", "totalt", 1.0, 20_000.0);
+    value(&r, "reg_belopp_per_invanare", "stadsdel", "018001", 6_000.0, Some(98_000.0), 6_000.0 / 98_000.0);
+    value(&r, "reg_hushall_antal", "stadsdel", "018001", 1.0, None, 1.0);
+    // 018002: hf (f, 18, kvinna, utrikes); population k=150.
+    andel(&r, "reg_mottagare_andel", "stadsdel", "018002", "totalt", 1.0, 150_000.0);
+    andel(&r, "reg_unga_vuxna_andel", "stadsdel", "018002", "utrikes", 1.0, 15_000.0);
+    value(&r, "reg_belopp_tkr", "stadsdel", "018002", 4.8, None, 4.8);
+    // Stadsdelar 2 + 1 recipients ≠ kommun 6 (g and hg's 2 children have no district).
+
+    // --- 0114: a (m7–11 = 5), b9 (9), b10 (10), b12 (12), c26 (12), c27 (12), g (m12) = 7 adults.
+    // Long-term (>= 10): b10, b12, c26, c27 = 4. Very long-term counted within 0114: c26 and c27
+    // have 12 months here (their history is in 0180) → 0. Children: h1's barn in 0114 = 2, hg's
+    // barn in 0114 = 1 → 3. Population k=45.
+    andel(&r, "reg_mottagare_andel", "kommun", "0114", "totalt", 10.0, 45_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0114", "totalt", 7.0, 36_000.0);
+    andel(&r, "reg_langvarigt_andel", "kommun", "0114", "totalt", 4.0, 7.0);
+    // kvinnor a, b10, c27, g → long-term b10, c27; man b9, b12, c26 → b12, c26;
+    // inrikes a, b10, b12, c26 → b10, b12, c26; utrikes b9, c27, g → c27.
+    andel(&r, "reg_langvarigt_andel", "kommun", "0114", "kvinnor", 2.0, 4.0);
+    andel(&r, "reg_langvarigt_andel", "kommun", "0114", "man", 2.0, 3.0);
+    andel(&r, "reg_langvarigt_andel", "kommun", "0114", "inrikes", 3.0, 4.0);
+    andel(&r, "reg_langvarigt_andel", "kommun", "0114", "utrikes", 1.0, 3.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "kommun", "0114", "totalt", 0.0, 7.0);
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0114", "totalt", 0.0, 9_000.0);
+    andel(&r, "reg_barn_andel", "kommun", "0114", "totalt", 3.0, 9_000.0);
+    // Long-term households h10, h12, hc26, hc27 have no children; h1 has only 5 months here.
+    andel(&r, "reg_barn_langvarigt_andel", "kommun", "0114", "totalt", 0.0, 9_000.0);
+    // 5×1000 + 9×500 + 10×500 + 12×500 + 12×800 + 12×800 + 300 = 40 000 kr; mean 45 000.
+    value(&r, "reg_belopp_per_invanare", "kommun", "0114", 40_000.0, Some(45_000.0), 40_000.0 / 45_000.0);
+    value(&r, "reg_hushall_antal", "kommun", "0114", 7.0, None, 7.0);
+    value(&r, "reg_mottagare_antal", "kommun", "0114", 10.0, None, 10.0);
+
+    // --- 0305: d (paid m1–4 only: belopp 0 in m5–12), e17, e18, e24, e25, k = 6 persons 16+,
+    // adults d, e18, e24, e25, k = 5 (e17 is 17). Long-term: e18 (12) = 1. Young: e18, e24.
+    // Children: h0's barn over its PAID months (m1–4) = 0 (the 3 in unpaid months do not count),
+    // h17 max(1, 3) = 3, plus e17 (16–17 by id) → 4; h17 is long-term (12 months) → 3 + e17 = 4.
+    // k is on hk1 and hk2 in month 6: one month, both households count.
+    // Population k=10: all 10 000, 18+ 8 000, 18–24 2 000, 0–17 2 000; mean (9 000+10 000)/2.
+    andel(&r, "reg_mottagare_andel", "kommun", "0305", "totalt", 9.0, 10_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0305", "totalt", 5.0, 8_000.0);
+    // kvinnor d, e24, k (k: hk1 wins the tie → kvinna, inrikes); man e18, e25.
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0305", "kvinnor", 3.0, 6_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0305", "man", 2.0, 2_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0305", "inrikes", 3.0, 6_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "kommun", "0305", "utrikes", 2.0, 2_000.0);
+    andel(&r, "reg_langvarigt_andel", "kommun", "0305", "totalt", 1.0, 5.0);
+    andel(&r, "reg_langvarigt_andel", "kommun", "0305", "kvinnor", 0.0, 3.0);
+    andel(&r, "reg_langvarigt_andel", "kommun", "0305", "man", 1.0, 2.0);
+    andel(&r, "reg_langvarigt_andel", "kommun", "0305", "utrikes", 1.0, 2.0);
+    // Age boundaries: 17 not adult, 18 and 24 young adults, 25 not.
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0305", "totalt", 2.0, 2_000.0);
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0305", "kvinnor", 1.0, 1_000.0);
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0305", "man", 1.0, 1_000.0);
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0305", "inrikes", 0.0, 1_000.0);
+    andel(&r, "reg_unga_vuxna_andel", "kommun", "0305", "utrikes", 2.0, 1_000.0);
+    andel(&r, "reg_barn_andel", "kommun", "0305", "totalt", 4.0, 2_000.0);
+    andel(&r, "reg_barn_langvarigt_andel", "kommun", "0305", "totalt", 4.0, 2_000.0);
+    // 4×700 + 12×900 + 2×400 + 200 + 200 = 14 800 kr.
+    value(&r, "reg_belopp_per_invanare", "kommun", "0305", 14_800.0, Some(9_500.0), 14_800.0 / 9_500.0);
+    value(&r, "reg_hushall_antal", "kommun", "0305", 5.0, None, 5.0);
+    value(&r, "reg_mottagare_antal", "kommun", "0305", 9.0, None, 9.0);
+    value(&r, "reg_belopp_tkr", "kommun", "0305", 14.8, None, 14.8);
+}
+
+// One assertion per line reads as a table of hand-computed values.
+#[rustfmt::skip]
+#[tokio::test]
+async fn register_indicators_per_lan_riket_and_groups() {
+    let ctx = fixture_ctx(true);
+    let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
+    let r = indicator_rows(&sink, "ind_register");
+
+    // --- Län 01 (0180 + 0114). a: m1–6 in 0180 + m7–11 in 0114 = 11 months in the län →
+    // long-term here though in neither kommun. g: m10–12 ∪ m12 = 3 distinct months.
+    // c26: 12 (2017) + 12 (2016) + 2 (2015) = 26 → not very long-term; c27: 12+12+3 = 27 → yes.
+    // Adults: a, b9, b10, b12, c26, c27, f, g = 8; long-term a, b10, b12, c26, c27 = 5.
+    // Households h1, h9, h10, h12, hc26, hc27, hf, hg = 8; children: h1 max(1, 2) = 2,
+    // hg max(2, 1) = 2 → 4; long-term households: h1 (11 months, barn 2), h10, h12, hc26, hc27.
+    // Population k = 250 + 45 = 295: all 295 000, 18+ 236 000, 18–24 59 000, 0–17 59 000.
+    andel(&r, "reg_mottagare_andel", "lan", "01", "totalt", 12.0, 295_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "lan", "01", "totalt", 8.0, 236_000.0);
+    andel(&r, "reg_langvarigt_andel", "lan", "01", "totalt", 5.0, 8.0);
+    // kvinnor a, b10, c27, f, g → long-term a, b10, c27; man b9, b12, c26 → b12, c26;
+    // inrikes a, b10, b12, c26 → all 4; utrikes b9, c27, f, g → c27.
+    andel(&r, "reg_langvarigt_andel", "lan", "01", "kvinnor", 3.0, 5.0);
+    andel(&r, "reg_langvarigt_andel", "lan", "01", "man", 2.0, 3.0);
+    andel(&r, "reg_langvarigt_andel", "lan", "01", "inrikes", 4.0, 4.0);
+    andel(&r, "reg_langvarigt_andel", "lan", "01", "utrikes", 1.0, 4.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "lan", "01", "totalt", 1.0, 8.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "lan", "01", "kvinnor", 1.0, 5.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "lan", "01", "man", 0.0, 3.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "lan", "01", "inrikes", 0.0, 4.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "lan", "01", "utrikes", 1.0, 4.0);
+    andel(&r, "reg_unga_vuxna_andel", "lan", "01", "totalt", 1.0, 59_000.0);
+    andel(&r, "reg_barn_andel", "lan", "01", "totalt", 4.0, 59_000.0);
+    andel(&r, "reg_barn_langvarigt_andel", "lan", "01", "totalt", 2.0, 59_000.0);
+    // 11 700 + 40 000 kr; mean ((240 000 + 45 000) + (250 000 + 45 000)) / 2 = 290 000.
+    value(&r, "reg_belopp_per_invanare", "lan", "01", 51_700.0, Some(290_000.0), 51_700.0 / 290_000.0);
+    value(&r, "reg_hushall_antal", "lan", "01", 8.0, None, 8.0);
+    value(&r, "reg_mottagare_antal", "lan", "01", 12.0, None, 12.0);
+
+    // --- Riket over reporting kommuner 0180, 0114, 0305 (0380 and u left out).
+    // Persons 16+: 8 (län 01) + 6 (0305) = 14; adults 8 + 5 = 13; long-term 5 + e18 = 6;
+    // very long-term c27 = 1; young f, e18, e24 = 3. Children 4 + 3 + e17 = 8; long-term
+    // children 2 + 4 = 6. Households 8 + 5 = 13; kronor 51 700 + 14 800 = 66 500.
+    // Population k = 250 + 45 + 10 = 305: all 305 000, 18+ 244 000, 18–24 61 000, 0–17 61 000;
+    // mean ((240 000 + 45 000 + 9 000) + 305 000) / 2 = 299 500.
+    andel(&r, "reg_mottagare_andel", "riket", "00", "totalt", 21.0, 305_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "riket", "00", "totalt", 13.0, 244_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "riket", "00", "kvinnor", 8.0, 183_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "riket", "00", "man", 5.0, 61_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "riket", "00", "inrikes", 7.0, 183_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "riket", "00", "utrikes", 6.0, 61_000.0);
+    andel(&r, "reg_langvarigt_andel", "riket", "00", "totalt", 6.0, 13.0);
+    andel(&r, "reg_langvarigt_andel", "riket", "00", "kvinnor", 3.0, 8.0);
+    andel(&r, "reg_langvarigt_andel", "riket", "00", "man", 3.0, 5.0);
+    andel(&r, "reg_langvarigt_andel", "riket", "00", "inrikes", 4.0, 7.0);
+    andel(&r, "reg_langvarigt_andel", "riket", "00", "utrikes", 2.0, 6.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "riket", "00", "totalt", 1.0, 13.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "riket", "00", "utrikes", 1.0, 6.0);
+    andel(&r, "reg_unga_vuxna_andel", "riket", "00", "totalt", 3.0, 61_000.0);
+    andel(&r, "reg_unga_vuxna_andel", "riket", "00", "kvinnor", 2.0, 30_500.0);
+    andel(&r, "reg_unga_vuxna_andel", "riket", "00", "man", 1.0, 30_500.0);
+    andel(&r, "reg_unga_vuxna_andel", "riket", "00", "inrikes", 0.0, 30_500.0);
+    andel(&r, "reg_unga_vuxna_andel", "riket", "00", "utrikes", 3.0, 30_500.0);
+    andel(&r, "reg_barn_andel", "riket", "00", "totalt", 8.0, 61_000.0);
+    andel(&r, "reg_barn_langvarigt_andel", "riket", "00", "totalt", 6.0, 61_000.0);
+    value(&r, "reg_belopp_per_invanare", "riket", "00", 66_500.0, Some(299_500.0), 66_500.0 / 299_500.0);
+    value(&r, "reg_mottagare_antal", "riket", "00", 21.0, None, 21.0);
+    value(&r, "reg_hushall_antal", "riket", "00", 13.0, None, 13.0);
+    value(&r, "reg_belopp_tkr", "riket", "00", 66.5, None, 66.5);
+
+    // --- Kommungrupp A2 = 0114 + 0305 (no person in both). c27 is very long-term in riket but
+    // not in A2 (her history is in 0180, group A1). Adults 7 + 5 = 12, long-term 4 + 1 = 5;
+    // kvinnor 4 + 3 = 7 (long-term 2); man 3 + 2 = 5 (long-term 3); young 0 + 2.
+    // Population k = 45 + 10 = 55; mean ((45 000 + 9 000) + 55 000) / 2 = 54 500.
+    andel(&r, "reg_mottagare_andel", "kommungrupp", "A2", "totalt", 19.0, 55_000.0);
+    andel(&r, "reg_vuxna_mottagare_andel", "kommungrupp", "A2", "totalt", 12.0, 44_000.0);
+    andel(&r, "reg_langvarigt_andel", "kommungrupp", "A2", "totalt", 5.0, 12.0);
+    andel(&r, "reg_langvarigt_andel", "kommungrupp", "A2", "kvinnor", 2.0, 7.0);
+    andel(&r, "reg_langvarigt_andel", "kommungrupp", "A2", "man", 3.0, 5.0);
+    andel(&r, "reg_mycket_langvarigt_andel", "kommungrupp", "A2", "totalt", 0.0, 12.0);
+    andel(&r, "reg_unga_vuxna_andel", "kommungrupp", "A2", "utrikes", 2.0, 5_500.0);
+    andel(&r, "reg_barn_andel", "kommungrupp", "A2", "totalt", 7.0, 11_000.0);
+    andel(&r, "reg_barn_langvarigt_andel", "kommungrupp", "A2", "totalt", 4.0, 11_000.0);
+    value(&r, "reg_belopp_per_invanare", "kommungrupp", "A2", 54_800.0, Some(54_500.0), 54_800.0 / 54_500.0);
+    value(&r, "reg_hushall_antal", "kommungrupp", "A2", 12.0, None, 12.0);
+    // Kommungrupp A1 = 0180 alone.
+    value(&r, "reg_mottagare_antal", "kommungrupp", "A1", 6.0, None, 6.0);
+
+    // --- Storleksklasser: each holds one kommun here.
+    andel(&r, "reg_vuxna_mottagare_andel", "storleksklass", ">=200000", "totalt", 3.0, 200_000.0);
+    andel(&r, "reg_langvarigt_andel", "storleksklass", "15000-49999", "totalt", 4.0, 7.0);
+    andel(&r, "reg_barn_andel", "storleksklass", "<15000", "totalt", 4.0, 2_000.0);
+}
+
+// ---------------------------------------------------------------- background measures
+
+// One assertion per line reads as a table of hand-computed values.
+#[rustfmt::skip]
+#[tokio::test]
+async fn background_measures_are_ratios_of_sums() {
+    let ctx = fixture_ctx(true);
+    let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
+    let r = indicator_rows(&sink, "ind_bakgrund");
+    // kommun 4 + län 2 + riket 1 + kommungrupp A1, A2, B3 = 10 regions × 7 measures.
+    assert_eq!(r.len(), 70);
+    // Population per kommun: 18–64 = 700k, inrikes 25–64 = 500k, 18–24 = 200k
+    // (0180 k=250, 0114 k=45, 0305 k=10, 0380 k=60).
+    andel(&r, "bak_lag_inkomst", "kommun", "0180", "totalt", 17_500.0, 175_000.0);
+    andel(&r, "bak_arbetslosa", "kommun", "0180", "totalt", 14_000.0, 175_000.0);
+    andel(&r, "bak_arbetslosa_utan_ersattning", "kommun", "0180", "totalt", 3_500.0, 175_000.0);
+    andel(&r, "bak_lag_utbildning", "kommun", "0180", "totalt", 12_500.0, 125_000.0);
+    andel(&r, "bak_utrikes_0_5", "kommun", "0180", "totalt", 7_000.0, 175_000.0);
+    andel(&r, "bak_utrikes_6_10", "kommun", "0180", "totalt", 3_500.0, 175_000.0);
+    andel(&r, "bak_unga_vuxna", "kommun", "0180", "totalt", 50_000.0, 175_000.0);
+    // 0114 has no background row: '-' for the six drop measures; bak_unga_vuxna from befolkning.
+    marker(&r, "bak_lag_inkomst", "kommun", "0114", "totalt", "-");
+    marker(&r, "bak_utrikes_6_10", "kommun", "0114", "totalt", "-");
+    andel(&r, "bak_unga_vuxna", "kommun", "0114", "totalt", 9_000.0, 31_500.0);
+    // Register bortfall does not touch background measures: 0380 is computed.
+    andel(&r, "bak_lag_inkomst", "kommun", "0380", "totalt", 4_200.0, 42_000.0);
+    // Län 03 = 0305 + 0380: (1 400 + 4 200) / (7 000 + 42 000) = 11.43 %, not the mean of
+    // 20 % and 10 %.
+    andel(&r, "bak_lag_inkomst", "lan", "03", "totalt", 5_600.0, 49_000.0);
+    andel(&r, "bak_lag_utbildning", "lan", "03", "totalt", 3_500.0, 35_000.0);
+    andel(&r, "bak_unga_vuxna", "lan", "03", "totalt", 14_000.0, 49_000.0);
+    // Län 01: only 0180 has background data, so numerator and denominator are 0180's.
+    andel(&r, "bak_lag_inkomst", "lan", "01", "totalt", 17_500.0, 175_000.0);
+    andel(&r, "bak_unga_vuxna", "lan", "01", "totalt", 59_000.0, 206_500.0);
+    // Riket: 0180 + 0305 + 0380 with data: 23 100 / 224 000; arbetslösa 17 920 / 224 000.
+    andel(&r, "bak_lag_inkomst", "riket", "00", "totalt", 23_100.0, 224_000.0);
+    andel(&r, "bak_arbetslosa", "riket", "00", "totalt", 17_920.0, 224_000.0);
+    andel(&r, "bak_unga_vuxna", "riket", "00", "totalt", 73_000.0, 255_500.0);
+    // Kommungrupp A2 = 0114 (no data) + 0305; B3 = 0380.
+    andel(&r, "bak_lag_inkomst", "kommungrupp", "A2", "totalt", 1_400.0, 7_000.0);
+    andel(&r, "bak_unga_vuxna", "kommungrupp", "A2", "totalt", 11_000.0, 38_500.0);
+    andel(&r, "bak_lag_inkomst", "kommungrupp", "B3", "totalt", 4_200.0, 42_000.0);
+    assert_eq!(cell(&r, "bak_lag_inkomst", "lan", "03", "totalt").regionnamn, "Uppsala län");
+}
+
+// ---------------------------------------------------------------- history
+
+#[tokio::test]
+async fn history_status_lists_missing_years_newest_first() {
+    let ctx = fixture_ctx(true);
+    assert_eq!(history_status(&ctx, Y, 3).await.unwrap(), Vec::<i64>::new());
+    // A 5-year window needs 2016 … 2013; 2016 and 2015 are there.
+    assert_eq!(history_status(&ctx, Y, 5).await.unwrap(), vec![2014, 2013]);
+    assert_eq!(history_status(&ctx, Y, 1).await.unwrap(), Vec::<i64>::new());
+    let ctx = fixture_ctx(false);
+    assert_eq!(history_status(&ctx, Y, 3).await.unwrap(), vec![2015]);
+}
+
+#[tokio::test]
+async fn missing_history_fails_naming_the_years_and_the_ingest_command() {
+    let ctx = fixture_ctx(false);
+    let err = run(&ctx, MissingHistory::Fail).await.err().unwrap();
+    match &err {
+        TransformError::MissingHistory { year, missing } => {
+            assert_eq!((*year, missing.clone()), (2017, vec![2015]));
+        }
+        other => panic!("unexpected {other}"),
+    }
+    let m = err.to_string();
+    assert!(m.contains("year 2015"), "{m}");
+    assert!(
+        m.contains("oj run --year 2015 --stage ingest --drops … --lake …"),
+        "{m}"
+    );
+}
+
+#[tokio::test]
+async fn missing_history_not_applicable_marks_very_long_term_with_dot() {
+    let ctx = fixture_ctx(false);
+    let sink = run(&ctx, MissingHistory::NotApplicable).await.unwrap();
+    let r = indicator_rows(&sink, "ind_register");
+    let very_long: Vec<&Cell> = r
+        .iter()
+        .filter(|(k, _)| k.0 == "reg_mycket_langvarigt_andel")
+        .map(|(_, c)| c)
+        .collect();
+    // 16 regions × 5 groups, all '.' (even bortfall regions: the indicator is not defined).
+    assert_eq!(very_long.len(), 80);
+    assert!(
+        very_long
+            .iter()
+            .all(|c| c.status == "." && c.varde.is_none())
+    );
+    // Other indicators are unaffected: 0114 long-term is still 4 of 7 (see above).
+    andel(
+        &r,
+        "reg_langvarigt_andel",
+        "kommun",
+        "0114",
+        "totalt",
+        4.0,
+        7.0,
+    );
+}
+
+// ---------------------------------------------------------------- loading and running models
+
+fn write_models(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, sql) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, sql).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn the_sql_folder_loads_in_dependency_order() {
+    let models = ModelSet::load(&sql_dir(), SOURCES).unwrap();
+    let order = models.names_in_order();
+    let pos = |n: &str| {
+        order
+            .iter()
+            .position(|m| *m == n)
+            .unwrap_or_else(|| panic!("{n} missing"))
+    };
+    for (before, after) in [
+        ("stg_hushall_manad", "int_region_tillhorighet"),
+        ("int_bortfall", "int_kommun"),
+        ("int_kommun", "int_region_tillhorighet"),
+        ("stg_person_manad", "int_person_attribut"),
+        ("int_person_attribut", "int_person_region_ar"),
+        ("int_region_tillhorighet", "int_person_region_ar"),
+        ("int_hushall_region_ar", "int_barn"),
+        ("int_befolkning", "ind_register"),
+        ("int_region", "ind_bakgrund"),
+        ("int_barn", "int_register_matt"),
+        ("int_register_matt", "ind_register"),
+    ] {
+        assert!(
+            pos(before) < pos(after),
+            "{before} must run before {after}: {order:?}"
+        );
+    }
+    let matt = models.get("int_register_matt").unwrap();
+    assert!(matt.references.contains("int_person_region_ar"));
+    assert!(
+        !matt.references.contains("grupper"),
+        "CTE names are not tables"
+    );
+}
+
+#[test]
+fn order_comes_from_references_only() {
+    let dir = write_models(&[
+        (
+            "a_last.sql",
+            "SELECT * FROM z_first JOIN m_middle USING (x)",
+        ),
+        (
+            "m_middle.sql",
+            "WITH t AS (SELECT x FROM z_first) SELECT x FROM t",
+        ),
+        ("z_first.sql", "SELECT ar AS x FROM register"),
+        ("sub/ind_enkat.sql", "SELECT * FROM enkat"),
+    ]);
+    let models = ModelSet::load(dir.path(), SOURCES).unwrap();
+    // z_first and ind_enkat read only sources (ready at once, by name); then m_middle; then a_last.
+    assert_eq!(
+        models.names_in_order(),
+        vec!["ind_enkat", "z_first", "m_middle", "a_last"]
+    );
+    let sub = models.upstream_of(&["m_middle"]).unwrap();
+    assert_eq!(sub.names_in_order(), vec!["z_first", "m_middle"]);
+    assert!(models.upstream_of(&["nope"]).is_err());
+}
+
+#[test]
+fn every_problem_in_sql_is_reported_at_once() {
+    let dir = write_models(&[
+        ("c_one.sql", "SELECT * FROM c_two"),
+        ("c_two.sql", "SELECT * FROM c_one"),
+        ("self_ref.sql", "SELECT * FROM self_ref"),
+        (
+            "unknown.sql",
+            "SELECT 1 AS x\nFROM register\nJOIN no_such_table ON true",
+        ),
+        ("broken.sql", "SELECT x\nFROM register\nWHERE (("),
+        ("two.sql", "SELECT 1; SELECT 2"),
+        ("ddl.sql", "CREATE TABLE q (a INT)"),
+        ("fine.sql", "SELECT ar FROM register"),
+    ]);
+    let diags = ModelSet::load(dir.path(), SOURCES).unwrap_err();
+    let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    let find = |file: &str, needle: &str| {
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.file.ends_with(file) && d.message.contains(needle)),
+            "no diagnostic for {file} containing {needle:?} in {text:#?}"
+        )
+    };
+    find("c_one.sql", "reference cycle among: c_one, c_two");
+    find("c_two.sql", "reference cycle among: c_one, c_two");
+    find("self_ref.sql", "reference cycle among: self_ref");
+    find("unknown.sql", "`no_such_table`");
+    find("broken.sql", "does not parse");
+    find("two.sql", "2 statements");
+    find("ddl.sql", "is not a query");
+    assert_eq!(diags.len(), 7, "{text:#?}");
+    // The unknown table is on line 3 of unknown.sql.
+    let unknown = diags
+        .iter()
+        .find(|d| d.file.ends_with("unknown.sql"))
+        .unwrap();
+    assert_eq!(unknown.line, Some(3));
+    assert!(unknown.to_string().contains("unknown.sql:3: "), "{unknown}");
+}
+
+#[tokio::test]
+async fn a_model_that_does_not_plan_names_its_file() {
+    let dir = write_models(&[
+        ("stg_ok.sql", "SELECT ar FROM register WHERE ar = $year"),
+        ("stg_bad.sql", "SELECT no_such_column FROM register"),
+    ]);
+    let models = ModelSet::load(dir.path(), SOURCES).unwrap();
+    let ctx = fixture_ctx(true);
+    let params = ModelParams::new(Y, &pipeline_params(MissingHistory::Fail));
+    let mut sink = MemorySink::new();
+    let err = run_models(&ctx, &models, &params, &mut sink)
+        .await
+        .unwrap_err();
+    match &err {
+        TransformError::Plan { file, message } => {
+            assert!(file.ends_with("stg_bad.sql"));
+            assert!(message.contains("no_such_column"), "{message}");
+        }
+        other => panic!("unexpected {other}"),
+    }
+    assert!(err.to_string().contains("stg_bad.sql"), "{err}");
+}
+
+#[tokio::test]
+async fn parameters_are_bound_and_unknown_ones_named() {
+    let ctx = fixture_ctx(true);
+    let params = ModelParams::new(Y, &pipeline_params(MissingHistory::Fail));
+    // Bound: 2017 household-month rows with belopp above the long-term threshold (10 kr): all paid
+    // rows of 2017. Counting by hand: h1 11, h9 9, h10 10, h12 12, hc26 12, hc27 12, h0 4, h17 12,
+    // h24 2, hf 8, hg 4, hk1 1, hk2 1, hu 11 = 109.
+    let dir = write_models(&[(
+        "stg_count.sql",
+        "SELECT COUNT(*) AS n FROM register WHERE ar = $year AND belopp_kr > $long_term_months",
+    )]);
+    let models = ModelSet::load(dir.path(), SOURCES).unwrap();
+    let mut sink = MemorySink::new();
+    let runs = run_models(&ctx, &models, &params, &mut sink).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].name.as_str(), runs[0].rows), ("stg_count", 1));
+    let n = sink.batches("stg_count").unwrap()[0]
+        .column(0)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .unwrap()
+        .value(0);
+    assert_eq!(n, 109);
+
+    let dir = write_models(&[(
+        "stg_p.sql",
+        "SELECT ar FROM register WHERE ar = $no_such_param",
+    )]);
+    let models = ModelSet::load(dir.path(), SOURCES).unwrap();
+    let err = run_models(&ctx, &models, &params, &mut MemorySink::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, TransformError::UnknownParameter { file, name } if file.ends_with("stg_p.sql") && name == "no_such_param"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_window_longer_than_five_years_is_refused() {
+    let ctx = fixture_ctx(true);
+    let mut register = pipeline_params(MissingHistory::NotApplicable);
+    register.very_long_term_window_years = 6;
+    let params = ModelParams::new(Y, &register);
+    let err = run_models(&ctx, &register_models(), &params, &mut MemorySink::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, TransformError::InvalidParameter { name, value: 6, .. } if name == "very_long_term_window_years"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------- property: riket vs kommuner
+
+/// A random household: its rows (month, kommun index, paid?) and the pool indexes of its persons.
+type RandomHousehold = (Vec<(i64, usize, bool)>, Vec<usize>);
+
+fn riket_bounds_hold(households: Vec<RandomHousehold>) -> Result<(), TestCaseError> {
+    const KOMMUNER: [&str; 3] = ["0180", "0114", "0305"];
+    const POOL: [Person; 6] = [
+        ("p0", 1, 20, 0),
+        ("p1", 2, 30, 1),
+        ("p2", 1, 17, 0),
+        ("p3", 2, 45, 0),
+        ("p4", 1, 70, 1),
+        ("p5", 2, 19, 1),
+    ];
+    let mut rows = Vec::new();
+    for k in KOMMUNER {
+        rows.extend(nil_reports(Y, k, 1..=12));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (h, (months_, people)) in households.iter().enumerate() {
+        let id: &'static str = Box::leak(format!("hh{h}").into_boxed_str());
+        let personer: Vec<Person> = people
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|i| POOL[*i])
+            .collect();
+        for (manad, k, paid) in months_ {
+            if seen.insert((id, *manad, *k)) {
+                rows.extend(months(
+                    Y,
+                    *manad..=*manad,
+                    KOMMUNER[*k],
+                    None,
+                    id,
+                    1,
+                    if *paid { 100 } else { 0 },
+                    &personer,
+                ));
+            }
+        }
+    }
+    let ctx = SessionContext::new();
+    regioner(&ctx, &fixture_regions()[..6]);
+    let mut folk = Vec::new();
+    for k in KOMMUNER {
+        folk.extend(template(Y, k, 10));
+        folk.extend(template(Y - 1, k, 10));
+    }
+    befolkning(&ctx, &folk);
+    register(&ctx, &rows);
+    bakgrund(&ctx, &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sink = rt
+        .block_on(run(&ctx, MissingHistory::NotApplicable))
+        .unwrap();
+    let r = indicator_rows(&sink, "ind_register");
+    // Recipient and household counts only: long-term counts may exceed the kommun sum (6 + 5
+    // months in two kommuner is long-term in riket only).
+    for (ind, grupp) in [
+        ("reg_mottagare_antal", "totalt"),
+        ("reg_hushall_antal", "totalt"),
+        ("reg_vuxna_mottagare_andel", "totalt"),
+        ("reg_vuxna_mottagare_andel", "kvinnor"),
+        ("reg_barn_andel", "totalt"),
+    ] {
+        let t =
+            |niva: &str, region: &str| cell(&r, ind, niva, region, grupp).taljare.unwrap_or(0.0);
+        let riket = t("riket", "00");
+        let per_kommun: Vec<f64> = KOMMUNER.iter().map(|k| t("kommun", k)).collect();
+        let sum: f64 = per_kommun.iter().sum();
+        let max = per_kommun.iter().cloned().fold(0.0, f64::max);
+        prop_assert!(
+            riket <= sum && riket >= max,
+            "{ind}/{grupp}: riket {riket}, kommuner {per_kommun:?}"
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+    #[test]
+    fn riket_counts_lie_between_largest_kommun_and_sum(
+        households in proptest::collection::vec(
+            (
+                proptest::collection::vec((1i64..=12, 0usize..3, proptest::bool::weighted(0.8)), 1..12),
+                proptest::collection::vec(0usize..6, 1..3),
+            ),
+            1..10,
+        )
+    ) {
+        riket_bounds_hold(households)?;
+    }
+}
+
+// ---------------------------------------------------------------- national-scale timing
+
+/// Generates a national-size year in memory (290 kommuner, 220 000 households a year with 1–12 paid
+/// months, ≈ 2.3 M person-months a year, three years) with DataFusion itself and prints each
+/// model's time. Run on purpose: `cargo test --release --test it national_scale -- --ignored
+/// --nocapture`.
+#[tokio::test]
+#[ignore = "benchmark: national-size data, run on purpose"]
+async fn national_scale_timing() {
+    let ctx = SessionContext::new();
+    let materialise = |name: &'static str, sql: &'static str| {
+        let ctx = ctx.clone();
+        async move {
+            let df = ctx.sql(sql).await.unwrap();
+            let mut sink = MemorySink::new();
+            sink.write(&ctx, name, df).await.unwrap();
+        }
+    };
+    materialise(
+        "kommuner",
+        "SELECT value AS i,
+                lpad(CAST(value % 21 + 1 AS VARCHAR), 2, '0') AS lan,
+                lpad(CAST(value % 21 + 1 AS VARCHAR), 2, '0')
+                    || lpad(CAST(value / 21 AS VARCHAR), 2, '0') AS kommun,
+                CASE value % 9 WHEN 0 THEN 'A1' WHEN 1 THEN 'A2' WHEN 2 THEN 'B3' WHEN 3 THEN 'B4'
+                    WHEN 4 THEN 'B5' WHEN 5 THEN 'C6' WHEN 6 THEN 'C7' WHEN 7 THEN 'C8' ELSE 'C9' END
+                    AS kommungrupp
+         FROM generate_series(0, 289)",
+    )
+    .await;
+    materialise(
+        "regioner",
+        "SELECT CAST(2017 AS BIGINT) AS ar, 'riket' AS niva, '00' AS kod, 'Riket' AS namn,
+                CAST(NULL AS VARCHAR) AS overordnad, CAST(NULL AS VARCHAR) AS kommungrupp,
+                CAST(0 AS BIGINT) AS enkat_respondent
+         UNION ALL
+         SELECT DISTINCT 2017, 'lan', lan, 'Län ' || lan, '00', CAST(NULL AS VARCHAR), 0 FROM kommuner
+         UNION ALL
+         SELECT 2017, 'kommun', kommun, 'Kommun ' || kommun, lan, kommungrupp, 1 FROM kommuner",
+    )
+    .await;
+    materialise(
+        "befolkning",
+        "SELECT y.value AS ar, k.kommun AS region, s.value AS kon, a.value AS alder,
+                u.value AS utrikes_fodd, CAST(10 + k.i * 3 + a.value % 7 AS BIGINT) * 4 AS antal
+         FROM kommuner k
+         CROSS JOIN generate_series(2016, 2017) y
+         CROSS JOIN generate_series(1, 2) s
+         CROSS JOIN generate_series(0, 100) a
+         CROSS JOIN generate_series(0, 1) u",
+    )
+    .await;
+    materialise(
+        "register",
+        "WITH h AS (
+             SELECT y.value AS ar, hh.value AS h,
+                    (hh.value * 7 + CASE WHEN hh.value % 3 = 0 THEN y.value - 2015 ELSE 0 END) % 290
+                        AS ki
+             FROM generate_series(2015, 2017) y CROSS JOIN generate_series(0, 219999) hh
+         ),
+         rader AS (
+             SELECT h.ar, m.value AS manad, k.kommun, h.h,
+                    CASE WHEN (h.h + m.value) % 17 = 0 THEN 0 ELSE 1000 + h.h % 5000 END AS belopp
+             FROM h
+             JOIN kommuner k ON k.i = h.ki
+             CROSS JOIN generate_series(1, 12) m
+             WHERE m.value <= 1 + h.h % 12
+         )
+         SELECT ar, manad, kommun, CAST(NULL AS VARCHAR) AS distrikt,
+                'h' || CAST(h AS VARCHAR) AS hushall_id, CAST(h % 4 AS BIGINT) AS barn_under_16,
+                CAST(belopp AS BIGINT) AS belopp_kr,
+                lpad(to_hex(h * 8 + 1), 16, '0') AS pnr1, CAST(1 + h % 2 AS BIGINT) AS kon1,
+                CAST(18 + h % 60 AS BIGINT) AS alder1, CAST(h % 3 % 2 AS BIGINT) AS utrikes1,
+                CASE WHEN h % 2 = 0 THEN lpad(to_hex(h * 8 + 2), 16, '0') END AS pnr2,
+                CASE WHEN h % 2 = 0 THEN CAST(2 - h % 2 AS BIGINT) END AS kon2,
+                CASE WHEN h % 2 = 0 THEN CAST(16 + h % 50 AS BIGINT) END AS alder2,
+                CASE WHEN h % 2 = 0 THEN CAST(0 AS BIGINT) END AS utrikes2,
+                CASE WHEN h % 10 = 0 THEN lpad(to_hex(h * 8 + 3), 16, '0') END AS pnr3,
+                CASE WHEN h % 10 = 0 THEN CAST(1 AS BIGINT) END AS kon3,
+                CASE WHEN h % 10 = 0 THEN CAST(17 AS BIGINT) END AS alder3,
+                CASE WHEN h % 10 = 0 THEN CAST(1 AS BIGINT) END AS utrikes3,
+                CAST(NULL AS VARCHAR) AS pnr4, CAST(NULL AS BIGINT) AS kon4,
+                CAST(NULL AS BIGINT) AS alder4, CAST(NULL AS BIGINT) AS utrikes4,
+                CAST(NULL AS VARCHAR) AS pnr5, CAST(NULL AS BIGINT) AS kon5,
+                CAST(NULL AS BIGINT) AS alder5, CAST(NULL AS BIGINT) AS utrikes5
+         FROM rader
+         UNION ALL
+         SELECT 2017, m.value, k.kommun, NULL, 'nil' || k.kommun, 0, 0, 'nil' || k.kommun, 1, 50, 0,
+                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                NULL, NULL, NULL, NULL
+         FROM kommuner k CROSS JOIN generate_series(1, 12) m",
+    )
+    .await;
+    materialise(
+        "bakgrund",
+        "SELECT CAST(2017 AS BIGINT) AS ar, kommun, CAST(100 AS BIGINT) AS lag_inkomst_18_64,
+                CAST(50 AS BIGINT) AS arbetslosa_18_64, CAST(10 AS BIGINT) AS arbetslosa_utan_ers_18_64,
+                CAST(40 AS BIGINT) AS forgymn_inrikes_25_64, CAST(20 AS BIGINT) AS utrikes_vist_0_5_18_64,
+                CAST(20 AS BIGINT) AS utrikes_vist_6_10_18_64
+         FROM kommuner",
+    )
+    .await;
+    let params = ModelParams::new(Y, &pipeline_params(MissingHistory::Fail));
+    let mut sink = MemorySink::new();
+    let started = std::time::Instant::now();
+    let runs = run_models(&ctx, &register_models(), &params, &mut sink)
+        .await
+        .unwrap();
+    let total = started.elapsed().as_secs_f64();
+    for r in &runs {
+        println!("{:<28} {:>10} rows {:>8.3} s", r.name, r.rows, r.seconds);
+    }
+    println!("total {total:.3} s");
+    // OJ_EXPLAIN=<model> prints EXPLAIN ANALYZE of that model on the same data.
+    if let Ok(model) = std::env::var("OJ_EXPLAIN") {
+        let models = register_models();
+        let sql = &models.get(&model).unwrap().sql;
+        let values = params
+            .with(
+                "history_complete",
+                datafusion::scalar::ScalarValue::Int64(Some(1)),
+            )
+            .param_values();
+        let df = ctx.sql(&format!("EXPLAIN ANALYZE {sql}")).await.unwrap();
+        let batches = df
+            .with_param_values(values)
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches).unwrap();
+        println!("{text}");
+    }
+}
