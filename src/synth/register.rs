@@ -24,13 +24,13 @@ const P_EXIT_CHRONIC: f64 = 0.034;
 /// Monthly probability that a transient household's spell ends.
 const P_EXIT_TRANSIENT: f64 = 0.15;
 /// Monthly probability that a chronic household pauses for one or two months.
-const P_PAUSE: f64 = 0.008;
+const P_PAUSE: f64 = 0.006;
 /// Monthly probability that a household whose spell ended comes back.
 const P_RETURN: f64 = 0.02;
 /// Months after which a household without a spell is forgotten.
 const FORGET_AFTER: i32 = 36;
 /// Share of new spells that are chronic (before the län factor and age adjustments).
-const Q_CHRONIC: f64 = 0.38;
+const Q_CHRONIC: f64 = 0.40;
 /// Monthly probability of moving to another kommun, and of moving within a city.
 const P_MOVE: f64 = 0.003;
 const P_AREA_MOVE: f64 = 0.004;
@@ -39,9 +39,12 @@ const P_ZERO: f64 = 0.012;
 /// Odds ratio of being born abroad among recipients compared with the population.
 const FOREIGN_ODDS: f64 = 6.0;
 /// Households over the year per household in the monthly stock (measured on the model).
-pub(crate) const TURNOVER: f64 = 1.77;
+pub(crate) const TURNOVER: f64 = 1.68;
 /// Monthly kronor for a single adult, per krona paid per household and year.
-const AMOUNT_PER_KR_PER_HOUSEHOLD: f64 = 0.122;
+const AMOUNT_PER_KR_PER_HOUSEHOLD: f64 = 0.12;
+
+/// Share of new single applicants aged 18–24 in a kommun with the national level of need.
+const YOUNG_SINGLES: f64 = 0.53;
 
 /// No district.
 pub(crate) const NO_AREA: u16 = u16::MAX;
@@ -112,6 +115,8 @@ pub(crate) struct Pool {
     households: Vec<Household>,
     next_person: u64,
     next_household: u64,
+    /// Accumulated difference between the target stock and the stock reached.
+    carry: f64,
 }
 
 /// Everything the simulation of one year needs, shared by all pools.
@@ -125,6 +130,9 @@ pub(crate) struct YearContext<'a> {
     pub foreign: Vec<f64>,
     /// Chronic-spell factor of each kommun (its län's).
     pub chronic: Vec<f64>,
+    /// Probability that a new single applicant is 18–24: young adults are over-represented
+    /// everywhere, least where many inhabitants receive assistance.
+    pub young: Vec<f64>,
     /// Cumulative population weights, nationally and per län (kommun indices).
     pub national: Vec<f64>,
     pub by_lan: Vec<(Vec<usize>, Vec<f64>)>,
@@ -149,7 +157,17 @@ impl<'a> YearContext<'a> {
             .map(|(p, n)| *p as f64 * n)
             .collect();
         let sum: f64 = weight.iter().sum();
-        let stock = weight.iter().map(|w| national_stock * w / sum).collect();
+        let stock: Vec<f64> = weight.iter().map(|w| national_stock * w / sum).collect();
+        let total_pop: u64 = population.iter().sum();
+        let mean_rate = sum / total_pop.max(1) as f64;
+        let young = population
+            .iter()
+            .zip(&weight)
+            .map(|(p, w)| {
+                let rel = w / (*p).max(1) as f64 / mean_rate;
+                (YOUNG_SINGLES * rel.powf(-0.35)).clamp(0.25, 0.65)
+            })
+            .collect();
         let foreign = geo
             .kommuner
             .iter()
@@ -194,6 +212,7 @@ impl<'a> YearContext<'a> {
             stock,
             foreign,
             chronic,
+            young,
             national,
             by_lan,
             base_amount: kr_per_household * AMOUNT_PER_KR_PER_HOUSEHOLD,
@@ -257,6 +276,7 @@ impl Pool {
             households: Vec::new(),
             next_person: 0,
             next_household: 0,
+            carry: 0.0,
         }
     }
 
@@ -341,15 +361,15 @@ impl Pool {
             self.households.push(h);
             active += 1;
         }
-        let deficit = ctx.stock[self.owner] - active as f64;
-        if deficit > 0.0 {
-            let whole = deficit.floor();
-            let n = whole as usize + usize::from(rng.random_bool(deficit - whole));
-            for _ in 0..n {
-                let h = self.household(ctx, rng, ym, None);
-                emit(&h, ctx, rng, ym, month, rows);
-                self.households.push(h);
-            }
+        // Top up to the target stock with memory of past surpluses and shortfalls (an integral
+        // controller), so the mean stock equals the target even when it is below one household.
+        let want = self.carry + ctx.stock[self.owner] - active as f64;
+        let n = want.max(0.0).floor() as usize;
+        self.carry = want - n as f64;
+        for _ in 0..n {
+            let h = self.household(ctx, rng, ym, None);
+            emit(&h, ctx, rng, ym, month, rows);
+            self.households.push(h);
         }
     }
 
@@ -405,7 +425,7 @@ impl Pool {
                 let age = if parent {
                     rng.random_range(21..=50)
                 } else {
-                    single_age(rng)
+                    single_age(rng, ctx.young[self.owner])
                 };
                 let kon = match kind {
                     Kind::SingleMan | Kind::SingleFather => 1,
@@ -498,13 +518,15 @@ fn chronic_share(ctx: &YearContext, owner: usize, age: i32) -> f64 {
     (Q_CHRONIC * ctx.chronic[owner] * age_factor).min(0.9)
 }
 
-/// Age of a single applicant: young-heavy, few over 65.
-fn single_age(rng: &mut ChaCha8Rng) -> i32 {
+/// Age of a single applicant: 18–24 with probability `young`, otherwise mostly 25–49, few over 65.
+fn single_age(rng: &mut ChaCha8Rng, young: f64) -> i32 {
+    if rng.random_bool(young) {
+        return rng.random_range(18..=24);
+    }
     match rng.random::<f64>() {
-        ..0.52 => rng.random_range(18..=24),
-        ..0.72 => rng.random_range(25..=34),
-        ..0.87 => rng.random_range(35..=49),
-        ..0.985 => rng.random_range(50..=64),
+        ..0.417 => rng.random_range(25..=34),
+        ..0.729 => rng.random_range(35..=49),
+        ..0.969 => rng.random_range(50..=64),
         _ => rng.random_range(65..=75),
     }
 }
@@ -693,7 +715,7 @@ pub(crate) fn fill_nil_reports(ctx: &YearContext, rows: &mut Vec<RegRow>) {
             let ym = ctx.year * 12 + m as i32;
             let serial = ctx.year as u64 * 100 + u64::from(month);
             let owner = kommun.num + 10_000;
-            let age = single_age(&mut rng);
+            let age = single_age(&mut rng, 0.5);
             let applicant = Person {
                 id: pseudonym(ctx.seed, Label::PersonId, owner, serial),
                 birth: ym - age * 12 - rng.random_range(0..12),
@@ -772,8 +794,8 @@ mod tests {
             }
             let single = r.n == 1 && r.barn == 0;
             if single && r.belopp > 0 {
-                // 48 000 × 0.122 = 5 856 kr × level 0.75–1.25 × month 0.72–1.08: 3 162–7 905 kr.
-                assert!((3_162..=7_906).contains(&r.belopp), "{}", r.belopp);
+                // 48 000 × 0.12 = 5 760 kr × level 0.75–1.25 × month 0.72–1.08: 3 110–7 776 kr.
+                assert!((3_110..=7_776).contains(&r.belopp), "{}", r.belopp);
             }
         }
     }
