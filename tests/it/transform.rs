@@ -963,6 +963,39 @@ async fn background_measures_are_ratios_of_sums() {
     assert_eq!(cell(&r, "bak_lag_inkomst", "lan", "03", "totalt").regionnamn, "Uppsala län");
 }
 
+#[tokio::test]
+async fn missing_previous_year_population_marks_kronor_per_inhabitant_missing() {
+    let ctx = fixture_ctx(true);
+    let only_y: Vec<Folk> = fixture_population()
+        .into_iter()
+        .filter(|r| r.0 == Y)
+        .collect();
+    ctx.deregister_table("befolkning").unwrap();
+    befolkning(&ctx, &only_y);
+    let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
+    let r = indicator_rows(&sink, "ind_register");
+    // No 31 Dec 2016 population → no mean population → '-' (not a made-up denominator).
+    marker(
+        &r,
+        "reg_belopp_per_invanare",
+        "kommun",
+        "0180",
+        "totalt",
+        "-",
+    );
+    marker(&r, "reg_belopp_per_invanare", "riket", "00", "totalt", "-");
+    // Everything else is unchanged: 0180 still has 6 recipients of 250 000 (see above).
+    andel(
+        &r,
+        "reg_mottagare_andel",
+        "kommun",
+        "0180",
+        "totalt",
+        6.0,
+        250_000.0,
+    );
+}
+
 // ---------------------------------------------------------------- history
 
 #[tokio::test]
