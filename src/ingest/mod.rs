@@ -224,6 +224,7 @@ pub async fn ingest_dataset(
         &[]
     };
 
+    let started = std::time::Instant::now();
     let mut inputs = Vec::new();
     let mut texts: Vec<Option<String>> = Vec::new();
     let mut batches = Vec::new();
@@ -301,6 +302,7 @@ pub async fn ingest_dataset(
         references.insert(target, lake::read_files(ctx, lake, &[rel]).await?);
     }
 
+    tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "decoded and read");
     let file_names: Vec<String> = files.iter().map(|f| drops.display(&f.relative)).collect();
     let raw = ctx.read_batches(batches).map_err(engine)?;
     let validation = validate::Validation {
@@ -317,6 +319,7 @@ pub async fn ingest_dataset(
         .await
         .map_err(engine)?;
     let total = checked.clone().count().await.map_err(engine)? as u64;
+    tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "validated");
 
     let reject_batches = checked
         .clone()
