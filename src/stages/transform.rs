@@ -18,10 +18,20 @@ use futures::future::BoxFuture;
 /// The staged datasets the models read.
 pub const SOURCES: [&str; 5] = ["regioner", "befolkning", "register", "bakgrund", "enkat"];
 
-/// Writes each model to the lake and registers the written file under the model's name.
+/// Materialises each model in memory, registers it under the model's name for the models that
+/// read it, and writes it to the lake in the background while the next models run. The stage
+/// waits for every write before it reports success.
 struct LakeSink<'a> {
     lake: &'a Store,
     year: i64,
+    writes: Vec<(
+        String,
+        tokio::task::JoinHandle<Result<u64, lake::LakeError>>,
+    )>,
+    /// Per model, how many models still to run read it; at zero its memory is released.
+    readers_left: std::collections::BTreeMap<String, usize>,
+    /// What each model reads.
+    reads: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl ModelSink for LakeSink<'_> {
@@ -36,18 +46,56 @@ impl ModelSink for LakeSink<'_> {
                 model: model.to_string(),
                 message: e.to_string(),
             };
-            let rel = layout::warehouse_file(model, self.year);
-            let rows = lake::write_dataframe(self.lake, &rel, df)
-                .await
-                .map_err(|e| sink_err(&e))?;
-            let written = lake::read_files(ctx, self.lake, &[rel])
-                .await
-                .map_err(|e| sink_err(&e))?;
+            let planned = std::sync::Arc::new(df.schema().as_arrow().clone());
+            let partitions = df.collect_partitioned().await.map_err(|e| sink_err(&e))?;
+            let schema = partitions
+                .iter()
+                .flatten()
+                .next()
+                .map(|b| b.schema())
+                .unwrap_or(planned);
+            let rows = partitions
+                .iter()
+                .flatten()
+                .map(|b| b.num_rows() as u64)
+                .sum();
+            let table =
+                datafusion::datasource::MemTable::try_new(schema.clone(), partitions.clone())
+                    .map_err(|e| sink_err(&e))?;
             ctx.deregister_table(model).map_err(|e| sink_err(&e))?;
-            ctx.register_table(model, written.into_view())
+            ctx.register_table(model, std::sync::Arc::new(table))
                 .map_err(|e| sink_err(&e))?;
+            let lake = self.lake.clone();
+            let rel = layout::warehouse_file(model, self.year);
+            let batches: Vec<_> = partitions.into_iter().flatten().collect();
+            let handle =
+                tokio::spawn(
+                    async move { lake::write_batches(&lake, &rel, schema, &batches).await },
+                );
+            self.writes.push((model.to_string(), handle));
+            for read in self.reads.get(model).cloned().unwrap_or_default() {
+                if let Some(left) = self.readers_left.get_mut(&read) {
+                    *left = left.saturating_sub(1);
+                    if *left == 0 {
+                        ctx.deregister_table(&read).map_err(|e| sink_err(&e))?;
+                    }
+                }
+            }
             Ok(rows)
         })
+    }
+}
+
+impl LakeSink<'_> {
+    /// Waits for every background write; the first failure names its model.
+    async fn finish(self) -> Result<(), RunError> {
+        for (model, handle) in self.writes {
+            let written = handle
+                .await
+                .map_err(|e| engine("transform", format!("{model}: {e}")))?;
+            written.map_err(|e| engine("transform", format!("{model}: {e}")))?;
+        }
+        Ok(())
     }
 }
 
@@ -109,9 +157,29 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
     )
     .map_err(|e| engine(STAGE, e))?;
     let params = ModelParams::new(year, &register);
+    let reads: std::collections::BTreeMap<String, Vec<String>> = models
+        .in_order()
+        .map(|m| {
+            (
+                m.name.clone(),
+                m.references
+                    .iter()
+                    .filter(|r| models.get(r).is_some())
+                    .cloned()
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut readers_left = std::collections::BTreeMap::new();
+    for read in reads.values().flatten() {
+        *readers_left.entry(read.clone()).or_insert(0usize) += 1;
+    }
     let mut sink = LakeSink {
         lake: runner.lake,
         year,
+        writes: Vec::new(),
+        readers_left,
+        reads,
     };
     let runs = transform::run_models(runner.ctx, &models, &params, &mut sink)
         .await
@@ -126,6 +194,7 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
                 status,
             }
         })?;
+    sink.finish().await?;
     let rows_out = runs
         .iter()
         .find(|r| r.name == crate::stages::disclose::INPUT_MODEL)
