@@ -195,6 +195,13 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
             }
         })?;
     sink.finish().await?;
+    // Later stages read the warehouse files; the in-memory tables are released here.
+    for name in models.names_in_order() {
+        runner
+            .ctx
+            .deregister_table(name)
+            .map_err(|e| engine(STAGE, e))?;
+    }
     let rows_out = runs
         .iter()
         .find(|r| r.name == crate::stages::disclose::INPUT_MODEL)
