@@ -282,13 +282,18 @@ async fn dispatch(cli: Cli) -> ExitStatus {
     match &cli.command {
         Command::Validate => match project() {
             Ok(p) => {
+                let survey_years = p
+                    .survey
+                    .questions_for_year(chrono::Datelike::year(&chrono::Utc::now()) as i64 - 1)
+                    .len();
                 println!(
-                    "ok: {} {} – {} datasets, {} contracts, {} indicators",
+                    "ok: {} {} – {} datasets, {} contracts, {} register and background indicators, {} survey questions last year, sql/ and pipelines/checks.yaml compile",
                     p.pipeline.name,
                     p.pipeline.version,
                     p.pipeline.datasets.len(),
                     p.contracts.len(),
-                    p.pipeline.indicators.len()
+                    p.pipeline.indicators.len(),
+                    survey_years
                 );
                 ExitStatus::Success
             }
