@@ -94,6 +94,7 @@ pub struct RawSurveyParams {
 pub struct RawDriftParams {
     pub max_change_pp: f64,
     pub max_change_percent: f64,
+    pub min_base: f64,
 }
 
 /// A data contract, ODCS v3 in shape.

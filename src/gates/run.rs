@@ -141,6 +141,7 @@ fn pipeline_params(project: &Project, year: i64) -> Params {
             "drift_max_change_percent".into(),
             f(p.drift.max_change_percent),
         ),
+        ("drift_min_base".into(), f(p.drift.min_base)),
     ]
 }
 
