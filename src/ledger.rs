@@ -134,13 +134,17 @@ pub async fn last_success(
     year: i64,
     stage: &str,
 ) -> Result<Option<StageRecord>, LedgerError> {
-    Ok(all_runs(lake)
-        .await?
-        .into_iter()
+    Ok(last_success_in(&all_runs(lake).await?, year, stage))
+}
+
+/// [`last_success`] over run records already read (oldest first), so a run reads the ledger once.
+pub fn last_success_in(runs: &[RunRecord], year: i64, stage: &str) -> Option<StageRecord> {
+    runs.iter()
         .rev()
         .filter(|r| r.year == year)
-        .flat_map(|r| r.stages.into_iter())
-        .find(|s| s.name == stage && s.status == StageStatus::Ran))
+        .flat_map(|r| r.stages.iter())
+        .find(|s| s.name == stage && s.status == StageStatus::Ran)
+        .cloned()
 }
 
 #[cfg(test)]

@@ -131,6 +131,8 @@ impl Runner<'_> {
         if !options.dry_run {
             ledger::write(self.lake, &record).await?;
         }
+        // The ledger is read once per run; this run's own stages are looked up in `record`.
+        let earlier = ledger::all_runs(self.lake).await?;
         let mut failure = None;
         let mut upstream_ran = false;
         for stage in Stage::ALL {
@@ -143,7 +145,7 @@ impl Runner<'_> {
                 ));
                 continue;
             }
-            let prepared = match self.prepare(stage, options.year, &record).await {
+            let prepared = match self.prepare(stage, options.year, &record, &earlier).await {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::error!(target: "oj::progress", "{:<10} FAILED    {e}", stage.name());
@@ -158,7 +160,7 @@ impl Runner<'_> {
                 }
             };
             let fingerprint = prepared.fingerprint.clone();
-            let previous = ledger::last_success(self.lake, options.year, stage.name()).await?;
+            let previous = ledger::last_success_in(&earlier, options.year, stage.name());
             let up_to_date = previous
                 .as_ref()
                 .is_some_and(|p| p.fingerprint == fingerprint)
@@ -198,7 +200,9 @@ impl Runner<'_> {
             tracing::info!(target: "oj::progress", "{:<10} running   {reason}", stage.name());
             crate::memory::reset_peak();
             let start = Instant::now();
-            let result = self.run_stage(stage, options.year, prepared, &record).await;
+            let result = self
+                .run_stage(stage, options.year, prepared, &record, &earlier)
+                .await;
             let seconds = start.elapsed().as_secs_f64();
             let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint);
             rec.seconds = seconds;
@@ -267,7 +271,13 @@ impl Runner<'_> {
         stage: Stage,
         year: i64,
         record: &RunRecord,
+        earlier: &[RunRecord],
     ) -> Result<Prepared, RunError> {
+        let upstream = |stage: Stage, year: i64| {
+            current_stage(record, earlier, year, stage.name())
+                .map(|s| s.fingerprint)
+                .unwrap_or_default()
+        };
         let mut f = Fingerprint::new(stage.name());
         f.add("year", year.to_string().as_bytes());
         for (file, text) in &self.project.sources {
@@ -292,21 +302,17 @@ impl Runner<'_> {
                     .register
                     .very_long_term_window_years;
                 for y in (year - window + 1)..=year {
-                    let fp = self.upstream_fingerprint(Stage::Ingest, y, record).await?;
-                    f.add(&format!("ingest {y}"), fp.as_bytes());
+                    f.add(
+                        &format!("ingest {y}"),
+                        upstream(Stage::Ingest, y).as_bytes(),
+                    );
                 }
             }
             Stage::Disclose => {
-                let fp = self
-                    .upstream_fingerprint(Stage::Transform, year, record)
-                    .await?;
-                f.add("transform", fp.as_bytes());
+                f.add("transform", upstream(Stage::Transform, year).as_bytes());
             }
             Stage::Publish => {
-                let fp = self
-                    .upstream_fingerprint(Stage::Disclose, year, record)
-                    .await?;
-                f.add("disclose", fp.as_bytes());
+                f.add("disclose", upstream(Stage::Disclose, year).as_bytes());
                 let previous = self
                     .lake
                     .get(&layout::latest_file(year - 1))
@@ -319,26 +325,6 @@ impl Runner<'_> {
             fingerprint: f.finish(),
             drops,
         })
-    }
-
-    /// The fingerprint of `stage`'s current output for `year`: from this run when it ran or was
-    /// skipped here, else from the last successful run; empty when it never ran.
-    async fn upstream_fingerprint(
-        &self,
-        stage: Stage,
-        year: i64,
-        record: &RunRecord,
-    ) -> Result<String, RunError> {
-        let in_this_run = record.stages.iter().find(|s| {
-            s.name == stage.name() && matches!(s.status, StageStatus::Ran | StageStatus::Skipped)
-        });
-        if let Some(s) = in_this_run.filter(|_| record.year == year) {
-            return Ok(s.fingerprint.clone());
-        }
-        Ok(ledger::last_success(self.lake, year, stage.name())
-            .await?
-            .map(|s| s.fingerprint)
-            .unwrap_or_default())
     }
 
     /// Whether a stage's outputs are still in the lake (a skipped stage must have them).
@@ -410,12 +396,13 @@ impl Runner<'_> {
         year: i64,
         prepared: Prepared,
         record: &RunRecord,
+        earlier: &[RunRecord],
     ) -> Result<StageOutput, RunError> {
         match stage {
             Stage::Ingest => self.ingest(year, prepared.drops).await,
             Stage::Transform => crate::stages::transform::run(self, year).await,
             Stage::Disclose => crate::stages::disclose::run(self, year).await,
-            Stage::Publish => crate::stages::publish::run(self, year, record).await,
+            Stage::Publish => crate::stages::publish::run(self, year, record, earlier).await,
         }
     }
 
@@ -464,6 +451,23 @@ struct Prepared {
     fingerprint: String,
     /// The drop files per dataset (ingest only).
     drops: Vec<Vec<ingest::DropFile>>,
+}
+
+/// The record of `stage`'s current output for `year`: this run's when the stage ran or was skipped
+/// here, else the last successful run's (from `earlier`, the ledger as read when the run began).
+pub fn current_stage(
+    record: &RunRecord,
+    earlier: &[RunRecord],
+    year: i64,
+    stage: &str,
+) -> Option<StageRecord> {
+    record
+        .stages
+        .iter()
+        .filter(|_| record.year == year)
+        .find(|s| s.name == stage && matches!(s.status, StageStatus::Ran | StageStatus::Skipped))
+        .cloned()
+        .or_else(|| ledger::last_success_in(earlier, year, stage))
 }
 
 fn stage_record(

@@ -5,7 +5,7 @@
 
 use super::{engine, read_required};
 use crate::layout;
-use crate::ledger::{RunRecord, StageStatus};
+use crate::ledger::RunRecord;
 use crate::publish::{self, FileHash, PublishOutcome, ReleaseInputs};
 use crate::runner::{RunError, Runner, StageOutput};
 use crate::stages::disclose::OUTPUT_DATASET;
@@ -17,6 +17,7 @@ pub async fn run(
     runner: &Runner<'_>,
     year: i64,
     record: &RunRecord,
+    earlier: &[RunRecord],
 ) -> Result<StageOutput, RunError> {
     const STAGE: &str = "publish";
     let project = runner.project;
@@ -37,7 +38,7 @@ pub async fn run(
     let mut input_files = Vec::new();
     let mut checks = Vec::new();
     for stage in ["ingest", "transform", "disclose"] {
-        let Some(rec) = stage_facts(runner, record, year, stage).await? else {
+        let Some(rec) = crate::runner::current_stage(record, earlier, year, stage) else {
             continue;
         };
         checks.extend(rec.checks.iter().cloned());
@@ -138,30 +139,6 @@ pub async fn run(
         checks: Vec::new(),
         lines: vec![outcome.to_string(), format!("release folder: {folder}")],
     })
-}
-
-/// The record of `stage` for `year`: from this run when it ran or was skipped here, else the last
-/// successful run.
-async fn stage_facts(
-    runner: &Runner<'_>,
-    record: &RunRecord,
-    year: i64,
-    stage: &str,
-) -> Result<Option<crate::ledger::StageRecord>, RunError> {
-    let here = record
-        .stages
-        .iter()
-        .find(|s| {
-            s.name == stage
-                && matches!(s.status, StageStatus::Ran | StageStatus::Skipped)
-                && !s.details.is_null()
-        })
-        .filter(|_| record.year == year)
-        .cloned();
-    match here {
-        Some(s) => Ok(Some(s)),
-        None => Ok(crate::ledger::last_success(runner.lake, year, stage).await?),
-    }
 }
 
 /// The kommuner excluded as bortfall for the year (`warehouse/int_bortfall`), sorted.
