@@ -1,20 +1,13 @@
 //! Compile diagnostics of pipelines/ and data-contracts/: one test per kind of mistake, each
 //! asserting the file, the line and the message of the diagnostic.
 
-use super::fixtures::project_root;
+use super::fixtures::{copy_of_project, project_root};
 use oj::config::{Diagnostic, load_project};
 use std::path::Path;
 
 /// Copies the project's configuration to a temp folder and applies `edit(file, text) -> text`.
 fn with_edit(file: &str, from: &str, to: &str) -> Vec<Diagnostic> {
-    let dir = tempfile::tempdir().unwrap();
-    for sub in ["pipelines", "data-contracts", "sql"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(project_root().join(sub)).unwrap() {
-            let p = entry.unwrap().path();
-            std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
-        }
-    }
+    let dir = copy_of_project();
     let target = dir.path().join(file);
     let text = std::fs::read_to_string(&target).unwrap();
     assert!(text.contains(from), "{file} has no `{from}`");
@@ -192,14 +185,7 @@ fn bad_choice_of_missing_history() {
 
 #[test]
 fn several_mistakes_are_reported_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    for sub in ["pipelines", "data-contracts", "sql"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(project_root().join(sub)).unwrap() {
-            let p = entry.unwrap().path();
-            std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
-        }
-    }
+    let dir = copy_of_project();
     let edit = |file: &str, from: &str, to: &str| {
         let p = dir.path().join(file);
         let t = std::fs::read_to_string(&p).unwrap();

@@ -8,6 +8,54 @@ pub fn project_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A temp folder holding a copy of the project's configuration (pipelines/, data-contracts/,
+/// sql/), for tests that break one file of it.
+pub fn copy_of_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["pipelines", "data-contracts", "sql"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(project_root().join(sub)).unwrap() {
+            let p = entry.unwrap().path();
+            std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+/// Runs `year` of the pipeline with a test session and a fixed clock.
+pub async fn run(
+    project: &oj::config::Project,
+    drops: &oj::store::Store,
+    lake: &oj::store::Store,
+    year: i64,
+    selection: oj::runner::Selection,
+    force: bool,
+    dry_run: bool,
+) -> oj::runner::RunResult {
+    let options = oj::session::SessionOptions::for_tests();
+    let ctx = oj::session::build(&options, &[drops, lake]).unwrap();
+    let clock = oj::clock::FixedClock(
+        chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    let runner = oj::runner::Runner {
+        project,
+        drops,
+        lake,
+        ctx: &ctx,
+        clock: &clock,
+    };
+    let options = oj::runner::RunOptions {
+        year,
+        selection,
+        force,
+        dry_run,
+        command: "test".into(),
+    };
+    runner.run(&options).await.unwrap()
+}
+
 /// Loads the project's own configuration.
 pub fn project() -> oj::config::Project {
     oj::config::load_project(project_root()).expect("the project's configuration compiles")

@@ -872,27 +872,16 @@ fn drop_env() -> DropEnv {
 }
 
 async fn run_all(project: &Project, env: &DropEnv) -> oj::runner::RunResult {
-    let ctx = session::build(&SessionOptions::for_tests(), &[&env.drops, &env.lake]).unwrap();
-    let clock = FixedClock(
-        chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
-            .unwrap()
-            .to_utc(),
-    );
-    let runner = Runner {
+    fixtures::run(
         project,
-        drops: &env.drops,
-        lake: &env.lake,
-        ctx: &ctx,
-        clock: &clock,
-    };
-    let options = RunOptions {
-        year: YEAR,
-        selection: Selection::All,
-        force: false,
-        dry_run: false,
-        command: "test".into(),
-    };
-    runner.run(&options).await.unwrap()
+        &env.drops,
+        &env.lake,
+        YEAR,
+        Selection::All,
+        false,
+        false,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -1423,27 +1412,16 @@ async fn synth_ingest(faults: Vec<oj::synth::Fault>) -> SynthOutcome {
     let drops = Store::open(drops_path.to_str().unwrap()).unwrap();
     let lake = Store::open(dir.path().join("lake").to_str().unwrap()).unwrap();
     let project = fixtures::project();
-    let ctx = session::build(&SessionOptions::for_tests(), &[&drops, &lake]).unwrap();
-    let clock = FixedClock(
-        chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
-            .unwrap()
-            .to_utc(),
-    );
-    let runner = Runner {
-        project: &project,
-        drops: &drops,
-        lake: &lake,
-        ctx: &ctx,
-        clock: &clock,
-    };
-    let options = RunOptions {
-        year: 2019,
-        selection: Selection::Only(Stage::Ingest),
-        force: false,
-        dry_run: false,
-        command: "test".into(),
-    };
-    let result = runner.run(&options).await.unwrap();
+    let result = fixtures::run(
+        &project,
+        &drops,
+        &lake,
+        2019,
+        Selection::Only(Stage::Ingest),
+        false,
+        false,
+    )
+    .await;
     let stage = result
         .record
         .stages

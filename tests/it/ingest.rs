@@ -3,11 +3,10 @@
 //! stage selection and that a failed ingest leaves the previous staged data in place.
 
 use super::fixtures::{self, write_drop};
-use oj::clock::FixedClock;
 use oj::config::{Encoding, Project, Stage};
 use oj::exit::ExitStatus;
 use oj::ledger::StageStatus;
-use oj::runner::{RunError, RunOptions, RunResult, Runner, Selection};
+use oj::runner::{RunError, RunResult, Selection};
 use oj::session::{self, SessionOptions};
 use oj::store::Store;
 use std::path::Path;
@@ -41,27 +40,10 @@ async fn run(
     force: bool,
     dry_run: bool,
 ) -> RunResult {
-    let ctx = session::build(&SessionOptions::for_tests(), &[&env.drops, &env.lake]).unwrap();
-    let clock = FixedClock(
-        chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
-            .unwrap()
-            .to_utc(),
-    );
-    let runner = Runner {
-        project,
-        drops: &env.drops,
-        lake: &env.lake,
-        ctx: &ctx,
-        clock: &clock,
-    };
-    let options = RunOptions {
-        year,
-        selection,
-        force,
-        dry_run,
-        command: "test".into(),
-    };
-    runner.run(&options).await.unwrap()
+    fixtures::run(
+        project, &env.drops, &env.lake, year, selection, force, dry_run,
+    )
+    .await
 }
 
 async fn ingest(project: &Project, env: &Env, year: i64) -> RunResult {

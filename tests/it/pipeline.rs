@@ -2,11 +2,9 @@
 //! hand-computed values, a second run skips everything, and `--from` re-runs the tail.
 
 use super::fixtures::{self, write_drop};
-use oj::clock::FixedClock;
 use oj::config::Stage;
 use oj::ledger::StageStatus;
-use oj::runner::{RunOptions, RunResult, Runner, Selection};
-use oj::session::{self, SessionOptions};
+use oj::runner::{RunResult, Selection};
 use oj::store::Store;
 
 struct Lake {
@@ -31,27 +29,7 @@ fn lake_with_drops(years: &[i64]) -> Lake {
 
 async fn run(l: &Lake, year: i64, selection: Selection) -> RunResult {
     let project = fixtures::project();
-    let ctx = session::build(&SessionOptions::for_tests(), &[&l.drops, &l.lake]).unwrap();
-    let clock = FixedClock(
-        chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
-            .unwrap()
-            .to_utc(),
-    );
-    let runner = Runner {
-        project: &project,
-        drops: &l.drops,
-        lake: &l.lake,
-        ctx: &ctx,
-        clock: &clock,
-    };
-    let options = RunOptions {
-        year,
-        selection,
-        force: false,
-        dry_run: false,
-        command: "test".into(),
-    };
-    runner.run(&options).await.unwrap()
+    fixtures::run(&project, &l.drops, &l.lake, year, selection, false, false).await
 }
 
 /// The release's indikatorer.csv as rows of fields.

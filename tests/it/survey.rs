@@ -121,20 +121,8 @@ fn project_configuration_loads_from_the_compiled_project() {
 
 #[test]
 fn project_without_survey_configuration_is_reported() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    for sub in ["pipelines", "data-contracts", "sql"] {
-        std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
-        for entry in std::fs::read_dir(root.join(sub)).expect("read dir") {
-            let p = entry.expect("entry").path();
-            if p.file_name()
-                .is_some_and(|n| n != "enkat.yaml" || sub != "pipelines")
-            {
-                std::fs::copy(&p, dir.path().join(sub).join(p.file_name().expect("name")))
-                    .expect("copy");
-            }
-        }
-    }
+    let dir = super::fixtures::copy_of_project();
+    std::fs::remove_file(dir.path().join("pipelines/enkat.yaml")).expect("remove enkat.yaml");
     // The project compile reports the missing survey configuration like any other problem.
     let diagnostics = oj::config::load_project(dir.path()).unwrap_err().0;
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
