@@ -9,7 +9,7 @@ use crate::ledger::RunRecord;
 use crate::publish::{self, FileHash, PublishOutcome, ReleaseInputs};
 use crate::runner::{RunError, Runner, StageOutput};
 use crate::stages::disclose::OUTPUT_DATASET;
-use datafusion::arrow::array::{Array, StringArray, StringViewArray};
+use datafusion::arrow::array::StringArray;
 use std::collections::BTreeMap;
 
 /// Runs the publish stage for a year; `record` is the run so far (for input files and checks).
@@ -148,26 +148,26 @@ async fn bortfall(runner: &Runner<'_>, year: i64) -> Result<Vec<String>, RunErro
         return Ok(Vec::new());
     }
     let df = crate::lake::read_files(runner.ctx, runner.lake, &[rel]).await?;
+    let kommun = datafusion::logical_expr::cast(
+        datafusion::logical_expr::col("kommun"),
+        datafusion::arrow::datatypes::DataType::Utf8,
+    );
     let batches = df
-        .select_columns(&["kommun"])
+        .select(vec![kommun.alias("kommun")])
+        .and_then(|d| d.distinct())
+        .and_then(|d| {
+            d.sort(vec![
+                datafusion::logical_expr::col("kommun").sort(true, false),
+            ])
+        })
         .map_err(|e| engine("publish", e))?
         .collect()
         .await
         .map_err(|e| engine("publish", e))?;
-    let mut out = Vec::new();
-    for b in &batches {
-        let col = b.column(0);
-        if let Some(a) = col.as_any().downcast_ref::<StringArray>() {
-            out.extend(a.iter().flatten().map(str::to_string));
-        } else if let Some(a) = col.as_any().downcast_ref::<StringViewArray>() {
-            out.extend(
-                (0..a.len())
-                    .filter(|i| a.is_valid(*i))
-                    .map(|i| a.value(i).to_string()),
-            );
-        }
-    }
-    out.sort();
-    out.dedup();
+    let out = batches
+        .iter()
+        .filter_map(|b| b.column(0).as_any().downcast_ref::<StringArray>())
+        .flat_map(|a| a.iter().flatten().map(str::to_string))
+        .collect();
     Ok(out)
 }

@@ -213,3 +213,56 @@ async fn missing_history_fails_transform_with_exit_1() {
     // Nothing after the failed stage ran.
     assert_eq!(r.record.stages.len(), 2);
 }
+
+#[tokio::test]
+async fn a_bortfall_kommun_is_marked_and_listed_in_the_manifest() {
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    // 0302 sends no row for December 2017: it is bortfall for 2017 (domain.md).
+    let path = std::path::PathBuf::from(l.drops.display("2017/register.tsv"));
+    let text: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.starts_with("2017\t12\t0302\t"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&path, text).unwrap();
+    for y in [2015, 2016] {
+        assert!(
+            run(&l, y, Selection::Only(Stage::Ingest))
+                .await
+                .failure
+                .is_none()
+        );
+    }
+    let r = run(&l, 2017, Selection::All).await;
+    assert!(r.failure.is_none(), "{:?}", r.failure);
+    let rows = release_rows(&l, 2017).await;
+    // The kommun, its län and its stadsdel are missing ("-"); 0301 is still published.
+    assert_eq!(cell(&rows, "reg_belopp_tkr", "0302", "totalt")[9], "-");
+    assert_eq!(cell(&rows, "reg_belopp_tkr", "03", "totalt")[9], "-");
+    assert_eq!(cell(&rows, "reg_belopp_tkr", "030201", "totalt")[9], "-");
+    // Riket counts reporting kommuner only: 0301's 12 × 5 000 kr = 60 tkr.
+    assert_eq!(num(&cell(&rows, "reg_belopp_tkr", "00", "totalt")[6]), 60.0);
+    let version = String::from_utf8(
+        l.lake
+            .get(&oj::layout::latest_file(2017))
+            .await
+            .unwrap()
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &l.lake
+            .get(&format!(
+                "{}/{}/manifest.json",
+                oj::layout::releases_dir(2017),
+                version.trim()
+            ))
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["excluded_kommuner"], serde_json::json!(["0302"]));
+}
