@@ -55,6 +55,18 @@ pub enum Command {
     Diff(DiffArgs),
     /// A one-page HTML profile of one kommun or stadsdel.
     Report(ReportArgs),
+    /// The intruder audit of a published release against the declared relations.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[arg(long)]
+    pub year: i64,
+    #[arg(long)]
+    pub lake: String,
+    /// The release to audit, e.g. v002 (default: the current one).
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -320,12 +332,104 @@ async fn dispatch(cli: Cli) -> ExitStatus {
         }
         Command::Synth(args) => synth_command(args, project),
         Command::Diff(args) => diff_command(args, &options).await,
+        Command::Audit(args) => {
+            let p = match project() {
+                Ok(p) => p,
+                Err(s) => return s,
+            };
+            audit_command(&p, args, &options).await
+        }
         Command::Report(args) => {
             let p = match project() {
                 Ok(p) => p,
                 Err(s) => return s,
             };
             report_command(&p, args, &options).await
+        }
+    }
+}
+
+/// `oj audit`: audits the suppression pattern of a release (the current one by default) against
+/// the year's true numbers in the warehouse and every relation of `pipelines/disclosure.yaml`,
+/// as an intruder holding that release and every earlier one of the year; writes nothing.
+/// Exit 0 when every suppressed cell keeps its protection level, 1 when one does not.
+async fn audit_command(
+    project: &config::Project,
+    args: &AuditArgs,
+    options: &SessionOptions,
+) -> ExitStatus {
+    let (lake, ctx) = match open_lake(&args.lake, options) {
+        Ok(opened) => opened,
+        Err(status) => return status,
+    };
+    let store = lake.object_store();
+    let release = match &args.version {
+        Some(v) => match crate::layout::parse_release_version(v) {
+            Some(n) => crate::publish::read_release(store.as_ref(), &lake.path(""), args.year, n)
+                .await
+                .map(Some),
+            None => {
+                eprintln!("error: oj audit: `{v}` is not a release folder name (hint: e.g. v001)");
+                return ExitStatus::Invalid;
+            }
+        },
+        None => crate::publish::latest_release(store.as_ref(), &lake.path(""), args.year).await,
+    };
+    let release = match release {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            eprintln!(
+                "error: {} has no release for {} (hint: run `oj run --year {}` first)",
+                lake.display(""),
+                args.year,
+                args.year
+            );
+            return ExitStatus::Invalid;
+        }
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    let table = match crate::publish::release_table(store.as_ref(), &release).await {
+        Ok(t) => t,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Runtime;
+        }
+    };
+    let inputs = match crate::stages::disclose::load(&ctx, &lake, project, args.year).await {
+        Ok(i) => i,
+        Err(e) => {
+            print_error(&e);
+            return e.exit_status();
+        }
+    };
+    let input = inputs.input(project, Some(release.version));
+    match crate::disclose::audit_release(&ctx, input, &table).await {
+        Ok((report, failures)) => {
+            println!(
+                "audit of {}: {} suppressed cells audited in {} blocks ({} LPs, {:.2} s); {} \
+                 narrower than their protection level",
+                release.id(),
+                report.audited,
+                report.blocks,
+                report.solves,
+                report.seconds,
+                failures.len()
+            );
+            for f in &failures {
+                println!("  {f}");
+            }
+            if failures.is_empty() {
+                ExitStatus::Success
+            } else {
+                ExitStatus::DataQuality
+            }
+        }
+        Err(e) => {
+            print_error(&e);
+            ExitStatus::Runtime
         }
     }
 }

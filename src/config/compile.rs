@@ -88,7 +88,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         ),
     }
 
-    for extra in ["pipelines/enkat.yaml"] {
+    for extra in ["pipelines/enkat.yaml", disclosure::DISCLOSURE_FILE] {
         if let Ok(t) = std::fs::read_to_string(root.join(extra)) {
             sources.insert(extra.to_string(), t);
         }
@@ -140,6 +140,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         None => None,
     };
     let survey = compile_survey(&mut c, &sources, &contracts);
+    let disclosure = compile_disclosure(&mut c, &sources, pipeline.as_ref(), survey.as_ref());
     compile_models(&mut c, root);
 
     if let Some(t) = pipeline_text {
@@ -147,16 +148,55 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     }
     sources.extend(contract_texts);
 
-    match (pipeline, checks, survey) {
-        (Some(pipeline), Some(checks), Some(survey)) if c.diagnostics.is_empty() => Ok(Project {
-            root: root.to_path_buf(),
-            pipeline,
-            contracts,
-            checks,
-            survey,
-            sources,
-        }),
+    match (pipeline, checks, survey, disclosure) {
+        (Some(pipeline), Some(checks), Some(survey), Some(disclosure))
+            if c.diagnostics.is_empty() =>
+        {
+            Ok(Project {
+                root: root.to_path_buf(),
+                pipeline,
+                contracts,
+                checks,
+                survey,
+                disclosure,
+                sources,
+            })
+        }
         _ => Err(ConfigErrors(c.diagnostics)),
+    }
+}
+
+/// `pipelines/disclosure.yaml`: its relations name indicators, levels and groups that exist.
+/// Not compiled (and not reported) when the pipeline or the survey did not compile.
+fn compile_disclosure(
+    c: &mut Collector,
+    sources: &BTreeMap<String, String>,
+    pipeline: Option<&Pipeline>,
+    survey: Option<&crate::survey::SurveyConfig>,
+) -> Option<disclosure::DisclosureConfig> {
+    let Some(text) = sources.get(disclosure::DISCLOSURE_FILE) else {
+        c.push(
+            disclosure::DISCLOSURE_FILE,
+            None,
+            "the disclosure configuration is missing",
+            Some("pipelines/disclosure.yaml declares the amount rules, protection levels and linked tables"),
+        );
+        return None;
+    };
+    let (pipeline, survey) = (pipeline?, survey?);
+    let known = disclosure::KnownIndicators::new(
+        &pipeline.indicators,
+        survey
+            .all_indicators()
+            .iter()
+            .map(|i| (i.id.as_str(), i.namnare.is_some())),
+    );
+    match disclosure::compile(text, &known, pipeline.params.disclosure.min_numerator) {
+        Ok(config) => Some(config),
+        Err(diagnostics) => {
+            c.diagnostics.extend(diagnostics);
+            None
+        }
     }
 }
 

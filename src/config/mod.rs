@@ -3,6 +3,7 @@
 //! from. Nothing runs on unvalidated YAML; `oj validate` is the compile step alone.
 
 pub mod compile;
+pub mod disclosure;
 pub mod raw;
 
 use std::collections::BTreeMap;
@@ -55,6 +56,9 @@ pub struct Project {
     pub checks: crate::gates::Checks,
     /// The survey's question sets and indicators per year (pipelines/enkat.yaml).
     pub survey: crate::survey::SurveyConfig,
+    /// Disclosure control: amount rules, protection levels, linked tables
+    /// (`pipelines/disclosure.yaml`).
+    pub disclosure: disclosure::DisclosureConfig,
     /// The text of every configuration file read (relative path → text), for fingerprints.
     pub sources: BTreeMap<String, String>,
 }

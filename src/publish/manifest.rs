@@ -95,6 +95,11 @@ pub struct Manifest {
     pub checks: serde_json::Value,
     /// Disclosure control thresholds.
     pub disclosure: DisclosureParams,
+    /// Disclosure control of the release: the rules of `pipelines/disclosure.yaml`, the intruder
+    /// audit's figures and the information loss per level and indicator (empty in releases made
+    /// before the audit existed).
+    #[serde(default)]
+    pub disclosure_control: serde_json::Value,
     /// Kommuner excluded as bortfall.
     pub excluded_kommuner: Vec<String>,
     /// The previous year's release the comparison columns come from (`<Y-1>/v<NNN>`), if any.

@@ -71,6 +71,8 @@ pub struct ReleaseInputs {
     pub checks: serde_json::Value,
     /// The disclosure thresholds applied.
     pub disclosure: DisclosureParams,
+    /// The disclosure rules, audit and information loss (see [`Manifest::disclosure_control`]).
+    pub disclosure_control: serde_json::Value,
     /// Kommuner excluded as bortfall.
     pub excluded_kommuner: Vec<String>,
     /// Indicator ids renamed since the previous year: (current id, previous id).
@@ -192,6 +194,7 @@ pub async fn publish(
         cells,
         checks: inputs.checks.clone(),
         disclosure: inputs.disclosure,
+        disclosure_control: inputs.disclosure_control.clone(),
         excluded_kommuner: inputs.excluded_kommuner.clone(),
         previous_release: previous.map(|p| p.id()),
         renamed_indicators: inputs.renamed_indicators.clone(),

@@ -37,11 +37,15 @@ pub async fn run(
 
     let mut input_files = Vec::new();
     let mut checks = Vec::new();
+    let mut control = serde_json::Value::Null;
     for stage in ["ingest", "transform", "disclose"] {
         let Some(rec) = crate::runner::current_stage(record, earlier, year, stage) else {
             continue;
         };
         checks.extend(rec.checks.iter().cloned());
+        if stage == "disclose" {
+            control = rec.details["disclosure_control"].clone();
+        }
         if stage == "ingest"
             && let Some(datasets) = rec.details.as_object()
         {
@@ -67,6 +71,16 @@ pub async fn run(
         input_files,
         checks: serde_json::Value::Array(checks),
         disclosure: (&project.pipeline.params.disclosure).into(),
+        disclosure_control: serde_json::json!({
+            "rules": {
+                "amounts": project.disclosure.amounts,
+                "households_per_case_worker": project.disclosure.households,
+                "protection": project.disclosure.protection,
+            },
+            "audit": control["audit"],
+            "totals": control["totals"],
+            "information_loss": control["information_loss"],
+        }),
         excluded_kommuner: bortfall(runner, year).await?,
         renamed_indicators: crate::survey::previous_ids(&project.survey, year),
     };
