@@ -140,6 +140,10 @@ pub enum RelationKind {
     /// Level-specific counting: max(right) ≤ left ≤ Σ right; treated as exact where the
     /// published numbers allow it.
     Movers,
+    /// Long-term counts: Σ right ≤ left (a person long-term in the parent may be long-term in
+    /// none of its parts, and in at most one); treated as exact where the published numbers
+    /// allow it.
+    AtLeastSum,
     /// left ≤ Σ right (a subset); used by the audit only.
     AtMost,
 }
@@ -149,6 +153,7 @@ impl RelationKind {
         match word {
             "exact" => Some(RelationKind::Exact),
             "movers" => Some(RelationKind::Movers),
+            "at_least_sum" => Some(RelationKind::AtLeastSum),
             "at_most" => Some(RelationKind::AtMost),
             _ => None,
         }
@@ -345,7 +350,7 @@ impl Compiler<'_> {
                     word,
                     format!("{context}: relation `{word}` is not allowed here"),
                     Some(if allowed.contains(&RelationKind::Movers) {
-                        "a hierarchy is `exact` or `movers`"
+                        "a hierarchy is `exact`, `movers` or `at_least_sum`"
                     } else {
                         "an identity is `exact` or `at_most`"
                     }),
@@ -502,7 +507,11 @@ impl Compiler<'_> {
             let kind = self.kind(
                 &context,
                 &h.relation,
-                &[RelationKind::Exact, RelationKind::Movers],
+                &[
+                    RelationKind::Exact,
+                    RelationKind::Movers,
+                    RelationKind::AtLeastSum,
+                ],
             );
             for id in &h.indicators {
                 self.indicator(&context, id);

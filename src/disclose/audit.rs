@@ -8,7 +8,7 @@
 //!   equalities (no movers), except where the published terms contradict that (a published
 //!   parent below the sum of its published parts), which stay inequalities;
 //! - where that model has no solution at all (the movers are visible), the true model: movers
-//!   relations as `max(parts) ≤ parent ≤ Σ parts`. The first model's intervals lie inside the
+//!   relations as `max(parts) ≤ parent ≤ Σ parts` (long-term counts: `parent ≥ Σ parts`). The first model's intervals lie inside the
 //!   second's, so it is the stricter test wherever it applies.
 //!
 //! The unknowns fall into independent blocks (connected by relations); each block is one
@@ -321,7 +321,7 @@ impl BlockLp {
             let equality = match rel.kind {
                 RelationKind::Exact => true,
                 RelationKind::AtMost => false,
-                RelationKind::Movers => {
+                RelationKind::Movers | RelationKind::AtLeastSum => {
                     no_movers
                         && match left {
                             Ok(_) => true,
@@ -346,6 +346,8 @@ impl BlockLp {
             }
             let op = if equality {
                 ComparisonOp::Eq
+            } else if rel.kind == RelationKind::AtLeastSum {
+                ComparisonOp::Ge
             } else {
                 ComparisonOp::Le
             };

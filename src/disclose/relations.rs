@@ -47,6 +47,7 @@ impl Relation {
             match self.kind {
                 RelationKind::Exact => "exact",
                 RelationKind::Movers => "movers",
+                RelationKind::AtLeastSum => "at least the sum of",
                 RelationKind::AtMost => "at most",
             },
             self.right.len(),

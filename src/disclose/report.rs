@@ -68,6 +68,9 @@ pub struct AuditSummary {
     pub movers_visible_blocks: usize,
     pub repair_rounds: usize,
     pub relations: usize,
+    /// Inequalities (movers, long-term counts, subsets) that did not hold on the year's numbers
+    /// for some cells and were left out there.
+    pub relations_not_holding: usize,
     pub narrowest: Option<Narrowest>,
     pub seconds: f64,
 }
@@ -136,6 +139,7 @@ pub fn build(
     primary_marks: &[Mark],
     audit: &AuditReport,
     repair_rounds: usize,
+    relations_not_holding: usize,
 ) -> DisclosureReport {
     let mut totals = Loss::default();
     let mut per: BTreeMap<String, BTreeMap<String, Loss>> = BTreeMap::new();
@@ -169,6 +173,7 @@ pub fn build(
             movers_visible_blocks: audit.movers_visible_blocks,
             repair_rounds,
             relations: table.relations.len(),
+            relations_not_holding,
             narrowest,
             seconds: audit.seconds,
         },

@@ -111,8 +111,7 @@ pub async fn disclose(
     let cells = Cells::from_batches(&batches, input.kinds)?;
 
     let relations = relations::instantiate(&cells, &input.config.linked, &input.membership);
-    let mut table = Table::new(cells, relations);
-    check_relations_hold(&table)?;
+    let (mut table, not_holding) = check_relations_hold(Table::new(cells, relations))?;
     freeze_earlier(&mut table, &input.earlier)?;
     for i in 0..table.cells.len() {
         table.marks[i] = primary(
@@ -153,7 +152,7 @@ pub async fn disclose(
                 .collect(),
         });
     }
-    let report = report::build(&table, &primary_marks, &last, rounds);
+    let report = report::build(&table, &primary_marks, &last, rounds, not_holding);
 
     let nudge = ParamValues::from(vec![("nudge", ScalarValue::from(ROUNDING_NUDGE))]);
     scratch.put("cells", cells_schema(), vec![cells_batch(&table)?])?;
@@ -185,8 +184,7 @@ pub async fn audit_release(
     let batches = scratch.query(SORTED_SQL, no_params()).await?;
     let cells = Cells::from_batches(&batches, input.kinds)?;
     let relations = relations::instantiate(&cells, &input.config.linked, &input.membership);
-    let mut table = Table::new(cells, relations);
-    check_relations_hold(&table)?;
+    let (mut table, _) = check_relations_hold(Table::new(cells, relations))?;
     freeze_earlier(&mut table, &input.earlier)?;
     let mut primary_marks = vec![Mark::Published; table.cells.len()];
     for batch in release {
@@ -362,11 +360,15 @@ fn suppress_extremes(table: &mut Table, config: &DisclosureConfig) {
     }
 }
 
-/// Every declared relation holds on the true numbers (exact ones to rounding, movers within
-/// their bounds): otherwise the declaration or a model is wrong, and nothing can be audited.
-fn check_relations_hold(table: &Table) -> Result<(), DiscloseError> {
+/// Every declared exact relation holds on the true numbers (to rounding): otherwise the
+/// declaration or a model is wrong, and nothing can be audited. An inequality (movers, long-term
+/// counts, subsets) that does not hold for some cells (a person who is long-term in two parts,
+/// say) cannot be relied on there, by the audit or an intruder: those instances are left out and
+/// counted. Returns the table to work on and the number left out.
+fn check_relations_hold(table: Table) -> Result<(Table, usize), DiscloseError> {
     let mut broken = Vec::new();
-    for rel in &table.relations {
+    let mut dropped = Vec::new();
+    for (r, rel) in table.relations.iter().enumerate() {
         // Relations over cells without numbers (`-`, `.`) say nothing checkable.
         let Some(left) = table.value(&rel.left) else {
             continue;
@@ -384,23 +386,40 @@ fn check_relations_hold(table: &Table) -> Result<(), DiscloseError> {
         let holds = match rel.kind {
             RelationKind::Exact => (left - sum).abs() <= tol,
             RelationKind::Movers => left <= sum + tol && left >= max - tol,
+            RelationKind::AtLeastSum => left >= sum - tol,
             RelationKind::AtMost => left <= sum + tol,
         };
-        if !holds {
+        if holds {
+            continue;
+        }
+        if rel.kind == RelationKind::Exact {
             broken.push(format!(
                 "{}: left = {left}, parts sum to {sum}",
                 rel.describe(&table.cells)
             ));
+        } else {
+            dropped.push(r);
         }
     }
-    if broken.is_empty() {
-        Ok(())
-    } else {
-        Err(DiscloseError::RelationDoesNotHold {
+    if !broken.is_empty() {
+        return Err(DiscloseError::RelationDoesNotHold {
             count: broken.len(),
             examples: broken.into_iter().take(10).collect(),
-        })
+        });
     }
+    if dropped.is_empty() {
+        return Ok((table, 0));
+    }
+    let Table {
+        cells, relations, ..
+    } = table;
+    let kept = relations
+        .into_iter()
+        .enumerate()
+        .filter(|(r, _)| dropped.binary_search(r).is_err())
+        .map(|(_, rel)| rel)
+        .collect();
+    Ok((Table::new(cells, kept), dropped.len()))
 }
 
 /// Marks the cells an earlier release of the year published with the numbers they have now.

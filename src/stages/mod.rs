@@ -9,7 +9,6 @@ pub mod transform;
 
 use crate::exit::ExitStatus;
 use crate::lake::{self, LakeError};
-use crate::layout;
 use crate::runner::{RunError, Runner};
 use crate::store::Store;
 use datafusion::dataframe::DataFrame;
@@ -48,22 +47,6 @@ pub(crate) async fn read_lake_file(
     lake::read_files(ctx, lake, &[relative.to_string()])
         .await
         .map_err(|e| engine(stage, e))
-}
-
-/// The staged regions of a year.
-pub(crate) async fn regions(
-    runner: &Runner<'_>,
-    stage: &'static str,
-    year: i64,
-) -> Result<DataFrame, RunError> {
-    read_required(
-        runner,
-        stage,
-        &layout::staging_file("regioner", year),
-        "ingest",
-        year,
-    )
-    .await
 }
 
 /// A lake failure inside a stage.

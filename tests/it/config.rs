@@ -246,10 +246,10 @@ const SDC: &str = "pipelines/disclosure.yaml";
 fn the_disclosure_relations_compile() {
     let p = load_project(project_root()).unwrap();
     let linked = &p.disclosure.linked;
-    // kon and fodelseland; personer, belopp, bakgrund, enkat_hushall; 5 identities and 5
-    // subsets (at_most).
+    // kon and fodelseland; personer, langvariga, belopp, bakgrund, enkat_hushall; 5 identities
+    // and 5 subsets (at_most).
     assert_eq!(linked.group_splits.len(), 2);
-    assert_eq!(linked.hierarchies.len(), 4);
+    assert_eq!(linked.hierarchies.len(), 5);
     assert_eq!(linked.identities.len(), 10);
     // min_contributors is not set in the file: it defaults to min_numerator (5).
     assert_eq!(p.disclosure.amounts.min_contributors, 5);
