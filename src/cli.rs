@@ -110,9 +110,8 @@ pub struct CheckArgs {
     pub year: i64,
     #[arg(long)]
     pub stage: String,
-    #[arg(long, default_value = "./oj-demo/drops")]
-    pub drops: String,
-    #[arg(long, default_value = "./oj-demo/lake")]
+    /// The lake whose data the gate checks; it must exist.
+    #[arg(long)]
     pub lake: String,
 }
 
@@ -287,7 +286,7 @@ async fn dispatch(cli: Cli) -> ExitStatus {
                     .questions_for_year(chrono::Datelike::year(&chrono::Utc::now()) as i64 - 1)
                     .len();
                 println!(
-                    "ok: {} {} – {} datasets, {} contracts, {} register and background indicators, {} survey questions last year, sql/ and pipelines/checks.yaml compile",
+                    "ok: {} {} – {} datasets, {} contracts, {} register and background indicators, {} survey questions last year; every sql/ model and check of pipelines/checks.yaml plans against the schemas it reads",
                     p.pipeline.name,
                     p.pipeline.version,
                     p.pipeline.datasets.len(),
@@ -499,7 +498,7 @@ pub async fn check_gate(
         Ok(s) => s,
         Err(e) => return e,
     };
-    let (_drops, lake, ctx) = match open_drops_and_lake(&args.drops, &args.lake, options) {
+    let (lake, ctx) = match open_lake(&args.lake, options) {
         Ok(opened) => opened,
         Err(status) => return status,
     };
@@ -523,7 +522,7 @@ pub async fn check_gate(
         }
         Err(e) => {
             print_error(&e);
-            ExitStatus::Runtime
+            e.exit_status()
         }
     }
 }

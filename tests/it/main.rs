@@ -7,6 +7,8 @@ mod ingest;
 mod pipeline;
 mod publication;
 mod release;
+mod robustness;
 mod survey;
 mod synth;
 mod transform;
+mod validate;
