@@ -436,7 +436,8 @@ fn compile_pipeline(
             Some("arrow's text arrays hold at most 4 GiB; a drop line is a few hundred bytes"),
         );
     }
-    if !(p.ingest.max_belopp_kr_per_household_month > 0.0) {
+    let max_belopp = p.ingest.max_belopp_kr_per_household_month;
+    if max_belopp.is_nan() || max_belopp <= 0.0 {
         c.push(
             file,
             yaml::line_of_key(text, "max_belopp_kr_per_household_month", 1),
