@@ -262,3 +262,32 @@ async fn reject_line_numbers_stay_right_after_a_quoted_newline() {
     );
     assert!(rejects[1].2.starts_with("2017\t4\t9999\t"), "{rejects:?}");
 }
+
+/// Population cells are bounded too (20 000 000, above Sweden's whole population): a cell of
+/// i64::MAX, which would wrap the population sums, is rejected on its line (the fixture's header
+/// and 8 rows are lines 1–9; the cell is line 10). befolkning tolerates no rejects.
+#[tokio::test]
+async fn a_population_cell_of_i64_max_is_rejected() {
+    let project = fixtures::project();
+    let env = Env::new(2017);
+    let text = format!("{}0301;1;50;0;{}\n", fixtures::BEFOLKNING, i64::MAX);
+    std::fs::write(env.drop_file(2017, "befolkning.csv"), text).unwrap();
+    let result = env
+        .run(&project, 2017, Selection::Only(Stage::Ingest))
+        .await;
+    let msg = ingest_error(&result);
+    assert!(
+        msg.contains(
+            "befolkning.csv:10: column antal = \"9223372036854775807\" is above the maximum 20000000"
+        ),
+        "{msg}"
+    );
+    let rejects = env.rejects("befolkning", 2017).await;
+    assert_eq!(
+        rejects
+            .iter()
+            .map(|r| (r.0, r.1.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(10, "maximum:antal")]
+    );
+}
