@@ -98,9 +98,11 @@ pub struct SynthArgs {
 pub struct RunArgs {
     #[arg(long)]
     pub year: i64,
-    #[arg(long, default_value = "./oj-demo/drops")]
+    /// The drops folder (`<drops>/<year>/…`); it must exist.
+    #[arg(long)]
     pub drops: String,
-    #[arg(long, default_value = "./oj-demo/lake")]
+    /// The lake; `run` creates a new one, `plan` reads an existing one.
+    #[arg(long)]
     pub lake: String,
     /// Run only this stage.
     #[arg(long, conflicts_with = "from")]
@@ -122,9 +124,8 @@ pub struct CheckArgs {
     pub year: i64,
     #[arg(long)]
     pub stage: String,
-    #[arg(long, default_value = "./oj-demo/drops")]
-    pub drops: String,
-    #[arg(long, default_value = "./oj-demo/lake")]
+    /// The lake whose data the gate checks; it must exist.
+    #[arg(long)]
     pub lake: String,
 }
 
@@ -132,7 +133,8 @@ pub struct CheckArgs {
 pub struct DiffArgs {
     #[arg(long)]
     pub year: i64,
-    #[arg(long, default_value = "./oj-demo/lake")]
+    /// The lake; it must exist.
+    #[arg(long)]
     pub lake: String,
     /// Two release versions, e.g. v001 v002 (default: the last two).
     pub versions: Vec<String>,
@@ -144,7 +146,8 @@ pub struct ReportArgs {
     pub year: i64,
     #[arg(long)]
     pub region: String,
-    #[arg(long, default_value = "./oj-demo/lake")]
+    /// The lake; it must exist.
+    #[arg(long)]
     pub lake: String,
     /// Where to write the HTML (default: profil_<region>_<year>.html).
     #[arg(long)]
@@ -207,12 +210,13 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-/// Opens a lake and builds a session that reads it; errors are printed.
+/// Opens an existing lake (never creating one) and builds a session that reads it; errors are
+/// printed.
 fn open_lake(
     location: &str,
     options: &SessionOptions,
 ) -> Result<(Store, datafusion::prelude::SessionContext), ExitStatus> {
-    let lake = Store::open(location).map_err(|e| {
+    let lake = Store::open_existing(location).map_err(|e| {
         print_error(&e);
         ExitStatus::Invalid
     })?;
@@ -223,19 +227,25 @@ fn open_lake(
     Ok((lake, ctx))
 }
 
-/// Opens the drops and the lake and builds a session that reads both; errors are printed.
+/// Opens the drops (which must exist) and the lake (created only when `create_lake`) and builds a
+/// session that reads both; errors are printed.
 fn open_drops_and_lake(
     drops: &str,
     lake: &str,
+    create_lake: bool,
     options: &SessionOptions,
 ) -> Result<(Store, Store, datafusion::prelude::SessionContext), ExitStatus> {
-    let open = |location: &str| {
-        Store::open(location).map_err(|e| {
-            print_error(&e);
-            ExitStatus::Invalid
-        })
+    let invalid = |e: crate::store::StoreError| {
+        print_error(&e);
+        ExitStatus::Invalid
     };
-    let (drops, lake) = (open(drops)?, open(lake)?);
+    let drops = Store::open_existing(drops).map_err(invalid)?;
+    let lake = if create_lake {
+        Store::open(lake)
+    } else {
+        Store::open_existing(lake)
+    }
+    .map_err(invalid)?;
     let ctx = session::build(options, &[&drops, &lake]).map_err(|e| {
         print_error(&e);
         ExitStatus::Runtime
@@ -299,7 +309,7 @@ async fn dispatch(cli: Cli) -> ExitStatus {
                     .questions_for_year(chrono::Datelike::year(&chrono::Utc::now()) as i64 - 1)
                     .len();
                 println!(
-                    "ok: {} {} – {} datasets, {} contracts, {} register and background indicators, {} survey questions last year, sql/ and pipelines/checks.yaml compile",
+                    "ok: {} {} – {} datasets, {} contracts, {} register and background indicators, {} survey questions last year; every sql/ model and check of pipelines/checks.yaml plans against the schemas it reads",
                     p.pipeline.name,
                     p.pipeline.version,
                     p.pipeline.datasets.len(),
@@ -603,7 +613,7 @@ pub async fn check_gate(
         Ok(s) => s,
         Err(e) => return e,
     };
-    let (_drops, lake, ctx) = match open_drops_and_lake(&args.drops, &args.lake, options) {
+    let (lake, ctx) = match open_lake(&args.lake, options) {
         Ok(opened) => opened,
         Err(status) => return status,
     };
@@ -627,7 +637,7 @@ pub async fn check_gate(
         }
         Err(e) => {
             print_error(&e);
-            ExitStatus::Runtime
+            e.exit_status()
         }
     }
 }
@@ -650,7 +660,7 @@ pub async fn run_year(
         },
         (None, None) => Selection::All,
     };
-    let (drops, lake, ctx) = match open_drops_and_lake(&args.drops, &args.lake, options) {
+    let (drops, lake, ctx) = match open_drops_and_lake(&args.drops, &args.lake, !dry_run, options) {
         Ok(opened) => opened,
         Err(status) => return status,
     };
@@ -683,11 +693,18 @@ pub async fn run_year(
                 .filter(|s| s.status == crate::ledger::StageStatus::Skipped)
                 .count();
             match &result.failure {
+                None if dry_run => {
+                    tracing::info!(
+                        target: "oj::progress",
+                        "plan for {}: {ran} stage(s) would run, {skipped} up to date; nothing was written",
+                        args.year
+                    );
+                    ExitStatus::Success
+                }
                 None => {
                     tracing::info!(
                         target: "oj::progress",
-                        "{} {}: {ran} stage(s) ran, {skipped} up to date; run record {}",
-                        if dry_run { "plan for" } else { "done" },
+                        "done {}: {ran} stage(s) ran, {skipped} up to date; run record {}",
                         args.year,
                         lake.display(&crate::layout::run_record(&result.record.run_id))
                     );
@@ -695,11 +712,13 @@ pub async fn run_year(
                 }
                 Some(e) => {
                     print_error(e);
-                    eprintln!(
-                        "run {} failed; record: {}",
-                        result.record.run_id,
-                        lake.display(&crate::layout::run_record(&result.record.run_id))
-                    );
+                    if !dry_run {
+                        eprintln!(
+                            "run {} failed; record: {}",
+                            result.record.run_id,
+                            lake.display(&crate::layout::run_record(&result.record.run_id))
+                        );
+                    }
                     e.exit_status()
                 }
             }

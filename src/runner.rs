@@ -372,7 +372,7 @@ impl Runner<'_> {
             .map_err(|e| RunError::Stage {
                 stage: stage.name(),
                 message: e.to_string(),
-                status: ExitStatus::Runtime,
+                status: e.exit_status(),
             })?;
         out.lines.extend(report.lines());
         out.lines.push(format!(

@@ -126,6 +126,10 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         .as_deref()
         .and_then(|text| compile_pipeline(&mut c, text, &contracts, &broken));
 
+    if let Some(p) = &pipeline {
+        resolve_parameter_bounds(&mut c, &mut contracts, &contract_texts, &p.params);
+    }
+
     let checks = match &pipeline {
         Some(p) => match crate::gates::config::load(root, p, &contracts) {
             Ok((checks, text)) => {
@@ -152,7 +156,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         (Some(pipeline), Some(checks), Some(survey), Some(disclosure))
             if c.diagnostics.is_empty() =>
         {
-            Ok(Project {
+            let project = Project {
                 root: root.to_path_buf(),
                 pipeline,
                 contracts,
@@ -160,7 +164,13 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
                 survey,
                 disclosure,
                 sources,
-            })
+            };
+            let planned = super::typecheck::check(&project);
+            if planned.is_empty() {
+                Ok(project)
+            } else {
+                Err(ConfigErrors(planned))
+            }
         }
         _ => Err(ConfigErrors(c.diagnostics)),
     }
@@ -403,7 +413,7 @@ fn compile_pipeline(
             "very_long_term_window_years",
             p.register.very_long_term_window_years,
             1,
-            10,
+            crate::transform::MAX_WINDOW_YEARS,
         ),
         (
             "very_long_term_months",
@@ -449,6 +459,27 @@ fn compile_pipeline(
             file,
             yaml::line_of_key(text, "reject_tolerance_percent", 1),
             "reject_tolerance_percent must be within 0..=100",
+            None,
+        );
+    }
+    if p.ingest.max_line_bytes == 0 || p.ingest.max_line_bytes > u64::from(u32::MAX) {
+        c.push(
+            file,
+            yaml::line_of_key(text, "max_line_bytes", 1),
+            format!(
+                "max_line_bytes = {} is outside 1..={}",
+                p.ingest.max_line_bytes,
+                u32::MAX
+            ),
+            Some("arrow's text arrays hold at most 4 GiB; a drop line is a few hundred bytes"),
+        );
+    }
+    let max_belopp = p.ingest.max_belopp_kr_per_household_month;
+    if max_belopp.is_nan() || max_belopp <= 0.0 {
+        c.push(
+            file,
+            yaml::line_of_key(text, "max_belopp_kr_per_household_month", 1),
+            "max_belopp_kr_per_household_month must be above 0",
             None,
         );
     }
@@ -716,6 +747,8 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             pattern: None,
             minimum: None,
             maximum: None,
+            minimum_parameter: None,
+            maximum_parameter: None,
             equals_drop_year: false,
             references: None,
         };
@@ -757,6 +790,24 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                 }
                 column.pattern = Some(pattern.clone());
             }
+            let mut bound = |b: &Option<RawBound>, which: &str| match b {
+                None => (None, None),
+                Some(RawBound::Number(n)) => (Some(*n), None),
+                Some(RawBound::Parameter(s)) => match s.strip_prefix('$') {
+                    Some(name) => (None, Some(name.to_string())),
+                    None => {
+                        c.push(
+                            file,
+                            line,
+                            format!("column `{}`: {which} `{s}` is neither a number nor a `$parameter`", p.name),
+                            Some("write a number or $section.name of a pipeline parameter, e.g. $ingest.max_belopp_kr_per_household_month"),
+                        );
+                        (None, None)
+                    }
+                },
+            };
+            (column.minimum, column.minimum_parameter) = bound(&o.minimum, "minimum");
+            (column.maximum, column.maximum_parameter) = bound(&o.maximum, "maximum");
             if (o.minimum.is_some() || o.maximum.is_some())
                 && !matches!(logical, LogicalType::Integer | LogicalType::Number)
             {
@@ -770,7 +821,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                     None,
                 );
             }
-            if let (Some(lo), Some(hi)) = (o.minimum, o.maximum)
+            if let (Some(lo), Some(hi)) = (column.minimum, column.maximum)
                 && lo > hi
             {
                 c.push(
@@ -780,8 +831,6 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                     None,
                 );
             }
-            column.minimum = o.minimum;
-            column.maximum = o.maximum;
             if o.equals_drop_year && logical != LogicalType::Integer {
                 c.push(
                     file,
@@ -895,6 +944,53 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         expr_references,
         question_columns,
     })
+}
+
+/// Sets the bounds contracts take from pipeline parameters (`maximum: $ingest.…`); an unknown or
+/// non-numeric parameter, or a minimum above the maximum, names the contract's line.
+fn resolve_parameter_bounds(
+    c: &mut Collector,
+    contracts: &mut BTreeMap<String, Contract>,
+    texts: &BTreeMap<String, String>,
+    params: &Parameters,
+) {
+    for contract in contracts.values_mut() {
+        let text = texts.get(&contract.file).map(String::as_str).unwrap_or("");
+        for column in &mut contract.columns {
+            let line = yaml::line_of_entry(text, "name", &column.name);
+            for (name, value) in [
+                (&column.minimum_parameter, &mut column.minimum),
+                (&column.maximum_parameter, &mut column.maximum),
+            ] {
+                let Some(name) = name else { continue };
+                match params.number(name) {
+                    Some(n) => *value = Some(n),
+                    None => c.push(
+                        &contract.file,
+                        line,
+                        format!(
+                            "column `{}`: `${name}` is not a numeric parameter of {PIPELINE_FILE}",
+                            column.name
+                        ),
+                        Some("name a number under parameters:, e.g. $ingest.max_belopp_kr_per_household_month"),
+                    ),
+                }
+            }
+            if let (Some(lo), Some(hi)) = (column.minimum, column.maximum)
+                && lo > hi
+            {
+                c.push(
+                    &contract.file,
+                    line,
+                    format!(
+                        "column `{}`: minimum {lo} is above maximum {hi}",
+                        column.name
+                    ),
+                    None,
+                );
+            }
+        }
+    }
 }
 
 /// The typed schema a contract's rules are written against (its columns plus `ar`).

@@ -81,6 +81,8 @@ pub struct AuditReport {
     pub solves: usize,
     /// Blocks where the no-movers model had no solution and the true model was audited.
     pub movers_visible_blocks: usize,
+    /// Blocks too large for one program, audited cell by cell in neighbourhoods.
+    pub local_blocks: usize,
     /// Cells whose interval is narrower than their protection level.
     pub failures: Vec<Audited>,
     /// The audited cell with the narrowest interval relative to its need.
@@ -96,8 +98,31 @@ pub enum AuditError {
     Solver { unknowns: usize, message: String },
 }
 
+/// The intervals of blocks already audited, by the block's unknowns: a repair round changes a
+/// few blocks, and the others are not solved again.
+#[derive(Debug, Default)]
+pub struct AuditCache {
+    blocks: HashMap<Vec<(usize, Part)>, CachedBlock>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedBlock {
+    intervals: Vec<(usize, f64, f64, bool)>,
+    movers_visible: bool,
+}
+
 /// Audits `table`; `need` gives the protection of each suppressed cell.
 pub fn audit(table: &Table, need: &dyn Fn(usize) -> Need) -> Result<AuditReport, AuditError> {
+    audit_cached(table, need, &mut AuditCache::default())
+}
+
+/// [`audit`] reusing (and filling) `cache`; `need` must be the same function for every call
+/// with one cache.
+pub fn audit_cached(
+    table: &Table,
+    need: &dyn Fn(usize) -> Need,
+    cache: &mut AuditCache,
+) -> Result<AuditReport, AuditError> {
     let started = Instant::now();
     let mut report = AuditReport::default();
 
@@ -152,6 +177,16 @@ pub fn audit(table: &Table, need: &dyn Fn(usize) -> Need) -> Result<AuditReport,
         }
     }
 
+    let mut relations_of_var: Vec<Vec<usize>> = vec![Vec::new(); vars.len()];
+    for (r, rel) in table.relations.iter().enumerate() {
+        for t in rel.terms() {
+            if let Some(&v) = var_of.get(&(t.cell, t.part))
+                && relations_of_var[v].last() != Some(&r)
+            {
+                relations_of_var[v].push(r);
+            }
+        }
+    }
     let mut results: Vec<Audited> = Vec::new();
     for (cell, mark) in table.marks.iter().enumerate() {
         if !mark.suppressed() {
@@ -186,31 +221,61 @@ pub fn audit(table: &Table, need: &dyn Fn(usize) -> Need) -> Result<AuditReport,
         if targets.is_empty() {
             continue;
         }
-        let relations = &block_relations[root_var];
-        let mut lp = BlockLp::new(table, &vars, members, relations, true);
-        let intervals = match lp.intervals(&targets, &vars, table, need) {
-            Ok(i) => i,
-            Err(Infeasible) => {
-                report.movers_visible_blocks += 1;
-                lp = BlockLp::new(table, &vars, members, relations, false);
-                lp.intervals(&targets, &vars, table, need)
-                    .map_err(|_| AuditError::Solver {
-                        unknowns: members.len(),
-                        message: "the relations have no solution with the published numbers \
-                              (a declared relation does not hold on this year's data)"
-                            .to_string(),
-                    })?
+        if members.len() > MAX_BLOCK {
+            // Too large for one program: each target in its neighbourhood (below).
+            report.local_blocks += 1;
+            for &t in &targets {
+                let local = neighbourhood(t, &var_of, table, &relations_of_var);
+                let relations: Vec<usize> = {
+                    let mut r: Vec<usize> = local
+                        .iter()
+                        .flat_map(|&v| relations_of_var[v].iter().copied())
+                        .collect();
+                    r.sort_unstable();
+                    r.dedup();
+                    r
+                };
+                let mut signature: Vec<(usize, Part)> = local.iter().map(|&v| vars[v]).collect();
+                signature.sort();
+                signature.push((t, Part::Namnare));
+                let block = match cache.blocks.get(&signature) {
+                    Some(b) => b.clone(),
+                    None => {
+                        let b =
+                            solve_block(table, &vars, &local, &relations, &[t], need, &mut report)?;
+                        cache.blocks.insert(signature, b.clone());
+                        b
+                    }
+                };
+                for (cell, lo, hi, exact) in block.intervals {
+                    let value = table.cells[cell].numerator().unwrap_or(0.0);
+                    results.push(audited(table, cell, need(cell), value, lo, hi, exact));
+                }
+            }
+            continue;
+        }
+        let mut signature: Vec<(usize, Part)> = members.iter().map(|&v| vars[v]).collect();
+        signature.sort();
+        let block = match cache.blocks.get(&signature) {
+            Some(b) => b.clone(),
+            None => {
+                let b = solve_block(
+                    table,
+                    &vars,
+                    members,
+                    &block_relations[root_var],
+                    &targets,
+                    need,
+                    &mut report,
+                )?;
+                cache.blocks.insert(signature, b.clone());
+                b
             }
         };
-        report.solves += lp.solves;
-        if let Some(message) = lp.failure.take() {
-            return Err(AuditError::Solver {
-                unknowns: members.len(),
-                message,
-            });
+        if block.movers_visible {
+            report.movers_visible_blocks += 1;
         }
-        for (v, lo, hi, exact) in intervals {
-            let cell = vars[v].0;
+        for (cell, lo, hi, exact) in block.intervals {
             let value = table.cells[cell].numerator().unwrap_or(0.0);
             results.push(audited(table, cell, need(cell), value, lo, hi, exact));
         }
@@ -234,6 +299,93 @@ pub fn audit(table: &Table, need: &dyn Fn(usize) -> Need) -> Result<AuditReport,
     report.failures.sort_by_key(|a| a.cell);
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Solves the intervals of `targets` in the program over `members` and `relations`.
+fn solve_block(
+    table: &Table,
+    vars: &[(usize, Part)],
+    members: &[usize],
+    relations: &[usize],
+    targets: &[usize],
+    need: &dyn Fn(usize) -> Need,
+    report: &mut AuditReport,
+) -> Result<CachedBlock, AuditError> {
+    let mut movers_visible = false;
+    let mut lp = BlockLp::new(table, vars, members, relations, true);
+    let intervals = match lp.intervals(targets, vars, table, need) {
+        Ok(i) => i,
+        Err(Infeasible) => {
+            movers_visible = true;
+            report.solves += lp.solves;
+            lp = BlockLp::new(table, vars, members, relations, false);
+            lp.intervals(targets, vars, table, need)
+                .map_err(|_| AuditError::Solver {
+                    unknowns: members.len(),
+                    message: "the relations have no solution with the published numbers (a \
+                              declared relation does not hold on this year's data)"
+                        .to_string(),
+                })?
+        }
+    };
+    report.solves += lp.solves;
+    if let Some(message) = lp.failure.take() {
+        return Err(AuditError::Solver {
+            unknowns: members.len(),
+            message,
+        });
+    }
+    Ok(CachedBlock {
+        intervals: intervals
+            .into_iter()
+            .map(|(v, lo, hi, exact)| (vars[v].0, lo, hi, exact))
+            .collect(),
+        movers_visible,
+    })
+}
+
+/// Unknowns above this many are audited cell by cell in a neighbourhood.
+const MAX_BLOCK: usize = 150;
+/// How many unknowns a neighbourhood holds at most.
+const NEIGHBOURHOOD: usize = 60;
+
+/// The unknowns near `target`: all that share a relation with it, then breadth-first over
+/// shared relations up to [`NEIGHBOURHOOD`] of them. Unknowns outside are fixed at their true values in the program, which can only
+/// narrow the target's interval: a pass is a pass for the whole block.
+fn neighbourhood(
+    target: usize,
+    var_of: &HashMap<(usize, Part), usize>,
+    table: &Table,
+    relations_of_var: &[Vec<usize>],
+) -> Vec<usize> {
+    // Every unknown sharing a relation with the target belongs to it, whatever the cap.
+    let mut seen = vec![target];
+    for &r in &relations_of_var[target] {
+        for t in table.relations[r].terms() {
+            if let Some(&u) = var_of.get(&(t.cell, t.part))
+                && !seen.contains(&u)
+            {
+                seen.push(u);
+            }
+        }
+    }
+    let mut queue: std::collections::VecDeque<usize> = seen[1..].iter().copied().collect();
+    while let Some(v) = queue.pop_front() {
+        for &r in &relations_of_var[v] {
+            for t in table.relations[r].terms() {
+                if let Some(&u) = var_of.get(&(t.cell, t.part))
+                    && !seen.contains(&u)
+                {
+                    if seen.len() >= NEIGHBOURHOOD {
+                        return seen;
+                    }
+                    seen.push(u);
+                    queue.push_back(u);
+                }
+            }
+        }
+    }
+    seen
 }
 
 fn audited(
@@ -307,7 +459,9 @@ impl BlockLp {
             let side = |t: &Term| -> Result<(usize, f64), f64> {
                 match by_term.get(&(t.cell, t.part)) {
                     Some(&c) => Ok((c, t.factor)),
-                    None => Err(table.known(t).unwrap_or(0.0)),
+                    // Outside the (local) block: what an intruder knows, else the true value
+                    // (fixing an unknown at its value can only narrow the interval).
+                    None => Err(table.known(t).or_else(|| table.value(t)).unwrap_or(0.0)),
                 }
             };
             let left = side(&rel.left);
@@ -445,6 +599,63 @@ impl BlockLp {
         ] {
             if let Some(point) = self.solve(direction, &all, cap)? {
                 see(&point, &mut seen_lo, &mut seen_hi);
+            }
+        }
+        // Shared solves: push the unproven targets up together, then down together, while that
+        // proves more of them; a target proven by any feasible point needs no solve of its own.
+        for _ in 0..12 {
+            let unproven: Vec<(usize, Need, f64)> = targets
+                .iter()
+                .map(|&v| {
+                    let cell = vars[v].0;
+                    let value = table.cells[cell].numerator().unwrap_or(0.0);
+                    (self.column[&v], need(cell), value)
+                })
+                .filter(|&(c, need, value)| {
+                    !need.met(value, seen_lo[c], seen_hi[c], tolerance(value))
+                })
+                .collect();
+            if unproven.is_empty() {
+                break;
+            }
+            let up: HashMap<usize, f64> = unproven
+                .iter()
+                .filter(|(c, need, value)| match need {
+                    Need::ReachesZero { upper } => seen_hi[*c] < *upper,
+                    Need::Percent { percent } => seen_hi[*c] < value * (1.0 + percent / 100.0),
+                    Need::Width { .. } => true,
+                })
+                .map(|(c, _, _)| (*c, 1.0))
+                .collect();
+            let down: HashMap<usize, f64> = unproven
+                .iter()
+                .filter(|(c, need, value)| match need {
+                    Need::ReachesZero { .. } => seen_lo[*c] > 0.0,
+                    Need::Percent { percent } => seen_lo[*c] > value * (1.0 - percent / 100.0),
+                    Need::Width { .. } => true,
+                })
+                .map(|(c, _, _)| (*c, 1.0))
+                .collect();
+            let before = unproven.len();
+            for (direction, objective) in [
+                (OptimizationDirection::Maximize, &up),
+                (OptimizationDirection::Minimize, &down),
+            ] {
+                if objective.is_empty() {
+                    continue;
+                }
+                if let Some(point) = self.solve(direction, objective, cap)? {
+                    see(&point, &mut seen_lo, &mut seen_hi);
+                }
+            }
+            let after = unproven
+                .iter()
+                .filter(|&&(c, need, value)| {
+                    !need.met(value, seen_lo[c], seen_hi[c], tolerance(value))
+                })
+                .count();
+            if after == before {
+                break;
             }
         }
         let mut out = Vec::new();

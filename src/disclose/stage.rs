@@ -126,12 +126,25 @@ pub async fn disclose(
     let mut rounds = 0;
     secondary::protect(&mut table);
     let mut last: AuditReport;
+    let mut cache = audit::AuditCache::default();
     loop {
         let needs: Vec<NeedClass> = (0..table.cells.len())
             .map(|i| needs_class(&table, &primary_marks, input.config, i))
             .collect();
         let need_fn = |cell: usize| need_of(&needs[cell], input.config);
-        last = audit::audit(&table, &need_fn).map_err(DiscloseError::from)?;
+        last = audit::audit_cached(&table, &need_fn, &mut cache).map_err(DiscloseError::from)?;
+        tracing::debug!(
+            target: "oj::disclose",
+            round = rounds,
+            suppressed = table.marks.iter().filter(|m| m.suppressed()).count(),
+            audited = last.audited,
+            blocks = last.blocks,
+            largest_block = last.largest_block,
+            solves = last.solves,
+            failures = last.failures.len(),
+            seconds = last.seconds,
+            "audit round"
+        );
         if last.failures.is_empty() || rounds >= input.config.max_repair_rounds {
             break;
         }

@@ -1030,7 +1030,7 @@ fn rule_text(kind: &Kind, filter: Option<&str>) -> String {
 }
 
 /// The line of a check's `id:` entry, in block (`- id: x`) or flow (`- {id: x, …}`) style.
-fn line_of_check(text: &str, id: &str) -> Option<usize> {
+pub(crate) fn line_of_check(text: &str, id: &str) -> Option<usize> {
     yaml::line_of_entry(text, "id", id).or_else(|| {
         let flow = [format!("{{id: {id},"), format!("{{id: {id}}}")];
         text.lines()

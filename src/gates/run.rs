@@ -115,7 +115,7 @@ fn private_session(ctx: &SessionContext) -> Result<SessionContext, DataFusionErr
 
 /// The pipeline's parameters, bound by name in every check query (`$year`,
 /// `$survey_min_response_rate_percent`, `$drift_max_change_pp`, …); numbers are Float64.
-fn pipeline_params(project: &Project, year: i64) -> Params {
+pub(super) fn pipeline_params(project: &Project, year: i64) -> Params {
     let p = &project.pipeline.params;
     let f = |v: f64| ScalarValue::Float64(Some(v));
     vec![
@@ -314,9 +314,16 @@ impl Gate<'_> {
                 }
             }
             Err(e) => {
-                for check in checks {
-                    out.push(self.not_evaluated(check, &e).await?);
+                // The shared scan failed: name the check that does not plan on its own, if one
+                // does not; otherwise the engine failed for all of them.
+                for (check, plan) in checks.iter().zip(&plans) {
+                    let alone = kinds::counts_sql(table, std::slice::from_ref(plan));
+                    if let Err(own) = self.query(&alone, &params).await {
+                        return Err(GateError::check(self.stage.name(), &check.id, own));
+                    }
                 }
+                let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+                return Err(GateError::check(self.stage.name(), &ids.join(", "), e));
             }
         }
         Ok(out)
@@ -337,7 +344,7 @@ impl Gate<'_> {
         .await;
         let (failing, total) = match counted {
             Ok(c) => c,
-            Err(e) => return self.not_evaluated(check, &e).await,
+            Err(e) => return Err(GateError::check(self.stage.name(), &check.id, e)),
         };
         let status = self.status(check, failing, total);
         let what = match check.kind {
@@ -356,7 +363,7 @@ impl Gate<'_> {
         {
             match self.drift_regions(&plan.offending, &params).await {
                 Ok(regions) => message.push_str(&format!("; regions: {regions}")),
-                Err(e) => return self.not_evaluated(check, &e).await,
+                Err(e) => return Err(GateError::check(self.stage.name(), &check.id, e)),
             }
         }
         let offending = (status != Status::Pass).then_some(plan.offending);
@@ -402,19 +409,6 @@ impl Gate<'_> {
         }
     }
 
-    /// A check whose SQL did not run: it cannot vouch for the data, so it fails.
-    async fn not_evaluated(
-        &self,
-        check: &Check,
-        e: &DataFusionError,
-    ) -> Result<CheckResult, GateError> {
-        let message = format!(
-            "could not evaluate ({}): {e}; fix the check in pipelines/checks.yaml",
-            check.rule
-        );
-        self.finish(check, Status::Fail, 0, 0, message, None).await
-    }
-
     /// A result; keeps the offending rows when the check is over its threshold.
     #[allow(clippy::too_many_arguments)]
     async fn finish_with_rows(
@@ -441,7 +435,7 @@ impl Gate<'_> {
         .await;
         let df = match written {
             Ok(df) => df,
-            Err(e) => return self.not_evaluated(check, &e).await,
+            Err(e) => return Err(GateError::check(self.stage.name(), &check.id, e)),
         };
         crate::lake::write_dataframe(self.lake, &rel, df)
             .await

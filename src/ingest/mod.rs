@@ -7,6 +7,7 @@
 
 pub mod decode;
 pub mod header;
+pub mod lines;
 pub mod read;
 pub mod validate;
 
@@ -227,6 +228,8 @@ pub async fn ingest_dataset(
     let started = std::time::Instant::now();
     let mut inputs = Vec::new();
     let mut texts: Vec<Option<String>> = Vec::new();
+    let mut records: Vec<Vec<lines::Record>> = Vec::new();
+    let max_line_bytes = project.pipeline.params.ingest.max_line_bytes as usize;
     let mut batches = Vec::new();
     let schema = raw_schema(contract, questions);
     for (index, file) in files.iter().enumerate() {
@@ -238,13 +241,21 @@ pub async fn ingest_dataset(
             sha256: file.sha256.clone(),
             bytes: bytes.len() as u64,
         });
-        let (rows, text) = if relative.to_lowercase().ends_with(".xlsx") {
+        let (mut rows, text) = if relative.to_lowercase().ends_with(".xlsx") {
             let rows = read::read_xlsx(bytes).map_err(|source| IngestError::Read {
                 file: display.clone(),
                 source,
             })?;
             (rows, None)
         } else {
+            // Bounded before the text is decoded (a copy) or parsed: a huge line is an error
+            // naming its line, not an allocation of its size.
+            lines::scan(bytes, contract.format.delimiter, max_line_bytes, |_| {}).map_err(|e| {
+                IngestError::Read {
+                    file: display.clone(),
+                    source: e.into(),
+                }
+            })?;
             let text = decode::decode(bytes, contract.format.encoding).map_err(|source| {
                 IngestError::Text {
                     file: display.clone(),
@@ -263,12 +274,10 @@ pub async fn ingest_dataset(
                     problems,
                 }
             })?;
-            let rows =
-                read::read_delimited(&text, contract.format.delimiter).map_err(|source| {
-                    IngestError::Read {
-                        file: display.clone(),
-                        source,
-                    }
+            let rows = read::read_delimited(&text, contract.format.delimiter, max_line_bytes)
+                .map_err(|source| IngestError::Read {
+                    file: display.clone(),
+                    source,
                 })?;
             (rows, Some(text))
         };
@@ -281,6 +290,7 @@ pub async fn ingest_dataset(
         if rows.batches.iter().all(|b| b.num_rows() == 0) {
             return Err(IngestError::NoRows { file: display });
         }
+        records.push(std::mem::take(&mut rows.records));
         for batch in rows.batches {
             batches.push(
                 canonical_batch(&batch, &mapped, &schema, index).map_err(|e| engine(e.into()))?,
@@ -333,8 +343,8 @@ pub async fn ingest_dataset(
         .collect()
         .await
         .map_err(engine)?;
-    let (rejects, examples) =
-        reject_rows(&reject_batches, &file_names, &texts).map_err(|e| engine(e.into()))?;
+    let (rejects, examples) = reject_rows(&reject_batches, &file_names, &texts, &records)
+        .map_err(|e| engine(e.into()))?;
     let rejected = rejects.num_rows() as u64;
     let rejects_rel = layout::rejects_file(&dataset.name, year);
     lake::write_batches(lake, &rejects_rel, rejects.schema(), &[rejects]).await?;
@@ -440,6 +450,24 @@ fn canonical_batch(
     RecordBatch::try_new(schema.clone(), columns)
 }
 
+/// The schema of a staged dataset ([`staged_frame`]): the typed contract columns, `ar` when the
+/// contract has none, and for the survey `fraga` and `svar` (text).
+pub fn staged_schema(contract: &Contract) -> Schema {
+    let mut fields: Vec<Field> = contract
+        .columns
+        .iter()
+        .map(|c| Field::new(&c.name, c.logical.arrow_type(), true))
+        .collect();
+    if contract.column("ar").is_none() {
+        fields.push(Field::new("ar", DataType::Int64, false));
+    }
+    if contract.question_columns {
+        fields.push(Field::new("fraga", DataType::Utf8, true));
+        fields.push(Field::new("svar", DataType::Utf8, true));
+    }
+    Schema::new(fields)
+}
+
 /// The staged shape: typed contract columns plus `ar`; the survey is unpivoted to
 /// (ar, respondent, inkommen, fraga, svar).
 fn staged_frame(
@@ -479,11 +507,13 @@ fn staged_frame(
     }
 }
 
-/// Builds the rejects table (file, line, rules, reason, raw) and the first messages.
+/// Builds the rejects table (file, line, rules, reason, raw: the whole record, every line of it)
+/// and the first messages.
 fn reject_rows(
     batches: &[RecordBatch],
     file_names: &[String],
     texts: &[Option<String>],
+    records: &[Vec<lines::Record>],
 ) -> Result<(RecordBatch, Vec<String>), datafusion::arrow::error::ArrowError> {
     let mut files = Vec::new();
     let mut lines = Vec::new();
@@ -491,7 +521,6 @@ fn reject_rows(
     let mut reasons = Vec::new();
     let mut raws = Vec::new();
     let mut examples = Vec::new();
-    let mut line_cache: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
     for b in batches {
         let file_col = column::<Int64Array>(b, validate::FILE_COLUMN)?;
         let line_col = column::<Int64Array>(b, read::LINE_COLUMN)?;
@@ -504,13 +533,15 @@ fn reject_rows(
             let raw = texts
                 .get(fi)
                 .and_then(|t| t.as_deref())
-                .map(|t| {
-                    let all = line_cache.entry(fi).or_insert_with(|| t.lines().collect());
-                    all.get((line - 1) as usize)
-                        .map(|s| s.to_string())
-                        .unwrap_or_default()
+                .zip(records.get(fi))
+                .and_then(|(text, records)| {
+                    let at = records
+                        .binary_search_by_key(&(line as usize), |r| r.line)
+                        .ok()?;
+                    text.get(records[at].start..records[at].end)
                 })
-                .unwrap_or_default();
+                .unwrap_or_default()
+                .to_string();
             if examples.len() < 10 {
                 examples.push(format!("{name}:{line}: {}", reason_col.value(i)));
             }

@@ -1,5 +1,6 @@
 //! The one integration-test binary (one link of DataFusion for all integration tests).
 
+mod cli;
 mod config;
 mod disclosure;
 mod fixtures;
@@ -8,6 +9,8 @@ mod ingest;
 mod pipeline;
 mod publication;
 mod release;
+mod robustness;
 mod survey;
 mod synth;
 mod transform;
+mod validate;
