@@ -11,7 +11,7 @@ mod kinds;
 mod run;
 
 pub use config::{Check, Checks, Kind, Severity, TableSource, Threshold};
-pub use run::run_gate;
+pub use run::{run_gate, run_gate_in};
 
 use serde::Serialize;
 

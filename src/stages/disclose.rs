@@ -3,6 +3,7 @@
 //! the result with the blocking verification, and writes `warehouse/rel_indikatorer`.
 
 use super::{engine, read_required, regions};
+use crate::commit::Txn;
 use crate::disclose::{self, DisclosureParams, IndicatorKind};
 use crate::exit::ExitStatus;
 use crate::lake;
@@ -16,7 +17,7 @@ pub const INPUT_MODEL: &str = "ind_indikatorer";
 pub const OUTPUT_DATASET: &str = "rel_indikatorer";
 
 /// Runs the disclose stage for a year.
-pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError> {
+pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageOutput, RunError> {
     const STAGE: &str = "disclose";
     let project = runner.project;
     let indicators = read_required(
@@ -86,7 +87,7 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
         .unwrap_or_else(disclose::shape::disclosed_schema);
     let rows_out = lake::write_batches(
         runner.lake,
-        &layout::warehouse_file(OUTPUT_DATASET, year),
+        &txn.target(&layout::warehouse_file(OUTPUT_DATASET, year)),
         schema,
         &batches,
     )
