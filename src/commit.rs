@@ -592,4 +592,54 @@ mod tests {
         assert!(last_failure(&lake, "ingest", 2017).await.unwrap().is_none());
         assert!(lake.list("_commit/pending").await.unwrap().is_empty());
     }
+
+    #[tokio::test]
+    async fn gc_removes_what_dead_runs_left_and_spares_years_being_written() {
+        let lake = Store::open("memory://commit-gc-test/lake").unwrap();
+        let staging = layout::staging_file("register", 2016);
+        // 2016: a killed run's pending file, an incomplete release folder, a complete release.
+        lake.put(&layout::pending_file(2016, "dead", &staging), b"x".to_vec())
+            .await
+            .unwrap();
+        lake.put("releases/2016/v002/indikatorer.csv", b"half".to_vec())
+            .await
+            .unwrap();
+        lake.put("releases/2016/v001/indikatorer.csv", b"a".to_vec())
+            .await
+            .unwrap();
+        lake.put("releases/2016/v001/manifest.json", b"{}".to_vec())
+            .await
+            .unwrap();
+        // 2017: a run of this process holds the lease; its pending file stays.
+        let lease = Lease::acquire(&lake, 2017, &Holder::this_process("live", "t0"))
+            .await
+            .unwrap();
+        let live = layout::pending_file(2017, "live", &layout::staging_file("register", 2017));
+        lake.put(&live, b"y".to_vec()).await.unwrap();
+
+        let report = gc(&lake).await.unwrap();
+        assert_eq!(
+            report,
+            GcReport {
+                pending_files: 1,
+                incomplete_release_files: 1,
+                busy_years: vec![2017],
+            }
+        );
+        assert!(
+            lake.list(&layout::pending_year_dir(2016))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            lake.list("releases/2016").await.unwrap(),
+            vec![
+                "releases/2016/v001/indikatorer.csv".to_string(),
+                "releases/2016/v001/manifest.json".to_string()
+            ]
+        );
+        assert!(lake.head(&live).await.unwrap().is_some());
+        lease.release().await.unwrap();
+    }
 }

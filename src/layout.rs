@@ -126,6 +126,12 @@ pub fn release_claim(year: i64, version: u32) -> String {
     )
 }
 
+/// The partition folder of a dataset file (`staging/register/ar=2016/data.parquet` →
+/// `staging/register/ar=2016`): how fingerprints and manifests name a committed dataset.
+pub fn partition_of(file: &str) -> &str {
+    file.rsplit_once('/').map_or(file, |(dir, _)| dir)
+}
+
 /// The folder of a model's output for every year (`warehouse/<model>`).
 pub fn warehouse_dir() -> &'static str {
     "warehouse"
@@ -168,6 +174,10 @@ mod tests {
             "_commit/pending/ar=2017/r1/staging/register/ar=2017/data.parquet"
         );
         assert_eq!(lease_file(2016), "_commit/leases/ar=2016.json");
+        assert_eq!(
+            partition_of(&staging_file("register", 2016)),
+            "staging/register/ar=2016"
+        );
         assert_eq!(release_claim(2017, 3), "_commit/claims/2017/v003/_claim");
         assert_eq!(
             warehouse_model_of(&warehouse_file("int_barn", 2017), 2017),

@@ -427,12 +427,12 @@ impl Runner<'_> {
                 let what = reads
                     .iter()
                     .filter(|(p, _, yy)| p == producer && yy == y)
-                    .map(|(_, file, _)| file.rsplitn(3, '/').nth(2).unwrap_or(file))
+                    .map(|(_, file, _)| layout::partition_of(layout::partition_of(file)))
                     .collect::<Vec<_>>()
                     .join(", ");
                 commit::require_intact(self.lake, producer, *y, &what).await?;
             }
-            let label = file.rsplitn(2, '/').nth(1).unwrap_or(file);
+            let label = layout::partition_of(file);
             let version = commit::version(self.lake, file).await?;
             f.add(label, version.as_bytes());
             datasets.insert(label.to_string(), version);

@@ -87,7 +87,7 @@ pub async fn run(
         let version = crate::commit::version(runner.lake, &file)
             .await
             .map_err(|e| engine(STAGE, e))?;
-        let label = file.rsplitn(2, '/').nth(1).unwrap_or(&file).to_string();
+        let label = layout::partition_of(&file).to_string();
         datasets.insert(label, version);
     }
     let inputs = ReleaseInputs {
