@@ -9,7 +9,8 @@
 //!   committed data only. A stage whose last attempt failed leaves a marker
 //!   (`_commit/failed/<stage>/ar=<Y>.json`) and every later stage that would read its (older)
 //!   committed output refuses with [`CommitError::UpstreamFailed`], naming the year, the failure and
-//!   the command that fixes it; the next successful commit of that stage removes the marker.
+//!   the command that fixes it. A commit writes the marker before its first promotion and the
+//!   runner removes it after recording the stage, so a process killed mid-commit counts as failed.
 //! - One writer per year: a run holds the lease `_commit/leases/ar=<Y>.json`, created with
 //!   `PutMode::Create` (on object stores and the local file system alike); a second run of the
 //!   year is refused with [`CommitError::Leased`] naming the holder. The lease of a process that no
@@ -253,6 +254,12 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// Removes the failure marker of `stage` for `year`: its last attempt committed and is recorded.
+pub async fn clear_failure(lake: &Store, stage: &str, year: i64) -> Result<(), CommitError> {
+    lake.delete(&layout::failed_marker(stage, year)).await?;
+    Ok(())
+}
+
 /// The failure of the last attempt of `stage` for `year`, when it failed.
 pub async fn last_failure(
     lake: &Store,
@@ -381,12 +388,22 @@ impl<'a> Txn<'a> {
     }
 
     /// Promotes every pending file onto its committed path (one atomic rename each), deletes the
-    /// retired files, makes a staged release current, clears the stage's failure marker and
-    /// removes abandoned run-scoped files of the year.
+    /// retired files, makes a staged release current and removes abandoned run-scoped files of the
+    /// year. A marker saying the commit is under way is written first and stays until the caller
+    /// has recorded the stage ([`clear_failure`]): a process killed mid-commit leaves partly
+    /// promoted outputs that later stages then refuse and the next run replaces.
     pub async fn commit(self) -> Result<(), CommitError> {
         let view = self.view();
         let store = self.lake.object_store();
         crash_point(self.stage, "checked");
+        mark_failed(
+            self.lake,
+            self.stage,
+            self.year,
+            &self.run_id,
+            "its commit was interrupted; its outputs may be partly committed",
+        )
+        .await?;
         for (i, (committed, pending)) in view.pending.iter().enumerate() {
             if i == 1 {
                 crash_point(self.stage, "committing");
@@ -406,9 +423,6 @@ impl<'a> Txn<'a> {
             crate::publish::make_current(store.as_ref(), &self.lake.path(""), year, version)
                 .await?;
         }
-        self.lake
-            .delete(&layout::failed_marker(self.stage, self.year))
-            .await?;
         sweep(self.lake, self.year).await?;
         Ok(())
     }
@@ -577,7 +591,7 @@ mod tests {
             b"old"
         );
         assert!(lake.get(&target).await.unwrap().is_none());
-        // Committed: the new bytes are in place and the failure marker is cleared.
+        // Committed: the new bytes are in place.
         mark_failed(&lake, "ingest", 2017, "r1", "bad")
             .await
             .unwrap();
@@ -589,6 +603,12 @@ mod tests {
             lake.get(&committed).await.unwrap().unwrap().as_ref(),
             b"new"
         );
+        // Until the runner has recorded the stage and cleared it, the commit counts as
+        // interrupted.
+        let marker = last_failure(&lake, "ingest", 2017).await.unwrap().unwrap();
+        assert_eq!(marker.run_id, "r2");
+        assert!(marker.error.contains("interrupted"), "{}", marker.error);
+        clear_failure(&lake, "ingest", 2017).await.unwrap();
         assert!(last_failure(&lake, "ingest", 2017).await.unwrap().is_none());
         assert!(lake.list("_commit/pending").await.unwrap().is_empty());
     }

@@ -310,6 +310,18 @@ impl Runner<'_> {
                     }
                     record.stages.push(rec);
                     upstream_ran = true;
+                    // Recorded before the commit marker goes: a kill in between re-runs the stage.
+                    let recorded = ledger::write(self.lake, &record).await;
+                    let cleared = match recorded {
+                        Ok(()) => commit::clear_failure(self.lake, stage.name(), options.year)
+                            .await
+                            .map_err(RunError::from),
+                        Err(e) => Err(e.into()),
+                    };
+                    if let Err(e) = cleared {
+                        failure = Some(e);
+                        break;
+                    }
                 }
                 Err(e) => {
                     tracing::error!(target: "oj::progress", "{:<10} FAILED    after {seconds:.2} s", stage.name());

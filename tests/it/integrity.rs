@@ -254,10 +254,22 @@ async fn a_crash_mid_stage_leaves_the_committed_data_intact() {
         assert_eq!(code, None, "{point}: {err}");
         assert_eq!(bytes(&l.lake, &committed).await, good, "{point}");
     }
-    // The next run breaks the dead process's lease, re-ingests and commits the new data.
+    // Killed between two promotions of one commit: the stage counts as failed, so the transform
+    // refuses the partly committed data (exit 1) instead of reading it.
+    let (code, err) = oj(
+        &l,
+        &["run", "--year", "2016", "--stage", "ingest"],
+        Some("ingest:committing"),
+    );
+    assert_eq!(code, None, "{err}");
+    let (code, err) = oj(&l, &["run", "--year", "2016", "--from", "transform"], None);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("its commit was interrupted"), "{err}");
+    // That run broke the killed process's lease.
+    assert!(err.contains("breaking the stale lease"), "{err}");
+    // The next run re-ingests and commits the new data.
     let (code, err) = oj(&l, &["run", "--year", "2016", "--stage", "ingest"], None);
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("breaking the stale lease"), "{err}");
     assert_ne!(bytes(&l.lake, &committed).await, good);
     // Abandoned run-scoped files were removed by that commit.
     assert!(
