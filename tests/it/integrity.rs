@@ -776,3 +776,40 @@ async fn killed_runs_leave_a_consistent_lake_and_the_next_run_succeeds() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_lease_held_on_another_host_refuses_with_exit_3_until_unlocked() {
+    let l = lake_with_drops(&[2016]);
+    let holder = oj::commit::Holder {
+        run_id: "20261201T000000000Z-000000-2016-beef".into(),
+        host: "other-host".into(),
+        pid: 4242,
+        started: "2026-12-01T00:00:00+00:00".into(),
+    };
+    l.lake
+        .put(
+            &oj::layout::lease_file(2016),
+            serde_json::to_vec(&holder).unwrap(),
+        )
+        .await
+        .unwrap();
+    let (code, err) = oj(&l, &["run", "--year", "2016", "--stage", "ingest"], None);
+    assert_eq!(code, Some(3), "{err}");
+    for part in [
+        "run 20261201T000000000Z-000000-2016-beef on host other-host, pid 4242",
+        "oj unlock --year 2016",
+    ] {
+        assert!(err.contains(part), "{part}: {err}");
+    }
+    // Nothing was written for the year.
+    assert!(l.lake.list("staging").await.unwrap().is_empty());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oj"))
+        .args(["unlock", "--year", "2016", "--lake"])
+        .arg(l.lake_path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("other-host"));
+    let (code, err) = oj(&l, &["run", "--year", "2016", "--stage", "ingest"], None);
+    assert_eq!(code, Some(0), "{err}");
+}
