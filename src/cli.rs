@@ -57,6 +57,10 @@ pub enum Command {
     Report(ReportArgs),
     /// The intruder audit of a published release against the declared relations.
     Audit(AuditArgs),
+    /// Remove abandoned run-scoped files and incomplete release folders from a lake.
+    Gc(GcArgs),
+    /// Break the lease of a year whose run is gone (after a crash on another host).
+    Unlock(UnlockArgs),
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +71,20 @@ pub struct AuditArgs {
     pub lake: String,
     /// The release to audit, e.g. v002 (default: the current one).
     pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    #[arg(long)]
+    pub lake: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    #[arg(long)]
+    pub year: i64,
+    #[arg(long)]
+    pub lake: String,
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +271,70 @@ fn open_drops_and_lake(
     Ok((drops, lake, ctx))
 }
 
+/// `oj gc`: removes what failed or killed runs left behind ([`crate::commit::gc`]).
+async fn gc_command(location: &str) -> ExitStatus {
+    let lake = match Store::open(location) {
+        Ok(l) => l,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    match crate::commit::gc(&lake).await {
+        Ok(report) => {
+            println!(
+                "gc {}: removed {} run-scoped file(s) of failed or killed runs and {} file(s) of incomplete release folders{}",
+                lake.display(""),
+                report.pending_files,
+                report.incomplete_release_files,
+                if report.busy_years.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; skipped years being written: {}",
+                        report
+                            .busy_years
+                            .iter()
+                            .map(|y| y.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+            ExitStatus::Success
+        }
+        Err(e) => {
+            print_error(&e);
+            ExitStatus::Runtime
+        }
+    }
+}
+
+/// `oj unlock`: breaks a year's lease, naming the holder it removed.
+async fn unlock_command(args: &UnlockArgs) -> ExitStatus {
+    let lake = match Store::open(&args.lake) {
+        Ok(l) => l,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    match crate::commit::break_lease(&lake, args.year).await {
+        Ok(Some(holder)) => {
+            println!("unlocked {}: removed the lease of {holder}", args.year);
+            ExitStatus::Success
+        }
+        Ok(None) => {
+            println!("{}: no lease held", args.year);
+            ExitStatus::Success
+        }
+        Err(e) => {
+            print_error(&e);
+            ExitStatus::Runtime
+        }
+    }
+}
+
 /// Prints an error with its whole source chain to stderr.
 pub fn print_error(error: &(dyn std::error::Error + 'static)) {
     eprintln!("error: {error}");
@@ -356,6 +438,8 @@ async fn dispatch(cli: Cli) -> ExitStatus {
             };
             report_command(&p, args, &options).await
         }
+        Command::Gc(args) => gc_command(&args.lake).await,
+        Command::Unlock(args) => unlock_command(args).await,
     }
 }
 
@@ -712,6 +796,9 @@ pub async fn run_year(
                 }
                 Some(e) => {
                     print_error(e);
+                    for later in &result.later_failures {
+                        print_error(later);
+                    }
                     if !dry_run {
                         eprintln!(
                             "run {} failed; record: {}",

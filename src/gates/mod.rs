@@ -15,7 +15,7 @@ mod run;
 
 pub use config::{Check, Checks, Kind, Severity, TableSource, Threshold};
 pub use plan::plan_checks;
-pub use run::run_gate;
+pub use run::{run_gate, run_gate_in};
 
 use serde::Serialize;
 

@@ -9,6 +9,7 @@
 use super::config::{Check, Kind, Severity, TableSource};
 use super::kinds::{self, Params, RowPlan};
 use super::{CheckResult, GateError, GateReport, Status};
+use crate::commit::View;
 use crate::config::{Project, Stage};
 use crate::layout;
 use crate::store::Store;
@@ -31,7 +32,7 @@ use std::sync::Arc;
 /// Regions listed in a drift warning's message (all of them are in the quarantine file).
 const LISTED_REGIONS: usize = 20;
 
-/// Runs the checks of the gate after `stage` for `year` over the lake's data.
+/// Runs the checks of the gate after `stage` for `year` over the lake's committed data.
 pub async fn run_gate(
     ctx: &SessionContext,
     project: &Project,
@@ -39,8 +40,22 @@ pub async fn run_gate(
     stage: Stage,
     year: i64,
 ) -> Result<GateReport, GateError> {
+    run_gate_in(ctx, project, lake, stage, year, &View::default()).await
+}
+
+/// Runs the checks of the gate after `stage` for `year` over what `view` shows: the stage's
+/// pending (not yet committed) outputs in place of the committed ones ([`crate::commit`]).
+pub async fn run_gate_in(
+    ctx: &SessionContext,
+    project: &Project,
+    lake: &Store,
+    stage: Stage,
+    year: i64,
+    view: &View,
+) -> Result<GateReport, GateError> {
     let checks = project.checks.of(stage);
     let gate = Gate {
+        view,
         ctx: private_session(ctx).map_err(|source| GateError::Session {
             stage: stage.name(),
             source,
@@ -146,6 +161,7 @@ pub(super) fn pipeline_params(project: &Project, year: i64) -> Params {
 }
 
 struct Gate<'a> {
+    view: &'a View,
     ctx: SessionContext,
     lake: &'a Store,
     stage: Stage,
@@ -182,8 +198,10 @@ impl Gate<'_> {
                     .get(&latest)
                     .await
                     .map_err(|e| self.store_err(e))?;
-                let version = text.and_then(|b| {
-                    layout::parse_release_version(String::from_utf8_lossy(&b).trim())
+                let version = self.view.release(year).or_else(|| {
+                    text.and_then(|b| {
+                        layout::parse_release_version(String::from_utf8_lossy(&b).trim())
+                    })
                 });
                 match version {
                     Some(v) => layout::release_file(year, v, file),
@@ -195,6 +213,12 @@ impl Gate<'_> {
                     }
                 }
             }
+        };
+        let Some(file) = self.view.file(&file) else {
+            return Ok(Some(format!(
+                "table `{name}` is not built: {} is not produced by the current sql/",
+                self.lake.display(&file)
+            )));
         };
         if self
             .lake

@@ -1,9 +1,11 @@
 //! The ingest stage: each drop file of a dataset is found in the year's drop folder, decoded as its
 //! contract says, read as text with arrow's CSV reader (or calamine for an xlsx survey), typed and
-//! validated row by row in DataFusion ([`validate`]), and written as one Parquet file to
-//! `<lake>/staging/<dataset>/ar=<Y>/`. Rejected rows go to `<lake>/rejects/<dataset>/ar=<Y>/` with
-//! file, line, broken rules, reason and the raw line; the stage fails when rejects exceed the
-//! contract's tolerance, and then leaves the previous staged data untouched.
+//! validated row by row in DataFusion ([`validate`]), and written as one Parquet file through the
+//! stage's transaction ([`crate::commit::Txn`]): run-scoped first, committed to
+//! `<lake>/staging/<dataset>/ar=<Y>/` only after the ingest gate passed. Rejected rows go to
+//! `<lake>/rejects/<dataset>/ar=<Y>/` with file, line, broken rules, reason and the raw line; the
+//! stage fails when rejects exceed the contract's tolerance, and then leaves the previous staged
+//! data untouched.
 
 pub mod decode;
 pub mod header;
@@ -11,6 +13,7 @@ pub mod lines;
 pub mod read;
 pub mod validate;
 
+use crate::commit::Txn;
 use crate::config::{Contract, Dataset, Project};
 use crate::exit::ExitStatus;
 use crate::lake::{self, LakeError};
@@ -211,9 +214,10 @@ pub async fn ingest_dataset(
     year: i64,
     files: &[DropFile],
     drops: &Store,
-    lake: &Store,
+    txn: &Txn<'_>,
     questions: &[QuestionColumn],
 ) -> Result<IngestOutcome, IngestError> {
+    let lake = txn.lake();
     let contract = project.contract_of(dataset);
     let engine = |source| IngestError::Engine {
         dataset: dataset.name.clone(),
@@ -301,8 +305,12 @@ pub async fn ingest_dataset(
 
     let mut references = BTreeMap::new();
     for target in referenced_datasets(contract) {
-        let rel = layout::staging_file(&target, year);
-        if lake.head(&rel).await?.is_none() {
+        // A dataset ingested earlier in this stage is read where this run wrote it.
+        let rel = txn
+            .view()
+            .file(&layout::staging_file(&target, year))
+            .unwrap_or_default();
+        if rel.is_empty() || lake.head(&rel).await?.is_none() {
             return Err(IngestError::ReferenceNotStaged {
                 dataset: dataset.name.clone(),
                 target,
@@ -373,8 +381,12 @@ pub async fn ingest_dataset(
         .filter(col(validate::RULES_COLUMN).eq(lit("")))
         .map_err(engine)?;
     let staged = staged_frame(valid, contract, questions, year).map_err(engine)?;
-    let rows_staged =
-        lake::write_dataframe(lake, &layout::staging_file(&dataset.name, year), staged).await?;
+    let rows_staged = lake::write_dataframe(
+        lake,
+        &txn.target(&layout::staging_file(&dataset.name, year)),
+        staged,
+    )
+    .await?;
     Ok(IngestOutcome {
         dataset: dataset.name.clone(),
         files: inputs,

@@ -5,6 +5,7 @@
 //! `warehouse/rel_indikatorer`.
 
 use super::{engine, read_lake_file};
+use crate::commit::Txn;
 use crate::config::Project;
 use crate::disclose::IndicatorKinds;
 use crate::disclose::primary::{Contribution, Contributions};
@@ -116,7 +117,7 @@ pub async fn load(
 }
 
 /// Runs the disclose stage for a year.
-pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError> {
+pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageOutput, RunError> {
     let project = runner.project;
     let loaded = load(runner.ctx, runner.lake, project, year).await?;
     let rows_in = loaded
@@ -191,7 +192,7 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
         .unwrap_or_else(disclose::shape::disclosed_schema);
     let rows_out = lake::write_batches(
         runner.lake,
-        &layout::warehouse_file(OUTPUT_DATASET, year),
+        &txn.target(&layout::warehouse_file(OUTPUT_DATASET, year)),
         schema,
         &batches,
     )

@@ -14,7 +14,17 @@ use crate::store::Store;
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
 
-/// Reads a dataset file of the lake that an earlier stage must have written.
+/// Whether the current `sql/` declares `model` (`sql/<model>.sql` exists): the warehouse output of
+/// a model that was deleted or renamed is never read.
+pub(crate) fn declared_model(project: &crate::config::Project, model: &str) -> bool {
+    project
+        .root
+        .join("sql")
+        .join(format!("{model}.sql"))
+        .is_file()
+}
+
+/// Reads a committed dataset file of the lake that an earlier stage must have written.
 pub(crate) async fn read_required(
     runner: &Runner<'_>,
     stage: &'static str,

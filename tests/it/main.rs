@@ -6,6 +6,7 @@ mod disclosure;
 mod fixtures;
 mod gates;
 mod ingest;
+mod integrity;
 mod pipeline;
 mod publication;
 mod release;

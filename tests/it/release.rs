@@ -779,6 +779,7 @@ fn inputs() -> ReleaseInputs {
         pipeline_version: "1.0.0".to_string(),
         contract_versions: BTreeMap::from([("register".to_string(), "1".to_string())]),
         input_files: vec![FileHash::of("2017/register.tsv", b"register bytes")],
+        datasets: Default::default(),
         checks: serde_json::json!([{"check": "rejects", "passed": true}]),
         disclosure: DisclosureParams::default(),
         disclosure_control: serde_json::json!({"audit": {"result": "PASS"}}),
@@ -792,7 +793,7 @@ fn clock() -> FixedClock {
 }
 
 fn no_extras() -> &'static ExtraFiles<'static> {
-    &|_| Ok(Vec::new())
+    &|_, _| Ok(Vec::new())
 }
 
 /// A small 2017 release: counts for riket, län 01, kommuner 0180 (3: suppressed), 0181 (`n0181`)
@@ -897,8 +898,9 @@ async fn release_folder_manifest_and_latest() {
     let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
-    let extras: &ExtraFiles = &|batches: &[RecordBatch]| {
-        // The callback sees the final table, with the comparison columns.
+    let extras: &ExtraFiles = &|batches: &[RecordBatch], version: &str| {
+        // The callback sees the final table, with the comparison columns, and the claimed version.
+        assert_eq!(version, "v001");
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         assert!(batches[0].schema().column_with_name("forandring").is_some());
         Ok(vec![ReleaseFile {
@@ -1020,7 +1022,7 @@ async fn republishing_the_same_content_is_a_no_op() {
         }
     );
     assert!(again.to_string().contains("unchanged"));
-    assert!(!exists(&store, "lake/releases/2017/v002/_claim").await);
+    assert!(!exists(&store, "lake/_commit/claims/2017/v002/_claim").await);
     // Different content: a new version.
     let changed = publish_rows(&ctx, &store, &lake, &release_rows(121.0))
         .await
@@ -1313,7 +1315,7 @@ async fn extra_files_may_not_replace_release_files() {
     let store = InMemory::new();
     let lake = Path::from("lake");
     for name in ["manifest.json", "kolada.csv", "../x", ""] {
-        let extras: &ExtraFiles = &move |_| {
+        let extras: &ExtraFiles = &move |_, _| {
             Ok(vec![ReleaseFile {
                 name: name.to_string(),
                 bytes: Vec::new(),
@@ -1336,7 +1338,7 @@ async fn extra_files_may_not_replace_release_files() {
         );
     }
     // Nothing was claimed.
-    assert!(!exists(&store, "lake/releases/2017/v001/_claim").await);
+    assert!(!exists(&store, "lake/_commit/claims/2017/v001/_claim").await);
 }
 
 #[tokio::test]
@@ -1436,7 +1438,7 @@ async fn a_failing_extra_files_callback_writes_nothing() {
     let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
-    let failing: &ExtraFiles = &|_| Err("workbook: sheet name too long".into());
+    let failing: &ExtraFiles = &|_, _| Err("workbook: sheet name too long".into());
     let r = publish::publish(
         &ctx,
         &store,
@@ -1453,7 +1455,7 @@ async fn a_failing_extra_files_callback_writes_nothing() {
         e.to_string(),
         "release files of year 2017: extra files: workbook: sheet name too long"
     );
-    assert!(!exists(&store, "lake/releases/2017/v001/_claim").await);
+    assert!(!exists(&store, "lake/_commit/claims/2017/v001/_claim").await);
 }
 
 #[tokio::test]
