@@ -81,8 +81,6 @@ pub struct AuditReport {
     pub solves: usize,
     /// Blocks where the no-movers model had no solution and the true model was audited.
     pub movers_visible_blocks: usize,
-    /// Blocks too large for one program, audited cell by cell in neighbourhoods.
-    pub local_blocks: usize,
     /// Cells whose interval is narrower than their protection level.
     pub failures: Vec<Audited>,
     /// The audited cell with the narrowest interval relative to its need.
@@ -177,16 +175,6 @@ pub fn audit_cached(
         }
     }
 
-    let mut relations_of_var: Vec<Vec<usize>> = vec![Vec::new(); vars.len()];
-    for (r, rel) in table.relations.iter().enumerate() {
-        for t in rel.terms() {
-            if let Some(&v) = var_of.get(&(t.cell, t.part))
-                && relations_of_var[v].last() != Some(&r)
-            {
-                relations_of_var[v].push(r);
-            }
-        }
-    }
     let mut results: Vec<Audited> = Vec::new();
     for (cell, mark) in table.marks.iter().enumerate() {
         if !mark.suppressed() {
@@ -219,39 +207,6 @@ pub fn audit_cached(
             .filter(|&v| vars[v].1 == Part::Taljare && table.confidential(vars[v].0))
             .collect();
         if targets.is_empty() {
-            continue;
-        }
-        if members.len() > MAX_BLOCK {
-            // Too large for one program: each target in its neighbourhood (below).
-            report.local_blocks += 1;
-            for &t in &targets {
-                let local = neighbourhood(t, &var_of, table, &relations_of_var);
-                let relations: Vec<usize> = {
-                    let mut r: Vec<usize> = local
-                        .iter()
-                        .flat_map(|&v| relations_of_var[v].iter().copied())
-                        .collect();
-                    r.sort_unstable();
-                    r.dedup();
-                    r
-                };
-                let mut signature: Vec<(usize, Part)> = local.iter().map(|&v| vars[v]).collect();
-                signature.sort();
-                signature.push((t, Part::Namnare));
-                let block = match cache.blocks.get(&signature) {
-                    Some(b) => b.clone(),
-                    None => {
-                        let b =
-                            solve_block(table, &vars, &local, &relations, &[t], need, &mut report)?;
-                        cache.blocks.insert(signature, b.clone());
-                        b
-                    }
-                };
-                for (cell, lo, hi, exact) in block.intervals {
-                    let value = table.cells[cell].numerator().unwrap_or(0.0);
-                    results.push(audited(table, cell, need(cell), value, lo, hi, exact));
-                }
-            }
             continue;
         }
         let mut signature: Vec<(usize, Part)> = members.iter().map(|&v| vars[v]).collect();
@@ -344,50 +299,6 @@ fn solve_block(
     })
 }
 
-/// Unknowns above this many are audited cell by cell in a neighbourhood.
-const MAX_BLOCK: usize = 150;
-/// How many unknowns a neighbourhood holds at most.
-const NEIGHBOURHOOD: usize = 60;
-
-/// The unknowns near `target`: all that share a relation with it, then breadth-first over
-/// shared relations up to [`NEIGHBOURHOOD`] of them. Unknowns outside are fixed at their true values in the program, which can only
-/// narrow the target's interval: a pass is a pass for the whole block.
-fn neighbourhood(
-    target: usize,
-    var_of: &HashMap<(usize, Part), usize>,
-    table: &Table,
-    relations_of_var: &[Vec<usize>],
-) -> Vec<usize> {
-    // Every unknown sharing a relation with the target belongs to it, whatever the cap.
-    let mut seen = vec![target];
-    for &r in &relations_of_var[target] {
-        for t in table.relations[r].terms() {
-            if let Some(&u) = var_of.get(&(t.cell, t.part))
-                && !seen.contains(&u)
-            {
-                seen.push(u);
-            }
-        }
-    }
-    let mut queue: std::collections::VecDeque<usize> = seen[1..].iter().copied().collect();
-    while let Some(v) = queue.pop_front() {
-        for &r in &relations_of_var[v] {
-            for t in table.relations[r].terms() {
-                if let Some(&u) = var_of.get(&(t.cell, t.part))
-                    && !seen.contains(&u)
-                {
-                    if seen.len() >= NEIGHBOURHOOD {
-                        return seen;
-                    }
-                    seen.push(u);
-                    queue.push_back(u);
-                }
-            }
-        }
-    }
-    seen
-}
-
 fn audited(
     table: &Table,
     cell: usize,
@@ -459,9 +370,7 @@ impl BlockLp {
             let side = |t: &Term| -> Result<(usize, f64), f64> {
                 match by_term.get(&(t.cell, t.part)) {
                     Some(&c) => Ok((c, t.factor)),
-                    // Outside the (local) block: what an intruder knows, else the true value
-                    // (fixing an unknown at its value can only narrow the interval).
-                    None => Err(table.known(t).or_else(|| table.value(t)).unwrap_or(0.0)),
+                    None => Err(table.known(t).unwrap_or(0.0)),
                 }
             };
             let left = side(&rel.left);
