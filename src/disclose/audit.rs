@@ -335,6 +335,9 @@ fn tolerance(value: f64) -> f64 {
     1e-6 * value.abs().max(1.0)
 }
 
+/// One constraint over columns: coefficients, comparison, right-hand side.
+type Row = (Vec<(usize, f64)>, ComparisonOp, f64);
+
 /// The no-movers model of a block has no solution.
 struct Infeasible;
 
@@ -343,7 +346,7 @@ struct BlockLp {
     /// Unknown (global var index) → column.
     column: HashMap<usize, usize>,
     /// Constraints over columns: (coefficients, op, right-hand side), in scaled units.
-    rows: Vec<(Vec<(usize, f64)>, ComparisonOp, f64)>,
+    rows: Vec<Row>,
     /// Numbers are divided by this in the LP (amounts reach 10^10 kronor).
     scale: f64,
     solves: usize,

@@ -103,16 +103,7 @@ pub async fn disclose(
     ctx: &SessionContext,
     input: DiscloseInput<'_>,
 ) -> Result<Disclosed, DiscloseError> {
-    require_columns("indicator rows", &input.indicators, &INDICATOR_COLUMNS)?;
-    let scratch = Scratch::new(ctx);
-    scratch.put_frame("indata", input.indicators).await?;
-    check_input(&scratch).await?;
-    let batches = scratch.query(SORTED_SQL, no_params()).await?;
-    let cells = Cells::from_batches(&batches, input.kinds)?;
-
-    let relations = relations::instantiate(&cells, &input.config.linked, &input.membership);
-    let (mut table, not_holding) = check_relations_hold(Table::new(cells, relations))?;
-    freeze_earlier(&mut table, &input.earlier)?;
+    let (scratch, mut table, not_holding) = prepare(ctx, &input).await?;
     for i in 0..table.cells.len() {
         table.marks[i] = primary(
             &table.cells[i],
@@ -181,6 +172,27 @@ pub async fn disclose(
     })
 }
 
+/// The checked indicator rows as a linked table: cells in key order, the declared relations
+/// that hold (and how many inequality instances were left out), earlier releases frozen in. The
+/// scratch catalog holding the rows is returned for the rounding query.
+async fn prepare(
+    ctx: &SessionContext,
+    input: &DiscloseInput<'_>,
+) -> Result<(Scratch, Table, usize), DiscloseError> {
+    require_columns("indicator rows", &input.indicators, &INDICATOR_COLUMNS)?;
+    let scratch = Scratch::new(ctx);
+    scratch
+        .put_frame("indata", input.indicators.clone())
+        .await?;
+    check_input(&scratch).await?;
+    let batches = scratch.query(SORTED_SQL, no_params()).await?;
+    let cells = Cells::from_batches(&batches, input.kinds)?;
+    let relations = relations::instantiate(&cells, &input.config.linked, &input.membership);
+    let (mut table, not_holding) = check_relations_hold(Table::new(cells, relations))?;
+    freeze_earlier(&mut table, &input.earlier)?;
+    Ok((scratch, table, not_holding))
+}
+
 /// Audits the suppression pattern of an existing release table (`status` `..` = suppressed)
 /// against the true numbers of `input.indicators` and every declared relation, as the disclose
 /// stage's audit would; `input.earlier` are the releases of the year made before it. Returns
@@ -190,15 +202,7 @@ pub async fn audit_release(
     input: DiscloseInput<'_>,
     release: &[RecordBatch],
 ) -> Result<(AuditReport, Vec<String>), DiscloseError> {
-    require_columns("indicator rows", &input.indicators, &INDICATOR_COLUMNS)?;
-    let scratch = Scratch::new(ctx);
-    scratch.put_frame("indata", input.indicators).await?;
-    check_input(&scratch).await?;
-    let batches = scratch.query(SORTED_SQL, no_params()).await?;
-    let cells = Cells::from_batches(&batches, input.kinds)?;
-    let relations = relations::instantiate(&cells, &input.config.linked, &input.membership);
-    let (mut table, _) = check_relations_hold(Table::new(cells, relations))?;
-    freeze_earlier(&mut table, &input.earlier)?;
+    let (_, mut table, _) = prepare(ctx, &input).await?;
     let mut primary_marks = vec![Mark::Published; table.cells.len()];
     for batch in release {
         let col = |name: &str| {
