@@ -498,20 +498,15 @@ fn freeze_earlier(table: &mut Table, earlier: &[RecordBatch]) -> Result<(), Disc
     Ok(())
 }
 
+/// The disclosed columns (unrounded) plus `scale` = 10^decimals, for the rounding query.
 fn cells_schema() -> Arc<Schema> {
-    Arc::new(Schema::new(vec![
-        Field::new("ar", DataType::Int64, false),
-        Field::new("indikator", DataType::Utf8, false),
-        Field::new("niva", DataType::Utf8, false),
-        Field::new("region", DataType::Utf8, false),
-        Field::new("regionnamn", DataType::Utf8, true),
-        Field::new("grupp", DataType::Utf8, false),
-        Field::new("varde", DataType::Float64, true),
-        Field::new("taljare", DataType::Float64, true),
-        Field::new("namnare", DataType::Float64, true),
-        Field::new("scale", DataType::Float64, false),
-        Field::new("status", DataType::Utf8, false),
-    ]))
+    let mut fields: Vec<Field> = disclosed_schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new("scale", DataType::Float64, false));
+    Arc::new(Schema::new(fields))
 }
 
 fn cells_batch(table: &Table) -> Result<RecordBatch, DiscloseError> {
@@ -538,11 +533,11 @@ fn cells_batch(table: &Table) -> Result<RecordBatch, DiscloseError> {
             Arc::new(Float64Array::from_iter(c.iter().map(|c| c.varde))),
             Arc::new(Float64Array::from_iter(c.iter().map(|c| c.taljare))),
             Arc::new(Float64Array::from_iter(c.iter().map(|c| c.namnare))),
-            Arc::new(Float64Array::from_iter_values(
-                c.iter().map(|c| 10f64.powi(c.kind.decimals() as i32)),
-            )),
             Arc::new(StringArray::from_iter_values(
                 table.marks.iter().map(|m| m.status()),
+            )),
+            Arc::new(Float64Array::from_iter_values(
+                c.iter().map(|c| 10f64.powi(c.kind.decimals() as i32)),
             )),
         ],
     )?)

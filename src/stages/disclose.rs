@@ -284,11 +284,14 @@ fn contributions(batches: &[RecordBatch]) -> Result<Contributions, DiscloseError
 }
 
 fn text_column(b: &RecordBatch, name: &str) -> Result<Vec<Option<String>>, DiscloseError> {
-    let a = number_column(b, name, &DataType::Utf8)?;
-    let a = a.as_string::<i32>();
-    Ok((0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-        .collect())
+    let index = b
+        .schema()
+        .index_of(name)
+        .map_err(|_| DiscloseError::Shape {
+            table: "disclose inputs",
+            message: format!("missing column {name}"),
+        })?;
+    Ok(crate::disclose::scratch::texts(b, index)?)
 }
 
 fn number_column(
