@@ -24,7 +24,7 @@ use super::relations::Term;
 use super::table::Table;
 use crate::config::disclosure::{Part, RelationKind};
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
 /// What the protection of a suppressed cell demands of its interval [lo, hi].
@@ -111,16 +111,20 @@ struct CachedBlock {
 
 /// Audits `table`; `need` gives the protection of each suppressed cell.
 pub fn audit(table: &Table, need: &dyn Fn(usize) -> Need) -> Result<AuditReport, AuditError> {
-    audit_cached(table, need, &mut AuditCache::default())
+    audit_cached(table, need, &mut AuditCache::default(), None)
 }
 
 /// [`audit`] reusing (and filling) `cache`; `need` must be the same function for every call
-/// with one cache.
+/// with one cache. With `only`, just those suppressed cells are audited (their blocks are
+/// solved afresh, the cache neither read nor filled): the cheap re-check of a repair round,
+/// which a full audit must confirm.
 pub fn audit_cached(
     table: &Table,
     need: &dyn Fn(usize) -> Need,
     cache: &mut AuditCache,
+    only: Option<&BTreeSet<usize>>,
 ) -> Result<AuditReport, AuditError> {
+    let wanted = |cell: usize| only.is_none_or(|o| o.contains(&cell));
     let started = Instant::now();
     let mut report = AuditReport::default();
 
@@ -177,7 +181,7 @@ pub fn audit_cached(
 
     let mut results: Vec<Audited> = Vec::new();
     for (cell, mark) in table.marks.iter().enumerate() {
-        if !mark.suppressed() {
+        if !mark.suppressed() || !wanted(cell) {
             continue;
         }
         let value = table.cells[cell].numerator().unwrap_or(0.0);
@@ -204,16 +208,24 @@ pub fn audit_cached(
         let targets: Vec<usize> = members
             .iter()
             .copied()
-            .filter(|&v| vars[v].1 == Part::Taljare && table.confidential(vars[v].0))
+            .filter(|&v| {
+                vars[v].1 == Part::Taljare && table.confidential(vars[v].0) && wanted(vars[v].0)
+            })
             .collect();
         if targets.is_empty() {
             continue;
         }
         let mut signature: Vec<(usize, Part)> = members.iter().map(|&v| vars[v]).collect();
         signature.sort();
-        let block = match cache.blocks.get(&signature) {
+        let cached = match only {
+            None => cache.blocks.get(&signature),
+            Some(_) => None,
+        };
+        let block = match cached {
             Some(b) => b.clone(),
             None => {
+                let block_started = Instant::now();
+                let solves_before = report.solves;
                 let b = solve_block(
                     table,
                     &vars,
@@ -223,7 +235,17 @@ pub fn audit_cached(
                     need,
                     &mut report,
                 )?;
-                cache.blocks.insert(signature, b.clone());
+                tracing::debug!(
+                    target: "oj::disclose",
+                    unknowns = members.len(),
+                    targets = targets.len(),
+                    solves = report.solves - solves_before,
+                    seconds = block_started.elapsed().as_secs_f64(),
+                    "disclosure audit block"
+                );
+                if only.is_none() {
+                    cache.blocks.insert(signature, b.clone());
+                }
                 b
             }
         };
@@ -271,6 +293,12 @@ fn solve_block(
     let intervals = match lp.intervals(targets, vars, table, need) {
         Ok(i) => i,
         Err(Infeasible) => {
+            if let Some(message) = lp.failure.take() {
+                return Err(AuditError::Solver {
+                    unknowns: members.len(),
+                    message,
+                });
+            }
             movers_visible = true;
             report.solves += lp.solves;
             lp = BlockLp::new(table, vars, members, relations, false);
@@ -333,6 +361,32 @@ fn slack(a: &Audited) -> f64 {
 
 fn tolerance(value: f64) -> f64 {
     1e-6 * value.abs().max(1.0)
+}
+
+/// The cap of the exact solves' extra column, in scaled units (the largest known number of a
+/// block is 10^4 scaled units): an interval reaching it is reported as unbounded.
+const Z_CAP: f64 = 1e7;
+
+/// Logs one LP solve at trace level when dropped: `columns` summed in its objective (`None`:
+/// the block's base solve from scratch) and its time.
+struct SolveTimer(Instant, Option<usize>);
+
+impl Drop for SolveTimer {
+    fn drop(&mut self) {
+        tracing::trace!(
+            target: "oj::disclose",
+            columns = self.1,
+            seconds = self.0.elapsed().as_secs_f64(),
+            "disclosure audit solve"
+        );
+    }
+}
+
+/// The solved programs the exact solves of a block start from.
+struct Bases {
+    base: microlp::Solution,
+    /// The block's columns, then z and w.
+    cols: Vec<microlp::Variable>,
 }
 
 /// One constraint over columns: coefficients, comparison, right-hand side.
@@ -450,43 +504,76 @@ impl BlockLp {
         }
     }
 
-    /// Solves `direction` of `objective` (column → coefficient); `cap` bounds every column
-    /// (scaled units) or leaves it open. The point found, unscaled; `None` when unbounded.
-    fn solve(
-        &mut self,
-        direction: OptimizationDirection,
-        objective: &HashMap<usize, f64>,
-        cap: f64,
-    ) -> Result<Option<Vec<f64>>, Infeasible> {
+    /// The program every solve of the block starts from: the block's rows plus two columns z
+    /// and w in [0, [`Z_CAP`]] and the objective max z − w, solved once (z = cap, w = 0).
+    fn base(&mut self) -> Result<Bases, Infeasible> {
+        let _timer = SolveTimer(Instant::now(), None);
         self.solves += 1;
-        let mut p = Problem::new(direction);
-        let cols: Vec<_> = (0..self.column.len())
-            .map(|c| p.add_var(objective.get(&c).copied().unwrap_or(0.0), (0.0, cap)))
+        let mut p = Problem::new(OptimizationDirection::Maximize);
+        let mut cols: Vec<_> = (0..self.column.len())
+            .map(|_| p.add_var(0.0, (0.0, f64::INFINITY)))
             .collect();
+        cols.push(p.add_var(1.0, (0.0, Z_CAP)));
+        cols.push(p.add_var(-1.0, (0.0, Z_CAP)));
         for (coefs, op, rhs) in &self.rows {
             let expr: Vec<_> = coefs.iter().map(|&(c, f)| (cols[c], f)).collect();
             p.add_constraint(expr, *op, *rhs);
         }
-        match p.solve() {
-            Ok(outcome) => match outcome.into_solution() {
-                Ok(s) => Ok(Some(
-                    cols.iter().map(|&v| s.var_value(v) * self.scale).collect(),
-                )),
-                Err(_) => {
-                    self.failure = Some("the solve was interrupted".into());
-                    Ok(None)
-                }
-            },
-            Err(microlp::Error::Unbounded) => Ok(None),
+        match p.solve().map(|o| o.into_solution()) {
+            Ok(Ok(base)) => Ok(Bases { base, cols }),
             Err(microlp::Error::Infeasible) => Err(Infeasible),
+            Ok(Err(_)) => {
+                self.failure = Some("the solve was interrupted".into());
+                Err(Infeasible)
+            }
             Err(e) => {
                 self.failure = Some(format!("{e:?}"));
-                Ok(None)
+                Err(Infeasible)
+            }
+        }
+    }
+
+    /// From the base, adds z ≤ Σ x_c (`up`: the objective becomes max Σ) or w ≥ Σ x_c (min Σ)
+    /// over `columns` and re-solves: the point found (unscaled: the block's columns, then z, then
+    /// w), or `None` (recorded as a failure) when the solver gives up.
+    fn warm(&mut self, bases: &Bases, up: bool, columns: &[usize]) -> Option<Vec<f64>> {
+        self.solves += 1;
+        let _timer = SolveTimer(Instant::now(), Some(columns.len()));
+        let n = self.column.len();
+        let (extra, op) = if up {
+            (bases.cols[n], ComparisonOp::Le)
+        } else {
+            (bases.cols[n + 1], ComparisonOp::Ge)
+        };
+        let row: Vec<_> = std::iter::once((extra, 1.0))
+            .chain(columns.iter().map(|&c| (bases.cols[c], -1.0)))
+            .collect();
+        match bases.base.clone().add_constraint(row, op, 0.0) {
+            Ok(outcome) => match outcome.into_solution() {
+                Ok(s) => Some(
+                    bases
+                        .cols
+                        .iter()
+                        .map(|&v| s.var_value(v) * self.scale)
+                        .collect(),
+                ),
+                Err(_) => {
+                    self.failure = Some("the solve was interrupted".into());
+                    None
+                }
+            },
+            Err(e) => {
+                self.failure = Some(format!("{e:?}"));
+                None
             }
         }
     }
 
     /// Intervals of the `targets` (global var indices): (var, lo, hi, exact).
+    ///
+    /// Every solve is warm-started from one solved program (see [`BlockLp::base`]): to maximise
+    /// (minimise) a sum of unknowns the row z ≤ Σ (w ≥ Σ) is added and the dual simplex moves
+    /// from there – a few pivots instead of a solve from scratch.
     fn intervals(
         &mut self,
         targets: &[usize],
@@ -495,103 +582,94 @@ impl BlockLp {
         need: &dyn Fn(usize) -> Need,
     ) -> Result<Vec<(usize, f64, f64, bool)>, Infeasible> {
         let n = self.column.len();
+        let bases = self.base()?;
         let mut seen_lo = vec![f64::INFINITY; n];
         let mut seen_hi = vec![f64::NEG_INFINITY; n];
         let see = |point: &[f64], lo: &mut [f64], hi: &mut [f64]| {
-            for (c, &x) in point.iter().enumerate() {
+            for (c, &x) in point[..lo.len()].iter().enumerate() {
                 lo[c] = lo[c].min(x);
                 hi[c] = hi[c].max(x);
             }
         };
-        let all: HashMap<usize, f64> = targets.iter().map(|v| (self.column[v], 1.0)).collect();
-        let cap = 1e3 * 1e4;
-        for direction in [
-            OptimizationDirection::Maximize,
-            OptimizationDirection::Minimize,
-        ] {
-            if let Some(point) = self.solve(direction, &all, cap)? {
-                see(&point, &mut seen_lo, &mut seen_hi);
-            }
-        }
+        let target: Vec<(usize, Need, f64)> = targets
+            .iter()
+            .map(|&v| {
+                let cell = vars[v].0;
+                let value = table.cells[cell].numerator().unwrap_or(0.0);
+                (self.column[&v], need(cell), value)
+            })
+            .collect();
         // Shared solves: push the unproven targets up together, then down together, while that
         // proves more of them; a target proven by any feasible point needs no solve of its own.
         for _ in 0..12 {
-            let unproven: Vec<(usize, Need, f64)> = targets
+            let unproven: Vec<&(usize, Need, f64)> = target
                 .iter()
-                .map(|&v| {
-                    let cell = vars[v].0;
-                    let value = table.cells[cell].numerator().unwrap_or(0.0);
-                    (self.column[&v], need(cell), value)
-                })
-                .filter(|&(c, need, value)| {
-                    !need.met(value, seen_lo[c], seen_hi[c], tolerance(value))
+                .filter(|(c, need, value)| {
+                    !need.met(*value, seen_lo[*c], seen_hi[*c], tolerance(*value))
                 })
                 .collect();
             if unproven.is_empty() {
                 break;
             }
-            let up: HashMap<usize, f64> = unproven
+            let up: Vec<usize> = unproven
                 .iter()
                 .filter(|(c, need, value)| match need {
                     Need::ReachesZero { upper } => seen_hi[*c] < *upper,
                     Need::Percent { percent } => seen_hi[*c] < value * (1.0 + percent / 100.0),
                     Need::Width { .. } => true,
                 })
-                .map(|(c, _, _)| (*c, 1.0))
+                .map(|(c, _, _)| *c)
                 .collect();
-            let down: HashMap<usize, f64> = unproven
+            let down: Vec<usize> = unproven
                 .iter()
                 .filter(|(c, need, value)| match need {
                     Need::ReachesZero { .. } => seen_lo[*c] > 0.0,
                     Need::Percent { percent } => seen_lo[*c] > value * (1.0 - percent / 100.0),
                     Need::Width { .. } => true,
                 })
-                .map(|(c, _, _)| (*c, 1.0))
+                .map(|(c, _, _)| *c)
                 .collect();
             let before = unproven.len();
-            for (direction, objective) in [
-                (OptimizationDirection::Maximize, &up),
-                (OptimizationDirection::Minimize, &down),
-            ] {
-                if objective.is_empty() {
+            for (direction_up, columns) in [(true, &up), (false, &down)] {
+                if columns.is_empty() {
                     continue;
                 }
-                if let Some(point) = self.solve(direction, objective, cap)? {
+                if let Some(point) = self.warm(&bases, direction_up, columns) {
                     see(&point, &mut seen_lo, &mut seen_hi);
                 }
             }
             let after = unproven
                 .iter()
-                .filter(|&&(c, need, value)| {
-                    !need.met(value, seen_lo[c], seen_hi[c], tolerance(value))
+                .filter(|(c, need, value)| {
+                    !need.met(*value, seen_lo[*c], seen_hi[*c], tolerance(*value))
                 })
                 .count();
             if after == before {
                 break;
             }
         }
+        // Exact intervals of the rest, one target at a time.
         let mut out = Vec::new();
-        for &v in targets {
-            let c = self.column[&v];
-            let cell = vars[v].0;
-            let value = table.cells[cell].numerator().unwrap_or(0.0);
-            let need = need(cell);
+        for (&v, &(c, need, value)) in targets.iter().zip(&target) {
             if need.met(value, seen_lo[c], seen_hi[c], tolerance(value)) {
                 out.push((v, seen_lo[c], seen_hi[c], false));
                 continue;
             }
-            let one: HashMap<usize, f64> = [(c, 1.0)].into();
-            let hi = match self.solve(OptimizationDirection::Maximize, &one, f64::INFINITY)? {
+            let hi = match self.warm(&bases, true, &[c]) {
                 Some(point) => {
                     see(&point, &mut seen_lo, &mut seen_hi);
-                    point[c]
+                    if point[n] >= Z_CAP * self.scale * (1.0 - 1e-9) {
+                        f64::INFINITY
+                    } else {
+                        point[n]
+                    }
                 }
                 None => f64::INFINITY,
             };
-            let lo = match self.solve(OptimizationDirection::Minimize, &one, f64::INFINITY)? {
+            let lo = match self.warm(&bases, false, &[c]) {
                 Some(point) => {
                     see(&point, &mut seen_lo, &mut seen_hi);
-                    point[c]
+                    point[n + 1].max(0.0)
                 }
                 None => 0.0,
             };

@@ -118,12 +118,16 @@ pub async fn disclose(
     secondary::protect(&mut table);
     let mut last: AuditReport;
     let mut cache = audit::AuditCache::default();
+    // A repair round re-audits only the cells that failed and the cells it suppressed (more
+    // suppression widens the others' intervals); once those pass, a full audit confirms.
+    let mut only: Option<BTreeSet<usize>> = None;
     loop {
         let needs: Vec<NeedClass> = (0..table.cells.len())
             .map(|i| needs_class(&table, &primary_marks, input.config, i))
             .collect();
         let need_fn = |cell: usize| need_of(&needs[cell], input.config);
-        last = audit::audit_cached(&table, &need_fn, &mut cache).map_err(DiscloseError::from)?;
+        last = audit::audit_cached(&table, &need_fn, &mut cache, only.as_ref())
+            .map_err(DiscloseError::from)?;
         tracing::debug!(
             target: "oj::disclose",
             round = rounds,
@@ -136,14 +140,22 @@ pub async fn disclose(
             seconds = last.seconds,
             "audit round"
         );
+        if last.failures.is_empty() && only.is_some() {
+            only = None;
+            continue;
+        }
         if last.failures.is_empty() || rounds >= input.config.max_repair_rounds {
             break;
         }
         rounds += 1;
+        let before = table.marks.clone();
         if !repair(&mut table, &last) {
             break;
         }
         secondary::protect(&mut table);
+        let mut recheck: BTreeSet<usize> = last.failures.iter().map(|f| f.cell).collect();
+        recheck.extend((0..table.cells.len()).filter(|&i| table.marks[i] != before[i]));
+        only = Some(recheck);
     }
     suppress_extremes(&mut table, input.config);
 
