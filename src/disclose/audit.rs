@@ -101,10 +101,30 @@ pub enum AuditError {
 #[derive(Debug, Default)]
 pub struct AuditCache {
     blocks: HashMap<Vec<(usize, Part)>, CachedBlock>,
+    /// Feasible points of the blocks solved by the last few calls, by term: a point that still
+    /// satisfies a changed block's rows proves intervals there without a solve.
+    points: Vec<Points>,
+}
+
+/// How many audit calls' points [`AuditCache`] keeps besides the last full audit's.
+const KEPT_CALLS: usize = 3;
+
+/// Feasible points of one solved block: its terms and, per point, a value per term.
+#[derive(Debug)]
+struct Points {
+    call: usize,
+    /// From a full audit (not one restricted to a few cells).
+    full: bool,
+    terms: Vec<(usize, Part)>,
+    points: Vec<Vec<f64>>,
 }
 
 #[derive(Debug, Clone)]
 struct CachedBlock {
+    /// Linear programs solved for it.
+    solves: usize,
+    /// Feasible points found (values of the block's columns, unscaled).
+    points: Vec<Vec<f64>>,
     intervals: Vec<(usize, f64, f64, bool)>,
     movers_visible: bool,
 }
@@ -125,6 +145,8 @@ pub fn audit_cached(
     only: Option<&BTreeSet<usize>>,
 ) -> Result<AuditReport, AuditError> {
     let wanted = |cell: usize| only.is_none_or(|o| o.contains(&cell));
+    let call = cache.points.last().map_or(0, |p| p.call + 1);
+    let mut found: Vec<Points> = Vec::new();
     let started = Instant::now();
     let mut report = AuditReport::default();
 
@@ -226,6 +248,8 @@ pub fn audit_cached(
             None => {
                 let block_started = Instant::now();
                 let solves_before = report.solves;
+                let terms: Vec<(usize, Part)> = members.iter().map(|&v| vars[v]).collect();
+                let prior = prior_points(table, &terms, &cache.points);
                 let b = solve_block(
                     table,
                     &vars,
@@ -233,8 +257,15 @@ pub fn audit_cached(
                     &block_relations[root_var],
                     &targets,
                     need,
-                    &mut report,
+                    &prior,
                 )?;
+                report.solves += b.solves;
+                found.push(Points {
+                    call,
+                    full: only.is_none(),
+                    terms,
+                    points: b.points.clone(),
+                });
                 tracing::debug!(
                     target: "oj::disclose",
                     unknowns = members.len(),
@@ -274,8 +305,62 @@ pub fn audit_cached(
         }
     }
     report.failures.sort_by_key(|a| a.cell);
+    // Kept: the points of the last full audit and of the calls since, up to KEPT_CALLS.
+    let last_full = if only.is_none() {
+        Some(call)
+    } else {
+        cache.points.iter().filter(|p| p.full).map(|p| p.call).max()
+    };
+    cache
+        .points
+        .retain(|p| Some(p.call) == last_full || p.call + KEPT_CALLS > call + 1);
+    cache.points.extend(found);
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Earlier feasible points carried over to a block over `terms` (in its column order): a term
+/// an earlier block did not have was known to it, at its true value.
+fn prior_points(table: &Table, terms: &[(usize, Part)], kept: &[Points]) -> Vec<Vec<f64>> {
+    let wanted: HashMap<&(usize, Part), usize> =
+        terms.iter().enumerate().map(|(i, t)| (t, i)).collect();
+    let mut out = Vec::new();
+    for earlier in kept {
+        if !earlier.terms.iter().any(|t| wanted.contains_key(t)) {
+            continue;
+        }
+        let index: HashMap<&(usize, Part), usize> = earlier
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t, i))
+            .collect();
+        let fill: Option<Vec<Result<usize, f64>>> = terms
+            .iter()
+            .map(|t| match index.get(t) {
+                Some(&i) => Some(Ok(i)),
+                None => table
+                    .value(&Term {
+                        cell: t.0,
+                        part: t.1,
+                        factor: 1.0,
+                    })
+                    .map(Err),
+            })
+            .collect();
+        let Some(fill) = fill else { continue };
+        for point in &earlier.points {
+            out.push(
+                fill.iter()
+                    .map(|f| match f {
+                        Ok(i) => point[*i],
+                        Err(v) => *v,
+                    })
+                    .collect(),
+            );
+        }
+    }
+    out
 }
 
 /// Solves the intervals of `targets` in the program over `members` and `relations`.
@@ -286,11 +371,12 @@ fn solve_block(
     relations: &[usize],
     targets: &[usize],
     need: &dyn Fn(usize) -> Need,
-    report: &mut AuditReport,
+    prior: &[Vec<f64>],
 ) -> Result<CachedBlock, AuditError> {
     let mut movers_visible = false;
+    let mut solves = 0;
     let mut lp = BlockLp::new(table, vars, members, relations, true);
-    let intervals = match lp.intervals(targets, vars, table, need) {
+    let intervals = match lp.intervals(targets, vars, table, need, prior) {
         Ok(i) => i,
         Err(Infeasible) => {
             if let Some(message) = lp.failure.take() {
@@ -300,9 +386,9 @@ fn solve_block(
                 });
             }
             movers_visible = true;
-            report.solves += lp.solves;
+            solves += lp.solves;
             lp = BlockLp::new(table, vars, members, relations, false);
-            lp.intervals(targets, vars, table, need)
+            lp.intervals(targets, vars, table, need, prior)
                 .map_err(|_| AuditError::Solver {
                     unknowns: members.len(),
                     message: "the relations have no solution with the published numbers (a \
@@ -311,7 +397,7 @@ fn solve_block(
                 })?
         }
     };
-    report.solves += lp.solves;
+    solves += lp.solves;
     if let Some(message) = lp.failure.take() {
         return Err(AuditError::Solver {
             unknowns: members.len(),
@@ -324,6 +410,8 @@ fn solve_block(
             .map(|(v, lo, hi, exact)| (vars[v].0, lo, hi, exact))
             .collect(),
         movers_visible,
+        points: std::mem::take(&mut lp.points),
+        solves,
     })
 }
 
@@ -405,6 +493,8 @@ struct BlockLp {
     scale: f64,
     solves: usize,
     failure: Option<String>,
+    /// The feasible points found or carried over (values of the columns, unscaled).
+    points: Vec<Vec<f64>>,
 }
 
 impl BlockLp {
@@ -501,7 +591,23 @@ impl BlockLp {
             scale,
             solves: 0,
             failure: None,
+            points: Vec::new(),
         }
+    }
+
+    /// Whether a point (values of the columns, unscaled) satisfies every row and bound.
+    fn satisfies(&self, point: &[f64]) -> bool {
+        point.len() == self.column.len()
+            && point.iter().all(|&x| x >= -1e-9)
+            && self.rows.iter().all(|(coefs, op, rhs)| {
+                let lhs: f64 = coefs.iter().map(|&(c, f)| f * point[c] / self.scale).sum();
+                let tol = 1e-7 * rhs.abs().max(1.0);
+                match op {
+                    ComparisonOp::Eq => (lhs - rhs).abs() <= tol,
+                    ComparisonOp::Le => lhs <= rhs + tol,
+                    ComparisonOp::Ge => lhs >= rhs - tol,
+                }
+            })
     }
 
     /// The program every solve of the block starts from: the block's rows plus two columns z
@@ -580,17 +686,24 @@ impl BlockLp {
         vars: &[(usize, Part)],
         table: &Table,
         need: &dyn Fn(usize) -> Need,
+        prior: &[Vec<f64>],
     ) -> Result<Vec<(usize, f64, f64, bool)>, Infeasible> {
         let n = self.column.len();
-        let bases = self.base()?;
         let mut seen_lo = vec![f64::INFINITY; n];
         let mut seen_hi = vec![f64::NEG_INFINITY; n];
-        let see = |point: &[f64], lo: &mut [f64], hi: &mut [f64]| {
+        let see = |point: &[f64], lo: &mut [f64], hi: &mut [f64], kept: &mut Vec<Vec<f64>>| {
             for (c, &x) in point[..lo.len()].iter().enumerate() {
                 lo[c] = lo[c].min(x);
                 hi[c] = hi[c].max(x);
             }
+            kept.push(point[..lo.len()].to_vec());
         };
+        let mut kept = Vec::new();
+        for point in prior {
+            if self.satisfies(point) {
+                see(point, &mut seen_lo, &mut seen_hi, &mut kept);
+            }
+        }
         let target: Vec<(usize, Need, f64)> = targets
             .iter()
             .map(|&v| {
@@ -599,18 +712,24 @@ impl BlockLp {
                 (self.column[&v], need(cell), value)
             })
             .collect();
+        let proven = |lo: &[f64], hi: &[f64], &(c, need, value): &(usize, Need, f64)| {
+            need.met(value, lo[c], hi[c], tolerance(value))
+        };
+        let bases = if target.iter().all(|t| proven(&seen_lo, &seen_hi, t)) {
+            None
+        } else {
+            Some(self.base()?)
+        };
         // Shared solves: push the unproven targets up together, then down together, while that
         // proves more of them; a target proven by any feasible point needs no solve of its own.
         for _ in 0..12 {
             let unproven: Vec<&(usize, Need, f64)> = target
                 .iter()
-                .filter(|(c, need, value)| {
-                    !need.met(*value, seen_lo[*c], seen_hi[*c], tolerance(*value))
-                })
+                .filter(|t| !proven(&seen_lo, &seen_hi, t))
                 .collect();
-            if unproven.is_empty() {
+            let Some(bases) = bases.as_ref().filter(|_| !unproven.is_empty()) else {
                 break;
-            }
+            };
             let up: Vec<usize> = unproven
                 .iter()
                 .filter(|(c, need, value)| match need {
@@ -634,15 +753,13 @@ impl BlockLp {
                 if columns.is_empty() {
                     continue;
                 }
-                if let Some(point) = self.warm(&bases, direction_up, columns) {
-                    see(&point, &mut seen_lo, &mut seen_hi);
+                if let Some(point) = self.warm(bases, direction_up, columns) {
+                    see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
                 }
             }
             let after = unproven
                 .iter()
-                .filter(|(c, need, value)| {
-                    !need.met(*value, seen_lo[*c], seen_hi[*c], tolerance(*value))
-                })
+                .filter(|t| !proven(&seen_lo, &seen_hi, t))
                 .count();
             if after == before {
                 break;
@@ -651,13 +768,16 @@ impl BlockLp {
         // Exact intervals of the rest, one target at a time.
         let mut out = Vec::new();
         for (&v, &(c, need, value)) in targets.iter().zip(&target) {
-            if need.met(value, seen_lo[c], seen_hi[c], tolerance(value)) {
-                out.push((v, seen_lo[c], seen_hi[c], false));
-                continue;
-            }
-            let hi = match self.warm(&bases, true, &[c]) {
+            let bases = match bases.as_ref() {
+                Some(b) if !need.met(value, seen_lo[c], seen_hi[c], tolerance(value)) => b,
+                _ => {
+                    out.push((v, seen_lo[c], seen_hi[c], false));
+                    continue;
+                }
+            };
+            let hi = match self.warm(bases, true, &[c]) {
                 Some(point) => {
-                    see(&point, &mut seen_lo, &mut seen_hi);
+                    see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
                     if point[n] >= Z_CAP * self.scale * (1.0 - 1e-9) {
                         f64::INFINITY
                     } else {
@@ -666,15 +786,16 @@ impl BlockLp {
                 }
                 None => f64::INFINITY,
             };
-            let lo = match self.warm(&bases, false, &[c]) {
+            let lo = match self.warm(bases, false, &[c]) {
                 Some(point) => {
-                    see(&point, &mut seen_lo, &mut seen_hi);
+                    see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
                     point[n + 1].max(0.0)
                 }
                 None => 0.0,
             };
             out.push((v, lo, hi, true));
         }
+        self.points = kept;
         Ok(out)
     }
 }

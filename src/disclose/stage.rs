@@ -121,6 +121,7 @@ pub async fn disclose(
     // A repair round re-audits only the cells that failed and the cells it suppressed (more
     // suppression widens the others' intervals); once those pass, a full audit confirms.
     let mut only: Option<BTreeSet<usize>> = None;
+    let (mut solves, mut seconds) = (0, 0.0);
     loop {
         let needs: Vec<NeedClass> = (0..table.cells.len())
             .map(|i| needs_class(&table, &primary_marks, input.config, i))
@@ -128,6 +129,8 @@ pub async fn disclose(
         let need_fn = |cell: usize| need_of(&needs[cell], input.config);
         last = audit::audit_cached(&table, &need_fn, &mut cache, only.as_ref())
             .map_err(DiscloseError::from)?;
+        solves += last.solves;
+        seconds += last.seconds;
         tracing::debug!(
             target: "oj::disclose",
             round = rounds,
@@ -157,6 +160,9 @@ pub async fn disclose(
         recheck.extend((0..table.cells.len()).filter(|&i| table.marks[i] != before[i]));
         only = Some(recheck);
     }
+    // The report gives the work of every round, the last (full) audit's findings.
+    last.solves = solves;
+    last.seconds = seconds;
     suppress_extremes(&mut table, input.config);
 
     if !last.failures.is_empty() {

@@ -56,9 +56,13 @@ pub async fn run(
     runner.run(&options).await.unwrap()
 }
 
-/// Loads the project's own configuration.
+/// The project's own configuration, loaded (and type-checked, which plans every model) once
+/// per test binary.
 pub fn project() -> oj::config::Project {
-    oj::config::load_project(project_root()).expect("the project's configuration compiles")
+    static PROJECT: std::sync::LazyLock<oj::config::Project> = std::sync::LazyLock::new(|| {
+        oj::config::load_project(project_root()).expect("the project's configuration compiles")
+    });
+    PROJECT.clone()
 }
 
 pub const REGIONER: &str = "niva;kod;namn;overordnad;kommungrupp;enkat_respondent
