@@ -140,6 +140,9 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         None => None,
     };
     let survey = compile_survey(&mut c, &sources, &contracts);
+    if let (Some(p), Some(s)) = (&pipeline, &survey) {
+        check_kolada_unique(&mut c, p, s);
+    }
     compile_models(&mut c, root);
 
     if let Some(t) = pipeline_text {
@@ -157,6 +160,46 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
             sources,
         }),
         _ => Err(ConfigErrors(c.diagnostics)),
+    }
+}
+
+/// A declared Kolada KPI id has Kolada's shape (one capital letter, five digits).
+fn check_kolada_kpi(c: &mut Collector, file: &str, text: &str, id: &str, kpi: &str) {
+    if !crate::publish::is_kpi_id(kpi) {
+        c.push(
+            file,
+            yaml::line_of_entry(text, "kolada_kpi", kpi).or(yaml::line_of_entry(text, "id", id)),
+            format!("indicator `{id}` has kolada_kpi `{kpi}`, which is not a Kolada KPI id"),
+            Some("a Kolada KPI id is one capital letter and five digits, e.g. N31807"),
+        );
+    }
+}
+
+/// No Kolada KPI id is declared for two different indicators (kolada.csv would hold two
+/// figures for one KPI and kommun).
+fn check_kolada_unique(
+    c: &mut Collector,
+    pipeline: &Pipeline,
+    survey: &crate::survey::SurveyConfig,
+) {
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    let declared = pipeline
+        .indicators
+        .iter()
+        .filter_map(|i| Some((i.id.as_str(), i.kolada_kpi.as_deref()?)))
+        .chain(survey.kolada_kpis());
+    for (id, kpi) in declared {
+        match owner.get(kpi) {
+            Some(first) if *first != id => c.push(
+                PIPELINE_FILE,
+                None,
+                format!("Kolada KPI `{kpi}` is declared for both `{first}` and `{id}`"),
+                Some("each Kolada KPI id belongs to one indicator"),
+            ),
+            _ => {
+                owner.insert(kpi, id);
+            }
+        }
     }
 }
 
@@ -480,6 +523,9 @@ fn compile_pipeline(
                 None,
             );
         }
+        if let Some(kpi) = &ind.kolada_kpi {
+            check_kolada_kpi(c, file, text, &ind.id, kpi);
+        }
         indicators.push(IndicatorDef {
             id: ind.id.clone(),
             namn: ind.namn.clone(),
@@ -488,6 +534,7 @@ fn compile_pipeline(
             taljare: ind.taljare.clone(),
             namnare: ind.namnare.clone(),
             grupper: ind.grupper.clone(),
+            kolada_kpi: ind.kolada_kpi.clone(),
         });
     }
 

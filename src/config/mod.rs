@@ -60,6 +60,22 @@ pub struct Project {
 }
 
 impl Project {
+    /// Indicator id → Kolada KPI id for the indicators published in `year` that declare one
+    /// (register and background indicators in the pipeline, survey indicators in enkat.yaml).
+    pub fn kolada_kpis(&self, year: i64) -> BTreeMap<String, String> {
+        let register = self
+            .pipeline
+            .indicators
+            .iter()
+            .filter_map(|i| Some((i.id.clone(), i.kolada_kpi.clone()?)));
+        let survey = self
+            .survey
+            .indicators_for_year(year)
+            .into_iter()
+            .filter_map(|i| Some((i.id.clone(), i.kolada_kpi.clone()?)));
+        register.chain(survey).collect()
+    }
+
     /// The contract of a dataset.
     pub fn contract_of(&self, dataset: &Dataset) -> &Contract {
         &self.contracts[&dataset.contract]
@@ -161,6 +177,8 @@ pub struct IndicatorDef {
     pub taljare: String,
     pub namnare: Option<String>,
     pub grupper: Vec<String>,
+    /// The indicator's id in Kolada (`kolada_kpi:`), when it has one.
+    pub kolada_kpi: Option<String>,
 }
 
 /// A compiled data contract.

@@ -1,6 +1,6 @@
 //! The publish stage (outputs.md, "A release folder"): writes one immutable release
-//! `<lake>/releases/<Y>/v<NNN>/` – `indikatorer.parquet`, `indikatorer.csv`, `kolada.csv`, the
-//! caller's extra files (Excel workbook, report), `manifest.json` last – then moves `LATEST`.
+//! `<lake>/releases/<Y>/v<NNN>/` – `indikatorer.parquet`, `indikatorer.csv`, `kolada.csv`,
+//! `kolada.json`, the caller's extra files (Excel workbook, report), `manifest.json` last – then moves `LATEST`.
 //! Also reads releases back, compares two of them ([`diff`]) and summarises one for `oj run`.
 //!
 //! Guarantees: releases are never modified; a crash at any point leaves the previous release
@@ -12,6 +12,7 @@ mod commit;
 mod diff;
 mod error;
 mod files;
+mod kolada;
 mod manifest;
 mod paths;
 mod release;
@@ -20,11 +21,11 @@ mod table;
 
 pub use diff::{CellChange, CellState, ReleaseDiff, diff};
 pub use error::{BoxError, PublishError};
-pub use files::kolada_schema;
+pub use kolada::{is_kpi_id, kolada_schema};
 pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, content_hash, sha256_hex};
 pub use paths::{
-    CLAIM, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, LATEST, MANIFEST, latest, version_dir,
-    year_dir,
+    CLAIM, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, KOLADA_JSON, LATEST, MANIFEST, latest,
+    version_dir, year_dir,
 };
 pub use release::{Release, latest_release, read_release, release_table};
 pub use summary::ReleaseSummary;
@@ -75,6 +76,8 @@ pub struct ReleaseInputs {
     pub excluded_kommuner: Vec<String>,
     /// Indicator ids renamed since the previous year: (current id, previous id).
     pub renamed_indicators: Vec<(String, String)>,
+    /// Indicator id → Kolada KPI id, where the indicator declares one (`kolada_kpi:`).
+    pub kolada_kpis: BTreeMap<String, String>,
 }
 
 /// What [`publish`] did.
@@ -142,7 +145,7 @@ pub async fn publish(
     }
 
     let parquet = files::parquet_bytes(&schema, &batches)?;
-    let (kolada_rows, kolada) = files::kolada(&scratch).await?;
+    let kolada = kolada::kolada(&scratch, &inputs.kolada_kpis).await?;
     let cells = summary::count_cells(&scratch).await?;
     let extras =
         extra_files(&batches).map_err(|source| PublishError::ExtraFiles { year, source })?;
@@ -157,7 +160,11 @@ pub async fn publish(
         },
         ReleaseFile {
             name: KOLADA_CSV.to_string(),
-            bytes: kolada,
+            bytes: kolada.csv,
+        },
+        ReleaseFile {
+            name: KOLADA_JSON.to_string(),
+            bytes: kolada.json,
         },
     ];
     for extra in extras {
@@ -187,7 +194,7 @@ pub async fn publish(
         files: hashes,
         rows: BTreeMap::from([
             ("indikatorer".to_string(), rows as u64),
-            ("kolada".to_string(), kolada_rows as u64),
+            ("kolada".to_string(), kolada.rows as u64),
         ]),
         cells,
         checks: inputs.checks.clone(),

@@ -69,6 +69,7 @@ pub async fn run(
         disclosure: (&project.pipeline.params.disclosure).into(),
         excluded_kommuner: bortfall(runner, year).await?,
         renamed_indicators: crate::survey::previous_ids(&project.survey, year),
+        kolada_kpis: project.kolada_kpis(year),
     };
     let context =
         crate::stages::publication::load(runner.ctx, project, runner.lake, year, STAGE).await?;

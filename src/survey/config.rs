@@ -53,6 +53,8 @@ struct RawIndicator {
     to: Option<i64>,
     #[serde(default)]
     replaces: Option<String>,
+    #[serde(default)]
+    kolada_kpi: Option<String>,
 }
 
 /// How a question is answered (domain.md "Survey indicators").
@@ -258,6 +260,8 @@ pub struct Indicator {
     pub years: Years,
     /// The id it had in the year before `years.from`, when renamed (`replaces`).
     pub previous_id: Option<String>,
+    /// Its id in Kolada (`kolada_kpi:`), for the member published under the entry's own id.
+    pub kolada_kpi: Option<String>,
     /// Line of the entry in the configuration file.
     pub line: usize,
 }
@@ -408,6 +412,13 @@ impl SurveyConfig {
             .into_iter()
             .find(|q| q.column.eq_ignore_ascii_case(column.trim()))
             .map(|q| q.answer_type)
+    }
+
+    /// Every (indicator id, Kolada KPI id) declared, over all years.
+    pub fn kolada_kpis(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.indicators
+            .iter()
+            .filter_map(|i| Some((i.id.as_str(), i.kolada_kpi.as_deref()?)))
     }
 
     /// The indicators published for `year` (expanded ids), in configuration order. This is also
@@ -893,6 +904,7 @@ impl<'t> Compiler<'t> {
                 .as_deref()
                 .map(str::trim)
                 .and_then(|old| self.replaced(entry, old, entries));
+            let kolada_kpi = self.kolada_kpi(entry);
             for m in &entry.members {
                 indicators.push(Indicator {
                     id: format!("{base}{}", m.suffix),
@@ -903,11 +915,37 @@ impl<'t> Compiler<'t> {
                     rule: m.rule.clone(),
                     years: entry.years,
                     previous_id: previous.map(|old| format!("{old}{}", m.suffix)),
+                    kolada_kpi: kolada_kpi.clone().filter(|_| m.suffix.is_empty()),
                     line: entry.line,
                 });
             }
         }
         indicators
+    }
+
+    /// The entry's `kolada_kpi`, when it has Kolada's shape and the entry publishes an indicator
+    /// under its own id (a helt_delvis entry publishes only `_helt` and `_helt_delvis`).
+    fn kolada_kpi(&mut self, entry: &Entry) -> Option<String> {
+        let kpi = entry.raw.kolada_kpi.as_deref()?.trim();
+        let id = entry.raw.id.trim();
+        let line = self.field_line("kolada_kpi", entry.line);
+        if !crate::publish::is_kpi_id(kpi) {
+            self.report(
+                line,
+                format!("indicator `{id}` has kolada_kpi `{kpi}`, which is not a Kolada KPI id"),
+                "a Kolada KPI id is one capital letter and five digits, e.g. N31807",
+            );
+            return None;
+        }
+        if !entry.members.iter().any(|m| m.suffix.is_empty()) {
+            self.report(
+                line,
+                format!("indicator `{id}` publishes no indicator named `{id}` to give kolada_kpi `{kpi}`"),
+                "a helt_delvis question publishes <id>_helt and <id>_helt_delvis; a Kolada KPI id belongs to one published indicator",
+            );
+            return None;
+        }
+        Some(kpi.to_string())
     }
 
     /// The id `entry` replaces, when valid: an entry with that id ends the year before `entry`

@@ -4,6 +4,7 @@ mod config;
 mod fixtures;
 mod gates;
 mod ingest;
+mod kolada;
 mod pipeline;
 mod publication;
 mod release;

@@ -821,6 +821,7 @@ fn inputs() -> ReleaseInputs {
         disclosure: DisclosureParams::default(),
         excluded_kommuner: vec!["0182".to_string()],
         renamed_indicators: Vec::new(),
+        kolada_kpis: BTreeMap::new(),
     }
 }
 
@@ -931,6 +932,78 @@ async fn kolada_file_has_the_exact_format() {
 }
 
 #[tokio::test]
+async fn kolada_json_has_the_shape_of_koladas_data_api() {
+    let ctx = session();
+    let store = InMemory::new();
+    let lake = Path::from("lake");
+    // The share declares a Kolada KPI id (a made-up one of the right shape); the count does not
+    // and keeps its project id.
+    let inputs = ReleaseInputs {
+        kolada_kpis: BTreeMap::from([(
+            "reg_vuxna_mottagare_andel".to_string(),
+            "N99001".to_string(),
+        )]),
+        ..inputs()
+    };
+    publish::publish(
+        &ctx,
+        &store,
+        &lake,
+        2017,
+        disclosed(&ctx, &release_rows(120.0)).await,
+        &inputs,
+        &clock(),
+        no_extras(),
+    )
+    .await
+    .unwrap();
+    // The same eight cells as kolada.csv (see kolada_file_has_the_exact_format), grouped per
+    // kpi, municipality and period; `N99001` sorts before `reg_…` (upper case first). Published
+    // cells count 1, markers count 0 with a null value.
+    let expected = serde_json::json!({
+        "count": 6,
+        "values": [
+            {"kpi": "N99001", "municipality": "0181", "period": 2017, "values": [
+                {"gender": "K", "count": 1, "status": "", "value": 5.2},
+                {"gender": "M", "count": 1, "status": "", "value": 6.7},
+                {"gender": "T", "count": 1, "status": "", "value": 6.0}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0000", "period": 2017, "values": [
+                {"gender": "T", "count": 1, "status": "", "value": 1000.0}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0001", "period": 2017, "values": [
+                {"gender": "T", "count": 1, "status": "", "value": 400.0}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0180", "period": 2017, "values": [
+                {"gender": "T", "count": 0, "status": "..", "value": null}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0181", "period": 2017, "values": [
+                {"gender": "T", "count": 1, "status": "", "value": 120.0}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0182", "period": 2017, "values": [
+                {"gender": "T", "count": 0, "status": "-", "value": null}]}
+        ]
+    });
+    let got: serde_json::Value =
+        serde_json::from_str(&get_text(&store, "lake/releases/2017/v001/kolada.json").await)
+            .unwrap();
+    assert_eq!(got, expected);
+    // kolada.csv carries the same KPI id.
+    let csv = get_text(&store, "lake/releases/2017/v001/kolada.csv").await;
+    assert_eq!(csv.lines().nth(1), Some("N99001;0181;2017;K;5.2;"), "{csv}");
+    // Both are release files listed with their hash in the manifest.
+    let release = latest_release(&store, &lake, 2017).await.unwrap().unwrap();
+    let json = store
+        .get(&Path::from("lake/releases/2017/v001/kolada.json"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let listed = release
+        .manifest
+        .files
+        .iter()
+        .find(|f| f.name == "kolada.json");
+    assert_eq!(listed.map(|f| f.sha256.clone()), Some(sha256_hex(&json)));
+}
+
+#[tokio::test]
 async fn release_folder_manifest_and_latest() {
     let ctx = session();
     let store = InMemory::new();
@@ -1008,6 +1081,7 @@ async fn release_folder_manifest_and_latest() {
             "indikatorer.parquet",
             "indikatorer.csv",
             "kolada.csv",
+            "kolada.json",
             "rapport.html"
         ]
     );
@@ -1350,7 +1424,7 @@ async fn extra_files_may_not_replace_release_files() {
     let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
-    for name in ["manifest.json", "kolada.csv", "../x", ""] {
+    for name in ["manifest.json", "kolada.csv", "kolada.json", "../x", ""] {
         let extras: &ExtraFiles = &move |_| {
             Ok(vec![ReleaseFile {
                 name: name.to_string(),
