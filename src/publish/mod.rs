@@ -1,6 +1,6 @@
 //! The publish stage (outputs.md, "A release folder"): writes one immutable release
 //! `<lake>/releases/<Y>/v<NNN>/` – `indikatorer.parquet`, `indikatorer.csv`, `kolada.csv`,
-//! `kolada.json`, the caller's extra files (Excel workbook, report), `manifest.json` last – then moves `LATEST`.
+//! `kolada.json`, `datapackage.json`, the caller's extra files (Excel workbook, report), `manifest.json` last – then moves `LATEST`.
 //! Also reads releases back, compares two of them ([`diff`]) and summarises one for `oj run`.
 //!
 //! Guarantees: releases are never modified; a crash at any point leaves the previous release
@@ -9,6 +9,7 @@
 //! release writes nothing and says so ([`PublishOutcome::Unchanged`]).
 
 mod commit;
+mod datapackage;
 mod diff;
 mod error;
 mod files;
@@ -24,8 +25,8 @@ pub use error::{BoxError, PublishError};
 pub use kolada::{is_kpi_id, kolada_schema};
 pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, content_hash, sha256_hex};
 pub use paths::{
-    CLAIM, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, KOLADA_JSON, LATEST, MANIFEST, latest,
-    version_dir, year_dir,
+    CLAIM, DATAPACKAGE, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, KOLADA_JSON, LATEST,
+    MANIFEST, latest, version_dir, year_dir,
 };
 pub use release::{Release, latest_release, read_release, release_table};
 pub use summary::ReleaseSummary;
@@ -165,6 +166,10 @@ pub async fn publish(
         ReleaseFile {
             name: KOLADA_JSON.to_string(),
             bytes: kolada.json,
+        },
+        ReleaseFile {
+            name: DATAPACKAGE.to_string(),
+            bytes: datapackage::datapackage(&schema, year)?,
         },
     ];
     for extra in extras {

@@ -1004,6 +1004,174 @@ async fn kolada_json_has_the_shape_of_koladas_data_api() {
 }
 
 #[tokio::test]
+async fn datapackage_describes_every_csv_column_and_validates() {
+    let ctx = session();
+    let store = InMemory::new();
+    let lake = Path::from("lake");
+    publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+        .await
+        .unwrap();
+    let text = get_text(&store, "lake/releases/2017/v001/datapackage.json").await;
+    let package: serde_json::Value = serde_json::from_str(&text).unwrap();
+
+    // What the Frictionless v1 specifications require of a Tabular Data Package (Data Package,
+    // Tabular Data Resource, Table Schema, CSV Dialect), checked rule by rule.
+    assert_eq!(package["profile"], "tabular-data-package");
+    let name_ok = |v: &serde_json::Value| {
+        v.as_str().is_some_and(|n| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._/".contains(&b))
+        })
+    };
+    assert!(name_ok(&package["name"]), "{}", package["name"]);
+    for resource in package["resources"].as_array().unwrap() {
+        assert!(name_ok(&resource["name"]));
+        assert_eq!(resource["profile"], "tabular-data-resource");
+        // A relative POSIX path inside the package: no leading / or ~, no `..`.
+        let path = resource["path"].as_str().unwrap();
+        assert!(
+            !path.starts_with(['/', '~', '.']) && !path.contains(".."),
+            "{path}"
+        );
+        assert!(resource["mediatype"].as_str().unwrap().contains('/'));
+        let dialect = &resource["dialect"];
+        for one_char in ["delimiter", "quoteChar"] {
+            assert_eq!(dialect[one_char].as_str().unwrap().chars().count(), 1);
+        }
+        assert!(dialect["header"].is_boolean() && dialect["doubleQuote"].is_boolean());
+        let schema = &resource["schema"];
+        let fields = schema["fields"].as_array().unwrap();
+        assert!(!fields.is_empty());
+        let types = [
+            "string",
+            "number",
+            "integer",
+            "boolean",
+            "object",
+            "array",
+            "date",
+            "time",
+            "datetime",
+            "year",
+            "yearmonth",
+            "duration",
+            "geopoint",
+            "geojson",
+            "any",
+        ];
+        for f in fields {
+            assert!(f["name"].as_str().is_some_and(|n| !n.is_empty()), "{f}");
+            assert!(types.contains(&f["type"].as_str().unwrap()), "{f}");
+            if let Some(c) = f.get("constraints") {
+                assert!(c.get("required").is_none_or(serde_json::Value::is_boolean));
+                assert!(
+                    c.get("enum")
+                        .is_none_or(|e| !e.as_array().unwrap().is_empty())
+                );
+            }
+        }
+        // The primary key names fields of the schema; missing values are strings.
+        for key in schema["primaryKey"].as_array().unwrap() {
+            assert!(fields.iter().any(|f| &f["name"] == key), "{key}");
+        }
+        assert!(
+            schema["missingValues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m.is_string())
+        );
+    }
+
+    // One resource: indikatorer.csv, UTF-8, the CSV dialect it is written in, its key.
+    let resource = &package["resources"][0];
+    assert_eq!(package["resources"].as_array().unwrap().len(), 1);
+    assert_eq!(resource["path"], "indikatorer.csv");
+    assert_eq!(resource["encoding"], "utf-8");
+    assert_eq!(resource["dialect"]["delimiter"], ",");
+    assert_eq!(resource["dialect"]["header"], true);
+    let schema = &resource["schema"];
+    assert_eq!(
+        schema["primaryKey"],
+        serde_json::json!(["ar", "indikator", "niva", "region", "grupp"])
+    );
+    assert_eq!(schema["missingValues"], serde_json::json!([""]));
+
+    // Every column of the CSV is described, in order, with the type of outputs.md.
+    let csv = get_text(&store, "lake/releases/2017/v001/indikatorer.csv").await;
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let fields = schema["fields"].as_array().unwrap();
+    let described: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap(), f["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        described,
+        vec![
+            ("ar", "integer"),
+            ("indikator", "string"),
+            ("niva", "string"),
+            ("region", "string"),
+            ("regionnamn", "string"),
+            ("grupp", "string"),
+            ("varde", "number"),
+            ("taljare", "number"),
+            ("namnare", "number"),
+            ("status", "string"),
+            ("varde_foregaende_ar", "number"),
+            ("forandring", "number"),
+        ]
+    );
+    assert_eq!(
+        header,
+        described.iter().map(|(n, _)| *n).collect::<Vec<_>>()
+    );
+    // Every value reads as its field's type (empty = missing), is in the field's enum, and the
+    // key is filled and unique.
+    let mut keys = std::collections::BTreeSet::new();
+    let mut rows = 0;
+    for line in lines {
+        rows += 1;
+        let values: Vec<&str> = line.split(',').collect();
+        assert_eq!(values.len(), fields.len(), "{line}");
+        for (value, field) in values.iter().zip(fields) {
+            if value.is_empty() {
+                assert_ne!(field["constraints"]["required"], true, "{line}");
+                continue;
+            }
+            match field["type"].as_str().unwrap() {
+                "integer" => assert!(value.parse::<i64>().is_ok(), "{value} in {line}"),
+                "number" => assert!(value.parse::<f64>().is_ok(), "{value} in {line}"),
+                _ => {}
+            }
+            if let Some(allowed) = field["constraints"]["enum"].as_array() {
+                assert!(allowed.iter().any(|a| a == value), "{value} in {line}");
+            }
+        }
+        // ar, indikator, niva, region, grupp (regionnamn, the fifth column, is not in the key).
+        let key = [values[0], values[1], values[2], values[3], values[5]];
+        assert!(keys.insert(key.join(",")), "duplicate key {line}");
+    }
+    // The 12 rows of the fixture, the suppressed ones included (status `..`, empty numbers).
+    assert_eq!(rows, 12);
+    assert!(csv.contains(",..,"));
+
+    // Listed in the manifest with its hash.
+    let release = latest_release(&store, &lake, 2017).await.unwrap().unwrap();
+    let listed = release
+        .manifest
+        .files
+        .iter()
+        .find(|f| f.name == "datapackage.json");
+    assert_eq!(
+        listed.map(|f| f.sha256.clone()),
+        Some(sha256_hex(text.as_bytes()))
+    );
+}
+
+#[tokio::test]
 async fn release_folder_manifest_and_latest() {
     let ctx = session();
     let store = InMemory::new();
@@ -1082,6 +1250,7 @@ async fn release_folder_manifest_and_latest() {
             "indikatorer.csv",
             "kolada.csv",
             "kolada.json",
+            "datapackage.json",
             "rapport.html"
         ]
     );
@@ -1424,7 +1593,14 @@ async fn extra_files_may_not_replace_release_files() {
     let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
-    for name in ["manifest.json", "kolada.csv", "kolada.json", "../x", ""] {
+    for name in [
+        "manifest.json",
+        "kolada.csv",
+        "kolada.json",
+        "datapackage.json",
+        "../x",
+        "",
+    ] {
         let extras: &ExtraFiles = &move |_| {
             Ok(vec![ReleaseFile {
                 name: name.to_string(),
