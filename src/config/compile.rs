@@ -1,9 +1,13 @@
 //! Compiles the raw configuration into a typed [`Project`], collecting every problem with file,
-//! line and hint instead of stopping at the first.
+//! line, column and hint instead of stopping at the first.
+//!
+//! Guarantees: a problem with a YAML entry points at the key or value it is about, found by the
+//! entry's place in the document ([`yaml::Spans`]: list index and keys), never by searching the
+//! text.
 
 use super::raw::*;
 use super::*;
-use crate::yaml;
+use crate::yaml::{self, Pos, Spans};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::common::DFSchema;
 use datafusion::prelude::SessionContext;
@@ -25,16 +29,12 @@ impl Collector {
     fn push(
         &mut self,
         file: &str,
-        line: Option<usize>,
+        at: Option<Pos>,
         message: impl Into<String>,
         hint: Option<&str>,
     ) {
-        self.diagnostics.push(Diagnostic {
-            file: file.to_string(),
-            line,
-            message: message.into(),
-            hint: hint.map(str::to_string),
-        });
+        self.diagnostics
+            .push(Diagnostic::at(file, at, message, hint.map(str::to_string)));
     }
 }
 
@@ -112,7 +112,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
             if contracts.contains_key(&contract.id) {
                 c.push(
                     file,
-                    yaml::line_of_key(text, "id", 1),
+                    Spans::read(text).value("id"),
                     format!("contract id `{}` is used by two files", contract.id),
                     None,
                 );
@@ -134,6 +134,11 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
             }
             Err(d) => {
                 c.diagnostics.extend(d);
+                if let Ok(text) =
+                    std::fs::read_to_string(root.join(crate::gates::config::CHECKS_FILE))
+                {
+                    sources.insert(crate::gates::config::CHECKS_FILE.to_string(), text);
+                }
                 None
             }
         },
@@ -159,16 +164,16 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
             survey,
             sources,
         }),
-        _ => Err(ConfigErrors(c.diagnostics)),
+        _ => Err(ConfigErrors(c.diagnostics, sources)),
     }
 }
 
 /// A declared Kolada KPI id has Kolada's shape (one capital letter, five digits).
-fn check_kolada_kpi(c: &mut Collector, file: &str, text: &str, id: &str, kpi: &str) {
+fn check_kolada_kpi(c: &mut Collector, file: &str, at: Option<Pos>, id: &str, kpi: &str) {
     if !crate::publish::is_kpi_id(kpi) {
         c.push(
             file,
-            yaml::line_of_entry(text, "kolada_kpi", kpi).or(yaml::line_of_entry(text, "id", id)),
+            at,
             format!("indicator `{id}` has kolada_kpi `{kpi}`, which is not a Kolada KPI id"),
             Some("a Kolada KPI id is one capital letter and five digits, e.g. N31807"),
         );
@@ -215,7 +220,13 @@ fn compile_models(c: &mut Collector, root: &Path) {
                 .unwrap_or(&d.file)
                 .display()
                 .to_string();
-            c.push(&file, d.line, d.message.clone(), None);
+            c.diagnostics.push(Diagnostic {
+                file,
+                line: d.line,
+                column: None,
+                message: d.message.clone(),
+                hint: None,
+            });
         }
     }
 }
@@ -267,7 +278,7 @@ fn compile_pipeline(
         Err(e) => {
             c.push(
                 PIPELINE_FILE,
-                e.line,
+                e.pos(),
                 e.message,
                 Some("see the field list in src/config/raw.rs"),
             );
@@ -275,10 +286,11 @@ fn compile_pipeline(
         }
     };
     let file = PIPELINE_FILE;
+    let spans = Spans::read(text);
     let mut datasets = Vec::new();
     let mut seen = BTreeSet::new();
-    for d in &raw.datasets {
-        let line = yaml::line_of_entry(text, "name", &d.name);
+    for (i, d) in raw.datasets.iter().enumerate() {
+        let line = spans.value(&format!("datasets.{i}.name"));
         if !seen.insert(d.name.clone()) {
             c.push(
                 file,
@@ -291,7 +303,7 @@ fn compile_pipeline(
             let known: Vec<_> = contracts.keys().cloned().collect();
             c.push(
                 file,
-                yaml::line_of_entry(text, "contract", &d.contract).or(line),
+                spans.value(&format!("datasets.{i}.contract")),
                 format!(
                     "dataset `{}` names contract `{}`, which does not exist",
                     d.name, d.contract
@@ -302,16 +314,16 @@ fn compile_pipeline(
         if d.files.is_empty() {
             c.push(
                 file,
-                line,
+                spans.value(&format!("datasets.{i}.files")),
                 format!("dataset `{}` lists no file patterns", d.name),
                 None,
             );
         }
-        for pattern in &d.files {
+        for (j, pattern) in d.files.iter().enumerate() {
             if glob::Pattern::new(pattern).is_err() {
                 c.push(
                     file,
-                    line,
+                    spans.value(&format!("datasets.{i}.files.{j}")),
                     format!(
                         "dataset `{}`: `{pattern}` is not a valid file pattern",
                         d.name
@@ -330,7 +342,7 @@ fn compile_pipeline(
         if !seen.contains(required) {
             c.push(
                 file,
-                yaml::line_of_key(text, "datasets", 1),
+                spans.key("datasets"),
                 format!("dataset `{required}` is missing"),
                 Some("the five drops of drops.md are all required"),
             );
@@ -353,7 +365,7 @@ fn compile_pipeline(
                 if target != d.name && !datasets[..i].iter().any(|p| p.name == target) {
                     c.push(
                         file,
-                        yaml::line_of_entry(text, "name", &d.name),
+                        spans.value(&format!("datasets.{i}.name")),
                         format!(
                             "dataset `{}` refers to `{target}`, which is not listed before it",
                             d.name
@@ -366,12 +378,12 @@ fn compile_pipeline(
     }
 
     let mut stages = Vec::new();
-    for s in &raw.stages {
+    for (i, s) in raw.stages.iter().enumerate() {
         match Stage::parse(&s.name) {
             Some(st) => stages.push(st),
             None => c.push(
                 file,
-                yaml::line_of_entry(text, "name", &s.name),
+                spans.value(&format!("stages.{i}.name")),
                 format!("unknown stage `{}`", s.name),
                 Some("stages are ingest, transform, disclose, publish"),
             ),
@@ -380,7 +392,7 @@ fn compile_pipeline(
     if stages != Stage::ALL {
         c.push(
             file,
-            yaml::line_of_key(text, "stages", 1),
+            spans.key("stages"),
             "stages must be exactly ingest, transform, disclose, publish, in that order",
             None,
         );
@@ -393,7 +405,7 @@ fn compile_pipeline(
         other => {
             c.push(
                 file,
-                yaml::line_of_key(text, "missing_history", 1),
+                spans.value("parameters.register.missing_history"),
                 format!("missing_history = `{other}` is not a choice"),
                 Some("use fail or not_applicable"),
             );
@@ -439,9 +451,14 @@ fn compile_pipeline(
     ];
     for (name, value, lo, hi) in positive {
         if value < lo || value > hi {
+            let section = if name.starts_with("min_") {
+                "disclosure"
+            } else {
+                "register"
+            };
             c.push(
                 file,
-                yaml::line_of_key(text, name, 1),
+                spans.value(&format!("parameters.{section}.{name}")),
                 format!("parameter {name} = {value} is outside {lo}..={hi}"),
                 None,
             );
@@ -450,7 +467,7 @@ fn compile_pipeline(
     if !(0.0..=100.0).contains(&p.ingest.reject_tolerance_percent) {
         c.push(
             file,
-            yaml::line_of_key(text, "reject_tolerance_percent", 1),
+            spans.value("parameters.ingest.reject_tolerance_percent"),
             "reject_tolerance_percent must be within 0..=100",
             None,
         );
@@ -458,8 +475,9 @@ fn compile_pipeline(
 
     let mut indicators = Vec::new();
     let mut ids = BTreeSet::new();
-    for ind in &raw.indicators {
-        let line = yaml::line_of_entry(text, "id", &ind.id);
+    for (i, ind) in raw.indicators.iter().enumerate() {
+        let at = |key: &str| spans.at(&format!("indicators.{i}.{key}"));
+        let line = at("id");
         if !ids.insert(ind.id.clone()) {
             c.push(
                 file,
@@ -476,7 +494,7 @@ fn compile_pipeline(
             other => {
                 c.push(
                     file,
-                    line,
+                    at("kind"),
                     format!("indicator `{}` has unknown kind `{other}`", ind.id),
                     Some("kinds: andel, antal, kronor, tkr"),
                 );
@@ -486,7 +504,7 @@ fn compile_pipeline(
         if !["register", "bakgrund"].contains(&ind.source.as_str()) {
             c.push(
                 file,
-                line,
+                at("source"),
                 format!("indicator `{}` has unknown source `{}`", ind.id, ind.source),
                 Some(
                     "sources: register, bakgrund (survey indicators live in pipelines/enkat.yaml)",
@@ -505,11 +523,11 @@ fn compile_pipeline(
                 Some("register indicators start with reg_, background measures with bak_"),
             );
         }
-        for g in &ind.grupper {
+        for (j, g) in ind.grupper.iter().enumerate() {
             if !KNOWN_GROUPS.contains(&g.as_str()) {
                 c.push(
                     file,
-                    line,
+                    at(&format!("grupper.{j}")),
                     format!("indicator `{}` has unknown group `{g}`", ind.id),
                     Some("groups: totalt, kvinnor, man, inrikes, utrikes"),
                 );
@@ -518,13 +536,13 @@ fn compile_pipeline(
         if kind == Some(IndicatorKind::Andel) && ind.namnare.is_none() {
             c.push(
                 file,
-                line,
+                at("namnare"),
                 format!("indicator `{}` is a share but has no namnare", ind.id),
                 None,
             );
         }
         if let Some(kpi) = &ind.kolada_kpi {
-            check_kolada_kpi(c, file, text, &ind.id, kpi);
+            check_kolada_kpi(c, file, at("kolada_kpi"), &ind.id, kpi);
         }
         indicators.push(IndicatorDef {
             id: ind.id.clone(),
@@ -559,11 +577,12 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     let raw: RawContract = match yaml::parse(file, text) {
         Ok(r) => r,
         Err(e) => {
-            c.push(file, e.line, e.message, Some("contracts follow ODCS v3: schema → properties with logicalType, required, unique, logicalTypeOptions, quality"));
+            c.push(file, e.pos(), e.message, Some("contracts follow ODCS v3: schema → properties with logicalType, required, unique, logicalTypeOptions, quality"));
             return None;
         }
     };
     let before = c.diagnostics.len();
+    let spans = Spans::read(text);
     let stem = Path::new(file)
         .file_stem()
         .unwrap_or_default()
@@ -572,7 +591,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if raw.id != stem {
         c.push(
             file,
-            yaml::line_of_key(text, "id", 1),
+            spans.value("id"),
             format!(
                 "contract id `{}` differs from the file name `{stem}`",
                 raw.id
@@ -583,7 +602,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if raw.kind != "DataContract" {
         c.push(
             file,
-            yaml::line_of_key(text, "kind", 1),
+            spans.value("kind"),
             format!("kind `{}` is not DataContract", raw.kind),
             None,
         );
@@ -592,7 +611,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if f.kind != "csv" {
         c.push(
             file,
-            yaml::line_of_key(text, "type", 1),
+            spans.value("format.type"),
             format!("format type `{}` is not supported", f.kind),
             Some("use csv (an xlsx survey is read by its file extension)"),
         );
@@ -602,7 +621,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         _ => {
             c.push(
                 file,
-                yaml::line_of_key(text, "delimiter", 1),
+                spans.value("format.delimiter"),
                 format!(
                     "delimiter `{}` is not one character",
                     f.delimiter.escape_default()
@@ -618,7 +637,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         other => {
             c.push(
                 file,
-                yaml::line_of_key(text, "encoding", 1),
+                spans.value("format.encoding"),
                 format!("encoding `{other}` is not supported"),
                 Some("use utf-8 or windows-1252"),
             );
@@ -631,7 +650,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         other => {
             c.push(
                 file,
-                yaml::line_of_key(text, "decimal", 1),
+                spans.value("format.decimal"),
                 format!("decimal separator `{other}` is not supported"),
                 Some("use \".\" or \",\""),
             );
@@ -644,7 +663,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         Some(other) => {
             c.push(
                 file,
-                yaml::line_of_key(text, "questionColumns", 1),
+                spans.value("format.questionColumns"),
                 format!("questionColumns `{other}` is not known"),
                 Some("the only source is `survey` (pipelines/enkat.yaml)"),
             );
@@ -657,7 +676,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     {
         c.push(
             file,
-            yaml::line_of_key(text, "rejectTolerancePercent", 1),
+            spans.value("rejectTolerancePercent"),
             format!("rejectTolerancePercent {t} is outside 0..=100"),
             None,
         );
@@ -665,7 +684,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if raw.schema.len() != 1 {
         c.push(
             file,
-            yaml::line_of_key(text, "schema", 1),
+            spans.key("schema"),
             "a drop contract has exactly one schema object",
             None,
         );
@@ -675,7 +694,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if schema.name != raw.id {
         c.push(
             file,
-            yaml::line_of_entry(text, "name", &schema.name),
+            spans.value("schema.0.name"),
             format!(
                 "schema name `{}` differs from the contract id `{}`",
                 schema.name, raw.id
@@ -686,8 +705,9 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
 
     let mut columns = Vec::new();
     let mut names = BTreeSet::new();
-    for p in &schema.properties {
-        let line = yaml::line_of_entry(text, "name", &p.name);
+    for (pi, p) in schema.properties.iter().enumerate() {
+        let at = |key: &str| spans.at(&format!("schema.0.properties.{pi}.{key}"));
+        let line = at("name");
         let mut header_names = vec![p.name.to_lowercase()];
         header_names.extend(p.aliases.iter().map(|a| a.trim().to_lowercase()));
         for h in header_names {
@@ -704,7 +724,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         if parsed.is_none() {
             c.push(
                 file,
-                line,
+                at("logicalType"),
                 format!(
                     "column `{}` has unknown logicalType `{}`",
                     p.name, p.logical_type
@@ -727,7 +747,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             references: None,
         };
         if let (Some(o), Some(_)) = (&p.logical_type_options, parsed) {
-            for v in o.allowed.iter().flatten() {
+            for (k, v) in o.allowed.iter().flatten().enumerate() {
                 match (v, logical) {
                     (RawScalar::Int(i), LogicalType::Integer | LogicalType::Number) => {
                         column.allowed.push(i.to_string())
@@ -735,7 +755,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                     (RawScalar::Text(s), LogicalType::String) => column.allowed.push(s.clone()),
                     _ => c.push(
                         file,
-                        line,
+                        at(&format!("logicalTypeOptions.enum.{k}")),
                         format!(
                             "column `{}`: allowed value {v:?} does not fit logicalType {}",
                             p.name,
@@ -749,7 +769,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                 if logical != LogicalType::String {
                     c.push(
                         file,
-                        line,
+                        at("logicalTypeOptions.pattern"),
                         format!("column `{}`: a pattern needs logicalType string", p.name),
                         None,
                     );
@@ -757,7 +777,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                 if let Err(e) = regex::Regex::new(pattern) {
                     c.push(
                         file,
-                        line,
+                        at("logicalTypeOptions.pattern"),
                         format!("column `{}`: pattern does not compile: {e}", p.name),
                         None,
                     );
@@ -767,9 +787,14 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             if (o.minimum.is_some() || o.maximum.is_some())
                 && !matches!(logical, LogicalType::Integer | LogicalType::Number)
             {
+                let key = if o.minimum.is_some() {
+                    "minimum"
+                } else {
+                    "maximum"
+                };
                 c.push(
                     file,
-                    line,
+                    at(&format!("logicalTypeOptions.{key}")),
                     format!(
                         "column `{}`: minimum/maximum need a numeric logicalType",
                         p.name
@@ -782,7 +807,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             {
                 c.push(
                     file,
-                    line,
+                    at("logicalTypeOptions.minimum"),
                     format!("column `{}`: minimum {lo} is above maximum {hi}", p.name),
                     None,
                 );
@@ -792,7 +817,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             if o.equals_drop_year && logical != LogicalType::Integer {
                 c.push(
                     file,
-                    line,
+                    at("logicalTypeOptions.equalsDropYear"),
                     format!(
                         "column `{}`: equalsDropYear needs logicalType integer",
                         p.name
@@ -823,8 +848,9 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         .collect();
     let mut expr_references = Vec::new();
     let mut ids = BTreeSet::new();
-    for q in &schema.quality {
-        let line = yaml::line_of_entry(text, "id", &q.id);
+    for (qi, q) in schema.quality.iter().enumerate() {
+        let at = |key: &str| spans.at(&format!("schema.0.quality.{qi}.{key}"));
+        let line = at("id");
         if !ids.insert(q.id.clone()) {
             c.push(
                 file,
@@ -847,7 +873,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             continue;
         }
         if let Some(sql) = &q.rule {
-            check_sql_expr(c, &ctx, &typed_schema, file, line, &q.id, sql);
+            check_sql_expr(c, &ctx, &typed_schema, file, at("rule"), &q.id, sql);
             rules.push(RowRule {
                 id: q.id.clone(),
                 description: q.description.clone(),
@@ -855,9 +881,9 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             });
         }
         if let Some(cols) = &q.unique {
-            for col in cols {
+            for (k, col) in cols.iter().enumerate() {
                 if !columns.iter().any(|x| &x.name == col) {
-                    c.push(file, line, format!("quality rule `{}`: unique column `{col}` is not a column of the contract", q.id), None);
+                    c.push(file, at(&format!("unique.{k}")), format!("quality rule `{}`: unique column `{col}` is not a column of the contract", q.id), None);
                 }
             }
             uniques.push(UniqueKey {
@@ -866,9 +892,18 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             });
         }
         if let Some(r) = &q.reference {
-            check_sql_expr(c, &ctx, &typed_schema, file, line, &q.id, &r.expression);
+            let expression = at("reference.expression");
+            check_sql_expr(
+                c,
+                &ctx,
+                &typed_schema,
+                file,
+                expression,
+                &q.id,
+                &r.expression,
+            );
             if let Some(w) = &r.when {
-                check_sql_expr(c, &ctx, &typed_schema, file, line, &q.id, w);
+                check_sql_expr(c, &ctx, &typed_schema, file, at("reference.when"), &q.id, w);
             }
             expr_references.push(ExprReference {
                 id: q.id.clone(),
@@ -925,7 +960,7 @@ fn check_sql_expr(
     ctx: &SessionContext,
     schema: &DFSchema,
     file: &str,
-    line: Option<usize>,
+    line: Option<Pos>,
     id: &str,
     sql: &str,
 ) {
@@ -962,19 +997,24 @@ fn check_contract_references(
 ) {
     let ctx = SessionContext::new();
     for contract in contracts.values() {
-        let text = texts.get(&contract.file).map(String::as_str).unwrap_or("");
+        let spans = Spans::read(texts.get(&contract.file).map(String::as_str).unwrap_or(""));
+        // Each reference with the path of its YAML mapping.
         let refs = contract
             .columns
             .iter()
-            .filter_map(|col| col.references.as_ref().map(|r| (col.name.clone(), r)))
-            .chain(
-                contract
-                    .expr_references
-                    .iter()
-                    .map(|r| (r.id.clone(), &r.target)),
-            );
-        for (owner, r) in refs {
-            let line = yaml::line_of_entry(text, "dataset", &r.dataset);
+            .filter_map(|col| {
+                let r = col.references.as_ref()?;
+                let i = spans.item_with("schema.0.properties", "name", &col.name);
+                let path = format!("schema.0.properties.{}.references", i.unwrap_or(usize::MAX));
+                Some((col.name.clone(), r, path))
+            })
+            .chain(contract.expr_references.iter().map(|r| {
+                let i = spans.item_with("schema.0.quality", "id", &r.id);
+                let path = format!("schema.0.quality.{}.reference", i.unwrap_or(usize::MAX));
+                (r.id.clone(), &r.target, path)
+            }));
+        for (owner, r, path) in refs {
+            let line = spans.at(&format!("{path}.dataset"));
             let Some(target) = contracts.get(&r.dataset) else {
                 if broken.contains(&r.dataset) {
                     continue;
@@ -996,7 +1036,7 @@ fn check_contract_references(
             if target.column(&r.column).is_none() {
                 c.push(
                     &contract.file,
-                    line,
+                    spans.at(&format!("{path}.column")),
                     format!(
                         "`{owner}` refers to `{}.{}`, which is not a column",
                         r.dataset, r.column
@@ -1010,7 +1050,7 @@ fn check_contract_references(
                     &ctx,
                     &contract_df_schema(&target.columns),
                     &contract.file,
-                    line,
+                    spans.at(&format!("{path}.where")),
                     &owner,
                     filter,
                 );

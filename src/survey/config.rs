@@ -9,8 +9,9 @@
 //! for one year; `replaces` names an indicator that ended the year before, with the same shape.
 
 use crate::config::{Diagnostic, Project};
-use crate::yaml::{self, YamlError, line_of_key};
+use crate::yaml::{self, Pos, Spans, YamlError};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -146,6 +147,8 @@ pub struct Question {
     pub years: Years,
     /// Line of the entry in the configuration file.
     pub line: usize,
+    /// Where the entry's `column` value starts.
+    pub at: Pos,
 }
 
 /// Whether an indicator is a share or a ratio; decides rounding and how change is expressed.
@@ -317,26 +320,24 @@ impl SurveyConfigError {
     /// problems.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         match self {
-            SurveyConfigError::Read { path, source } => vec![Diagnostic {
-                file: path.clone(),
-                line: None,
-                message: format!("cannot read the survey configuration: {source}"),
-                hint: Some(format!("the survey configuration lives in {CONFIG_PATH}")),
-            }],
-            SurveyConfigError::NotInProject => vec![Diagnostic {
-                file: CONFIG_PATH.to_string(),
-                line: None,
-                message: "the survey configuration is missing".to_string(),
-                hint: Some(
-                    "add it: the survey questions and indicators are configured there".into(),
-                ),
-            }],
-            SurveyConfigError::Yaml(e) => vec![Diagnostic {
-                file: e.file.clone(),
-                line: e.line,
-                message: e.message.clone(),
-                hint: Some(format!("see the key list at the top of {CONFIG_PATH}")),
-            }],
+            SurveyConfigError::Read { path, source } => vec![Diagnostic::at(
+                path,
+                None,
+                format!("cannot read the survey configuration: {source}"),
+                Some(format!("the survey configuration lives in {CONFIG_PATH}")),
+            )],
+            SurveyConfigError::NotInProject => vec![Diagnostic::at(
+                CONFIG_PATH,
+                None,
+                "the survey configuration is missing",
+                Some("add it: the survey questions and indicators are configured there".into()),
+            )],
+            SurveyConfigError::Yaml(e) => vec![Diagnostic::at(
+                &e.file,
+                e.pos(),
+                e.message.clone(),
+                Some(format!("see the key list at the top of {CONFIG_PATH}")),
+            )],
             SurveyConfigError::Invalid(d) => d.clone(),
         }
     }
@@ -455,17 +456,19 @@ pub fn check_against_contract(config: &SurveyConfig, fixed_columns: &[&str]) -> 
                 .iter()
                 .any(|f| f.trim().eq_ignore_ascii_case(&q.column))
         })
-        .map(|q| Diagnostic {
-            file: config.file.clone(),
-            line: Some(q.line),
-            message: format!(
-                "question column `{}` has the name of a fixed column of the enkat contract",
-                q.column
-            ),
-            hint: Some(format!(
-                "rename the question; the contract's own columns are {}",
-                fixed_columns.join(", ")
-            )),
+        .map(|q| {
+            Diagnostic::at(
+                &config.file,
+                Some(q.at),
+                format!(
+                    "question column `{}` has the name of a fixed column of the enkat contract",
+                    q.column
+                ),
+                Some(format!(
+                    "rename the question; the contract's own columns are {}",
+                    fixed_columns.join(", ")
+                )),
+            )
         })
         .collect()
 }
@@ -488,9 +491,30 @@ struct Entry<'a> {
     members: Vec<Member>,
 }
 
+/// Where a survey problem is: a list item (by its line) or an exact place.
+enum At {
+    Item(usize),
+    Pos(Pos),
+}
+
+impl From<usize> for At {
+    fn from(line: usize) -> At {
+        At::Item(line)
+    }
+}
+
+impl From<Pos> for At {
+    fn from(pos: Pos) -> At {
+        At::Pos(pos)
+    }
+}
+
 struct Compiler<'t> {
     file: &'t str,
-    text: &'t str,
+    spans: Spans,
+    /// Line of each list item → its path in the document (`indicators.3`) and where its first
+    /// key's value starts.
+    items: BTreeMap<usize, (String, Pos)>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -501,36 +525,58 @@ impl<'t> Compiler<'t> {
     fn new(file: &'t str, text: &'t str) -> Self {
         Compiler {
             file,
-            text,
+            spans: Spans::read(text),
+            items: BTreeMap::new(),
             diagnostics: Vec::new(),
         }
     }
 
-    fn report(&mut self, line: usize, message: String, hint: impl Into<String>) {
-        self.diagnostics.push(Diagnostic {
-            file: self.file.to_string(),
-            line: Some(line),
+    /// Reports a problem at `at`: a line (of a list item, see [`Compiler::item_lines`]) or a
+    /// place found by [`Compiler::field_line`].
+    fn report(&mut self, at: impl Into<At>, message: String, hint: impl Into<String>) {
+        let at = match at.into() {
+            At::Item(line) => self
+                .items
+                .get(&line)
+                .map(|(_, pos)| *pos)
+                .unwrap_or(Pos { line, column: 1 }),
+            At::Pos(pos) => pos,
+        };
+        self.diagnostics.push(Diagnostic::at(
+            self.file,
+            Some(at),
             message,
-            hint: Some(hint.into()),
-        });
+            Some(hint.into()),
+        ));
     }
 
-    /// Lines of the `count` list items of `section`, each found by its first key `key`.
-    fn item_lines(&self, section: &str, key: &str, count: usize) -> Vec<usize> {
-        let mut after = line_of_key(self.text, section, 1).unwrap_or(1);
+    /// Lines of the `count` list items of `section`, each where its key `key` has its value; the
+    /// items are found by their place in the document.
+    fn item_lines(&mut self, section: &str, key: &str, count: usize) -> Vec<usize> {
         (0..count)
-            .map(|_| {
-                if let Some(line) = line_of_key(self.text, key, after + 1) {
-                    after = line;
-                }
-                after
+            .map(|i| {
+                let path = format!("{section}.{i}");
+                let pos = self
+                    .spans
+                    .value(&format!("{path}.{key}"))
+                    .or_else(|| self.spans.value(&path))
+                    .unwrap_or(Pos { line: 1, column: 1 });
+                self.items.insert(pos.line, (path, pos));
+                pos.line
             })
             .collect()
     }
 
-    /// Line of `key` inside the item starting at `item_line`, or the item line.
-    fn field_line(&self, key: &str, item_line: usize) -> usize {
-        line_of_key(self.text, key, item_line).unwrap_or(item_line)
+    /// Where the value of `key` of the item on `item_line` starts, or the item when it has no
+    /// such key.
+    fn field_line(&self, key: &str, item_line: usize) -> Pos {
+        match self.items.get(&item_line) {
+            Some((path, pos)) => self.spans.value(&format!("{path}.{key}")).unwrap_or(*pos),
+            None => Pos {
+                line: item_line,
+                column: 1,
+            },
+        }
     }
 
     fn compile(mut self, raw: &RawConfig) -> Result<SurveyConfig, SurveyConfigError> {
@@ -596,12 +642,14 @@ impl<'t> Compiler<'t> {
                 );
                 continue;
             };
+            let at = self.field_line("column", line);
             questions.push(Question {
                 column: column.to_string(),
                 text: r.text.clone(),
                 answer_type,
                 years,
                 line,
+                at,
             });
         }
         questions
