@@ -186,12 +186,8 @@ fn init_logging(format: LogFormat) {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match format {
-        LogFormat::Human => builder
-            .without_time()
-            .with_target(false)
-            .with_level(false)
-            .try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Human => builder.event_format(crate::events::Human).try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
 }
 
@@ -580,12 +576,15 @@ pub async fn run_year(
                 .count();
             match &result.failure {
                 None => {
-                    tracing::info!(
-                        target: "oj::progress",
-                        "{} {}: {ran} stage(s) ran, {skipped} up to date; run record {}",
-                        if dry_run { "plan for" } else { "done" },
-                        args.year,
-                        lake.display(&crate::layout::run_record(&result.record.run_id))
+                    crate::events::run_done(
+                        crate::events::Scope {
+                            run_id: &result.record.run_id,
+                            year: args.year,
+                        },
+                        dry_run,
+                        ran,
+                        skipped,
+                        &lake.display(&crate::layout::run_record(&result.record.run_id)),
                     );
                     ExitStatus::Success
                 }

@@ -40,7 +40,13 @@ pub fn synthesize(
     let start = Instant::now();
     match synth::generate(&options, &questions) {
         Ok(report) => {
-            tracing::info!(target: "oj::progress", "synth      wrote {}..{} at scale {scale} to {} in {:.1} s", years.0, years.1, out.display(), start.elapsed().as_secs_f64());
+            crate::events::note(&format!(
+                "synth      wrote {}..{} at scale {scale} to {} in {:.1} s",
+                years.0,
+                years.1,
+                out.display(),
+                start.elapsed().as_secs_f64()
+            ));
             eprintln!("{report}");
             Ok(())
         }
@@ -103,7 +109,14 @@ pub async fn demo(
         } else {
             Selection::All
         };
-        tracing::info!(target: "oj::progress", "== {year}{}", if year < years.0 { " (history: ingest only)" } else { "" });
+        crate::events::note(&format!(
+            "== {year}{}",
+            if year < years.0 {
+                " (history: ingest only)"
+            } else {
+                ""
+            }
+        ));
         let run = RunOptions {
             year,
             selection,

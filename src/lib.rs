@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod disclose;
+pub mod events;
 pub mod exit;
 pub mod fingerprint;
 pub mod gates;

@@ -4,6 +4,7 @@
 
 use crate::clock::Clock;
 use crate::config::{Project, Stage};
+use crate::events::{self, Decision};
 use crate::exit::ExitStatus;
 use crate::fingerprint::Fingerprint;
 use crate::ingest::{self, IngestError, QuestionColumn};
@@ -89,8 +90,8 @@ pub struct StageOutput {
     pub rows_out: u64,
     pub details: serde_json::Value,
     pub checks: Vec<serde_json::Value>,
-    /// Lines for the progress output.
-    pub lines: Vec<String>,
+    /// Lines for the progress output, with their facts.
+    pub lines: Vec<crate::events::Line>,
 }
 
 /// Everything a run works with.
@@ -135,6 +136,11 @@ impl Runner<'_> {
         let earlier = ledger::all_runs(self.lake).await?;
         let mut failure = None;
         let mut upstream_ran = false;
+        let run_id = record.run_id.clone();
+        let scope = events::Scope {
+            run_id: &run_id,
+            year: options.year,
+        };
         for stage in Stage::ALL {
             if !options.selection.includes(stage) {
                 record.stages.push(stage_record(
@@ -148,7 +154,7 @@ impl Runner<'_> {
             let prepared = match self.prepare(stage, options.year, &record, &earlier).await {
                 Ok(p) => p,
                 Err(e) => {
-                    tracing::error!(target: "oj::progress", "{:<10} FAILED    {e}", stage.name());
+                    events::stage_failed(scope, stage.name(), &e.to_string());
                     record.stages.push(stage_record(
                         stage,
                         StageStatus::Failed,
@@ -177,7 +183,7 @@ impl Runner<'_> {
                 "inputs changed since the last successful run".to_string()
             };
             if up_to_date && !options.force && !upstream_ran {
-                tracing::info!(target: "oj::progress", "{:<10} skipped   {reason}", stage.name());
+                events::stage_decided(scope, stage.name(), Decision::Skipped, &reason);
                 let mut rec = stage_record(stage, StageStatus::Skipped, reason, fingerprint);
                 if let Some(p) = previous {
                     rec.details = p.details;
@@ -187,7 +193,7 @@ impl Runner<'_> {
                 continue;
             }
             if options.dry_run {
-                tracing::info!(target: "oj::progress", "{:<10} would run {reason}", stage.name());
+                events::stage_decided(scope, stage.name(), Decision::WouldRun, &reason);
                 record.stages.push(stage_record(
                     stage,
                     StageStatus::WouldRun,
@@ -197,7 +203,7 @@ impl Runner<'_> {
                 upstream_ran = true;
                 continue;
             }
-            tracing::info!(target: "oj::progress", "{:<10} running   {reason}", stage.name());
+            events::stage_decided(scope, stage.name(), Decision::Running, &reason);
             crate::memory::reset_peak();
             let start = Instant::now();
             let result = self
@@ -207,29 +213,26 @@ impl Runner<'_> {
             let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint);
             rec.seconds = seconds;
             rec.peak_memory_bytes = crate::memory::peak_rss_bytes();
-            let peak = rec
-                .peak_memory_bytes
-                .map(crate::memory::mib)
-                .unwrap_or_else(|| "n/a".into());
             match result {
                 Ok(mut out) => {
                     let gate = self.gate(stage, options.year, &mut out).await;
                     for line in &out.lines {
-                        tracing::info!(target: "oj::progress", "{:<10} {line}", stage.name());
+                        line.emit(scope, stage.name());
                     }
-                    tracing::info!(
-                        target: "oj::progress",
-                        "{:<10} done      {} rows in, {} rows out, {seconds:.2} s, peak memory {peak}",
+                    events::stage_done(
+                        scope,
                         stage.name(),
                         out.rows_in,
-                        out.rows_out
+                        out.rows_out,
+                        seconds,
+                        rec.peak_memory_bytes,
                     );
                     rec.rows_in = out.rows_in;
                     rec.rows_out = out.rows_out;
                     rec.details = out.details;
                     rec.checks = out.checks;
                     if let Err(e) = gate {
-                        tracing::error!(target: "oj::progress", "{:<10} GATE FAILED {e}", stage.name());
+                        events::gate_failed(scope, stage.name(), &e.to_string());
                         rec.status = StageStatus::Failed;
                         record.stages.push(rec);
                         failure = Some(e);
@@ -239,7 +242,7 @@ impl Runner<'_> {
                     upstream_ran = true;
                 }
                 Err(e) => {
-                    tracing::error!(target: "oj::progress", "{:<10} FAILED    after {seconds:.2} s", stage.name());
+                    events::stage_failed_after(scope, stage.name(), seconds);
                     rec.status = StageStatus::Failed;
                     record.stages.push(rec);
                     failure = Some(e);
@@ -374,12 +377,17 @@ impl Runner<'_> {
                 message: e.to_string(),
                 status: ExitStatus::Runtime,
             })?;
-        out.lines.extend(report.lines());
-        out.lines.push(format!(
-            "gate      {} checks in {:.2} s",
-            report.results.len(),
-            start.elapsed().as_secs_f64()
-        ));
+        out.lines.extend(
+            report
+                .results
+                .iter()
+                .zip(report.lines())
+                .map(events::Line::check),
+        );
+        out.lines.push(events::Line::Gate {
+            checks: report.results.len(),
+            seconds: start.elapsed().as_secs_f64(),
+        });
         out.checks.extend(report.to_json());
         if report.blocking() {
             return Err(RunError::Gate {
@@ -429,13 +437,13 @@ impl Runner<'_> {
             .await?;
             out.rows_in += o.rows_read;
             out.rows_out += o.rows_staged;
-            out.lines.push(format!(
-                "{:<10} {:>9} rows staged, {:>5} rejected  {:.2} s",
-                o.dataset,
-                o.rows_staged,
-                o.rows_rejected,
-                start.elapsed().as_secs_f64()
-            ));
+            out.lines.push(events::Line::Dataset {
+                dataset: o.dataset.clone(),
+                rows_in: o.rows_read,
+                rows_out: o.rows_staged,
+                rejected: o.rows_rejected,
+                seconds: start.elapsed().as_secs_f64(),
+            });
             details.insert(
                 o.dataset.clone(),
                 serde_json::to_value(&o).unwrap_or_default(),

@@ -121,6 +121,9 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
                 rows_out, counts[0], counts[1], counts[2], counts[3]
             ),
             "PASS disclosure_verification (no recoverable cell, no number on a hidden cell, no ids)".to_string(),
-        ],
+        ]
+        .into_iter()
+        .map(Into::into)
+        .collect(),
     })
 }

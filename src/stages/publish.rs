@@ -138,7 +138,10 @@ pub async fn run(
         rows_out,
         details,
         checks: Vec::new(),
-        lines: vec![outcome.to_string(), format!("release folder: {folder}")],
+        lines: vec![
+            outcome.to_string().into(),
+            format!("release folder: {folder}").into(),
+        ],
     })
 }
 

@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link of DataFusion for all integration tests).
 
 mod config;
+mod events;
 mod fixtures;
 mod gates;
 mod ingest;
