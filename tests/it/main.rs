@@ -9,6 +9,7 @@ mod kolada;
 mod pipeline;
 mod publication;
 mod release;
+mod s3;
 mod survey;
 mod synth;
 mod transform;

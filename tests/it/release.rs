@@ -1410,7 +1410,7 @@ async fn releases_on_the_local_file_system() {
 
 /// Two publishers of one year at once: each gets its own version or a typed refusal, LATEST
 /// names a complete release, and every folder is all one publisher's.
-async fn race(store: Arc<dyn ObjectStore>) {
+pub(super) async fn race(store: Arc<dyn ObjectStore>) {
     let lake = Path::from("lake");
     let tasks: Vec<_> = [120.0, 121.0]
         .into_iter()
