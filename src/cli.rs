@@ -181,10 +181,15 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("OJ_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    crate::progress::enable(crate::progress::wanted(
+        matches!(format, LogFormat::Json),
+        terminal,
+    ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
+        .with_ansi(terminal)
+        .with_writer(|| crate::progress::Stderr);
     let _ = match format {
         LogFormat::Human => builder.event_format(crate::events::Human).try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

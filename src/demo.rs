@@ -103,7 +103,9 @@ pub async fn demo(
         ctx: &ctx,
         clock: &SystemClock,
     };
+    let bar = crate::progress::Bar::new((years.1 - first_history + 1) as u64, "demo");
     for year in first_history..=years.1 {
+        bar.step();
         let selection = if year < years.0 {
             Selection::Only(Stage::Ingest)
         } else {
@@ -137,6 +139,7 @@ pub async fn demo(
             }
         }
     }
+    drop(bar);
     eprintln!("demo finished in {:.1} s", started.elapsed().as_secs_f64());
     for year in years.0..=years.1 {
         match lake.get(&crate::layout::latest_file(year)).await {

@@ -15,6 +15,7 @@ pub mod lake;
 pub mod layout;
 pub mod ledger;
 pub mod memory;
+pub mod progress;
 pub mod publication;
 pub mod publish;
 pub mod runner;
