@@ -67,7 +67,7 @@ WITH indikatorer AS (
     SELECT *, 'reg_hushall_antal', 'antal', CAST(hushall AS DOUBLE), CAST(NULL AS DOUBLE), 0
     FROM int_register_matt WHERE grupp = 'totalt'
     UNION ALL
-    SELECT *, 'reg_belopp_tkr', 'antal', belopp_kr / 1000.0, CAST(NULL AS DOUBLE), 0
+    SELECT *, 'reg_belopp_tkr', 'antal', CAST(belopp_kr AS DOUBLE) / 1000.0, CAST(NULL AS DOUBLE), 0
     FROM int_register_matt WHERE grupp = 'totalt'
 ),
 med_status AS (

@@ -6,7 +6,8 @@
 --   barn_under_16  the largest count of children under 16 over the household's paid months in the
 --                  region (children have no id, so each household's children are counted once, at
 --                  their largest number)
---   belopp_kr      kronor paid to the household in Y in the region
+--   belopp_kr      kronor paid to the household in Y in the region, as DECIMAL(38, 0): sums of
+--                  64-bit amounts in it cannot overflow (an Int64 sum would wrap silently)
 -- Months are counted with 12-bit month sets as in int_person_region_ar.
 WITH plats AS (
     SELECT
@@ -15,7 +16,7 @@ WITH plats AS (
         plats,
         bit_or(1 << (manad - 1)) AS manader,
         MAX(barn_under_16) AS barn_under_16,
-        SUM(belopp_kr) AS belopp_kr
+        SUM(CAST(belopp_kr AS DECIMAL(38, 0))) AS belopp_kr
     FROM stg_hushall_manad
     WHERE ar = $year
     GROUP BY hushall_id, ar, plats

@@ -55,6 +55,36 @@ pub enum Command {
     Diff(DiffArgs),
     /// A one-page HTML profile of one kommun or stadsdel.
     Report(ReportArgs),
+    /// The intruder audit of a published release against the declared relations.
+    Audit(AuditArgs),
+    /// Remove abandoned run-scoped files and incomplete release folders from a lake.
+    Gc(GcArgs),
+    /// Break the lease of a year whose run is gone (after a crash on another host).
+    Unlock(UnlockArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[arg(long)]
+    pub year: i64,
+    #[arg(long)]
+    pub lake: String,
+    /// The release to audit, e.g. v002 (default: the current one).
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    #[arg(long)]
+    pub lake: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    #[arg(long)]
+    pub year: i64,
+    #[arg(long)]
+    pub lake: String,
 }
 
 #[derive(Debug, Args)]
@@ -86,9 +116,11 @@ pub struct SynthArgs {
 pub struct RunArgs {
     #[arg(long)]
     pub year: i64,
-    #[arg(long, default_value = "./oj-demo/drops")]
+    /// The drops folder (`<drops>/<year>/…`); it must exist.
+    #[arg(long)]
     pub drops: String,
-    #[arg(long, default_value = "./oj-demo/lake")]
+    /// The lake; `run` creates a new one, `plan` reads an existing one.
+    #[arg(long)]
     pub lake: String,
     /// Run only this stage.
     #[arg(long, conflicts_with = "from")]
@@ -110,9 +142,8 @@ pub struct CheckArgs {
     pub year: i64,
     #[arg(long)]
     pub stage: String,
-    #[arg(long, default_value = "./oj-demo/drops")]
-    pub drops: String,
-    #[arg(long, default_value = "./oj-demo/lake")]
+    /// The lake whose data the gate checks; it must exist.
+    #[arg(long)]
     pub lake: String,
 }
 
@@ -120,7 +151,8 @@ pub struct CheckArgs {
 pub struct DiffArgs {
     #[arg(long)]
     pub year: i64,
-    #[arg(long, default_value = "./oj-demo/lake")]
+    /// The lake; it must exist.
+    #[arg(long)]
     pub lake: String,
     /// Two release versions, e.g. v001 v002 (default: the last two).
     pub versions: Vec<String>,
@@ -132,7 +164,8 @@ pub struct ReportArgs {
     pub year: i64,
     #[arg(long)]
     pub region: String,
-    #[arg(long, default_value = "./oj-demo/lake")]
+    /// The lake; it must exist.
+    #[arg(long)]
     pub lake: String,
     /// Where to write the HTML (default: profil_<region>_<year>.html).
     #[arg(long)]
@@ -196,12 +229,13 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-/// Opens a lake and builds a session that reads it; errors are printed.
+/// Opens an existing lake (never creating one) and builds a session that reads it; errors are
+/// printed.
 fn open_lake(
     location: &str,
     options: &SessionOptions,
 ) -> Result<(Store, datafusion::prelude::SessionContext), ExitStatus> {
-    let lake = Store::open(location).map_err(|e| {
+    let lake = Store::open_existing(location).map_err(|e| {
         print_error(&e);
         ExitStatus::Invalid
     })?;
@@ -212,24 +246,94 @@ fn open_lake(
     Ok((lake, ctx))
 }
 
-/// Opens the drops and the lake and builds a session that reads both; errors are printed.
+/// Opens the drops (which must exist) and the lake (created only when `create_lake`) and builds a
+/// session that reads both; errors are printed.
 fn open_drops_and_lake(
     drops: &str,
     lake: &str,
+    create_lake: bool,
     options: &SessionOptions,
 ) -> Result<(Store, Store, datafusion::prelude::SessionContext), ExitStatus> {
-    let open = |location: &str| {
-        Store::open(location).map_err(|e| {
-            print_error(&e);
-            ExitStatus::Invalid
-        })
+    let invalid = |e: crate::store::StoreError| {
+        print_error(&e);
+        ExitStatus::Invalid
     };
-    let (drops, lake) = (open(drops)?, open(lake)?);
+    let drops = Store::open_existing(drops).map_err(invalid)?;
+    let lake = if create_lake {
+        Store::open(lake)
+    } else {
+        Store::open_existing(lake)
+    }
+    .map_err(invalid)?;
     let ctx = session::build(options, &[&drops, &lake]).map_err(|e| {
         print_error(&e);
         ExitStatus::Runtime
     })?;
     Ok((drops, lake, ctx))
+}
+
+/// `oj gc`: removes what failed or killed runs left behind ([`crate::commit::gc`]).
+async fn gc_command(location: &str) -> ExitStatus {
+    let lake = match Store::open(location) {
+        Ok(l) => l,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    match crate::commit::gc(&lake).await {
+        Ok(report) => {
+            println!(
+                "gc {}: removed {} run-scoped file(s) of failed or killed runs and {} file(s) of incomplete release folders{}",
+                lake.display(""),
+                report.pending_files,
+                report.incomplete_release_files,
+                if report.busy_years.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; skipped years being written: {}",
+                        report
+                            .busy_years
+                            .iter()
+                            .map(|y| y.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+            ExitStatus::Success
+        }
+        Err(e) => {
+            print_error(&e);
+            ExitStatus::Runtime
+        }
+    }
+}
+
+/// `oj unlock`: breaks a year's lease, naming the holder it removed.
+async fn unlock_command(args: &UnlockArgs) -> ExitStatus {
+    let lake = match Store::open(&args.lake) {
+        Ok(l) => l,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    match crate::commit::break_lease(&lake, args.year).await {
+        Ok(Some(holder)) => {
+            println!("unlocked {}: removed the lease of {holder}", args.year);
+            ExitStatus::Success
+        }
+        Ok(None) => {
+            println!("{}: no lease held", args.year);
+            ExitStatus::Success
+        }
+        Err(e) => {
+            print_error(&e);
+            ExitStatus::Runtime
+        }
+    }
 }
 
 /// Prints an error with its whole source chain to stderr.
@@ -288,7 +392,7 @@ async fn dispatch(cli: Cli) -> ExitStatus {
                     .questions_for_year(chrono::Datelike::year(&chrono::Utc::now()) as i64 - 1)
                     .len();
                 println!(
-                    "ok: {} {} – {} datasets, {} contracts, {} register and background indicators, {} survey questions last year, sql/ and pipelines/checks.yaml compile",
+                    "ok: {} {} – {} datasets, {} contracts, {} register and background indicators, {} survey questions last year; every sql/ model and check of pipelines/checks.yaml plans against the schemas it reads",
                     p.pipeline.name,
                     p.pipeline.version,
                     p.pipeline.datasets.len(),
@@ -321,12 +425,106 @@ async fn dispatch(cli: Cli) -> ExitStatus {
         }
         Command::Synth(args) => synth_command(args, project),
         Command::Diff(args) => diff_command(args, &options).await,
+        Command::Audit(args) => {
+            let p = match project() {
+                Ok(p) => p,
+                Err(s) => return s,
+            };
+            audit_command(&p, args, &options).await
+        }
         Command::Report(args) => {
             let p = match project() {
                 Ok(p) => p,
                 Err(s) => return s,
             };
             report_command(&p, args, &options).await
+        }
+        Command::Gc(args) => gc_command(&args.lake).await,
+        Command::Unlock(args) => unlock_command(args).await,
+    }
+}
+
+/// `oj audit`: audits the suppression pattern of a release (the current one by default) against
+/// the year's true numbers in the warehouse and every relation of `pipelines/disclosure.yaml`,
+/// as an intruder holding that release and every earlier one of the year; writes nothing.
+/// Exit 0 when every suppressed cell keeps its protection level, 1 when one does not.
+async fn audit_command(
+    project: &config::Project,
+    args: &AuditArgs,
+    options: &SessionOptions,
+) -> ExitStatus {
+    let (lake, ctx) = match open_lake(&args.lake, options) {
+        Ok(opened) => opened,
+        Err(status) => return status,
+    };
+    let store = lake.object_store();
+    let release = match &args.version {
+        Some(v) => match crate::layout::parse_release_version(v) {
+            Some(n) => crate::publish::read_release(store.as_ref(), &lake.path(""), args.year, n)
+                .await
+                .map(Some),
+            None => {
+                eprintln!("error: oj audit: `{v}` is not a release folder name (hint: e.g. v001)");
+                return ExitStatus::Invalid;
+            }
+        },
+        None => crate::publish::latest_release(store.as_ref(), &lake.path(""), args.year).await,
+    };
+    let release = match release {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            eprintln!(
+                "error: {} has no release for {} (hint: run `oj run --year {}` first)",
+                lake.display(""),
+                args.year,
+                args.year
+            );
+            return ExitStatus::Invalid;
+        }
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Invalid;
+        }
+    };
+    let table = match crate::publish::release_table(store.as_ref(), &release).await {
+        Ok(t) => t,
+        Err(e) => {
+            print_error(&e);
+            return ExitStatus::Runtime;
+        }
+    };
+    let inputs = match crate::stages::disclose::load(&ctx, &lake, project, args.year).await {
+        Ok(i) => i,
+        Err(e) => {
+            print_error(&e);
+            return e.exit_status();
+        }
+    };
+    let input = inputs.input(project, Some(release.version));
+    match crate::disclose::audit_release(&ctx, input, &table).await {
+        Ok((report, failures)) => {
+            println!(
+                "audit of {}: {} suppressed cells audited in {} blocks ({} LPs, {:.2} s); {} \
+                 narrower than their protection level",
+                release.id(),
+                report.audited,
+                report.blocks,
+                report.solves,
+                report.seconds,
+                failures.len()
+            );
+            for f in &failures {
+                println!("  {f}");
+            }
+            if failures.is_empty() {
+                ExitStatus::Success
+            } else {
+                ExitStatus::DataQuality
+            }
+        }
+        Err(e) => {
+            print_error(&e);
+            ExitStatus::Runtime
         }
     }
 }
@@ -500,7 +698,7 @@ pub async fn check_gate(
         Ok(s) => s,
         Err(e) => return e,
     };
-    let (_drops, lake, ctx) = match open_drops_and_lake(&args.drops, &args.lake, options) {
+    let (lake, ctx) = match open_lake(&args.lake, options) {
         Ok(opened) => opened,
         Err(status) => return status,
     };
@@ -524,7 +722,7 @@ pub async fn check_gate(
         }
         Err(e) => {
             print_error(&e);
-            ExitStatus::Runtime
+            e.exit_status()
         }
     }
 }
@@ -547,7 +745,7 @@ pub async fn run_year(
         },
         (None, None) => Selection::All,
     };
-    let (drops, lake, ctx) = match open_drops_and_lake(&args.drops, &args.lake, options) {
+    let (drops, lake, ctx) = match open_drops_and_lake(&args.drops, &args.lake, !dry_run, options) {
         Ok(opened) => opened,
         Err(status) => return status,
     };
@@ -595,11 +793,16 @@ pub async fn run_year(
                 }
                 Some(e) => {
                     print_error(e);
-                    eprintln!(
-                        "run {} failed; record: {}",
-                        result.record.run_id,
-                        lake.display(&crate::layout::run_record(&result.record.run_id))
-                    );
+                    for later in &result.later_failures {
+                        print_error(later);
+                    }
+                    if !dry_run {
+                        eprintln!(
+                            "run {} failed; record: {}",
+                            result.record.run_id,
+                            lake.display(&crate::layout::run_record(&result.record.run_id))
+                        );
+                    }
                     e.exit_status()
                 }
             }

@@ -130,6 +130,9 @@ pub async fn demo(
             Ok(result) => {
                 if let Some(e) = result.failure {
                     crate::cli::print_error(&e);
+                    for later in &result.later_failures {
+                        crate::cli::print_error(later);
+                    }
                     return e.exit_status();
                 }
             }

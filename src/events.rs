@@ -46,6 +46,13 @@ pub enum Line {
     },
     /// A gate's summary.
     Gate { checks: usize, seconds: f64 },
+    /// What disclosure control did to the cells, of the whole table (`level` none) or of one
+    /// level.
+    Cells {
+        level: Option<String>,
+        loss: crate::disclose::report::Loss,
+        text: String,
+    },
 }
 
 impl From<String> for Line {
@@ -72,6 +79,55 @@ impl Line {
         }
     }
 
+    /// The disclose stage's lines: the whole table with its audit, each level's information
+    /// loss, and the audit and verification that passed.
+    pub fn disclosure(report: &crate::disclose::report::DisclosureReport) -> Vec<Line> {
+        let pass = |check: &str, text: &str| Line::Check {
+            check: check.to_string(),
+            outcome: "pass",
+            failing: 0,
+            text: text.to_string(),
+        };
+        std::iter::once(Line::Cells {
+            level: None,
+            loss: report.totals.clone(),
+            text: report.line(),
+        })
+        .chain(
+            report
+                .information_loss
+                .keys()
+                .zip(report.level_lines())
+                .map(|(level, text)| Line::Cells {
+                    level: Some(level.clone()),
+                    loss: report.information_loss[level].values().fold(
+                        crate::disclose::report::Loss::default(),
+                        |mut sum, l| {
+                            sum.cells += l.cells;
+                            sum.published += l.published;
+                            sum.primary += l.primary;
+                            sum.secondary += l.secondary;
+                            sum.missing += l.missing;
+                            sum.not_applicable += l.not_applicable;
+                            sum
+                        },
+                    ),
+                    text,
+                }),
+        )
+        .chain([
+            pass(
+                "disclosure_audit",
+                "PASS disclosure_audit (every suppressed cell keeps its protection interval)",
+            ),
+            pass(
+                "disclosure_verification",
+                "PASS disclosure_verification (no number on a hidden cell, no ids)",
+            ),
+        ])
+        .collect()
+    }
+
     /// The text the human format prints (after the stage column).
     pub fn human(&self) -> String {
         match self {
@@ -90,7 +146,7 @@ impl Line {
                 rows,
                 seconds,
             } => format!("{model:<28} {rows:>9} rows  {seconds:.2} s"),
-            Line::Check { text, .. } => text.clone(),
+            Line::Check { text, .. } | Line::Cells { text, .. } => text.clone(),
             Line::Gate { checks, seconds } => {
                 format!("gate      {checks} checks in {seconds:.2} s")
             }
@@ -137,6 +193,13 @@ impl Line {
             Line::Gate { checks, seconds } => tracing::info!(
                 target: PROGRESS,
                 event = "gate_done", run_id, year, stage, checks, seconds, "{text}"
+            ),
+            Line::Cells { level, loss, .. } => tracing::info!(
+                target: PROGRESS,
+                event = "cells_disclosed", run_id, year, stage, level = level.as_deref(),
+                cells = loss.cells, published = loss.published, primary = loss.primary,
+                secondary = loss.secondary, missing = loss.missing,
+                not_applicable = loss.not_applicable, "{text}"
             ),
         }
     }
@@ -258,15 +321,23 @@ impl tracing::field::Visit for Message {
     }
 }
 
-/// The run finished (or was planned): how many stages ran and were up to date, and its record.
+/// The run finished: how many stages ran and were up to date, and its record. A dry run
+/// (`oj plan`) wrote nothing: `run_planned`, how many stages would run.
 pub fn run_done(scope: Scope, dry_run: bool, ran: usize, skipped: usize, record: &str) {
     let Scope { run_id, year } = scope;
-    let word = if dry_run { "plan for" } else { "done" };
-    tracing::info!(
-        target: PROGRESS,
-        event = "run_done", run_id, year, outcome = "ok", ran, skipped, record,
-        "{word} {year}: {ran} stage(s) ran, {skipped} up to date; run record {record}"
-    );
+    if dry_run {
+        tracing::info!(
+            target: PROGRESS,
+            event = "run_planned", run_id, year, outcome = "ok", ran, skipped,
+            "plan for {year}: {ran} stage(s) would run, {skipped} up to date; nothing was written"
+        );
+    } else {
+        tracing::info!(
+            target: PROGRESS,
+            event = "run_done", run_id, year, outcome = "ok", ran, skipped, record,
+            "done {year}: {ran} stage(s) ran, {skipped} up to date; run record {record}"
+        );
+    }
 }
 
 /// A progress line outside a run's stages (the demo's year headings, synth's summary).

@@ -85,6 +85,65 @@ pub fn release_file(year: i64, version: u32, file_name: &str) -> String {
     format!("{}/{file_name}", release_dir(year, version))
 }
 
+/// Folder of the lake's commit protocol ([`crate::commit`]): run-scoped writes, leases, failure
+/// markers and release claims. Nothing below it is data a stage reads.
+pub fn commit_dir() -> &'static str {
+    "_commit"
+}
+
+/// Folder of the run-scoped (not yet committed) outputs of every run of a year.
+pub fn pending_year_dir(year: i64) -> String {
+    format!("_commit/pending/ar={year}")
+}
+
+/// Where run `run_id` writes the future `committed` file (a lake path) before its gate passes.
+pub fn pending_file(year: i64, run_id: &str, committed: &str) -> String {
+    format!("{}/{run_id}/{committed}", pending_year_dir(year))
+}
+
+/// The lease naming the one run that may write a year.
+pub fn lease_file(year: i64) -> String {
+    format!("_commit/leases/ar={year}.json")
+}
+
+/// The marker saying the last attempt of `stage` for a year failed (its committed output is older).
+pub fn failed_marker(stage: &str, year: i64) -> String {
+    format!("_commit/failed/{stage}/ar={year}.json")
+}
+
+/// Folder of the version claims of a year's releases.
+pub fn release_claims_dir(year: i64) -> String {
+    format!("_commit/claims/{year}")
+}
+
+/// The marker claiming release version `version` of a year for one publisher (outside the release
+/// folder, which holds only release files).
+pub fn release_claim(year: i64, version: u32) -> String {
+    format!(
+        "{}/{}/_claim",
+        release_claims_dir(year),
+        release_name(version)
+    )
+}
+
+/// The partition folder of a dataset file (`staging/register/ar=2016/data.parquet` →
+/// `staging/register/ar=2016`): how fingerprints and manifests name a committed dataset.
+pub fn partition_of(file: &str) -> &str {
+    file.rsplit_once('/').map_or(file, |(dir, _)| dir)
+}
+
+/// The folder of a model's output for every year (`warehouse/<model>`).
+pub fn warehouse_dir() -> &'static str {
+    "warehouse"
+}
+
+/// The model a committed warehouse file belongs to, when `relative` is one of year `year`.
+pub fn warehouse_model_of(relative: &str, year: i64) -> Option<&str> {
+    let rest = relative.strip_prefix("warehouse/")?;
+    let (model, tail) = rest.split_once('/')?;
+    (tail == format!("ar={year}/{DATA_FILE}")).then_some(model)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +169,24 @@ mod tests {
             "quarantine/ingest/unique/ar=2017/data.parquet"
         );
         assert_eq!(drop_file(2017, "regioner.csv"), "2017/regioner.csv");
+        assert_eq!(
+            pending_file(2017, "r1", &staging_file("register", 2017)),
+            "_commit/pending/ar=2017/r1/staging/register/ar=2017/data.parquet"
+        );
+        assert_eq!(lease_file(2016), "_commit/leases/ar=2016.json");
+        assert_eq!(
+            partition_of(&staging_file("register", 2016)),
+            "staging/register/ar=2016"
+        );
+        assert_eq!(release_claim(2017, 3), "_commit/claims/2017/v003/_claim");
+        assert_eq!(
+            warehouse_model_of(&warehouse_file("int_barn", 2017), 2017),
+            Some("int_barn")
+        );
+        assert_eq!(
+            warehouse_model_of(&warehouse_file("int_barn", 2016), 2017),
+            None
+        );
     }
 
     #[test]

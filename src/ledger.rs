@@ -31,6 +31,14 @@ pub struct StageRecord {
     pub reason: String,
     /// SHA-256 over everything the stage reads.
     pub fingerprint: String,
+    /// The fingerprint's parts: label (a file, `sql/<model>.sql`, a committed dataset, the program
+    /// build) → SHA-256 of that part, so a later run can say which input changed.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub inputs: std::collections::BTreeMap<String, String>,
+    /// The committed datasets the stage read: `staging/<d>/ar=<Y>` → version (see
+    /// [`crate::commit::version`]).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub datasets: std::collections::BTreeMap<String, String>,
     pub seconds: f64,
     pub rows_in: u64,
     pub rows_out: u64,
@@ -108,20 +116,28 @@ pub async fn write(lake: &Store, record: &RunRecord) -> Result<(), LedgerError> 
     Ok(())
 }
 
-/// Every run record in the lake, oldest first.
+/// Every readable run record in the lake, oldest first. A record that cannot be read or is not a
+/// run record is skipped with a warning naming it (its stages then count as never run, so they
+/// run again): one damaged file never blocks every run.
 pub async fn all_runs(lake: &Store) -> Result<Vec<RunRecord>, LedgerError> {
     let mut out = Vec::new();
     for rel in lake.list(layout::runs_dir()).await? {
         if !rel.ends_with("/run.json") {
             continue;
         }
-        if let Some(bytes) = lake.get(&rel).await? {
-            let record: RunRecord =
-                serde_json::from_slice(&bytes).map_err(|source| LedgerError::Json {
+        let parsed = match lake.get(&rel).await {
+            Ok(Some(bytes)) => {
+                serde_json::from_slice::<RunRecord>(&bytes).map_err(|source| LedgerError::Json {
                     path: lake.display(&rel),
                     source,
-                })?;
-            out.push(record);
+                })
+            }
+            Ok(None) => continue,
+            Err(e) => Err(LedgerError::Store(e)),
+        };
+        match parsed {
+            Ok(record) => out.push(record),
+            Err(e) => tracing::warn!("skipping an unreadable run record: {e}"),
         }
     }
     out.sort_by(|a, b| a.run_id.cmp(&b.run_id));
@@ -157,6 +173,8 @@ mod tests {
             status,
             reason: String::new(),
             fingerprint: fp.into(),
+            inputs: Default::default(),
+            datasets: Default::default(),
             seconds: 0.0,
             rows_in: 0,
             rows_out: 0,
@@ -207,6 +225,29 @@ mod tests {
         let last = last_success(&lake, 2017, "ingest").await.unwrap().unwrap();
         assert_eq!(last.fingerprint, "f1");
         assert!(last_success(&lake, 2015, "ingest").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_run_record_is_skipped() {
+        let lake = Store::open("memory://ledger-unreadable-test/lake").unwrap();
+        let good = RunRecord {
+            run_id: "b".into(),
+            year: 2017,
+            command: "run".into(),
+            started: String::new(),
+            finished: None,
+            outcome: Outcome::Success,
+            code_version: "t".into(),
+            stages: vec![stage("ingest", StageStatus::Ran, "f1")],
+            error: None,
+        };
+        write(&lake, &good).await.unwrap();
+        lake.put(&layout::run_record("a"), b"{truncated".to_vec())
+            .await
+            .unwrap();
+        let runs = all_runs(&lake).await.unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].run_id, "b");
     }
 
     #[test]

@@ -1,12 +1,19 @@
 //! The runner: executes the stages of one year in order, decides from input fingerprints which
-//! stages are up to date, honours `--stage`, `--from`, `--force` and `--dry-run`, prints a progress
-//! line per stage and writes the run record to the ledger whatever happens.
+//! stages are up to date (and says which input changed), honours `--stage`, `--from`, `--force`
+//! and `--dry-run`, prints a progress line per stage and writes the run record to the ledger
+//! whatever happens.
+//!
+//! Guarantees: a run holds the year's lease ([`crate::commit::Lease`]) from its first write to its
+//! last; every stage writes through a [`Txn`] and its outputs are committed only after its gate
+//! passed, so a failed or killed stage leaves the committed data as it was; the stage's own error
+//! is the run's failure, and a failure to write the run record afterwards is reported second.
 
 use crate::clock::Clock;
+use crate::commit::{self, CommitError, Holder, Lease, Txn, View};
 use crate::config::{Project, Stage};
 use crate::events::{self, Decision};
 use crate::exit::ExitStatus;
-use crate::fingerprint::Fingerprint;
+use crate::fingerprint::{self, Fingerprint};
 use crate::ingest::{self, IngestError, QuestionColumn};
 use crate::layout;
 use crate::ledger::{self, LedgerError, Outcome, RunRecord, StageRecord, StageStatus};
@@ -69,6 +76,8 @@ pub enum RunError {
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Commit(#[from] CommitError),
 }
 
 impl RunError {
@@ -78,7 +87,8 @@ impl RunError {
             RunError::Ingest(e) => e.exit_status(),
             RunError::Stage { status, .. } => *status,
             RunError::Gate { .. } => ExitStatus::DataQuality,
-            RunError::Ledger(_) | RunError::Store(_) => ExitStatus::Runtime,
+            RunError::Commit(CommitError::UpstreamFailed { .. }) => ExitStatus::DataQuality,
+            RunError::Ledger(_) | RunError::Store(_) | RunError::Commit(_) => ExitStatus::Runtime,
         }
     }
 }
@@ -107,14 +117,18 @@ pub struct Runner<'a> {
 #[derive(Debug)]
 pub struct RunResult {
     pub record: RunRecord,
+    /// The first failure: the stage's own error (or a ledger failure when no stage failed).
     pub failure: Option<RunError>,
+    /// Failures after the stage's own one (writing the run record or the failure marker), to be
+    /// reported after it.
+    pub later_failures: Vec<RunError>,
 }
 
 impl Runner<'_> {
-    /// Runs the selected stages of a year.
+    /// Runs the selected stages of a year, holding the year's lease (not for a dry run).
     pub async fn run(&self, options: &RunOptions) -> Result<RunResult, RunError> {
         let started = self.clock.now();
-        let mut record = RunRecord {
+        let record = RunRecord {
             run_id: ledger::new_run_id(started, options.year),
             year: options.year,
             command: options.command.clone(),
@@ -125,16 +139,42 @@ impl Runner<'_> {
             } else {
                 Outcome::Running
             },
-            code_version: env!("CARGO_PKG_VERSION").to_string(),
+            code_version: fingerprint::build_identity(),
             stages: Vec::new(),
             error: None,
         };
+        if options.dry_run {
+            return self.run_stages(options, record).await;
+        }
+        let holder = Holder::this_process(&record.run_id, &record.started);
+        let lease = Lease::acquire(self.lake, options.year, &holder).await?;
+        let result = self.run_stages(options, record).await;
+        let released = lease.release().await;
+        match (result, released) {
+            (Ok(mut r), Err(e)) => {
+                if r.failure.is_none() {
+                    r.failure = Some(e.into());
+                } else {
+                    r.later_failures.push(e.into());
+                }
+                Ok(r)
+            }
+            (result, _) => result,
+        }
+    }
+
+    async fn run_stages(
+        &self,
+        options: &RunOptions,
+        mut record: RunRecord,
+    ) -> Result<RunResult, RunError> {
         if !options.dry_run {
             ledger::write(self.lake, &record).await?;
         }
         // The ledger is read once per run; this run's own stages are looked up in `record`.
         let earlier = ledger::all_runs(self.lake).await?;
         let mut failure = None;
+        let mut later_failures = Vec::new();
         let mut upstream_ran = false;
         let run_id = record.run_id.clone();
         let scope = events::Scope {
@@ -148,10 +188,11 @@ impl Runner<'_> {
                     StageStatus::NotSelected,
                     "not selected".into(),
                     String::new(),
+                    &Prepared::default(),
                 ));
                 continue;
             }
-            let prepared = match self.prepare(stage, options.year, &record, &earlier).await {
+            let prepared = match self.prepare(stage, options.year).await {
                 Ok(p) => p,
                 Err(e) => {
                     events::stage_failed(scope, stage.name(), &e.to_string());
@@ -160,6 +201,7 @@ impl Runner<'_> {
                         StageStatus::Failed,
                         "inputs could not be read".into(),
                         String::new(),
+                        &Prepared::default(),
                     ));
                     failure = Some(e);
                     break;
@@ -167,24 +209,33 @@ impl Runner<'_> {
             };
             let fingerprint = prepared.fingerprint.clone();
             let previous = ledger::last_success_in(&earlier, options.year, stage.name());
-            let up_to_date = previous
+            let last_failure = commit::last_failure(self.lake, stage.name(), options.year).await?;
+            let same_inputs = previous
                 .as_ref()
-                .is_some_and(|p| p.fingerprint == fingerprint)
-                && self.outputs_exist(stage, options.year).await?;
+                .is_some_and(|p| p.fingerprint == fingerprint);
+            let outputs_exist = self.outputs_exist(stage, options.year).await?;
+            let up_to_date = same_inputs && outputs_exist && last_failure.is_none();
             let reason = if options.force {
                 "forced (--force)".to_string()
             } else if up_to_date && upstream_ran {
                 "an upstream stage ran".to_string()
             } else if up_to_date {
                 "up to date: inputs unchanged since the last successful run".to_string()
-            } else if previous.is_none() {
-                "never ran for this year".to_string()
+            } else if let Some(f) = &last_failure {
+                format!("its last attempt failed (run {})", f.run_id)
+            } else if let Some(p) = &previous {
+                if same_inputs {
+                    "its committed output is missing".to_string()
+                } else {
+                    changed_reason(&p.inputs, &prepared.parts)
+                }
             } else {
-                "inputs changed since the last successful run".to_string()
+                "never ran for this year".to_string()
             };
             if up_to_date && !options.force && !upstream_ran {
                 events::stage_decided(scope, stage.name(), Decision::Skipped, &reason);
-                let mut rec = stage_record(stage, StageStatus::Skipped, reason, fingerprint);
+                let mut rec =
+                    stage_record(stage, StageStatus::Skipped, reason, fingerprint, &prepared);
                 if let Some(p) = previous {
                     rec.details = p.details;
                     rec.checks = p.checks;
@@ -199,6 +250,7 @@ impl Runner<'_> {
                     StageStatus::WouldRun,
                     reason,
                     fingerprint,
+                    &prepared,
                 ));
                 upstream_ran = true;
                 continue;
@@ -206,16 +258,26 @@ impl Runner<'_> {
             events::stage_decided(scope, stage.name(), Decision::Running, &reason);
             crate::memory::reset_peak();
             let start = Instant::now();
+            let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint, &prepared);
+            let txn = Txn::new(self.lake, options.year, &record.run_id, stage.name());
             let result = self
-                .run_stage(stage, options.year, prepared, &record, &earlier)
+                .run_stage(stage, options.year, prepared, &record, &earlier, &txn)
                 .await;
             let seconds = start.elapsed().as_secs_f64();
-            let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint);
             rec.seconds = seconds;
             rec.peak_memory_bytes = crate::memory::peak_rss_bytes();
             match result {
                 Ok(mut out) => {
-                    let gate = self.gate(stage, options.year, &mut out).await;
+                    let view = txn.view();
+                    let gate = match self.gate(stage, options.year, &mut out, &view).await {
+                        Ok(()) => txn.commit().await.map_err(RunError::from),
+                        Err(e) => {
+                            if let Err(abort) = txn.abort().await {
+                                later_failures.push(abort.into());
+                            }
+                            Err(e)
+                        }
+                    };
                     for line in &out.lines {
                         line.emit(scope, stage.name());
                     }
@@ -235,16 +297,53 @@ impl Runner<'_> {
                         events::gate_failed(scope, stage.name(), &e.to_string());
                         rec.status = StageStatus::Failed;
                         record.stages.push(rec);
+                        let marked = commit::mark_failed(
+                            self.lake,
+                            stage.name(),
+                            options.year,
+                            &record.run_id,
+                            &e.to_string(),
+                        )
+                        .await;
+                        if let Err(m) = marked {
+                            later_failures.push(m.into());
+                        }
                         failure = Some(e);
                         break;
                     }
                     record.stages.push(rec);
                     upstream_ran = true;
+                    // Recorded before the commit marker goes: a kill in between re-runs the stage.
+                    let recorded = ledger::write(self.lake, &record).await;
+                    let cleared = match recorded {
+                        Ok(()) => commit::clear_failure(self.lake, stage.name(), options.year)
+                            .await
+                            .map_err(RunError::from),
+                        Err(e) => Err(e.into()),
+                    };
+                    if let Err(e) = cleared {
+                        failure = Some(e);
+                        break;
+                    }
                 }
                 Err(e) => {
                     events::stage_failed_after(scope, stage.name(), seconds);
                     rec.status = StageStatus::Failed;
                     record.stages.push(rec);
+                    if let Err(abort) = txn.abort().await {
+                        later_failures.push(abort.into());
+                    }
+                    let marked = commit::mark_failed(
+                        self.lake,
+                        stage.name(),
+                        options.year,
+                        &record.run_id,
+                        &e.to_string(),
+                    )
+                    .await;
+                    if let Err(m) = marked {
+                        later_failures.push(m.into());
+                    }
                     failure = Some(e);
                     break;
                 }
@@ -259,34 +358,36 @@ impl Runner<'_> {
             };
         }
         record.error = failure.as_ref().map(|e| e.to_string());
-        if !options.dry_run {
-            ledger::write(self.lake, &record).await?;
+        if !options.dry_run
+            && let Err(e) = ledger::write(self.lake, &record).await
+        {
+            // The stage's own failure stays first; the record's failure is reported after it.
+            if failure.is_some() {
+                later_failures.push(e.into());
+            } else {
+                failure = Some(e.into());
+            }
         }
-        Ok(RunResult { record, failure })
+        Ok(RunResult {
+            record,
+            failure,
+            later_failures,
+        })
     }
 
-    /// Reads what a stage needs to decide whether to run, and its input fingerprint: for ingest
-    /// the drop files themselves; for later stages the fingerprint of the upstream stage's output
-    /// (from this run, or the last successful run) – so `--stage transform` re-runs exactly when
-    /// the staged data it reads changed.
-    async fn prepare(
-        &self,
-        stage: Stage,
-        year: i64,
-        record: &RunRecord,
-        earlier: &[RunRecord],
-    ) -> Result<Prepared, RunError> {
-        let upstream = |stage: Stage, year: i64| {
-            current_stage(record, earlier, year, stage.name())
-                .map(|s| s.fingerprint)
-                .unwrap_or_default()
-        };
+    /// Reads what a stage needs to decide whether to run, and its input fingerprint: the program
+    /// build, the configuration (pipelines, checks, contracts), for ingest the drop files
+    /// themselves, for transform the text of every `sql/` model, and for later stages the committed
+    /// versions of the datasets and releases they read (history years included). Refuses when a
+    /// stage that produces data this stage reads failed its last attempt.
+    async fn prepare(&self, stage: Stage, year: i64) -> Result<Prepared, RunError> {
         let mut f = Fingerprint::new(stage.name());
         f.add("year", year.to_string().as_bytes());
         for (file, text) in &self.project.sources {
             f.add(file, text.as_bytes());
         }
         let mut drops = Vec::new();
+        let mut reads: Vec<(&'static str, String, i64)> = Vec::new();
         match stage {
             Stage::Ingest => {
                 for dataset in &self.project.pipeline.datasets {
@@ -298,34 +399,64 @@ impl Runner<'_> {
                 }
             }
             Stage::Transform => {
-                let window = self
-                    .project
-                    .pipeline
-                    .params
-                    .register
-                    .very_long_term_window_years;
-                for y in (year - window + 1)..=year {
-                    f.add(
-                        &format!("ingest {y}"),
-                        upstream(Stage::Ingest, y).as_bytes(),
-                    );
+                for (file, text) in crate::stages::transform::model_texts(self.project)
+                    .map_err(|e| crate::stages::engine("transform", e))?
+                {
+                    f.add(&file, &text);
+                }
+                for (dataset, y) in crate::stages::transform::staged_inputs(self.project, year) {
+                    reads.push(("ingest", layout::staging_file(dataset, y), y));
                 }
             }
             Stage::Disclose => {
-                f.add("transform", upstream(Stage::Transform, year).as_bytes());
+                reads.push((
+                    "transform",
+                    layout::warehouse_file(crate::stages::disclose::INPUT_MODEL, year),
+                    year,
+                ));
+                reads.push(("ingest", layout::staging_file("regioner", year), year));
             }
             Stage::Publish => {
-                f.add("disclose", upstream(Stage::Disclose, year).as_bytes());
-                let previous = self
-                    .lake
-                    .get(&layout::latest_file(year - 1))
-                    .await?
-                    .unwrap_or_default();
-                f.add("previous year's release", &previous);
+                reads.push((
+                    "disclose",
+                    layout::warehouse_file(crate::stages::disclose::OUTPUT_DATASET, year),
+                    year,
+                ));
+                for model in crate::stages::publish::WAREHOUSE_READS {
+                    if crate::stages::declared_model(self.project, model) {
+                        reads.push(("transform", layout::warehouse_file(model, year), year));
+                    }
+                }
+                let trend_years = crate::stages::publication::TREND_YEARS;
+                for y in (year - trend_years)..year {
+                    let latest = layout::latest_file(y);
+                    let pointer = self.lake.get(&latest).await?.unwrap_or_default();
+                    f.add(&latest, &pointer);
+                }
             }
         }
+        let mut refused = std::collections::BTreeSet::new();
+        let mut datasets = std::collections::BTreeMap::new();
+        for (producer, file, y) in &reads {
+            if refused.insert((*producer, *y)) {
+                let what = reads
+                    .iter()
+                    .filter(|(p, _, yy)| p == producer && yy == y)
+                    .map(|(_, file, _)| layout::partition_of(layout::partition_of(file)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                commit::require_intact(self.lake, producer, *y, &what).await?;
+            }
+            let label = layout::partition_of(file);
+            let version = commit::version(self.lake, file).await?;
+            f.add(label, version.as_bytes());
+            datasets.insert(label.to_string(), version);
+        }
+        let parts = f.parts().clone();
         Ok(Prepared {
             fingerprint: f.finish(),
+            parts,
+            datasets,
             drops,
         })
     }
@@ -366,17 +497,25 @@ impl Runner<'_> {
         }
     }
 
-    /// Runs the gate after `stage`: its lines and results go into `out`; a blocking failure (or a
-    /// gate that could not run) is the error that stops the run before the next stage.
-    async fn gate(&self, stage: Stage, year: i64, out: &mut StageOutput) -> Result<(), RunError> {
+    /// Runs the gate after `stage` over the stage's pending outputs (`view`): its lines and
+    /// results go into `out`; a blocking failure (or a gate that could not run) is the error that
+    /// stops the run before anything is committed.
+    async fn gate(
+        &self,
+        stage: Stage,
+        year: i64,
+        out: &mut StageOutput,
+        view: &View,
+    ) -> Result<(), RunError> {
         let start = Instant::now();
-        let report = crate::gates::run_gate(self.ctx, self.project, self.lake, stage, year)
-            .await
-            .map_err(|e| RunError::Stage {
-                stage: stage.name(),
-                message: e.to_string(),
-                status: ExitStatus::Runtime,
-            })?;
+        let report =
+            crate::gates::run_gate_in(self.ctx, self.project, self.lake, stage, year, view)
+                .await
+                .map_err(|e| RunError::Stage {
+                    stage: stage.name(),
+                    message: e.to_string(),
+                    status: e.exit_status(),
+                })?;
         out.lines.extend(
             report
                 .results
@@ -405,19 +544,23 @@ impl Runner<'_> {
         prepared: Prepared,
         record: &RunRecord,
         earlier: &[RunRecord],
+        txn: &Txn<'_>,
     ) -> Result<StageOutput, RunError> {
-        match stage {
-            Stage::Ingest => self.ingest(year, prepared.drops).await,
-            Stage::Transform => crate::stages::transform::run(self, year).await,
-            Stage::Disclose => crate::stages::disclose::run(self, year).await,
-            Stage::Publish => crate::stages::publish::run(self, year, record, earlier).await,
-        }
+        let out = match stage {
+            Stage::Ingest => self.ingest(year, prepared.drops, txn).await,
+            Stage::Transform => crate::stages::transform::run(self, year, txn).await,
+            Stage::Disclose => crate::stages::disclose::run(self, year, txn).await,
+            Stage::Publish => crate::stages::publish::run(self, year, record, earlier, txn).await,
+        }?;
+        crate::commit::crash_point(stage.name(), "written");
+        Ok(out)
     }
 
     async fn ingest(
         &self,
         year: i64,
         drops: Vec<Vec<ingest::DropFile>>,
+        txn: &Txn<'_>,
     ) -> Result<StageOutput, RunError> {
         let questions = survey_questions(self.project, year);
         let mut out = StageOutput::default();
@@ -431,7 +574,7 @@ impl Runner<'_> {
                 year,
                 &files,
                 self.drops,
-                self.lake,
+                txn,
                 &questions,
             )
             .await?;
@@ -455,8 +598,13 @@ impl Runner<'_> {
 }
 
 /// What [`Runner::prepare`] read for a stage.
+#[derive(Default)]
 struct Prepared {
     fingerprint: String,
+    /// The fingerprint's parts by label.
+    parts: std::collections::BTreeMap<String, String>,
+    /// The committed datasets read, with their versions.
+    datasets: std::collections::BTreeMap<String, String>,
     /// The drop files per dataset (ingest only).
     drops: Vec<Vec<ingest::DropFile>>,
 }
@@ -478,17 +626,42 @@ pub fn current_stage(
         .or_else(|| ledger::last_success_in(earlier, year, stage))
 }
 
+/// "inputs changed: …" naming the parts of the fingerprint that differ from the last success.
+fn changed_reason(
+    before: &std::collections::BTreeMap<String, String>,
+    now: &std::collections::BTreeMap<String, String>,
+) -> String {
+    if before.is_empty() {
+        return "inputs changed since the last successful run".to_string();
+    }
+    let changed = fingerprint::changed(before, now);
+    const SHOWN: usize = 6;
+    let mut text = changed
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if changed.len() > SHOWN {
+        text.push_str(&format!(" and {} more", changed.len() - SHOWN));
+    }
+    format!("inputs changed: {text}")
+}
+
 fn stage_record(
     stage: Stage,
     status: StageStatus,
     reason: String,
     fingerprint: String,
+    prepared: &Prepared,
 ) -> StageRecord {
     StageRecord {
         name: stage.name().to_string(),
         status,
         reason,
         fingerprint,
+        inputs: prepared.parts.clone(),
+        datasets: prepared.datasets.clone(),
         seconds: 0.0,
         rows_in: 0,
         rows_out: 0,

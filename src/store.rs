@@ -27,6 +27,14 @@ pub enum StoreError {
         /// Why it is not usable.
         reason: String,
     },
+    /// A local folder that must exist does not.
+    #[error(
+        "{location}: no such folder (hint: check the path; a lake is only created by `oj run` and `oj demo`, a drops folder never)"
+    )]
+    NoSuchFolder {
+        /// What the user gave.
+        location: String,
+    },
     /// The object store failed.
     #[error("{path}: {source}")]
     Io {
@@ -57,6 +65,16 @@ impl Store {
     /// Opens a location: a local path, or a `file://`, `memory://`, `s3://`, `gs://`, `az://` URL.
     /// Local folders are created when missing (a lake starts empty).
     pub fn open(location: &str) -> Result<Store, StoreError> {
+        Self::open_with(location, true)
+    }
+
+    /// Opens a location like [`Store::open`], but a local folder must exist already: it is
+    /// never created (a drops folder, or a lake that is only read).
+    pub fn open_existing(location: &str) -> Result<Store, StoreError> {
+        Self::open_with(location, false)
+    }
+
+    fn open_with(location: &str, create: bool) -> Result<Store, StoreError> {
         let bad = |reason: String| StoreError::BadLocation {
             location: location.to_string(),
             reason,
@@ -67,12 +85,12 @@ impl Store {
             None
         };
         match parsed {
-            None => Self::local(std::path::Path::new(location), location),
+            None => Self::local(std::path::Path::new(location), location, create),
             Some(url) if url.scheme() == "file" => {
                 let path = url
                     .to_file_path()
                     .map_err(|_| bad("not a local file path".into()))?;
-                Self::local(&path, location)
+                Self::local(&path, location, create)
             }
             Some(url) if url.scheme() == "memory" => {
                 let name = url.host_str().unwrap_or("default").to_string();
@@ -129,12 +147,18 @@ impl Store {
         }
     }
 
-    fn local(path: &std::path::Path, location: &str) -> Result<Store, StoreError> {
+    fn local(path: &std::path::Path, location: &str, create: bool) -> Result<Store, StoreError> {
         let bad = |reason: String| StoreError::BadLocation {
             location: location.to_string(),
             reason,
         };
-        std::fs::create_dir_all(path).map_err(|e| bad(e.to_string()))?;
+        if create {
+            std::fs::create_dir_all(path).map_err(|e| bad(e.to_string()))?;
+        } else if !path.is_dir() {
+            return Err(StoreError::NoSuchFolder {
+                location: location.to_string(),
+            });
+        }
         let abs = std::fs::canonicalize(path).map_err(|e| bad(e.to_string()))?;
         let root = Path::from_filesystem_path(&abs).map_err(|e| bad(e.to_string()))?;
         Ok(Store {

@@ -88,7 +88,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         ),
     }
 
-    for extra in ["pipelines/enkat.yaml"] {
+    for extra in ["pipelines/enkat.yaml", disclosure::DISCLOSURE_FILE] {
         if let Ok(t) = std::fs::read_to_string(root.join(extra)) {
             sources.insert(extra.to_string(), t);
         }
@@ -126,6 +126,10 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         .as_deref()
         .and_then(|text| compile_pipeline(&mut c, text, &contracts, &broken));
 
+    if let Some(p) = &pipeline {
+        resolve_parameter_bounds(&mut c, &mut contracts, &contract_texts, &p.params);
+    }
+
     let checks = match &pipeline {
         Some(p) => match crate::gates::config::load(root, p, &contracts) {
             Ok((checks, text)) => {
@@ -148,6 +152,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     if let (Some(p), Some(s)) = (&pipeline, &survey) {
         check_kolada_unique(&mut c, p, s);
     }
+    let disclosure = compile_disclosure(&mut c, &sources, pipeline.as_ref(), survey.as_ref());
     compile_models(&mut c, root);
 
     if let Some(t) = pipeline_text {
@@ -155,15 +160,26 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     }
     sources.extend(contract_texts);
 
-    match (pipeline, checks, survey) {
-        (Some(pipeline), Some(checks), Some(survey)) if c.diagnostics.is_empty() => Ok(Project {
-            root: root.to_path_buf(),
-            pipeline,
-            contracts,
-            checks,
-            survey,
-            sources,
-        }),
+    match (pipeline, checks, survey, disclosure) {
+        (Some(pipeline), Some(checks), Some(survey), Some(disclosure))
+            if c.diagnostics.is_empty() =>
+        {
+            let project = Project {
+                root: root.to_path_buf(),
+                pipeline,
+                contracts,
+                checks,
+                survey,
+                disclosure,
+                sources,
+            };
+            let planned = super::typecheck::check(&project);
+            if planned.is_empty() {
+                Ok(project)
+            } else {
+                Err(ConfigErrors(planned, project.sources))
+            }
+        }
         _ => Err(ConfigErrors(c.diagnostics, sources)),
     }
 }
@@ -204,6 +220,40 @@ fn check_kolada_unique(
             _ => {
                 owner.insert(kpi, id);
             }
+        }
+    }
+}
+
+/// `pipelines/disclosure.yaml`: its relations name indicators, levels and groups that exist.
+/// Not compiled (and not reported) when the pipeline or the survey did not compile.
+fn compile_disclosure(
+    c: &mut Collector,
+    sources: &BTreeMap<String, String>,
+    pipeline: Option<&Pipeline>,
+    survey: Option<&crate::survey::SurveyConfig>,
+) -> Option<disclosure::DisclosureConfig> {
+    let Some(text) = sources.get(disclosure::DISCLOSURE_FILE) else {
+        c.push(
+            disclosure::DISCLOSURE_FILE,
+            None,
+            "the disclosure configuration is missing",
+            Some("pipelines/disclosure.yaml declares the amount rules, protection levels and linked tables"),
+        );
+        return None;
+    };
+    let (pipeline, survey) = (pipeline?, survey?);
+    let known = disclosure::KnownIndicators::new(
+        &pipeline.indicators,
+        survey
+            .all_indicators()
+            .iter()
+            .map(|i| (i.id.as_str(), i.namnare.is_some())),
+    );
+    match disclosure::compile(text, &known, pipeline.params.disclosure.min_numerator) {
+        Ok(config) => Some(config),
+        Err(diagnostics) => {
+            c.diagnostics.extend(diagnostics);
+            None
         }
     }
 }
@@ -418,7 +468,7 @@ fn compile_pipeline(
             "very_long_term_window_years",
             p.register.very_long_term_window_years,
             1,
-            10,
+            crate::transform::MAX_WINDOW_YEARS,
         ),
         (
             "very_long_term_months",
@@ -469,6 +519,27 @@ fn compile_pipeline(
             file,
             spans.value("parameters.ingest.reject_tolerance_percent"),
             "reject_tolerance_percent must be within 0..=100",
+            None,
+        );
+    }
+    if p.ingest.max_line_bytes == 0 || p.ingest.max_line_bytes > u64::from(u32::MAX) {
+        c.push(
+            file,
+            spans.value("parameters.ingest.max_line_bytes"),
+            format!(
+                "max_line_bytes = {} is outside 1..={}",
+                p.ingest.max_line_bytes,
+                u32::MAX
+            ),
+            Some("arrow's text arrays hold at most 4 GiB; a drop line is a few hundred bytes"),
+        );
+    }
+    let max_belopp = p.ingest.max_belopp_kr_per_household_month;
+    if max_belopp.is_nan() || max_belopp <= 0.0 {
+        c.push(
+            file,
+            spans.value("parameters.ingest.max_belopp_kr_per_household_month"),
+            "max_belopp_kr_per_household_month must be above 0",
             None,
         );
     }
@@ -743,6 +814,8 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             pattern: None,
             minimum: None,
             maximum: None,
+            minimum_parameter: None,
+            maximum_parameter: None,
             equals_drop_year: false,
             references: None,
         };
@@ -784,6 +857,24 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                 }
                 column.pattern = Some(pattern.clone());
             }
+            let mut bound = |b: &Option<RawBound>, which: &str| match b {
+                None => (None, None),
+                Some(RawBound::Number(n)) => (Some(*n), None),
+                Some(RawBound::Parameter(s)) => match s.strip_prefix('$') {
+                    Some(name) => (None, Some(name.to_string())),
+                    None => {
+                        c.push(
+                            file,
+                            line,
+                            format!("column `{}`: {which} `{s}` is neither a number nor a `$parameter`", p.name),
+                            Some("write a number or $section.name of a pipeline parameter, e.g. $ingest.max_belopp_kr_per_household_month"),
+                        );
+                        (None, None)
+                    }
+                },
+            };
+            (column.minimum, column.minimum_parameter) = bound(&o.minimum, "minimum");
+            (column.maximum, column.maximum_parameter) = bound(&o.maximum, "maximum");
             if (o.minimum.is_some() || o.maximum.is_some())
                 && !matches!(logical, LogicalType::Integer | LogicalType::Number)
             {
@@ -802,7 +893,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                     None,
                 );
             }
-            if let (Some(lo), Some(hi)) = (o.minimum, o.maximum)
+            if let (Some(lo), Some(hi)) = (column.minimum, column.maximum)
                 && lo > hi
             {
                 c.push(
@@ -812,8 +903,6 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                     None,
                 );
             }
-            column.minimum = o.minimum;
-            column.maximum = o.maximum;
             if o.equals_drop_year && logical != LogicalType::Integer {
                 c.push(
                     file,
@@ -937,6 +1026,59 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         expr_references,
         question_columns,
     })
+}
+
+/// Sets the bounds contracts take from pipeline parameters (`maximum: $ingest.…`); an unknown or
+/// non-numeric parameter, or a minimum above the maximum, names the contract's line.
+fn resolve_parameter_bounds(
+    c: &mut Collector,
+    contracts: &mut BTreeMap<String, Contract>,
+    texts: &BTreeMap<String, String>,
+    params: &Parameters,
+) {
+    for contract in contracts.values_mut() {
+        let spans = Spans::read(texts.get(&contract.file).map(String::as_str).unwrap_or(""));
+        for column in &mut contract.columns {
+            let item = spans
+                .item_with("schema.0.properties", "name", &column.name)
+                .map(|i| format!("schema.0.properties.{i}"));
+            let at = |key: &str| {
+                let item = item.as_deref()?;
+                spans.at(&format!("{item}.{key}"))
+            };
+            for (name, value, key) in [
+                (&column.minimum_parameter, &mut column.minimum, "minimum"),
+                (&column.maximum_parameter, &mut column.maximum, "maximum"),
+            ] {
+                let Some(name) = name else { continue };
+                match params.number(name) {
+                    Some(n) => *value = Some(n),
+                    None => c.push(
+                        &contract.file,
+                        at(&format!("logicalTypeOptions.{key}")),
+                        format!(
+                            "column `{}`: `${name}` is not a numeric parameter of {PIPELINE_FILE}",
+                            column.name
+                        ),
+                        Some("name a number under parameters:, e.g. $ingest.max_belopp_kr_per_household_month"),
+                    ),
+                }
+            }
+            if let (Some(lo), Some(hi)) = (column.minimum, column.maximum)
+                && lo > hi
+            {
+                c.push(
+                    &contract.file,
+                    at("logicalTypeOptions.minimum"),
+                    format!(
+                        "column `{}`: minimum {lo} is above maximum {hi}",
+                        column.name
+                    ),
+                    None,
+                );
+            }
+        }
+    }
 }
 
 /// The typed schema a contract's rules are written against (its columns plus `ar`).

@@ -1,9 +1,12 @@
 //! The project's configuration: `pipelines/`, `data-contracts/` and `sql/`, parsed into raw serde
 //! structs ([`raw`]) and compiled ([`compile`]) into one typed [`Project`] that every stage runs
-//! from. Nothing runs on unvalidated YAML; `oj validate` is the compile step alone.
+//! from, whose models and checks are then planned against the schemas they read ([`typecheck`]).
+//! Nothing runs on unvalidated YAML; `oj validate` is the compile step alone.
 
 pub mod compile;
+pub mod disclosure;
 pub mod raw;
+pub mod typecheck;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -143,8 +146,27 @@ pub struct Project {
     pub checks: crate::gates::Checks,
     /// The survey's question sets and indicators per year (pipelines/enkat.yaml).
     pub survey: crate::survey::SurveyConfig,
+    /// Disclosure control: amount rules, protection levels, linked tables
+    /// (`pipelines/disclosure.yaml`).
+    pub disclosure: disclosure::DisclosureConfig,
     /// The text of every configuration file read (relative path → text), for fingerprints.
     pub sources: BTreeMap<String, String>,
+}
+
+impl Parameters {
+    /// The numeric parameter at `path` (`section.name`, e.g. `ingest.max_line_bytes`).
+    pub fn number(&self, path: &str) -> Option<f64> {
+        let raw = raw::RawParameters {
+            register: self.register.clone(),
+            disclosure: self.disclosure.clone(),
+            ingest: self.ingest.clone(),
+            survey: self.survey.clone(),
+            drift: self.drift.clone(),
+        };
+        let value = serde_json::to_value(raw).ok()?;
+        let (section, name) = path.split_once('.')?;
+        value.get(section)?.get(name)?.as_f64()
+    }
 }
 
 impl Project {
@@ -380,6 +402,10 @@ pub struct Column {
     pub pattern: Option<String>,
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
+    /// The pipeline parameter `minimum` was taken from (`ingest.…`), when it names one.
+    pub minimum_parameter: Option<String>,
+    /// The pipeline parameter `maximum` was taken from, when it names one.
+    pub maximum_parameter: Option<String>,
     /// The value must equal the drop's year.
     pub equals_drop_year: bool,
     pub references: Option<Reference>,

@@ -48,7 +48,7 @@ pub struct RawIndicator {
     pub kolada_kpi: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawParameters {
     pub register: RawRegisterParams,
@@ -58,7 +58,7 @@ pub struct RawParameters {
     pub drift: RawDriftParams,
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawRegisterParams {
     pub long_term_months: i64,
@@ -72,26 +72,32 @@ pub struct RawRegisterParams {
     pub missing_history: String,
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawDisclosureParams {
     pub min_numerator: i64,
     pub min_denominator: i64,
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawIngestParams {
     pub reject_tolerance_percent: f64,
+    /// The largest plausible payment to one household in one month (kronor); the register
+    /// contract's `belopp_kr` maximum names it.
+    pub max_belopp_kr_per_household_month: f64,
+    /// The longest line (record) of a delimited drop file, in bytes; a longer one is an error
+    /// naming its line.
+    pub max_line_bytes: u64,
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawSurveyParams {
     pub min_response_rate_percent: f64,
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawDriftParams {
     pub max_change_pp: f64,
@@ -170,11 +176,20 @@ pub struct RawTypeOptions {
     #[serde(default)]
     pub pattern: Option<String>,
     #[serde(default)]
-    pub minimum: Option<f64>,
+    pub minimum: Option<RawBound>,
     #[serde(default)]
-    pub maximum: Option<f64>,
+    pub maximum: Option<RawBound>,
     #[serde(default)]
     pub equals_drop_year: bool,
+}
+
+/// A bound of a column: a number, or `$section.name` naming a number under `parameters:` of the
+/// pipeline (e.g. `$ingest.max_belopp_kr_per_household_month`).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum RawBound {
+    Number(f64),
+    Parameter(String),
 }
 
 /// An allowed value: YAML gives numbers or strings.

@@ -63,6 +63,35 @@ pub enum DiscloseError {
         /// What is wrong.
         message: String,
     },
+    /// After suppression, an intruder can still narrow suppressed cells below their protection.
+    #[error(
+        "disclosure audit failed: {} suppressed cell(s) can be narrowed below their protection \
+         level; nothing was published:\n  {}\n(hint: the repair rounds \
+         (disclosure.audit.max_repair_rounds in pipelines/disclosure.yaml) could not protect \
+         them; check the relations named)",
+        failures.len(),
+        failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n  ")
+    )]
+    Audit {
+        /// One line per failing cell.
+        failures: Vec<String>,
+    },
+    /// A declared relation does not hold on the year's numbers.
+    #[error(
+        "disclosure: {count} declared relation(s) do not hold on this year's numbers, so no \
+         suppression can be audited:\n  {}\n(hint: fix the relation in \
+         pipelines/disclosure.yaml or the model computing these cells)",
+        examples.join("\n  ")
+    )]
+    RelationDoesNotHold {
+        /// How many relation instances fail.
+        count: usize,
+        /// The first few, described.
+        examples: Vec<String>,
+    },
+    /// The audit's linear-programming solver failed.
+    #[error(transparent)]
+    Solver(#[from] super::audit::AuditError),
     /// The query engine failed.
     #[error("disclose: query engine: {0}")]
     Engine(#[from] DataFusionError),

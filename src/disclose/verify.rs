@@ -1,5 +1,6 @@
-//! The blocking verification of a release table: no unsafe linked set, no suppressed cell
-//! carrying a number, no person or household identifier.
+//! The blocking verification of a release table: no suppressed cell carrying a number, no
+//! person or household identifier. (Whether suppressed cells can be recovered from the
+//! published ones is the intruder audit's question, [`super::audit`].)
 //!
 //! Guarantees: every violation found is returned (identifier values: at most
 //! [`MAX_VALUES_PER_COLUMN`] per column, enough to act on), in a deterministic order; an empty
@@ -7,8 +8,7 @@
 
 use super::error::DiscloseError;
 use super::scratch::{Scratch, ints, texts};
-use super::sets::{MEMBERS_SQL, UNSAFE_SQL};
-use super::stage::{REGION_COLUMNS, no_params, require_columns};
+use super::stage::require_columns;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::functions::regex::expr_fn::regexp_like;
@@ -56,13 +56,6 @@ impl fmt::Display for CellKey {
 /// One way a release table could disclose confidential data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Violation {
-    /// A linked set whose only hidden cell is suppressed: its value follows by subtraction.
-    UnprotectedSet {
-        /// The set (`kon|…`, `fodelseland|…`, `stadsdelar|…`).
-        set: String,
-        /// The suppressed cell.
-        cell: CellKey,
-    },
     /// A suppressed cell that still carries a number.
     SuppressedCarriesNumber {
         /// The cell.
@@ -89,11 +82,6 @@ pub enum Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Violation::UnprotectedSet { set, cell } => write!(
-                f,
-                "linked set {set}: {cell} is the only hidden cell and is suppressed – its value \
-                 follows by subtraction (hint: secondary suppression must hide a second cell)"
-            ),
             Violation::SuppressedCarriesNumber { cell, column } => write!(
                 f,
                 "{cell}: suppressed cell ('..') carries a value in column {column} (hint: \
@@ -118,18 +106,16 @@ impl fmt::Display for Violation {
 }
 
 /// Verifies a release table (at least the key columns and `status`; the number columns that are
-/// present are checked) against `regions` (the `regioner` table, for stadsdel sets).
+/// present are checked).
 pub async fn verify(
     ctx: &SessionContext,
     release: DataFrame,
-    regions: DataFrame,
 ) -> Result<Vec<Violation>, DiscloseError> {
     require_columns(
         "release table",
         &release,
         &["ar", "indikator", "niva", "region", "grupp", "status"],
     )?;
-    require_columns("regioner", &regions, &REGION_COLUMNS)?;
     let mut violations = Vec::new();
     let fields: Vec<(String, DataType)> = release
         .schema()
@@ -140,30 +126,6 @@ pub async fn verify(
 
     let scratch = Scratch::new(ctx);
     scratch.put_frame("release", release).await?;
-    scratch.put_frame("regioner", regions).await?;
-    scratch
-        .materialize(
-            "cells",
-            "SELECT ROW_NUMBER() OVER (ORDER BY ar, indikator, niva, region, grupp) AS cell_id,
-                    ar, indikator, niva, region, grupp, status
-             FROM release",
-            no_params(),
-        )
-        .await?;
-    scratch
-        .materialize("members", MEMBERS_SQL, no_params())
-        .await?;
-    for batch in scratch.query(UNSAFE_SQL, no_params()).await? {
-        let sets = texts(&batch, 0)?;
-        let cells = keys(&batch, 1)?;
-        violations.extend(sets.into_iter().zip(cells).map(|(set, cell)| {
-            Violation::UnprotectedSet {
-                set: set.unwrap_or_default(),
-                cell,
-            }
-        }));
-    }
-
     let table = scratch.ctx().table("release").await?;
     for (name, _) in fields
         .iter()

@@ -1055,6 +1055,17 @@ fn rule_text(kind: &Kind, filter: Option<&str>) -> String {
     }
 }
 
+/// Where the `id:` value of check `id` is, in whichever gate declares it (by its place in the
+/// document, never by a textual match).
+pub(crate) fn place_of_check(text: &str, id: &str) -> Option<Pos> {
+    let spans = Spans::read(text);
+    Stage::ALL.into_iter().find_map(|stage| {
+        let list = format!("gates.{}", stage.name());
+        let i = spans.item_with(&list, "id", id)?;
+        spans.value(&format!("{list}.{i}.id"))
+    })
+}
+
 fn check_ident(cx: &mut Ctx, line: Option<Pos>, what: &str, name: &str) {
     let ok = name
         .bytes()

@@ -2,16 +2,20 @@
 //! DataFusion SQL over what a stage just wrote, before the next stage may read it.
 //!
 //! Guarantees: a gate reports every check as PASS, WARN n, FAIL n or SKIP (its table is not built
-//! yet) – a check never crashes the run; a failing check keeps up to N offending rows with check
+//! yet); a check that cannot run is never reported as failing data: the gate stops with a
+//! [`GateError`] carrying the engine's message (exit 2 when the check does not plan, 3 when the
+//! engine or the storage failed); a failing check keeps up to N offending rows with check
 //! id, rule and reason under `<lake>/quarantine/<stage>/<check>/ar=<Y>/`; a gate is blocking when an
 //! `error` check fails; the row-level checks of one table share one scan.
 
 pub mod config;
 mod kinds;
+mod plan;
 mod run;
 
 pub use config::{Check, Checks, Kind, Severity, TableSource, Threshold};
-pub use run::run_gate;
+pub use plan::plan_checks;
+pub use run::{run_gate, run_gate_in};
 
 use serde::Serialize;
 
@@ -23,7 +27,7 @@ pub enum Status {
     Pass,
     /// A `warn` check over its threshold.
     Warn,
-    /// An `error` check over its threshold, or a check that could not be evaluated.
+    /// An `error` check over its threshold.
     Fail,
     /// A table the check reads does not exist yet (its stage is not built or has not run).
     Skip,
@@ -121,4 +125,58 @@ pub enum GateError {
         #[source]
         source: datafusion::error::DataFusionError,
     },
+    /// A check's SQL does not plan against the data (an unknown column, a type mismatch): a
+    /// configuration mistake found at run time.
+    #[error(
+        "gate after {stage}: check `{check}` is invalid: {source} (hint: fix the check in pipelines/checks.yaml; `oj validate` plans every check)"
+    )]
+    CheckInvalid {
+        stage: &'static str,
+        check: String,
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+    /// The engine or the storage failed while a check ran (an unreadable Parquet file, memory).
+    #[error("gate after {stage}: check `{check}` could not run: {source}")]
+    CheckEngine {
+        stage: &'static str,
+        check: String,
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+}
+
+impl GateError {
+    /// A check that did not run: a planning error is a configuration mistake, anything else an
+    /// engine or I/O failure.
+    pub fn check(
+        stage: &'static str,
+        check: &str,
+        source: datafusion::error::DataFusionError,
+    ) -> GateError {
+        use datafusion::error::DataFusionError as E;
+        let check = check.to_string();
+        match source.find_root() {
+            E::Plan(_) | E::SchemaError(..) | E::SQL(..) | E::NotImplemented(_) => {
+                GateError::CheckInvalid {
+                    stage,
+                    check,
+                    source,
+                }
+            }
+            _ => GateError::CheckEngine {
+                stage,
+                check,
+                source,
+            },
+        }
+    }
+
+    /// The process exit status: 2 for an invalid check, 3 for engine and storage failures.
+    pub fn exit_status(&self) -> crate::exit::ExitStatus {
+        match self {
+            GateError::CheckInvalid { .. } => crate::exit::ExitStatus::Invalid,
+            _ => crate::exit::ExitStatus::Runtime,
+        }
+    }
 }

@@ -9,6 +9,7 @@
 use super::config::{Check, Kind, Severity, TableSource};
 use super::kinds::{self, Params, RowPlan};
 use super::{CheckResult, GateError, GateReport, Status};
+use crate::commit::View;
 use crate::config::{Project, Stage};
 use crate::layout;
 use crate::store::Store;
@@ -31,7 +32,7 @@ use std::sync::Arc;
 /// Regions listed in a drift warning's message (all of them are in the quarantine file).
 const LISTED_REGIONS: usize = 20;
 
-/// Runs the checks of the gate after `stage` for `year` over the lake's data.
+/// Runs the checks of the gate after `stage` for `year` over the lake's committed data.
 pub async fn run_gate(
     ctx: &SessionContext,
     project: &Project,
@@ -39,8 +40,22 @@ pub async fn run_gate(
     stage: Stage,
     year: i64,
 ) -> Result<GateReport, GateError> {
+    run_gate_in(ctx, project, lake, stage, year, &View::default()).await
+}
+
+/// Runs the checks of the gate after `stage` for `year` over what `view` shows: the stage's
+/// pending (not yet committed) outputs in place of the committed ones ([`crate::commit`]).
+pub async fn run_gate_in(
+    ctx: &SessionContext,
+    project: &Project,
+    lake: &Store,
+    stage: Stage,
+    year: i64,
+    view: &View,
+) -> Result<GateReport, GateError> {
     let checks = project.checks.of(stage);
     let gate = Gate {
+        view,
         ctx: private_session(ctx).map_err(|source| GateError::Session {
             stage: stage.name(),
             source,
@@ -115,7 +130,7 @@ fn private_session(ctx: &SessionContext) -> Result<SessionContext, DataFusionErr
 
 /// The pipeline's parameters, bound by name in every check query (`$year`,
 /// `$survey_min_response_rate_percent`, `$drift_max_change_pp`, …); numbers are Float64.
-fn pipeline_params(project: &Project, year: i64) -> Params {
+pub(super) fn pipeline_params(project: &Project, year: i64) -> Params {
     let p = &project.pipeline.params;
     let f = |v: f64| ScalarValue::Float64(Some(v));
     vec![
@@ -146,6 +161,7 @@ fn pipeline_params(project: &Project, year: i64) -> Params {
 }
 
 struct Gate<'a> {
+    view: &'a View,
     ctx: SessionContext,
     lake: &'a Store,
     stage: Stage,
@@ -182,8 +198,10 @@ impl Gate<'_> {
                     .get(&latest)
                     .await
                     .map_err(|e| self.store_err(e))?;
-                let version = text.and_then(|b| {
-                    layout::parse_release_version(String::from_utf8_lossy(&b).trim())
+                let version = self.view.release(year).or_else(|| {
+                    text.and_then(|b| {
+                        layout::parse_release_version(String::from_utf8_lossy(&b).trim())
+                    })
                 });
                 match version {
                     Some(v) => layout::release_file(year, v, file),
@@ -195,6 +213,12 @@ impl Gate<'_> {
                     }
                 }
             }
+        };
+        let Some(file) = self.view.file(&file) else {
+            return Ok(Some(format!(
+                "table `{name}` is not built: {} is not produced by the current sql/",
+                self.lake.display(&file)
+            )));
         };
         if self
             .lake
@@ -314,9 +338,16 @@ impl Gate<'_> {
                 }
             }
             Err(e) => {
-                for check in checks {
-                    out.push(self.not_evaluated(check, &e).await?);
+                // The shared scan failed: name the check that does not plan on its own, if one
+                // does not; otherwise the engine failed for all of them.
+                for (check, plan) in checks.iter().zip(&plans) {
+                    let alone = kinds::counts_sql(table, std::slice::from_ref(plan));
+                    if let Err(own) = self.query(&alone, &params).await {
+                        return Err(GateError::check(self.stage.name(), &check.id, own));
+                    }
                 }
+                let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+                return Err(GateError::check(self.stage.name(), &ids.join(", "), e));
             }
         }
         Ok(out)
@@ -337,7 +368,7 @@ impl Gate<'_> {
         .await;
         let (failing, total) = match counted {
             Ok(c) => c,
-            Err(e) => return self.not_evaluated(check, &e).await,
+            Err(e) => return Err(GateError::check(self.stage.name(), &check.id, e)),
         };
         let status = self.status(check, failing, total);
         let what = match check.kind {
@@ -356,7 +387,7 @@ impl Gate<'_> {
         {
             match self.drift_regions(&plan.offending, &params).await {
                 Ok(regions) => message.push_str(&format!("; regions: {regions}")),
-                Err(e) => return self.not_evaluated(check, &e).await,
+                Err(e) => return Err(GateError::check(self.stage.name(), &check.id, e)),
             }
         }
         let offending = (status != Status::Pass).then_some(plan.offending);
@@ -402,19 +433,6 @@ impl Gate<'_> {
         }
     }
 
-    /// A check whose SQL did not run: it cannot vouch for the data, so it fails.
-    async fn not_evaluated(
-        &self,
-        check: &Check,
-        e: &DataFusionError,
-    ) -> Result<CheckResult, GateError> {
-        let message = format!(
-            "could not evaluate ({}): {e}; fix the check in pipelines/checks.yaml",
-            check.rule
-        );
-        self.finish(check, Status::Fail, 0, 0, message, None).await
-    }
-
     /// A result; keeps the offending rows when the check is over its threshold.
     #[allow(clippy::too_many_arguments)]
     async fn finish_with_rows(
@@ -441,7 +459,7 @@ impl Gate<'_> {
         .await;
         let df = match written {
             Ok(df) => df,
-            Err(e) => return self.not_evaluated(check, &e).await,
+            Err(e) => return Err(GateError::check(self.stage.name(), &check.id, e)),
         };
         crate::lake::write_dataframe(self.lake, &rel, df)
             .await

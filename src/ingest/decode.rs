@@ -89,21 +89,6 @@ fn memchr_newline(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|b| *b == b'\n')
 }
 
-/// Number of lines of `text` (a last line without a newline counts).
-pub fn line_count(text: &str) -> usize {
-    let newlines = text.matches('\n').count();
-    if text.ends_with('\n') {
-        newlines
-    } else {
-        newlines + 1
-    }
-}
-
-/// The 1-based line `line` of `text`, without its line ending.
-pub fn line_at(text: &str, line: usize) -> Option<&str> {
-    text.lines().nth(line.checked_sub(1)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,13 +131,5 @@ mod tests {
             TextError::BlankLine { line: 3 }
         );
         assert!(decode(b"a\n1\n2\n\n\n", Encoding::Utf8).is_ok());
-    }
-
-    #[test]
-    fn lines_are_counted_and_found() {
-        assert_eq!(line_count("a\nb\n"), 2);
-        assert_eq!(line_count("a\nb"), 2);
-        assert_eq!(line_at("a\r\nb\nc", 2), Some("b"));
-        assert_eq!(line_at("a", 0), None);
     }
 }

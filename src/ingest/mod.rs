@@ -1,15 +1,19 @@
 //! The ingest stage: each drop file of a dataset is found in the year's drop folder, decoded as its
 //! contract says, read as text with arrow's CSV reader (or calamine for an xlsx survey), typed and
-//! validated row by row in DataFusion ([`validate`]), and written as one Parquet file to
-//! `<lake>/staging/<dataset>/ar=<Y>/`. Rejected rows go to `<lake>/rejects/<dataset>/ar=<Y>/` with
-//! file, line, broken rules, reason and the raw line; the stage fails when rejects exceed the
-//! contract's tolerance, and then leaves the previous staged data untouched.
+//! validated row by row in DataFusion ([`validate`]), and written as one Parquet file through the
+//! stage's transaction ([`crate::commit::Txn`]): run-scoped first, committed to
+//! `<lake>/staging/<dataset>/ar=<Y>/` only after the ingest gate passed. Rejected rows go to
+//! `<lake>/rejects/<dataset>/ar=<Y>/` with file, line, broken rules, reason and the raw line; the
+//! stage fails when rejects exceed the contract's tolerance, and then leaves the previous staged
+//! data untouched.
 
 pub mod decode;
 pub mod header;
+pub mod lines;
 pub mod read;
 pub mod validate;
 
+use crate::commit::Txn;
 use crate::config::{Contract, Dataset, Project};
 use crate::exit::ExitStatus;
 use crate::lake::{self, LakeError};
@@ -210,9 +214,10 @@ pub async fn ingest_dataset(
     year: i64,
     files: &[DropFile],
     drops: &Store,
-    lake: &Store,
+    txn: &Txn<'_>,
     questions: &[QuestionColumn],
 ) -> Result<IngestOutcome, IngestError> {
+    let lake = txn.lake();
     let contract = project.contract_of(dataset);
     let engine = |source| IngestError::Engine {
         dataset: dataset.name.clone(),
@@ -227,6 +232,8 @@ pub async fn ingest_dataset(
     let started = std::time::Instant::now();
     let mut inputs = Vec::new();
     let mut texts: Vec<Option<String>> = Vec::new();
+    let mut records: Vec<Vec<lines::Record>> = Vec::new();
+    let max_line_bytes = project.pipeline.params.ingest.max_line_bytes as usize;
     let mut batches = Vec::new();
     let schema = raw_schema(contract, questions);
     for (index, file) in files.iter().enumerate() {
@@ -238,13 +245,21 @@ pub async fn ingest_dataset(
             sha256: file.sha256.clone(),
             bytes: bytes.len() as u64,
         });
-        let (rows, text) = if relative.to_lowercase().ends_with(".xlsx") {
+        let (mut rows, text) = if relative.to_lowercase().ends_with(".xlsx") {
             let rows = read::read_xlsx(bytes).map_err(|source| IngestError::Read {
                 file: display.clone(),
                 source,
             })?;
             (rows, None)
         } else {
+            // Bounded before the text is decoded (a copy) or parsed: a huge line is an error
+            // naming its line, not an allocation of its size.
+            lines::scan(bytes, contract.format.delimiter, max_line_bytes, |_| {}).map_err(|e| {
+                IngestError::Read {
+                    file: display.clone(),
+                    source: e.into(),
+                }
+            })?;
             let text = decode::decode(bytes, contract.format.encoding).map_err(|source| {
                 IngestError::Text {
                     file: display.clone(),
@@ -263,12 +278,10 @@ pub async fn ingest_dataset(
                     problems,
                 }
             })?;
-            let rows =
-                read::read_delimited(&text, contract.format.delimiter).map_err(|source| {
-                    IngestError::Read {
-                        file: display.clone(),
-                        source,
-                    }
+            let rows = read::read_delimited(&text, contract.format.delimiter, max_line_bytes)
+                .map_err(|source| IngestError::Read {
+                    file: display.clone(),
+                    source,
                 })?;
             (rows, Some(text))
         };
@@ -281,6 +294,7 @@ pub async fn ingest_dataset(
         if rows.batches.iter().all(|b| b.num_rows() == 0) {
             return Err(IngestError::NoRows { file: display });
         }
+        records.push(std::mem::take(&mut rows.records));
         for batch in rows.batches {
             batches.push(
                 canonical_batch(&batch, &mapped, &schema, index).map_err(|e| engine(e.into()))?,
@@ -291,8 +305,12 @@ pub async fn ingest_dataset(
 
     let mut references = BTreeMap::new();
     for target in referenced_datasets(contract) {
-        let rel = layout::staging_file(&target, year);
-        if lake.head(&rel).await?.is_none() {
+        // A dataset ingested earlier in this stage is read where this run wrote it.
+        let rel = txn
+            .view()
+            .file(&layout::staging_file(&target, year))
+            .unwrap_or_default();
+        if rel.is_empty() || lake.head(&rel).await?.is_none() {
             return Err(IngestError::ReferenceNotStaged {
                 dataset: dataset.name.clone(),
                 target,
@@ -333,8 +351,8 @@ pub async fn ingest_dataset(
         .collect()
         .await
         .map_err(engine)?;
-    let (rejects, examples) =
-        reject_rows(&reject_batches, &file_names, &texts).map_err(|e| engine(e.into()))?;
+    let (rejects, examples) = reject_rows(&reject_batches, &file_names, &texts, &records)
+        .map_err(|e| engine(e.into()))?;
     let rejected = rejects.num_rows() as u64;
     let rejects_rel = layout::rejects_file(&dataset.name, year);
     lake::write_batches(lake, &rejects_rel, rejects.schema(), &[rejects]).await?;
@@ -363,8 +381,12 @@ pub async fn ingest_dataset(
         .filter(col(validate::RULES_COLUMN).eq(lit("")))
         .map_err(engine)?;
     let staged = staged_frame(valid, contract, questions, year).map_err(engine)?;
-    let rows_staged =
-        lake::write_dataframe(lake, &layout::staging_file(&dataset.name, year), staged).await?;
+    let rows_staged = lake::write_dataframe(
+        lake,
+        &txn.target(&layout::staging_file(&dataset.name, year)),
+        staged,
+    )
+    .await?;
     Ok(IngestOutcome {
         dataset: dataset.name.clone(),
         files: inputs,
@@ -440,6 +462,24 @@ fn canonical_batch(
     RecordBatch::try_new(schema.clone(), columns)
 }
 
+/// The schema of a staged dataset ([`staged_frame`]): the typed contract columns, `ar` when the
+/// contract has none, and for the survey `fraga` and `svar` (text).
+pub fn staged_schema(contract: &Contract) -> Schema {
+    let mut fields: Vec<Field> = contract
+        .columns
+        .iter()
+        .map(|c| Field::new(&c.name, c.logical.arrow_type(), true))
+        .collect();
+    if contract.column("ar").is_none() {
+        fields.push(Field::new("ar", DataType::Int64, false));
+    }
+    if contract.question_columns {
+        fields.push(Field::new("fraga", DataType::Utf8, true));
+        fields.push(Field::new("svar", DataType::Utf8, true));
+    }
+    Schema::new(fields)
+}
+
 /// The staged shape: typed contract columns plus `ar`; the survey is unpivoted to
 /// (ar, respondent, inkommen, fraga, svar).
 fn staged_frame(
@@ -479,11 +519,13 @@ fn staged_frame(
     }
 }
 
-/// Builds the rejects table (file, line, rules, reason, raw) and the first messages.
+/// Builds the rejects table (file, line, rules, reason, raw: the whole record, every line of it)
+/// and the first messages.
 fn reject_rows(
     batches: &[RecordBatch],
     file_names: &[String],
     texts: &[Option<String>],
+    records: &[Vec<lines::Record>],
 ) -> Result<(RecordBatch, Vec<String>), datafusion::arrow::error::ArrowError> {
     let mut files = Vec::new();
     let mut lines = Vec::new();
@@ -491,7 +533,6 @@ fn reject_rows(
     let mut reasons = Vec::new();
     let mut raws = Vec::new();
     let mut examples = Vec::new();
-    let mut line_cache: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
     for b in batches {
         let file_col = column::<Int64Array>(b, validate::FILE_COLUMN)?;
         let line_col = column::<Int64Array>(b, read::LINE_COLUMN)?;
@@ -504,13 +545,15 @@ fn reject_rows(
             let raw = texts
                 .get(fi)
                 .and_then(|t| t.as_deref())
-                .map(|t| {
-                    let all = line_cache.entry(fi).or_insert_with(|| t.lines().collect());
-                    all.get((line - 1) as usize)
-                        .map(|s| s.to_string())
-                        .unwrap_or_default()
+                .zip(records.get(fi))
+                .and_then(|(text, records)| {
+                    let at = records
+                        .binary_search_by_key(&(line as usize), |r| r.line)
+                        .ok()?;
+                    text.get(records[at].start..records[at].end)
                 })
-                .unwrap_or_default();
+                .unwrap_or_default()
+                .to_string();
             if examples.len() < 10 {
                 examples.push(format!("{name}:{line}: {}", reason_col.value(i)));
             }

@@ -1,7 +1,9 @@
 //! Reading a drop file's rows as text columns, with arrow's CSV reader (never inferred types: every
 //! field is read as text, typing happens in validation) or, for the survey, calamine's xlsx reader.
-//! Each row carries its 1-based line number in the file.
+//! Each row carries the 1-based line number in the file where its record starts ([`super::lines`]:
+//! a quoted field with a newline does not shift the numbers of the rows after it).
 
+use super::lines::{self, Record, TooLong};
 use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringBuilder};
 use datafusion::arrow::csv::ReaderBuilder;
 use datafusion::arrow::csv::reader::Format;
@@ -18,6 +20,9 @@ pub struct RawRows {
     pub header: Vec<String>,
     /// Batches with columns `f0..fN` (Utf8, in file order) and `_line` (Int64).
     pub batches: Vec<RecordBatch>,
+    /// The data records of delimited text in file order (the header not included), for the raw
+    /// text of rejects; empty for a workbook.
+    pub records: Vec<Record>,
 }
 
 /// A structural problem found while reading rows.
@@ -49,6 +54,9 @@ pub enum ReadError {
     /// The workbook cannot be read.
     #[error("not a readable xlsx workbook: {0}")]
     Xlsx(String),
+    /// A line (a record) above `ingest.max_line_bytes`.
+    #[error(transparent)]
+    TooLong(#[from] TooLong),
 }
 
 fn text_schema(n: usize) -> SchemaRef {
@@ -80,8 +88,14 @@ pub fn read_header(text: &str, delimiter: u8) -> Result<Vec<String>, ReadError> 
     Ok(header)
 }
 
-/// Reads delimited text (already decoded) with arrow's CSV reader.
-pub fn read_delimited(text: &str, delimiter: u8) -> Result<RawRows, ReadError> {
+/// Reads delimited text (already decoded) with arrow's CSV reader; no record may be longer than
+/// `max_line_bytes`.
+pub fn read_delimited(
+    text: &str,
+    delimiter: u8,
+    max_line_bytes: usize,
+) -> Result<RawRows, ReadError> {
+    let mut records = lines::records(text.as_bytes(), delimiter, max_line_bytes)?;
     let header = read_header(text, delimiter)?;
     let n = header.len();
     let read_schema = Arc::new(Schema::new(
@@ -99,36 +113,65 @@ pub fn read_delimited(text: &str, delimiter: u8) -> Result<RawRows, ReadError> {
             message: e.to_string(),
         })?;
     let out_schema = text_schema(n);
-    let total_lines = super::decode::line_count(text);
     let ends_with_newline = text.ends_with('\n');
+    // Arrow numbers records from 1 with the header as record 1.
+    let line_of_record = |record: usize| records.get(record.wrapping_sub(1)).map(|r| r.line);
     let mut batches = Vec::new();
-    let mut next_line: i64 = 2;
+    let mut next_record: usize = 1;
     for batch in reader {
-        let batch =
-            batch.map_err(|e| classify(&e.to_string(), n, total_lines, ends_with_newline))?;
-        let rows = batch.num_rows() as i64;
-        let lines: ArrayRef = Arc::new(Int64Array::from_iter_values(next_line..next_line + rows));
-        next_line += rows;
+        let batch = batch.map_err(|e| {
+            classify(
+                &e.to_string(),
+                n,
+                records.len(),
+                ends_with_newline,
+                &line_of_record,
+            )
+        })?;
+        let rows = batch.num_rows();
+        let lines = records
+            .get(next_record..next_record + rows)
+            .ok_or_else(|| ReadError::Malformed {
+                line: line_of_record(next_record + 1).unwrap_or(0),
+                message: format!(
+                    "arrow read {} rows where the scan for line ends found {} records",
+                    next_record + rows - 1,
+                    records.len().saturating_sub(1)
+                ),
+            })?;
+        let lines: ArrayRef = Arc::new(Int64Array::from_iter_values(
+            lines.iter().map(|r| r.line as i64),
+        ));
+        next_record += rows;
         let mut columns = batch.columns().to_vec();
         columns.push(lines);
         batches.push(
             RecordBatch::try_new(out_schema.clone(), columns).map_err(|e| {
                 ReadError::Malformed {
-                    line: next_line as usize,
+                    line: line_of_record(next_record).unwrap_or(0),
                     message: e.to_string(),
                 }
             })?,
         );
     }
-    Ok(RawRows { header, batches })
+    if !records.is_empty() {
+        records.remove(0);
+    }
+    Ok(RawRows {
+        header,
+        batches,
+        records,
+    })
 }
 
-/// Turns arrow's "incorrect number of fields for line N, expected X got Y" into a typed error.
+/// Turns arrow's "incorrect number of fields for line N, expected X got Y" (N counts records,
+/// the header is 1) into a typed error naming the record's first physical line.
 fn classify(
     message: &str,
     expected: usize,
-    total_lines: usize,
+    total_records: usize,
     ends_with_newline: bool,
+    line_of_record: &dyn Fn(usize) -> Option<usize>,
 ) -> ReadError {
     let parsed = message
         .split("for line ")
@@ -140,17 +183,17 @@ fn classify(
         .next()
         .and_then(|n| n.trim().parse::<usize>().ok());
     match (parsed, found) {
-        (Some(line), Some(found))
-            if line == total_lines && !ends_with_newline && found < expected =>
+        (Some(record), Some(found))
+            if record == total_records && !ends_with_newline && found < expected =>
         {
             ReadError::Truncated {
-                line,
+                line: line_of_record(record).unwrap_or(record),
                 expected,
                 found,
             }
         }
-        (Some(line), _) => ReadError::Malformed {
-            line,
+        (Some(record), _) => ReadError::Malformed {
+            line: line_of_record(record).unwrap_or(record),
             message: format!(
                 "wrong number of fields: {}",
                 message.trim_start_matches("Csv error: ")
@@ -212,6 +255,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<RawRows, ReadError> {
     Ok(RawRows {
         header,
         batches: vec![batch],
+        records: Vec::new(),
     })
 }
 
@@ -252,7 +296,7 @@ mod tests {
 
     #[test]
     fn reads_text_fields_with_line_numbers() {
-        let rows = read_delimited("a;b\n1;x\n2;\n", b';').unwrap();
+        let rows = read_delimited("a;b\n1;x\n2;\n", b';', 100).unwrap();
         assert_eq!(rows.header, vec!["a", "b"]);
         let b = &rows.batches[0];
         let lines = b.column(2).as_any().downcast_ref::<Int64Array>().unwrap();
@@ -263,8 +307,20 @@ mod tests {
     }
 
     #[test]
+    fn rows_after_a_quoted_newline_keep_their_line_numbers() {
+        // Line 1 header, 2–3 one record with a newline inside quotes, 4 the next record.
+        let rows = read_delimited("a;b\n1;\"x\ny\"\n2;z\n", b';', 100).unwrap();
+        let b = &rows.batches[0];
+        let lines = b.column(2).as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(lines.values().to_vec(), vec![2, 4]);
+        let col_b = b.column(1).as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(col_b.value(0), "x\ny");
+        assert_eq!(rows.records.len(), 2);
+    }
+
+    #[test]
     fn a_cut_last_row_is_truncation() {
-        let err = read_delimited("a;b;c\n1;2;3\n4;5", b';').unwrap_err();
+        let err = read_delimited("a;b;c\n1;2;3\n4;5", b';', 100).unwrap_err();
         assert_eq!(
             err,
             ReadError::Truncated {
@@ -277,7 +333,7 @@ mod tests {
 
     #[test]
     fn a_short_row_inside_is_malformed() {
-        let err = read_delimited("a;b;c\n1;2\n4;5;6\n", b';').unwrap_err();
+        let err = read_delimited("a;b;c\n1;2\n4;5;6\n", b';', 100).unwrap_err();
         assert!(
             matches!(err, ReadError::Malformed { line: 2, .. }),
             "{err:?}"

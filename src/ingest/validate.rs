@@ -165,7 +165,13 @@ pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> 
                 message: concat(vec![
                     lit(format!("column {} = ", c.name)),
                     value.clone(),
-                    lit(format!(" is above the maximum {max_value}")),
+                    lit(format!(
+                        " is above the maximum {max_value}{}",
+                        c.maximum_parameter
+                            .as_ref()
+                            .map(|p| format!(" (parameter {p})"))
+                            .unwrap_or_default()
+                    )),
                 ]),
             });
         }

@@ -1,26 +1,27 @@
-//! The commit protocol of a release, in the manner of delta-rs commits: claim a fresh version
-//! folder, write every file into it, write `manifest.json` last, then move `LATEST`.
+//! The commit protocol of a release, in the manner of delta-rs commits: claim a fresh version,
+//! write every file into its folder, write `manifest.json` last; the caller checks the release
+//! (the publish gate) and only then moves `LATEST` ([`move_latest`]).
 //!
-//! - Claim: `v<NNN>/_claim` is put with `PutMode::Create`; of two publishers racing for one
-//!   number exactly one wins, the other tries the next number. Folder numbers are never reused,
-//!   not even those of crashed attempts, so a release folder is written by one publisher only.
+//! - Claim: `<lake>/_commit/claims/<Y>/v<NNN>/_claim` is put with `PutMode::Create`; of two
+//!   publishers racing for one number exactly one wins, the other tries the next number. Numbers
+//!   are never reused, not even those of crashed attempts, so a release folder is written by one
+//!   publisher only. The claim lives outside the release folder, which holds release files only.
 //! - Files are put with `PutMode::Create` too: nothing in a release folder is ever overwritten.
-//! - `LATEST` only moves forward. It is replaced with `PutMode::Update` on the e_tag/version
-//!   read just before (created with `PutMode::Create` when absent); a lost race re-reads and
-//!   retries, and a publisher that finds a newer version in LATEST stops with
+//! - `LATEST` only moves forward, by compare-and-swap: replaced with `PutMode::Update` on the
+//!   e_tag/version read just before (created with `PutMode::Create` when absent); a lost race
+//!   re-reads and retries, and a publisher that finds a newer version in LATEST stops with
 //!   [`PublishError::Superseded`].
 //! - Stores without conditional updates (the local file system: `PutMode::Update` is not
-//!   implemented there) fall back to an overwrite. On the local file system every put is a write
-//!   to a temporary file and an atomic rename, so LATEST is never half-written; two publishers
-//!   finishing within the same instant may then leave LATEST at the lower of their two
-//!   (complete) versions. Stores without `PutMode::Create` fall back to overwrite as well; their
-//!   version claim is then last-writer-wins.
+//!   implemented there) re-read LATEST just before replacing it and retry when it changed; the
+//!   replacement is a write to a temporary file and an atomic rename, so LATEST is never
+//!   half-written. The year's lease ([`crate::commit`]) makes the run the only writer of LATEST,
+//!   which closes the window between that re-read and the rename.
 //!
 //! Guarantees: a crash at any point leaves LATEST naming a complete release (or absent); readers
 //! only follow LATEST and never read a folder without `manifest.json`.
 
 use super::error::PublishError;
-use super::paths::{CLAIM, MANIFEST, latest, version_dir, year_dir};
+use super::paths::{MANIFEST, claim, claims_dir, latest, version_dir, year_dir};
 use crate::layout::{parse_release_version, release_name};
 use object_store::path::Path;
 use object_store::{
@@ -101,19 +102,40 @@ pub(crate) async fn is_complete(
     }
 }
 
-/// Claims the next free version folder of `year` and returns its number.
+/// Version numbers claimed for `year`, written or not.
+async fn claimed_versions(
+    store: &dyn ObjectStore,
+    lake: &Path,
+    year: i64,
+) -> Result<Vec<u32>, PublishError> {
+    let dir = claims_dir(lake, year);
+    let listing = store
+        .list_with_delimiter(Some(&dir))
+        .await
+        .map_err(|e| PublishError::store(&dir, e))?;
+    Ok(listing
+        .common_prefixes
+        .iter()
+        .filter_map(|p| p.filename().and_then(parse_release_version))
+        .collect())
+}
+
+/// Claims the next free version of `year` and returns its number.
 pub(crate) async fn claim_version(
     store: &dyn ObjectStore,
     lake: &Path,
     year: i64,
     claimed_at: &str,
 ) -> Result<u32, PublishError> {
-    let mut next = version_folders(store, lake, year)
-        .await?
-        .last()
+    let folders = version_folders(store, lake, year).await?;
+    let claims = claimed_versions(store, lake, year).await?;
+    let mut next = folders
+        .iter()
+        .chain(claims.iter())
+        .max()
         .map_or(1, |v| v + 1);
     for _ in 0..MAX_ATTEMPTS {
-        let path = version_dir(lake, year, next).join(CLAIM);
+        let path = claim(lake, year, next);
         let body = format!("claimed {claimed_at}\n").into_bytes();
         match put_new(store, &path, body).await {
             Ok(()) => return Ok(next),
@@ -129,6 +151,21 @@ pub(crate) async fn claim_version(
         attempts: MAX_ATTEMPTS,
         last: release_name(next.saturating_sub(1)),
     })
+}
+
+/// Gives up the claim of `version` when nothing was written under it (the release files could
+/// not be made), so a failed attempt leaves nothing behind.
+pub(crate) async fn unclaim(
+    store: &dyn ObjectStore,
+    lake: &Path,
+    year: i64,
+    version: u32,
+) -> Result<(), PublishError> {
+    let path = claim(lake, year, version);
+    match store.delete(&path).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(PublishError::store(&path, e)),
+    }
 }
 
 /// Puts a new object; never replaces an existing one where the store can tell.
@@ -163,6 +200,7 @@ pub(crate) async fn move_latest(
     let body = format!("{}\n", release_name(ours)).into_bytes();
     for _ in 0..MAX_ATTEMPTS {
         let current = read_latest(store, lake, year).await?;
+        let current_version = current.as_ref().map(|p| p.version);
         let mode = match current {
             Some(ref pointer) if pointer.version > ours => {
                 return Err(PublishError::Superseded {
@@ -183,6 +221,11 @@ pub(crate) async fn move_latest(
             Err(object_store::Error::Precondition { .. })
             | Err(object_store::Error::AlreadyExists { .. }) => continue,
             Err(object_store::Error::NotImplemented { .. }) => {
+                // No conditional update here: compare again just before the atomic replace.
+                let again = read_latest(store, lake, year).await?.map(|p| p.version);
+                if again != current_version {
+                    continue;
+                }
                 return store
                     .put_opts(&path, payload, PutOptions::from(PutMode::Overwrite))
                     .await

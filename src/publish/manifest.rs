@@ -9,12 +9,16 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// The code that built a release: the package version, and the git commit when the build
-/// environment set `OJ_GIT_COMMIT` (e.g. `OJ_GIT_COMMIT=$(git rev-parse HEAD) cargo build`).
+/// The code that built a release: the package version, the SHA-256 of the program's sources
+/// (computed at build time, see `build.rs`) and the git commit when the build environment set
+/// `OJ_GIT_COMMIT` (e.g. `OJ_GIT_COMMIT=$(git rev-parse HEAD) cargo build`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeVersion {
     /// `CARGO_PKG_VERSION`.
     pub package: String,
+    /// SHA-256 of `src/**`, `Cargo.toml` and `Cargo.lock` at build time.
+    #[serde(default)]
+    pub sources_sha256: Option<String>,
     /// `OJ_GIT_COMMIT` at build time, when set.
     pub git_commit: Option<String>,
 }
@@ -24,6 +28,7 @@ impl CodeVersion {
     pub fn current() -> Self {
         CodeVersion {
             package: env!("CARGO_PKG_VERSION").to_string(),
+            sources_sha256: Some(env!("OJ_SOURCE_SHA256").to_string()),
             git_commit: option_env!("OJ_GIT_COMMIT").map(str::to_string),
         }
     }
@@ -83,8 +88,11 @@ pub struct Manifest {
     pub pipeline_version: String,
     /// Data contract name → version.
     pub contracts: BTreeMap<String, String>,
-    /// Every input drop file with its hash (as passed by the runner).
+    /// Every input drop file with its hash (as passed by the runner), history years included.
     pub inputs: Vec<FileHash>,
+    /// The committed datasets read (`staging/<d>/ar=<Y>`, `warehouse/<m>/ar=<Y>`) → version.
+    #[serde(default)]
+    pub datasets: BTreeMap<String, String>,
     /// Every file of the release folder except the manifest itself and the claim marker.
     pub files: Vec<FileHash>,
     /// Rows per table (`indikatorer`, `kolada`).
@@ -95,6 +103,11 @@ pub struct Manifest {
     pub checks: serde_json::Value,
     /// Disclosure control thresholds.
     pub disclosure: DisclosureParams,
+    /// Disclosure control of the release: the rules of `pipelines/disclosure.yaml`, the intruder
+    /// audit's figures and the information loss per level and indicator (empty in releases made
+    /// before the audit existed).
+    #[serde(default)]
+    pub disclosure_control: serde_json::Value,
     /// Kommuner excluded as bortfall.
     pub excluded_kommuner: Vec<String>,
     /// The previous year's release the comparison columns come from (`<Y-1>/v<NNN>`), if any.

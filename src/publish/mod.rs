@@ -1,6 +1,8 @@
 //! The publish stage (outputs.md, "A release folder"): writes one immutable release
 //! `<lake>/releases/<Y>/v<NNN>/` – `indikatorer.parquet`, `indikatorer.csv`, `kolada.csv`,
-//! `kolada.json`, `datapackage.json`, the caller's extra files (Excel workbook, report), `manifest.json` last – then moves `LATEST`.
+//! `kolada.json`, `datapackage.json`, the caller's extra files (Excel workbook, report),
+//! `manifest.json` last ([`write_release`]); the caller checks it and then makes it current by
+//! moving `LATEST` ([`make_current`]).
 //! Also reads releases back, compares two of them ([`diff`]) and summarises one for `oj run`.
 //!
 //! Guarantees: releases are never modified; a crash at any point leaves the previous release
@@ -25,8 +27,8 @@ pub use error::{BoxError, PublishError};
 pub use kolada::{is_kpi_id, kolada_schema};
 pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, content_hash, sha256_hex};
 pub use paths::{
-    CLAIM, DATAPACKAGE, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, KOLADA_JSON, LATEST,
-    MANIFEST, latest, version_dir, year_dir,
+    DATAPACKAGE, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, KOLADA_JSON, LATEST, MANIFEST,
+    latest, version_dir, year_dir,
 };
 pub use release::{Release, latest_release, read_release, release_table};
 pub use summary::ReleaseSummary;
@@ -54,9 +56,10 @@ pub struct ReleaseFile {
 }
 
 /// Produces the extra files from the final `indikatorer` batches (release schema, sorted by
-/// key). Called once per publish that writes a release, before the manifest.
+/// key) and the claimed version's folder name (`v003`, the version the files may state). Called
+/// once per publish that writes a release, before the manifest.
 pub type ExtraFiles<'a> =
-    dyn Fn(&[RecordBatch]) -> Result<Vec<ReleaseFile>, BoxError> + Send + Sync + 'a;
+    dyn Fn(&[RecordBatch], &str) -> Result<Vec<ReleaseFile>, BoxError> + Send + Sync + 'a;
 
 /// Everything about a release that is not its table: recorded in the manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,12 +70,16 @@ pub struct ReleaseInputs {
     pub pipeline_version: String,
     /// Data contract name → version.
     pub contract_versions: BTreeMap<String, String>,
-    /// Every input drop file with its SHA-256.
+    /// Every input drop file with its SHA-256 (history years included).
     pub input_files: Vec<FileHash>,
+    /// The committed datasets the release was built from → their versions.
+    pub datasets: BTreeMap<String, String>,
     /// All data-quality check results of the run.
     pub checks: serde_json::Value,
     /// The disclosure thresholds applied.
     pub disclosure: DisclosureParams,
+    /// The disclosure rules, audit and information loss (see [`Manifest::disclosure_control`]).
+    pub disclosure_control: serde_json::Value,
     /// Kommuner excluded as bortfall.
     pub excluded_kommuner: Vec<String>,
     /// Indicator ids renamed since the previous year: (current id, previous id).
@@ -109,10 +116,52 @@ impl fmt::Display for PublishOutcome {
 }
 
 /// Publishes the disclosed cells of `year` (the output of [`crate::disclose::disclose`]) as a
-/// new release under `lake` in `store`. The previous year's current release, when there is one,
-/// fills `varde_foregaende_ar` and `forandring`.
+/// new release under `lake` in `store` and makes it current: [`write_release`], then
+/// [`make_current`] (for callers without a gate between the two).
 #[allow(clippy::too_many_arguments)]
 pub async fn publish(
+    ctx: &SessionContext,
+    store: &dyn ObjectStore,
+    lake: &Path,
+    year: i64,
+    disclosed: DataFrame,
+    inputs: &ReleaseInputs,
+    clock: &dyn Clock,
+    extra_files: &ExtraFiles<'_>,
+) -> Result<PublishOutcome, PublishError> {
+    let outcome = write_release(
+        ctx,
+        store,
+        lake,
+        year,
+        disclosed,
+        inputs,
+        clock,
+        extra_files,
+    )
+    .await?;
+    if let PublishOutcome::Published(summary) = &outcome {
+        make_current(store, lake, year, summary.version).await?;
+    }
+    Ok(outcome)
+}
+
+/// Moves `LATEST` of `year` to `version` by compare-and-swap (see `commit`); refuses with
+/// [`PublishError::Superseded`] when a newer version is already current.
+pub async fn make_current(
+    store: &dyn ObjectStore,
+    lake: &Path,
+    year: i64,
+    version: u32,
+) -> Result<(), PublishError> {
+    commit::move_latest(store, lake, year, version).await
+}
+
+/// Writes the disclosed cells of `year` as a new, complete release folder without making it
+/// current. The previous year's current release, when there is one, fills
+/// `varde_foregaende_ar` and `forandring`.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_release(
     ctx: &SessionContext,
     store: &dyn ObjectStore,
     lake: &Path,
@@ -148,9 +197,7 @@ pub async fn publish(
     let parquet = files::parquet_bytes(&schema, &batches)?;
     let kolada = kolada::kolada(&scratch, &inputs.kolada_kpis).await?;
     let cells = summary::count_cells(&scratch).await?;
-    let extras =
-        extra_files(&batches).map_err(|source| PublishError::ExtraFiles { year, source })?;
-    let mut release_files = vec![
+    let base_files = vec![
         ReleaseFile {
             name: INDIKATORER_PARQUET.to_string(),
             bytes: parquet,
@@ -172,13 +219,15 @@ pub async fn publish(
             bytes: datapackage::datapackage(&schema, year)?,
         },
     ];
-    for extra in extras {
-        check_extra_name(&extra.name, &release_files)?;
-        release_files.push(extra);
-    }
-
     let created = clock.now().to_rfc3339_opts(SecondsFormat::Secs, true);
     let version = commit::claim_version(store, lake, year, &created).await?;
+    let release_files = match release_files(year, version, &batches, extra_files, base_files) {
+        Ok(files) => files,
+        Err(e) => {
+            commit::unclaim(store, lake, year, version).await?;
+            return Err(e);
+        }
+    };
     let folder = version_dir(lake, year, version);
     let mut hashes = Vec::with_capacity(release_files.len());
     for file in release_files {
@@ -196,6 +245,7 @@ pub async fn publish(
         pipeline_version: inputs.pipeline_version.clone(),
         contracts: inputs.contract_versions.clone(),
         inputs: inputs.input_files.clone(),
+        datasets: inputs.datasets.clone(),
         files: hashes,
         rows: BTreeMap::from([
             ("indikatorer".to_string(), rows as u64),
@@ -204,6 +254,7 @@ pub async fn publish(
         cells,
         checks: inputs.checks.clone(),
         disclosure: inputs.disclosure,
+        disclosure_control: inputs.disclosure_control.clone(),
         excluded_kommuner: inputs.excluded_kommuner.clone(),
         previous_release: previous.map(|p| p.id()),
         renamed_indicators: inputs.renamed_indicators.clone(),
@@ -215,7 +266,6 @@ pub async fn publish(
         source,
     })?;
     commit::put_new(store, &manifest_path, json).await?;
-    commit::move_latest(store, lake, year, version).await?;
     Ok(PublishOutcome::Published(ReleaseSummary {
         year,
         version,
@@ -224,9 +274,26 @@ pub async fn publish(
     }))
 }
 
+/// The files of a release: the tables, then the caller's extra files for the claimed `version`.
+fn release_files(
+    year: i64,
+    version: u32,
+    batches: &[RecordBatch],
+    extra_files: &ExtraFiles<'_>,
+    mut files: Vec<ReleaseFile>,
+) -> Result<Vec<ReleaseFile>, PublishError> {
+    let extras = extra_files(batches, &release_name(version))
+        .map_err(|source| PublishError::ExtraFiles { year, source })?;
+    for extra in extras {
+        check_extra_name(&extra.name, &files)?;
+        files.push(extra);
+    }
+    Ok(files)
+}
+
 /// An extra file must be a plain, new, non-reserved name.
 fn check_extra_name(name: &str, taken: &[ReleaseFile]) -> Result<(), PublishError> {
-    let reserved = [MANIFEST, CLAIM, LATEST];
+    let reserved = [MANIFEST, LATEST];
     let plain = !name.is_empty()
         && !name.contains(['/', '\\'])
         && name != "."

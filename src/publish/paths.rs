@@ -8,8 +8,6 @@ use object_store::path::Path;
 
 /// The file every release folder is complete with; written last.
 pub const MANIFEST: &str = "manifest.json";
-/// The marker claiming a version folder for one publisher (`PutMode::Create`).
-pub const CLAIM: &str = "_claim";
 /// The long table as Parquet.
 pub const INDIKATORER_PARQUET: &str = "indikatorer.parquet";
 /// The long table as CSV.
@@ -40,6 +38,16 @@ pub fn year_dir(lake: &Path, year: i64) -> Path {
 /// `<lake>/releases/<Y>/v<NNN>`.
 pub fn version_dir(lake: &Path, year: i64, n: u32) -> Path {
     at(lake, &layout::release_dir(year, n))
+}
+
+/// `<lake>/_commit/claims/<Y>`: the claims of a year's versions.
+pub fn claims_dir(lake: &Path, year: i64) -> Path {
+    at(lake, &layout::release_claims_dir(year))
+}
+
+/// The claim of version `n` of a year.
+pub fn claim(lake: &Path, year: i64, n: u32) -> Path {
+    at(lake, &layout::release_claim(year, n))
 }
 
 /// `<lake>/releases/<Y>/LATEST`.

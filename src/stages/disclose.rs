@@ -1,39 +1,103 @@
-//! The disclose stage: reads the year's unrounded indicators (`warehouse/ind_indikatorer`),
-//! applies primary and secondary suppression, markers and rounding ([`crate::disclose`]), checks
-//! the result with the blocking verification, and writes `warehouse/rel_indikatorer`.
+//! The disclose stage: reads the year's unrounded indicators (`warehouse/ind_indikatorer`), the
+//! kommun groups (`int_kommun`), the households behind each amount (`int_belopp_bidrag`) and
+//! every earlier release of the year, applies disclosure control with its intruder audit
+//! ([`crate::disclose`]), checks the result with the blocking verification, and writes
+//! `warehouse/rel_indikatorer`.
 
-use super::{engine, read_required, regions};
-use crate::disclose::{self, DisclosureParams, IndicatorKind};
+use super::{engine, read_lake_file};
+use crate::commit::Txn;
+use crate::config::Project;
+use crate::disclose::IndicatorKinds;
+use crate::disclose::primary::{Contribution, Contributions};
+use crate::disclose::relations::{KommunGroups, Membership};
+use crate::disclose::{self, DiscloseError, DiscloseInput, DisclosureParams, IndicatorKind};
 use crate::exit::ExitStatus;
 use crate::lake;
 use crate::layout;
+use crate::publish;
 use crate::runner::{RunError, Runner, StageOutput};
+use crate::store::Store;
 use crate::survey::config::IndicatorKind as SurveyKind;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::prelude::{DataFrame, SessionContext};
 
 /// The model holding every indicator row before disclosure control.
 pub const INPUT_MODEL: &str = "ind_indikatorer";
+/// The model with each kommun's län, kommungrupp and storleksklass.
+pub const KOMMUN_MODEL: &str = "int_kommun";
+/// The model with the households behind each amount cell.
+pub const CONTRIBUTIONS_MODEL: &str = "int_belopp_bidrag";
 /// The dataset the disclose stage writes (the publishable table without previous-year columns).
 pub const OUTPUT_DATASET: &str = "rel_indikatorer";
 
-/// Runs the disclose stage for a year.
-pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError> {
-    const STAGE: &str = "disclose";
-    let project = runner.project;
-    let indicators = read_required(
-        runner,
-        STAGE,
-        &layout::warehouse_file(INPUT_MODEL, year),
-        "transform",
-        year,
-    )
-    .await?;
-    let rows_in = indicators
-        .clone()
-        .count()
-        .await
-        .map_err(|e| engine(STAGE, e))? as u64;
-    let regions = regions(runner, STAGE, year).await?;
+const STAGE: &str = "disclose";
 
+/// What disclosure control of a year reads from the lake.
+pub struct Inputs {
+    pub indicators: DataFrame,
+    pub kinds: IndicatorKinds,
+    pub params: DisclosureParams,
+    pub membership: Membership,
+    pub contributions: Contributions,
+    /// Earlier releases of the year: (version, table).
+    pub earlier: Vec<(u32, Vec<RecordBatch>)>,
+}
+
+impl Inputs {
+    /// The input of [`disclose::disclose`], with the earlier releases below `before` (all when
+    /// `None`).
+    pub fn input<'a>(&'a self, project: &'a Project, before: Option<u32>) -> DiscloseInput<'a> {
+        DiscloseInput {
+            indicators: self.indicators.clone(),
+            kinds: &self.kinds,
+            params: &self.params,
+            config: &project.disclosure,
+            membership: self.membership.clone(),
+            contributions: self.contributions.clone(),
+            earlier: self
+                .earlier
+                .iter()
+                .filter(|(v, _)| before.is_none_or(|b| *v < b))
+                .flat_map(|(_, t)| t.iter().cloned())
+                .collect(),
+        }
+    }
+}
+
+/// Reads the inputs of disclosure control of `year`. The contributions model is optional (a
+/// lake built before amounts were protected has none; its amounts then get no primary rule).
+pub async fn load(
+    ctx: &SessionContext,
+    lake: &Store,
+    project: &Project,
+    year: i64,
+) -> Result<Inputs, RunError> {
+    let read = |model: &'static str| async move {
+        let file = layout::warehouse_file(model, year);
+        read_lake_file(ctx, lake, STAGE, &file, "transform", year).await
+    };
+    let indicators = read(INPUT_MODEL).await?;
+    let kommuner = read(KOMMUN_MODEL)
+        .await?
+        .collect()
+        .await
+        .map_err(|e| engine(STAGE, e))?;
+    let bidrag = if lake
+        .head(&layout::warehouse_file(CONTRIBUTIONS_MODEL, year))
+        .await?
+        .is_some()
+    {
+        read(CONTRIBUTIONS_MODEL)
+            .await?
+            .collect()
+            .await
+            .map_err(|e| engine(STAGE, e))?
+    } else {
+        Vec::new()
+    };
     let mut kinds = disclose::kinds_of(&project.pipeline.indicators);
     for ind in project.survey.indicators_for_year(year) {
         let kind = match ind.kind {
@@ -42,19 +106,52 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
         };
         kinds.insert(ind.id.clone(), kind);
     }
-    let params = DisclosureParams::from(&project.pipeline.params.disclosure);
-    let disclosed = disclose::disclose(runner.ctx, indicators, regions.clone(), &kinds, &params)
+    Ok(Inputs {
+        indicators,
+        kinds,
+        params: DisclosureParams::from(&project.pipeline.params.disclosure),
+        membership: membership(&kommuner).map_err(|e| engine(STAGE, e))?,
+        contributions: contributions(&bidrag).map_err(|e| engine(STAGE, e))?,
+        earlier: earlier_releases(lake, year).await?,
+    })
+}
+
+/// Runs the disclose stage for a year.
+pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageOutput, RunError> {
+    let project = runner.project;
+    let loaded = load(runner.ctx, runner.lake, project, year).await?;
+    let rows_in = loaded
+        .indicators
+        .clone()
+        .count()
+        .await
+        .map_err(|e| engine(STAGE, e))? as u64;
+    let input = loaded.input(project, None);
+    let disclosed = match disclose::disclose(runner.ctx, input).await {
+        Ok(d) => d,
+        Err(e @ (DiscloseError::Audit { .. } | DiscloseError::RelationDoesNotHold { .. })) => {
+            return Err(RunError::Stage {
+                stage: STAGE,
+                message: e.to_string(),
+                status: ExitStatus::DataQuality,
+            });
+        }
+        Err(e) => return Err(engine(STAGE, e)),
+    };
+    let batches = disclosed
+        .table
+        .collect()
         .await
         .map_err(|e| engine(STAGE, e))?;
-    let batches = disclosed.collect().await.map_err(|e| engine(STAGE, e))?;
 
     let check = runner
         .ctx
         .read_batches(batches.clone())
         .map_err(|e| engine(STAGE, e))?;
-    let violations = disclose::verify(runner.ctx, check, regions)
+    let violations = disclose::verify(runner.ctx, check)
         .await
         .map_err(|e| engine(STAGE, e))?;
+    let report = &disclosed.report;
     let verification = serde_json::json!({
         "id": "disclosure_verification",
         "stage": STAGE,
@@ -62,6 +159,15 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
         "status": if violations.is_empty() { "PASS" } else { "FAIL" },
         "failing": violations.len(),
         "examples": violations.iter().take(20).map(|v| v.to_string()).collect::<Vec<_>>(),
+    });
+    let audit = serde_json::json!({
+        "id": "disclosure_audit",
+        "stage": STAGE,
+        "severity": "error",
+        "status": report.audit.result,
+        "failing": 0,
+        "cells_audited": report.audit.cells_audited,
+        "seconds": report.audit.seconds,
     });
     if !violations.is_empty() {
         return Err(RunError::Stage {
@@ -86,44 +192,137 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
         .unwrap_or_else(disclose::shape::disclosed_schema);
     let rows_out = lake::write_batches(
         runner.lake,
-        &layout::warehouse_file(OUTPUT_DATASET, year),
+        &txn.target(&layout::warehouse_file(OUTPUT_DATASET, year)),
         schema,
         &batches,
     )
     .await?;
-    let mut counts = [0u64; 4];
-    for b in &batches {
-        if let Some(status) = b.column_by_name("status").and_then(|c| {
-            c.as_any()
-                .downcast_ref::<datafusion::arrow::array::StringArray>()
-        }) {
-            for s in status.iter().flatten() {
-                let i = match s {
-                    "" => 0,
-                    ".." => 1,
-                    "-" => 2,
-                    _ => 3,
-                };
-                counts[i] += 1;
-            }
-        }
-    }
+    let t = &report.totals;
     Ok(StageOutput {
         rows_in,
         rows_out,
         details: serde_json::json!({
-            "published": counts[0], "suppressed": counts[1], "missing": counts[2], "not_applicable": counts[3],
+            "published": t.published,
+            "suppressed": t.primary + t.secondary,
+            "primary": t.primary,
+            "secondary": t.secondary,
+            "missing": t.missing,
+            "not_applicable": t.not_applicable,
+            "disclosure_control": serde_json::to_value(report).unwrap_or_default(),
         }),
-        checks: vec![verification],
-        lines: vec![
-            format!(
-                "{} cells: {} published, {} suppressed (..), {} missing (-), {} not applicable (.)",
-                rows_out, counts[0], counts[1], counts[2], counts[3]
-            ),
-            "PASS disclosure_verification (no recoverable cell, no number on a hidden cell, no ids)".to_string(),
-        ]
-        .into_iter()
-        .map(Into::into)
-        .collect(),
+        checks: vec![audit, verification],
+        lines: crate::events::Line::disclosure(report),
     })
+}
+
+/// Kommun → län, kommungrupp, storleksklass, from `int_kommun`.
+fn membership(batches: &[RecordBatch]) -> Result<Membership, DiscloseError> {
+    let mut out = Membership::new();
+    for b in batches {
+        let kommun = text_column(b, "kommun")?;
+        let lan = text_column(b, "lan")?;
+        let grupp = text_column(b, "kommungrupp")?;
+        let klass = text_column(b, "storleksklass")?;
+        for i in 0..b.num_rows() {
+            if let Some(k) = &kommun[i] {
+                out.insert(
+                    k.clone(),
+                    KommunGroups {
+                        lan: lan[i].clone().unwrap_or_else(|| k[..2].to_string()),
+                        kommungrupp: grupp[i].clone(),
+                        storleksklass: klass[i].clone(),
+                    },
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// (niva, region) → households and the largest amounts, from `int_belopp_bidrag`.
+fn contributions(batches: &[RecordBatch]) -> Result<Contributions, DiscloseError> {
+    let mut out = Contributions::new();
+    for b in batches {
+        let niva = text_column(b, "niva")?;
+        let region = text_column(b, "region")?;
+        let households = number_column(b, "hushall", &DataType::Int64)?;
+        let households = households.as_primitive::<Int64Type>();
+        let [total, largest, second] = ["belopp_kr", "storsta", "nast_storsta"]
+            .map(|c| number_column(b, c, &DataType::Float64));
+        let (total, largest, second) = (total?, largest?, second?);
+        let f = |a: &dyn Array, i: usize| {
+            let a = a.as_primitive::<Float64Type>();
+            if a.is_valid(i) { a.value(i) } else { 0.0 }
+        };
+        for i in 0..b.num_rows() {
+            let (Some(n), Some(r)) = (&niva[i], &region[i]) else {
+                continue;
+            };
+            out.insert(
+                (n.clone(), r.clone()),
+                Contribution {
+                    households: if households.is_valid(i) {
+                        households.value(i)
+                    } else {
+                        0
+                    },
+                    largest: f(largest.as_ref(), i),
+                    second: f(second.as_ref(), i),
+                    total: f(total.as_ref(), i),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn text_column(b: &RecordBatch, name: &str) -> Result<Vec<Option<String>>, DiscloseError> {
+    let index = b
+        .schema()
+        .index_of(name)
+        .map_err(|_| DiscloseError::Shape {
+            table: "disclose inputs",
+            message: format!("missing column {name}"),
+        })?;
+    Ok(crate::disclose::scratch::texts(b, index)?)
+}
+
+fn number_column(
+    b: &RecordBatch,
+    name: &str,
+    to: &DataType,
+) -> Result<datafusion::arrow::array::ArrayRef, DiscloseError> {
+    let a = b.column_by_name(name).ok_or_else(|| DiscloseError::Shape {
+        table: "disclose inputs",
+        message: format!("missing column {name}"),
+    })?;
+    Ok(cast(a, to)?)
+}
+
+/// The tables of every complete release of `year` so far (an intruder holds them all).
+async fn earlier_releases(
+    lake: &Store,
+    year: i64,
+) -> Result<Vec<(u32, Vec<RecordBatch>)>, RunError> {
+    let listed = lake.list(&layout::releases_dir(year)).await?;
+    let mut versions: Vec<u32> = listed
+        .iter()
+        .filter(|p| p.ends_with("/manifest.json"))
+        .filter_map(|p| p.split('/').nth(2))
+        .filter_map(layout::parse_release_version)
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    let store = lake.object_store();
+    let mut out = Vec::new();
+    for v in versions {
+        let release = publish::read_release(store.as_ref(), &lake.path(""), year, v)
+            .await
+            .map_err(|e| engine(STAGE, e))?;
+        let table = publish::release_table(store.as_ref(), &release)
+            .await
+            .map_err(|e| engine(STAGE, e))?;
+        out.push((v, table));
+    }
+    Ok(out)
 }

@@ -9,11 +9,22 @@ pub mod transform;
 
 use crate::exit::ExitStatus;
 use crate::lake::{self, LakeError};
-use crate::layout;
 use crate::runner::{RunError, Runner};
+use crate::store::Store;
 use datafusion::dataframe::DataFrame;
+use datafusion::prelude::SessionContext;
 
-/// Reads a dataset file of the lake that an earlier stage must have written.
+/// Whether the current `sql/` declares `model` (`sql/<model>.sql` exists): the warehouse output of
+/// a model that was deleted or renamed is never read.
+pub(crate) fn declared_model(project: &crate::config::Project, model: &str) -> bool {
+    project
+        .root
+        .join("sql")
+        .join(format!("{model}.sql"))
+        .is_file()
+}
+
+/// Reads a committed dataset file of the lake that an earlier stage must have written.
 pub(crate) async fn read_required(
     runner: &Runner<'_>,
     stage: &'static str,
@@ -21,35 +32,31 @@ pub(crate) async fn read_required(
     produced_by: &str,
     year: i64,
 ) -> Result<DataFrame, RunError> {
-    if runner.lake.head(relative).await?.is_none() {
+    read_lake_file(runner.ctx, runner.lake, stage, relative, produced_by, year).await
+}
+
+/// [`read_required`] outside a run: the lake and session are given.
+pub(crate) async fn read_lake_file(
+    ctx: &SessionContext,
+    lake: &Store,
+    stage: &'static str,
+    relative: &str,
+    produced_by: &str,
+    year: i64,
+) -> Result<DataFrame, RunError> {
+    if lake.head(relative).await?.is_none() {
         return Err(RunError::Stage {
             stage,
             message: format!(
                 "{} is missing (hint: run `oj run --year {year} --from {produced_by}`)",
-                runner.lake.display(relative)
+                lake.display(relative)
             ),
             status: ExitStatus::Runtime,
         });
     }
-    lake::read_files(runner.ctx, runner.lake, &[relative.to_string()])
+    lake::read_files(ctx, lake, &[relative.to_string()])
         .await
         .map_err(|e| engine(stage, e))
-}
-
-/// The staged regions of a year.
-pub(crate) async fn regions(
-    runner: &Runner<'_>,
-    stage: &'static str,
-    year: i64,
-) -> Result<DataFrame, RunError> {
-    read_required(
-        runner,
-        stage,
-        &layout::staging_file("regioner", year),
-        "ingest",
-        year,
-    )
-    .await
 }
 
 /// A lake failure inside a stage.

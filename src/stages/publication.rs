@@ -33,7 +33,9 @@ pub async fn load(
 ) -> Result<PublicationContext, RunError> {
     let meta = publication::indicator_meta(project, year).map_err(|e| engine(stage, e))?;
     let kommun_file = layout::warehouse_file("int_kommun", year);
-    let facts = if lake.head(&kommun_file).await?.is_some() {
+    let facts = if super::declared_model(project, "int_kommun")
+        && lake.head(&kommun_file).await?.is_some()
+    {
         let batches = lake::read_files(ctx, lake, &[kommun_file])
             .await?
             .collect()
@@ -61,17 +63,4 @@ pub async fn load(
         facts,
         earlier,
     })
-}
-
-/// The version the next release of `year` will most likely get (the highest existing + 1); the
-/// workbook states it. A concurrent publisher may take it first, then the commit takes the next.
-pub async fn next_version(lake: &Store, year: i64) -> Result<u32, RunError> {
-    let existing = lake.list(&layout::releases_dir(year)).await?;
-    let highest = existing
-        .iter()
-        .filter_map(|p| p.split('/').nth(2))
-        .filter_map(layout::parse_release_version)
-        .max()
-        .unwrap_or(0);
-    Ok(highest + 1)
 }

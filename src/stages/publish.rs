@@ -4,6 +4,7 @@
 //! ([`crate::publish`]).
 
 use super::{engine, read_required};
+use crate::commit::Txn;
 use crate::layout;
 use crate::ledger::RunRecord;
 use crate::publish::{self, FileHash, PublishOutcome, ReleaseInputs};
@@ -12,12 +13,18 @@ use crate::stages::disclose::OUTPUT_DATASET;
 use datafusion::arrow::array::StringArray;
 use std::collections::BTreeMap;
 
+/// The warehouse models the publish stage reads besides the disclosed table (when the current
+/// `sql/` declares them).
+pub const WAREHOUSE_READS: [&str; 2] = ["int_bortfall", "int_kommun"];
+
 /// Runs the publish stage for a year; `record` is the run so far (for input files and checks).
+/// The release is written complete but made current only when `txn` commits, after the gate.
 pub async fn run(
     runner: &Runner<'_>,
     year: i64,
     record: &RunRecord,
     earlier: &[RunRecord],
+    txn: &Txn<'_>,
 ) -> Result<StageOutput, RunError> {
     const STAGE: &str = "publish";
     let project = runner.project;
@@ -35,26 +42,57 @@ pub async fn run(
         .await
         .map_err(|e| engine(STAGE, e))? as u64;
 
+    // Every drop file that fed the year: the ingest of each (dataset, year) the transform read,
+    // history years included; the committed dataset versions the stages read.
     let mut input_files = Vec::new();
     let mut checks = Vec::new();
+    let mut control = serde_json::Value::Null;
+    let mut datasets = BTreeMap::new();
     for stage in ["ingest", "transform", "disclose"] {
         let Some(rec) = crate::runner::current_stage(record, earlier, year, stage) else {
             continue;
         };
         checks.extend(rec.checks.iter().cloned());
-        if stage == "ingest"
-            && let Some(datasets) = rec.details.as_object()
-        {
-            for outcome in datasets.values() {
-                for f in outcome["files"].as_array().into_iter().flatten() {
-                    input_files.push(FileHash {
-                        name: f["relative"].as_str().unwrap_or_default().to_string(),
-                        sha256: f["sha256"].as_str().unwrap_or_default().to_string(),
-                        bytes: f["bytes"].as_u64(),
-                    });
-                }
+        if stage == "disclose" {
+            control = rec.details["disclosure_control"].clone();
+        }
+        datasets.extend(rec.datasets.clone());
+    }
+    let staged = crate::stages::transform::staged_inputs(project, year);
+    let years: std::collections::BTreeSet<i64> = staged.iter().map(|(_, y)| *y).collect();
+    for y in years {
+        let Some(rec) = crate::runner::current_stage(record, earlier, y, "ingest") else {
+            continue;
+        };
+        let Some(outcomes) = rec.details.as_object() else {
+            continue;
+        };
+        for (dataset, outcome) in outcomes {
+            if !staged.iter().any(|(d, yy)| d == dataset && *yy == y) {
+                continue;
+            }
+            for f in outcome["files"].as_array().into_iter().flatten() {
+                input_files.push(FileHash {
+                    name: f["relative"].as_str().unwrap_or_default().to_string(),
+                    sha256: f["sha256"].as_str().unwrap_or_default().to_string(),
+                    bytes: f["bytes"].as_u64(),
+                });
             }
         }
+    }
+    input_files.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut reads = vec![layout::warehouse_file(OUTPUT_DATASET, year)];
+    for model in WAREHOUSE_READS {
+        if super::declared_model(project, model) {
+            reads.push(layout::warehouse_file(model, year));
+        }
+    }
+    for file in reads {
+        let version = crate::commit::version(runner.lake, &file)
+            .await
+            .map_err(|e| engine(STAGE, e))?;
+        let label = layout::partition_of(&file).to_string();
+        datasets.insert(label, version);
     }
     let inputs = ReleaseInputs {
         pipeline: project.pipeline.name.clone(),
@@ -65,30 +103,42 @@ pub async fn run(
             .map(|(id, c)| (id.clone(), c.version.clone()))
             .collect::<BTreeMap<_, _>>(),
         input_files,
+        datasets,
         checks: serde_json::Value::Array(checks),
         disclosure: (&project.pipeline.params.disclosure).into(),
+        disclosure_control: serde_json::json!({
+            "rules": {
+                "amounts": project.disclosure.amounts,
+                "households_per_case_worker": project.disclosure.households,
+                "protection": project.disclosure.protection,
+            },
+            "audit": control["audit"],
+            "totals": control["totals"],
+            "information_loss": control["information_loss"],
+        }),
         excluded_kommuner: bortfall(runner, year).await?,
         renamed_indicators: crate::survey::previous_ids(&project.survey, year),
         kolada_kpis: project.kolada_kpis(year),
     };
     let context =
         crate::stages::publication::load(runner.ctx, project, runner.lake, year, STAGE).await?;
-    let info = crate::publication::ReleaseInfo {
-        year,
-        version: layout::release_name(
-            crate::stages::publication::next_version(runner.lake, year).await?,
-        ),
-        created: runner.clock.now(),
-        sources: vec![
-            "Socialstyrelsen: registret över ekonomiskt bistånd (kommunernas månadsrapporter)"
-                .to_string(),
-            "SCB: befolkning 31 december".to_string(),
-            "Bakgrundsmått per kommun (låg inkomst, arbetslöshet, utbildning, vistelsetid)"
-                .to_string(),
-            "Kommunenkät om ekonomiskt bistånd".to_string(),
-        ],
-    };
-    let extra = |batches: &[datafusion::arrow::record_batch::RecordBatch]| -> Result<Vec<publish::ReleaseFile>, publish::BoxError> {
+    let sources = vec![
+        "Socialstyrelsen: registret över ekonomiskt bistånd (kommunernas månadsrapporter)"
+            .to_string(),
+        "SCB: befolkning 31 december".to_string(),
+        "Bakgrundsmått per kommun (låg inkomst, arbetslöshet, utbildning, vistelsetid)".to_string(),
+        "Kommunenkät om ekonomiskt bistånd".to_string(),
+    ];
+    let created = runner.clock.now();
+    let extra = |batches: &[datafusion::arrow::record_batch::RecordBatch],
+                 version: &str|
+     -> Result<Vec<publish::ReleaseFile>, publish::BoxError> {
+        let info = crate::publication::ReleaseInfo {
+            year,
+            version: version.to_string(),
+            created,
+            sources: sources.clone(),
+        };
         let input = crate::publication::PublicationInput {
             rows: batches,
             meta: &context.meta,
@@ -98,7 +148,7 @@ pub async fn run(
         };
         Ok(crate::publication::release_files(&input)?)
     };
-    let outcome = publish::publish(
+    let outcome = publish::write_release(
         runner.ctx,
         runner.lake.object_store().as_ref(),
         &runner.lake.path(""),
@@ -110,6 +160,9 @@ pub async fn run(
     )
     .await
     .map_err(|e| engine(STAGE, e))?;
+    if let PublishOutcome::Published(summary) = &outcome {
+        txn.stage_release(summary.version);
+    }
     let (rows_out, details) = match &outcome {
         PublishOutcome::Published(summary) => (
             summary.cells.published
@@ -148,7 +201,9 @@ pub async fn run(
 /// The kommuner excluded as bortfall for the year (`warehouse/int_bortfall`), sorted.
 async fn bortfall(runner: &Runner<'_>, year: i64) -> Result<Vec<String>, RunError> {
     let rel = layout::warehouse_file("int_bortfall", year);
-    if runner.lake.head(&rel).await?.is_none() {
+    if !super::declared_model(runner.project, "int_bortfall")
+        || runner.lake.head(&rel).await?.is_none()
+    {
         return Ok(Vec::new());
     }
     let df = crate::lake::read_files(runner.ctx, runner.lake, &[rel]).await?;

@@ -1,9 +1,12 @@
 //! The transform stage: registers the staged datasets of the years the models need (the
 //! very-long-term window for the register and the regions, the previous year for the mean
 //! population), the survey's configuration tables, and runs every `sql/` model in dependency
-//! order, each written to `warehouse/<model>/ar=<Y>/data.parquet` and read back by name.
+//! order, each kept in memory for the models that read it and written run-scoped (committed to
+//! `warehouse/<model>/ar=<Y>/data.parquet` after the gate). The warehouse files of the year of
+//! models the current `sql/` no longer declares are retired by the same commit.
 
 use super::engine;
+use crate::commit::Txn;
 use crate::exit::ExitStatus;
 use crate::lake;
 use crate::layout;
@@ -18,11 +21,52 @@ use futures::future::BoxFuture;
 /// The staged datasets the models read.
 pub const SOURCES: [&str; 5] = ["regioner", "befolkning", "register", "bakgrund", "enkat"];
 
+/// The years of a staged dataset the models of `year` read: the very-long-term window for the
+/// register and the regions, the previous year for the mean population, else the year itself.
+fn source_years(project: &crate::config::Project, dataset: &str, year: i64) -> Vec<i64> {
+    let window = project.pipeline.params.register.very_long_term_window_years;
+    match dataset {
+        "register" | "regioner" => ((year - window + 1)..=year).collect(),
+        "befolkning" => vec![year - 1, year],
+        _ => vec![year],
+    }
+}
+
+/// Every (staged dataset, year) the transform of `year` reads, history years included.
+pub fn staged_inputs(project: &crate::config::Project, year: i64) -> Vec<(&'static str, i64)> {
+    SOURCES
+        .iter()
+        .flat_map(|d| {
+            source_years(project, d, year)
+                .into_iter()
+                .map(move |y| (*d, y))
+        })
+        .collect()
+}
+
+/// The text of every `sql/` model (`sql/<name>.sql` → bytes), sorted by file name.
+pub fn model_texts(
+    project: &crate::config::Project,
+) -> Result<Vec<(String, Vec<u8>)>, std::io::Error> {
+    let dir = project.root.join("sql");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "sql") {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            out.push((format!("sql/{name}"), std::fs::read(&path)?));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Materialises each model in memory, registers it under the model's name for the models that
 /// read it, and writes it to the lake in the background while the next models run. The stage
 /// waits for every write before it reports success.
 struct LakeSink<'a> {
     lake: &'a Store,
+    txn: &'a Txn<'a>,
     year: i64,
     writes: Vec<(
         String,
@@ -66,7 +110,7 @@ impl ModelSink for LakeSink<'_> {
             ctx.register_table(model, std::sync::Arc::new(table))
                 .map_err(|e| sink_err(&e))?;
             let lake = self.lake.clone();
-            let rel = layout::warehouse_file(model, self.year);
+            let rel = self.txn.target(&layout::warehouse_file(model, self.year));
             let batches: Vec<_> = partitions.into_iter().flatten().collect();
             let handle =
                 tokio::spawn(
@@ -100,17 +144,11 @@ impl LakeSink<'_> {
 }
 
 /// Runs the transform stage for a year.
-pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError> {
+pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageOutput, RunError> {
     const STAGE: &str = "transform";
     let project = runner.project;
-    let window = project.pipeline.params.register.very_long_term_window_years;
-    let history: Vec<i64> = ((year - window + 1)..=year).collect();
     for dataset in SOURCES {
-        let years: Vec<i64> = match dataset {
-            "register" | "regioner" => history.clone(),
-            "befolkning" => vec![year - 1, year],
-            _ => vec![year],
-        };
+        let years = source_years(project, dataset, year);
         let missing = lake::register_years(
             runner.ctx,
             runner.lake,
@@ -174,8 +212,17 @@ pub async fn run(runner: &Runner<'_>, year: i64) -> Result<StageOutput, RunError
     for read in reads.values().flatten() {
         *readers_left.entry(read.clone()).or_insert(0usize) += 1;
     }
+    for file in runner.lake.list(layout::warehouse_dir()).await? {
+        if let Some(model) = layout::warehouse_model_of(&file, year)
+            && models.get(model).is_none()
+            && model != crate::stages::disclose::OUTPUT_DATASET
+        {
+            txn.retire(&file);
+        }
+    }
     let mut sink = LakeSink {
         lake: runner.lake,
+        txn,
         year,
         writes: Vec::new(),
         readers_left,

@@ -422,6 +422,11 @@ impl SurveyConfig {
             .filter_map(|i| Some((i.id.as_str(), i.kolada_kpi.as_deref()?)))
     }
 
+    /// Every indicator of every year (expanded ids), in configuration order.
+    pub fn all_indicators(&self) -> &[Indicator] {
+        &self.indicators
+    }
+
     /// The indicators published for `year` (expanded ids), in configuration order. This is also
     /// the indicator metadata of the publication (id, namn, kind, taljare, namnare).
     pub fn indicators_for_year(&self, year: i64) -> Vec<&Indicator> {

@@ -20,7 +20,8 @@ mod sink;
 
 pub use error::TransformError;
 pub use history::history_status;
+pub(crate) use model::line_of_word;
 pub use model::{Model, ModelDiagnostic, ModelSet};
-pub use params::{MissingHistory, ModelParams, RegisterParameters};
+pub use params::{MAX_WINDOW_YEARS, MissingHistory, ModelParams, RegisterParameters};
 pub use run::{ModelRun, run_models};
 pub use sink::{MemorySink, ModelSink};

@@ -292,7 +292,7 @@ fn line_in_parser_message(message: &str) -> Option<usize> {
 }
 
 /// The first line where `word` appears as a whole identifier (case-insensitive).
-fn line_of_word(text: &str, word: &str) -> Option<usize> {
+pub(crate) fn line_of_word(text: &str, word: &str) -> Option<usize> {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     text.lines().enumerate().find_map(|(i, line)| {
         let lower = line.to_lowercase();

@@ -10,6 +10,10 @@ use datafusion::scalar::ScalarValue;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// The longest very-long-term window the SQL supports: 5 years × 12 months = 60 bits of the month
+/// sets in int_person_region_ar. `oj validate` and the run enforce the same limit.
+pub const MAX_WINDOW_YEARS: i64 = 5;
+
 /// What to do when a register history year needed by the very-long-term indicator is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

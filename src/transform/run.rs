@@ -4,16 +4,16 @@
 //! with the missing years named); every `$name` placeholder of a model must have a value, otherwise
 //! the error names the file and the parameter; planning and running errors name the model's file.
 
-use super::{MissingHistory, ModelParams, ModelSet, ModelSink, TransformError, history_status};
+use super::{
+    MAX_WINDOW_YEARS, MissingHistory, ModelParams, ModelSet, ModelSink, TransformError,
+    history_status,
+};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan, expr::Placeholder};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use std::collections::BTreeSet;
 use std::time::Instant;
-
-/// The longest very-long-term window the SQL supports: 5 years × 12 months = 60 bits.
-const MAX_WINDOW_YEARS: i64 = 5;
 
 /// One model's run: rows stored and wall-clock seconds (planning, running and storing).
 #[derive(Debug, Clone, PartialEq)]

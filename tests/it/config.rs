@@ -342,3 +342,144 @@ fn every_contract_and_check_problem_has_a_column() {
         d[0]
     );
 }
+
+// ---------------------------------------------------------------- pipelines/disclosure.yaml
+
+const SDC: &str = "pipelines/disclosure.yaml";
+
+#[test]
+fn the_disclosure_relations_compile() {
+    let p = load_project(project_root()).unwrap();
+    let linked = &p.disclosure.linked;
+    // kon and fodelseland; personer, langvariga, belopp, bakgrund, enkat_hushall; 5 identities
+    // and 5 subsets (at_most).
+    assert_eq!(linked.group_splits.len(), 2);
+    assert_eq!(linked.hierarchies.len(), 5);
+    assert_eq!(linked.identities.len(), 10);
+    // min_contributors is not set in the file: it defaults to min_numerator (5).
+    assert_eq!(p.disclosure.amounts.min_contributors, 5);
+    assert_eq!(p.disclosure.amounts.p_percent, 10.0);
+}
+
+#[test]
+fn a_relation_naming_an_unknown_indicator() {
+    let d = with_edit(
+        SDC,
+        "indicators: [reg_belopp_tkr, reg_belopp_per_invanare]\n        levels",
+        "indicators: [reg_belopp_tkr, reg_belopp_per_inv]\n        levels",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].file, SDC);
+    assert!(
+        d[0].message
+            .contains("unknown indicator `reg_belopp_per_inv`"),
+        "{}",
+        d[0]
+    );
+    assert!(d[0].message.contains("hierarchy `belopp`"), "{}", d[0]);
+}
+
+#[test]
+fn a_relation_naming_an_unknown_level_or_group() {
+    let d = with_edit(
+        SDC,
+        "{parent: kommungrupp, children: [kommun]}\n      - name: enkat",
+        "{parent: kommungrp, children: [kommun]}\n      - name: enkat",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].message.contains("unknown level `kommungrp`"),
+        "{}",
+        d[0]
+    );
+    let d = with_edit(SDC, "parts: [kvinnor, man]", "parts: [kvinnor, män]");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].message.contains("unknown group `män`"), "{}", d[0]);
+}
+
+#[test]
+fn an_identity_over_a_group_the_indicator_lacks() {
+    // reg_barn_andel is published for totalt only.
+    let d = with_edit(
+        SDC,
+        "      - name: barn_langvarigt_delmangd\n        relation: at_most\n        groups: [totalt]",
+        "      - name: barn_langvarigt_delmangd\n        relation: at_most\n        groups: [totalt, kvinnor]",
+    );
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(
+        d[0].message
+            .contains("`reg_barn_langvarigt_andel` has no group `kvinnor`"),
+        "{}",
+        d[0]
+    );
+    assert!(
+        d[1].message
+            .contains("`reg_barn_andel` has no group `kvinnor`"),
+        "{}",
+        d[1]
+    );
+}
+
+#[test]
+fn a_denominator_term_of_a_count() {
+    let d = with_edit(
+        SDC,
+        "left: {indicator: reg_mottagare_antal, part: taljare}",
+        "left: {indicator: reg_mottagare_antal, part: namnare}",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].message
+            .contains("`reg_mottagare_antal` has no denominator"),
+        "{}",
+        d[0]
+    );
+    assert!(
+        d[0].message.contains("identity `antal_mottagare`"),
+        "{}",
+        d[0]
+    );
+}
+
+#[test]
+fn an_out_of_range_disclosure_parameter() {
+    let d = with_edit(SDC, "p_percent: 10", "p_percent: 110");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].line, Some(line_of(SDC, "p_percent: 10")));
+    assert!(
+        d[0].message.contains("`p_percent` = 110 is out of range"),
+        "{}",
+        d[0]
+    );
+}
+
+#[test]
+fn a_disclosure_problem_points_at_its_own_occurrence_and_column() {
+    // `reg_mottagare_antal` is named three times in disclosure.yaml; make its last use (the right
+    // side of hushall_delmangd) a denominator term. The diagnostic names that line and the
+    // column of the indicator's value, not the first line that mentions the indicator.
+    let from = "        right:\n          - {indicator: reg_mottagare_antal, part: taljare}";
+    let d = with_edit(
+        SDC,
+        from,
+        "        right:\n          - {indicator: reg_mottagare_antal, part: namnare}",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    let text = std::fs::read_to_string(project_root().join(SDC)).unwrap();
+    let line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("{indicator: reg_mottagare_antal, part: taljare}"))
+        .last()
+        .unwrap()
+        .0
+        + 1;
+    assert!(line > line_of(SDC, "reg_mottagare_antal"));
+    // `          - {indicator: ` is 24 characters: the value starts in column 25.
+    assert_eq!((d[0].line, d[0].column), (Some(line), Some(25)), "{}", d[0]);
+    assert!(
+        d[0].message.contains("identity `hushall_delmangd`"),
+        "{}",
+        d[0]
+    );
+}

@@ -490,7 +490,7 @@ async fn thresholds_count_and_percent() {
 }
 
 #[tokio::test]
-async fn a_table_not_built_is_skipped_and_a_broken_check_fails() {
+async fn a_table_not_built_is_skipped_and_a_broken_check_is_a_configuration_error() {
     let checks = "    - {id: skipped, kind: not_null, table: t, columns: [a], severity: error}\n";
     let project = project_with(&one_check(checks));
     let env = env();
@@ -509,19 +509,86 @@ async fn a_table_not_built_is_skipped_and_a_broken_check_fails() {
         format!("check SKIP       skipped – {}", r.message)
     );
 
-    // Column b does not exist: the check cannot vouch for the data, so it fails.
-    let checks = "    - {id: ok, kind: not_null, table: t, columns: [a], severity: error}\n    - {id: broken, kind: not_null, table: t, columns: [b], severity: warn}\n    - {id: broken_sql, kind: sql, table: t, severity: warn, sql: SELECT nope FROM t}\n";
+    // Column b does not exist: the gate stops with the engine's message and exit 2 (issue 12,
+    // item 8: a configuration mistake found at run time is not `FAIL 0`, exit 1).
+    let checks = "    - {id: ok, kind: not_null, table: t, columns: [a], severity: error}\n    - {id: broken, kind: not_null, table: t, columns: [b], severity: warn}\n";
     let project = project_with(&one_check(checks));
     put_t(&env, "SELECT * FROM (VALUES (1)) AS v(a)").await;
-    let report = gate(&env, &project, Stage::Transform).await;
-    // The shared scan of t fails as a whole, so both of its checks fail.
-    assert_eq!(result(&report, "ok").status, Status::Fail);
+    let err = gates::run_gate(&ctx(&env), &project, &env.lake, Stage::Transform, YEAR)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_status(), ExitStatus::Invalid);
+    let msg = err.to_string();
+    assert!(msg.contains("check `broken` is invalid"), "{msg}");
+    assert!(msg.contains("No field named b"), "{msg}");
+    let checks =
+        "    - {id: broken_sql, kind: sql, table: t, severity: warn, sql: SELECT nope FROM t}\n";
+    let project = project_with(&one_check(checks));
+    let err = gates::run_gate(&ctx(&env), &project, &env.lake, Stage::Transform, YEAR)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_status(), ExitStatus::Invalid);
     assert!(
-        result(&report, "broken")
-            .message
-            .contains("could not evaluate")
+        err.to_string().contains("check `broken_sql` is invalid"),
+        "{err}"
     );
-    assert_eq!(result(&report, "broken_sql").status, Status::Fail);
+}
+
+/// Issue 12, item 8: a check whose SQL plans but fails while it runs (a text that does not cast)
+/// is an engine error: exit 3 with the engine's message, not `FAIL 0` and exit 1.
+#[tokio::test]
+async fn a_check_failing_at_run_time_exits_3_with_the_engines_message() {
+    let checks = "    - {id: casts, kind: sql, table: t, severity: error, sql: 'SELECT * FROM t WHERE CAST(s AS INT) > 0'}\n";
+    let project = project_with(&one_check(checks));
+    let env = env();
+    put_t(&env, "SELECT * FROM (VALUES ('abc')) AS v(s)").await;
+    let err = gates::run_gate(&ctx(&env), &project, &env.lake, Stage::Transform, YEAR)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_status(), ExitStatus::Runtime);
+    let msg = err.to_string();
+    assert!(msg.contains("check `casts` could not run"), "{msg}");
+    assert!(msg.contains("abc"), "{msg}");
+}
+
+/// Issue 12, item 8: a torn staged Parquet file (cut in half, as by a crash mid-write on a store
+/// without atomic puts) makes `oj check` exit 3 naming the file, not `FAIL 0` and exit 1.
+#[tokio::test]
+async fn a_torn_staged_parquet_file_makes_oj_check_exit_3() {
+    let project = fixtures::project();
+    let env = drop_env();
+    let result = fixtures::run(
+        &project,
+        &env.drops,
+        &env.lake,
+        YEAR,
+        Selection::Only(Stage::Ingest),
+        false,
+        false,
+    )
+    .await;
+    assert!(result.failure.is_none(), "{:?}", result.failure);
+    let file =
+        std::path::Path::new(&env.lake_path).join(oj::layout::staging_file("register", YEAR));
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let err = gates::run_gate(&ctx, &project, &env.lake, Stage::Ingest, YEAR)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_status(), ExitStatus::Runtime);
+    let msg = format!("{err} {:?}", std::error::Error::source(&err));
+    assert!(
+        msg.contains("staging/register/ar=2017/data.parquet"),
+        "{msg}"
+    );
+    let args = oj::cli::CheckArgs {
+        year: YEAR,
+        stage: "ingest".into(),
+        lake: env.lake_path.clone(),
+    };
+    let status = oj::cli::check_gate(&project, &args, &SessionOptions::for_tests()).await;
+    assert_eq!(status, ExitStatus::Runtime);
 }
 
 #[tokio::test]
@@ -962,15 +1029,23 @@ async fn a_blocking_failure_stops_the_run_before_the_next_stage_with_exit_code_1
             .ends_with("quarantine/ingest/befolkning.every_kommun/ar=2017/data.parquet")
     );
 
-    // `oj check` re-runs that gate alone: exit 1.
+    // The failing data was never committed (write, check, then commit): `oj check`, which
+    // re-runs the gate over the lake's committed data, finds nothing staged and nothing failing.
+    assert!(
+        env.lake
+            .list("staging")
+            .await
+            .unwrap()
+            .iter()
+            .all(|f| !f.ends_with("data.parquet"))
+    );
     let args = oj::cli::CheckArgs {
         year: YEAR,
         stage: "ingest".into(),
-        drops: env.drops_path.to_str().unwrap().into(),
         lake: env.lake_path.clone(),
     };
     let status = oj::cli::check_gate(&project, &args, &SessionOptions::for_tests()).await;
-    assert_eq!(status, ExitStatus::DataQuality);
+    assert_eq!(status, ExitStatus::Success);
 }
 
 #[tokio::test]
@@ -980,7 +1055,6 @@ async fn oj_check_on_a_clean_lake_exits_0_and_rejects_unknown_stages() {
     let args = |stage: &str| oj::cli::CheckArgs {
         year: YEAR,
         stage: stage.into(),
-        drops: env.dir.path().join("drops").to_str().unwrap().into(),
         lake: env.dir.path().join("lake").to_str().unwrap().into(),
     };
     // Nothing built: every publish check is skipped, nothing blocks.

@@ -443,9 +443,10 @@ async fn unchanged_inputs_skip_and_changed_inputs_rerun() {
     .unwrap();
     let changed = ingest(&project, &env, 2017).await;
     assert_eq!(changed.record.stages[0].status, StageStatus::Ran);
+    // The reason names the input that changed.
     assert_eq!(
         changed.record.stages[0].reason,
-        "inputs changed since the last successful run"
+        "inputs changed: 2017/bakgrund.csv"
     );
     assert_ne!(
         changed.record.stages[0].fingerprint,

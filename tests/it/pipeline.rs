@@ -58,11 +58,54 @@ async fn release_rows(l: &Lake, year: i64) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// A numeric field of a cell (the CSV writes floats, e.g. `108.0`).
-fn num(field: &str) -> f64 {
-    field
-        .parse()
-        .unwrap_or_else(|_| panic!("`{field}` is not a number"))
+/// The unrounded `varde` of the totalt cells of `ind_indikatorer` (before disclosure control),
+/// by (indikator, region).
+async fn warehouse_values(
+    l: &Lake,
+    year: i64,
+) -> std::collections::HashMap<(&'static str, &'static str), f64> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::Float64Type;
+    let ctx = oj::session::build(&oj::session::SessionOptions::for_tests(), &[&l.lake]).unwrap();
+    let file = oj::layout::warehouse_file("ind_indikatorer", year);
+    let batches = oj::lake::read_files(&ctx, &l.lake, &[file])
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let wanted: [(&'static str, &'static str); 4] = [
+        ("reg_belopp_tkr", "00"),
+        ("reg_belopp_per_invanare", "00"),
+        ("reg_belopp_per_invanare", "0301"),
+        ("reg_belopp_tkr", "0301"),
+    ];
+    let mut out = std::collections::HashMap::new();
+    for b in &batches {
+        let text = |n: &str| {
+            datafusion::arrow::compute::cast(
+                b.column_by_name(n).unwrap(),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .unwrap()
+        };
+        let (ind, region, grupp) = (text("indikator"), text("region"), text("grupp"));
+        let varde = b.column_by_name("varde").unwrap();
+        let varde = varde.as_primitive::<Float64Type>();
+        for i in 0..b.num_rows() {
+            let (ind, region) = (
+                ind.as_string::<i32>().value(i),
+                region.as_string::<i32>().value(i),
+            );
+            if grupp.as_string::<i32>().value(i) != "totalt" || !varde.is_valid(i) {
+                continue;
+            }
+            if let Some(k) = wanted.iter().find(|w| w.0 == ind && w.1 == region) {
+                out.insert(*k, varde.value(i));
+            }
+        }
+    }
+    out
 }
 
 fn cell<'a>(rows: &'a [Vec<String>], indikator: &str, region: &str, grupp: &str) -> &'a [String] {
@@ -104,18 +147,21 @@ async fn the_whole_pipeline_publishes_hand_computed_values() {
             "forandring"
         ]
     );
-    // Paid in 2017: 12 × 5 000 (H1 in 0301) + 12 × 4 000 (H2 in 0302) = 108 000 kr = 108 tkr.
+    // Paid in 2017: 12 × 5 000 (H1 in 0301) + 12 × 4 000 (H2 in 0302) = 108 000 kr = 108 tkr,
+    // by two households: every amount cell has fewer than 5 households behind it, so the release
+    // shows '..' (disclosure.amounts.min_contributors); the unrounded values are checked in the
+    // warehouse.
     let tkr = cell(&rows, "reg_belopp_tkr", "00", "totalt");
-    assert_eq!((num(&tkr[6]), tkr[9].as_str()), (108.0, ""));
+    assert_eq!((tkr[6].as_str(), tkr[9].as_str()), ("", ".."));
+    let warehouse = warehouse_values(&l, 2017).await;
+    assert_eq!(warehouse[&("reg_belopp_tkr", "00")], 108.0);
     // Mean population of riket: (720 + 720) / 2 = 720 (0301: 220, 0302: 500 both years);
     // 108 000 / 720 = 150 kr per inhabitant.
-    let per_inv = cell(&rows, "reg_belopp_per_invanare", "00", "totalt");
-    assert_eq!(num(&per_inv[6]), 150.0);
-    // 0301: 60 000 / 220 = 272.73 → 273 kr.
-    assert_eq!(
-        num(&cell(&rows, "reg_belopp_per_invanare", "0301", "totalt")[6]),
-        273.0
-    );
+    assert_eq!(warehouse[&("reg_belopp_per_invanare", "00")], 150.0);
+    // 0301: 60 000 / 220 = 272.727…
+    assert!((warehouse[&("reg_belopp_per_invanare", "0301")] - 60_000.0 / 220.0).abs() < 1e-9);
+    let per_inv = cell(&rows, "reg_belopp_per_invanare", "0301", "totalt");
+    assert_eq!((per_inv[6].as_str(), per_inv[9].as_str()), ("", ".."));
     // One household in 0301: numerator 1 is primary-suppressed, and carries no numbers.
     let hh = cell(&rows, "reg_hushall_antal", "0301", "totalt");
     assert_eq!(
@@ -241,8 +287,13 @@ async fn a_bortfall_kommun_is_marked_and_listed_in_the_manifest() {
     assert_eq!(cell(&rows, "reg_belopp_tkr", "0302", "totalt")[9], "-");
     assert_eq!(cell(&rows, "reg_belopp_tkr", "03", "totalt")[9], "-");
     assert_eq!(cell(&rows, "reg_belopp_tkr", "030201", "totalt")[9], "-");
-    // Riket counts reporting kommuner only: 0301's 12 × 5 000 kr = 60 tkr.
-    assert_eq!(num(&cell(&rows, "reg_belopp_tkr", "00", "totalt")[6]), 60.0);
+    // Riket counts reporting kommuner only: 0301's 12 × 5 000 kr = 60 tkr (one household: '..'
+    // in the release, the value in the warehouse).
+    assert_eq!(cell(&rows, "reg_belopp_tkr", "00", "totalt")[9], "..");
+    assert_eq!(
+        warehouse_values(&l, 2017).await[&("reg_belopp_tkr", "00")],
+        60.0
+    );
     let version = String::from_utf8(
         l.lake
             .get(&oj::layout::latest_file(2017))

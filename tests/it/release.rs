@@ -16,8 +16,11 @@ use object_store::{
     ObjectStoreExt, PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 use oj::clock::FixedClock;
+use oj::config::disclosure::{DisclosureConfig, LinkedTables};
+use oj::disclose::primary::Contributions;
 use oj::disclose::{
-    self, CellKey, DisclosureParams, IndicatorKind, IndicatorKinds, Violation, verify,
+    self, CellKey, DiscloseError, DiscloseInput, Disclosed, DisclosureParams, IndicatorKind,
+    IndicatorKinds, Violation, verify,
 };
 use oj::publish::{
     self, ExtraFiles, FileHash, PublishError, PublishOutcome, ReleaseFile, ReleaseInputs, diff,
@@ -146,41 +149,6 @@ fn rows_df(ctx: &SessionContext, rows: &[Row]) -> DataFrame {
         .unwrap()
 }
 
-/// `regioner` with the given (niva, kod, overordnad) rows for 2017.
-fn regions_df(ctx: &SessionContext, regions: &[(&str, &str, Option<&str>)]) -> DataFrame {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("ar", DataType::Int64, false),
-        Field::new("niva", DataType::Utf8, false),
-        Field::new("kod", DataType::Utf8, false),
-        Field::new("namn", DataType::Utf8, false),
-        Field::new("overordnad", DataType::Utf8, true),
-    ]));
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int64Array::from_iter_values(regions.iter().map(|_| 2017))),
-        Arc::new(StringArray::from_iter_values(regions.iter().map(|r| r.0))),
-        Arc::new(StringArray::from_iter_values(regions.iter().map(|r| r.1))),
-        Arc::new(StringArray::from_iter_values(
-            regions.iter().map(|r| format!("Region {}", r.1)),
-        )),
-        Arc::new(StringArray::from_iter(regions.iter().map(|r| r.2))),
-    ];
-    ctx.read_batch(RecordBatch::try_new(schema, columns).unwrap())
-        .unwrap()
-}
-
-/// Stockholm-like: kommun 0180 with stadsdelar 018001..018003.
-fn stadsdel_regions(ctx: &SessionContext) -> DataFrame {
-    regions_df(
-        ctx,
-        &[
-            ("kommun", "0180", Some("01")),
-            ("stadsdel", "018001", Some("0180")),
-            ("stadsdel", "018002", Some("0180")),
-            ("stadsdel", "018003", Some("0180")),
-        ],
-    )
-}
-
 /// A published cell as read back.
 #[derive(Debug, Clone, PartialEq)]
 struct Cell {
@@ -254,21 +222,36 @@ fn cells_of(batches: &[RecordBatch]) -> BTreeMap<String, Cell> {
     out
 }
 
-async fn run_disclose(
+/// The project's disclosure configuration (pipelines/disclosure.yaml): every declared relation.
+fn sdc() -> DisclosureConfig {
+    super::fixtures::project().disclosure
+}
+
+/// Disclosure control of `rows` with `config`, no amount contributions and no earlier release;
+/// kommuner belong to the län of their first two digits.
+async fn disclose_rows(
     ctx: &SessionContext,
     rows: &[Row],
-    regions: DataFrame,
-) -> BTreeMap<String, Cell> {
-    let out = disclose::disclose(
+    config: &DisclosureConfig,
+) -> Result<Disclosed, DiscloseError> {
+    disclose::disclose(
         ctx,
-        rows_df(ctx, rows),
-        regions,
-        &kinds(),
-        &DisclosureParams::default(),
+        DiscloseInput {
+            indicators: rows_df(ctx, rows),
+            kinds: &kinds(),
+            params: &DisclosureParams::default(),
+            config,
+            membership: Default::default(),
+            contributions: Contributions::new(),
+            earlier: Vec::new(),
+        },
     )
     .await
-    .unwrap();
-    cells_of(&out.collect().await.unwrap())
+}
+
+async fn run_disclose(ctx: &SessionContext, rows: &[Row]) -> BTreeMap<String, Cell> {
+    let out = disclose_rows(ctx, rows, &sdc()).await.unwrap();
+    cells_of(&out.table.collect().await.unwrap())
 }
 
 fn status(cells: &BTreeMap<String, Cell>, key: &str) -> String {
@@ -293,7 +276,7 @@ async fn one_sex_suppressed_suppresses_the_other() {
         // {totalt 30, man 27} is man.
         share(i, "kommun", "0181", "man", 27.0, 500.0),
     ];
-    let cells = run_disclose(&ctx, &rows, regions_df(&ctx, &[])).await;
+    let cells = run_disclose(&ctx, &rows).await;
     assert_eq!(status(&cells, &format!("{i} kommun 0181 kvinnor")), "..");
     assert_eq!(status(&cells, &format!("{i} kommun 0181 man")), "..");
     let totalt = &cells[&format!("{i} kommun 0181 totalt")];
@@ -318,7 +301,7 @@ async fn one_stadsdel_suppressed_suppresses_the_next_smallest() {
         // next smallest of {kommun 100, 018002 57, 018003 40} is 018003.
         count(i, "stadsdel", "018003", "totalt", 40.0),
     ];
-    let cells = run_disclose(&ctx, &rows, stadsdel_regions(&ctx)).await;
+    let cells = run_disclose(&ctx, &rows).await;
     assert_eq!(status(&cells, &format!("{i} stadsdel 018001 totalt")), "..");
     assert_eq!(status(&cells, &format!("{i} stadsdel 018003 totalt")), "..");
     assert_eq!(status(&cells, &format!("{i} stadsdel 018002 totalt")), "");
@@ -336,7 +319,7 @@ async fn ties_go_to_the_lowest_region_code() {
         // 4 recipients: primary. 018002 and 018003 tie at 40: lowest code 018002 goes.
         count(i, "stadsdel", "018001", "totalt", 4.0),
     ];
-    let cells = run_disclose(&ctx, &rows, stadsdel_regions(&ctx)).await;
+    let cells = run_disclose(&ctx, &rows).await;
     assert_eq!(status(&cells, &format!("{i} stadsdel 018002 totalt")), "..");
     assert_eq!(status(&cells, &format!("{i} stadsdel 018003 totalt")), "");
 }
@@ -351,7 +334,7 @@ async fn zero_numerator_is_published() {
         share(i, "kommun", "0181", "kvinnor", 0.0, 500.0),
         share(i, "kommun", "0181", "man", 12.0, 500.0),
     ];
-    let cells = run_disclose(&ctx, &rows, regions_df(&ctx, &[])).await;
+    let cells = run_disclose(&ctx, &rows).await;
     let kvinnor = &cells[&format!("{i} kommun 0181 kvinnor")];
     assert_eq!(kvinnor.status, "");
     assert_eq!(kvinnor.varde, Some(0.0));
@@ -395,14 +378,22 @@ async fn tiny_denominators_are_suppressed_by_kind() {
             namnare: Some(20.5),
             ..count("reg_belopp_per_invanare", "kommun", "2102", "totalt", 0.0)
         },
-        // tkr has neither rule: 3.4 tkr is published, rounded to 3.
+        // The same amounts in tkr (19 500 kr = 19.5 tkr, 41 012 kr = 41.012 tkr). tkr has no
+        // rule of its own, but kronor per inhabitant's numerator is tkr × 1000 (a declared
+        // identity): with 2101's kronor suppressed, its tkr would give the amount away, so it is
+        // suppressed too; 2102's 41.012 tkr is published, rounded to 41.
         Row {
-            varde: Some(3.4),
-            taljare: Some(3400.0),
+            varde: Some(19.5),
+            taljare: None,
             ..count("reg_belopp_tkr", "kommun", "2101", "totalt", 0.0)
         },
+        Row {
+            varde: Some(41.012),
+            taljare: None,
+            ..count("reg_belopp_tkr", "kommun", "2102", "totalt", 0.0)
+        },
     ];
-    let cells = run_disclose(&ctx, &rows, regions_df(&ctx, &[])).await;
+    let cells = run_disclose(&ctx, &rows).await;
     assert_eq!(
         status(&cells, "reg_vuxna_mottagare_andel kommun 2101 totalt"),
         ".."
@@ -417,7 +408,8 @@ async fn tiny_denominators_are_suppressed_by_kind() {
     );
     let kr = &cells["reg_belopp_per_invanare kommun 2102 totalt"];
     assert_eq!((kr.varde, kr.namnare), (Some(2001.0), Some(20.5)));
-    assert_eq!(cells["reg_belopp_tkr kommun 2101 totalt"].varde, Some(3.0));
+    assert_eq!(status(&cells, "reg_belopp_tkr kommun 2101 totalt"), "..");
+    assert_eq!(cells["reg_belopp_tkr kommun 2102 totalt"].varde, Some(41.0));
 }
 
 #[tokio::test]
@@ -459,7 +451,7 @@ async fn survey_values_are_not_microdata() {
             )
         },
     ];
-    let cells = run_disclose(&ctx, &rows, regions_df(&ctx, &[])).await;
+    let cells = run_disclose(&ctx, &rows).await;
     assert_eq!(cells["enk_socialjour kommun 0181 totalt"].varde, Some(1.0));
     assert_eq!(cells["enk_socialjour lan 01 totalt"].varde, Some(42.9));
     assert_eq!(
@@ -492,7 +484,7 @@ async fn rounding_is_half_away_from_zero_on_the_decimal_value() {
         // 100 * 7 / 40 = 17.5: already one decimal, unchanged.
         share(i, "kommun", "0183", "totalt", 7.0, 40.0),
     ];
-    let cells = run_disclose(&ctx, &rows, regions_df(&ctx, &[])).await;
+    let cells = run_disclose(&ctx, &rows).await;
     assert_eq!(cells[&format!("{i} kommun 0181 totalt")].varde, Some(24.5));
     assert_eq!(cells[&format!("{i} kommun 0182 totalt")].varde, Some(-0.3));
     assert_eq!(cells[&format!("{i} kommun 0183 totalt")].varde, Some(17.5));
@@ -517,20 +509,16 @@ async fn sex_and_stadsdel_sets_interact_until_a_fixpoint() {
         rows.push(share(i, niva, region, "man", m, 1000.0));
         rows.push(share(i, niva, region, "totalt", t, 1000.0));
     }
-    let regions = regions_df(
-        &ctx,
-        &[
-            ("stadsdel", "018001", Some("0180")),
-            ("stadsdel", "018002", Some("0180")),
-        ],
-    );
-    let cells = run_disclose(&ctx, &rows, regions).await;
+    let cells = run_disclose(&ctx, &rows).await;
     // Primary: 018001 kvinnor (2).
-    // Round 1: sex set 018001 → smallest of {man 48, totalt 50} = 018001 man;
-    //          kvinnor stadsdel set → smallest of {0180 32, 018002 30} = 018002 kvinnor.
-    // Round 2: man stadsdel set {0180 70, 018001 .., 018002 22} → 018002 man;
-    //          sex set 018002 {totalt 52, kvinnor .., man 22} → 018002 man (same cell).
-    // Round 3: every set has 0 or 2 hidden cells: fixpoint.
+    // Relations in declaration order: sex split 018001 {totalt 50 = kvinnor .. + man 48} →
+    //   smallest published term man 48 (totalt 50 is larger): 018001 man;
+    // stadsdel hierarchy, kvinnor: {0180 32 ⊇ 018001 .., 018002 30} → 018002 kvinnor (30 < 32);
+    // stadsdel hierarchy, man: {0180 70 ⊇ 018001 .., 018002 22} → 018002 man (22 < 70);
+    // then every relation has 0 or 2 unknowns: fixpoint.
+    // Audit (no movers): a = 018001 kvinnor, b = 018001 man, c = 018002 kvinnor, d = 018002 man
+    //   with a + b = 50, c + d = 52, a + c = 32, b + d = 70 → a ∈ [0, 32] (reaches 0 and 5),
+    //   b ∈ [18, 50], c ∈ [0, 32], d ∈ [20, 52]: all wider than 5 – passes, no repair.
     let suppressed: Vec<&String> = cells
         .iter()
         .filter(|(_, c)| c.status == "..")
@@ -550,14 +538,7 @@ async fn sex_and_stadsdel_sets_interact_until_a_fixpoint() {
 
     // Deterministic: the same cells in another row order give the same pattern.
     rows.reverse();
-    let regions = regions_df(
-        &ctx,
-        &[
-            ("stadsdel", "018002", Some("0180")),
-            ("stadsdel", "018001", Some("0180")),
-        ],
-    );
-    assert_eq!(run_disclose(&ctx, &rows, regions).await, cells);
+    assert_eq!(run_disclose(&ctx, &rows).await, cells);
 }
 
 #[tokio::test]
@@ -582,7 +563,7 @@ async fn missing_cells_count_as_hidden_but_do_not_trigger_suppression() {
         missing("inrikes"),
         share(i, "kommun", "0181", "utrikes", 25.0, 300.0),
     ];
-    let cells = run_disclose(&ctx, &rows, regions_df(&ctx, &[])).await;
+    let cells = run_disclose(&ctx, &rows).await;
     assert_eq!(status(&cells, &format!("{i} kommun 0181 kvinnor")), "..");
     assert_eq!(status(&cells, &format!("{i} kommun 0181 man")), "-");
     assert_eq!(status(&cells, &format!("{i} kommun 0181 totalt")), "");
@@ -595,16 +576,7 @@ async fn bad_input_is_refused_with_a_typed_error() {
     let ctx = session();
     let run = |rows: Vec<Row>| {
         let ctx = ctx.clone();
-        async move {
-            disclose::disclose(
-                &ctx,
-                rows_df(&ctx, &rows),
-                regions_df(&ctx, &[]),
-                &kinds(),
-                &DisclosureParams::default(),
-            )
-            .await
-        }
+        async move { disclose_rows(&ctx, &rows, &sdc()).await.map(|_| ()) }
     };
     let unknown = run(vec![count("reg_okand", "kommun", "0181", "totalt", 9.0)]).await;
     assert!(
@@ -656,16 +628,22 @@ async fn string_view_input_from_parquet_gives_the_same_cells() {
             }
         })
         .collect();
+    let config = sdc();
     let out = disclose::disclose(
         &ctx,
-        df.select(as_view).unwrap(),
-        regions_df(&ctx, &[]),
-        &kinds(),
-        &DisclosureParams::default(),
+        DiscloseInput {
+            indicators: df.select(as_view).unwrap(),
+            kinds: &kinds(),
+            params: &DisclosureParams::default(),
+            config: &config,
+            membership: Default::default(),
+            contributions: Contributions::new(),
+            earlier: Vec::new(),
+        },
     )
     .await
     .unwrap();
-    let batches = out.collect().await.unwrap();
+    let batches = out.table.collect().await.unwrap();
     assert_eq!(batches[0].schema(), disclose::shape::disclosed_schema());
     // Same pattern as one_sex_suppressed_suppresses_the_other: kvinnor and man '..'.
     let cells = cells_of(&batches);
@@ -701,7 +679,8 @@ async fn verification_finds_every_kind_of_violation() {
         grupp: grupp.to_string(),
     };
     // Crafted release table:
-    // a) reg_vuxna_mottagare_andel 0181: kvinnor '..' alone in {totalt, kvinnor, man} → unprotected.
+    // a) reg_vuxna_mottagare_andel 0181: kvinnor '..' alone in {totalt, kvinnor, man}: not the
+    //    verification's business any more (the intruder audit of the disclose stage decides);
     // b) reg_mottagare_antal 0182: '..' but taljare 3 → carries a number.
     // c) column pnr1 → id column; d) regionnamn "0123456789abcdef" → id-shaped value.
     let schema = Arc::new(Schema::new(vec![
@@ -753,16 +732,10 @@ async fn verification_finds_every_kind_of_violation() {
         ],
     )
     .unwrap();
-    let violations = verify(&ctx, ctx.read_batch(batch).unwrap(), regions_df(&ctx, &[]))
-        .await
-        .unwrap();
+    let violations = verify(&ctx, ctx.read_batch(batch).unwrap()).await.unwrap();
     assert_eq!(
         violations,
         vec![
-            Violation::UnprotectedSet {
-                set: format!("kon|2017|{a}|kommun|0181"),
-                cell: key(a, "0181", "kvinnor"),
-            },
             Violation::SuppressedCarriesNumber {
                 cell: key(b, "0182", "totalt"),
                 column: "taljare".to_string()
@@ -781,7 +754,7 @@ async fn verification_finds_every_kind_of_violation() {
     assert!(
         violations[0]
             .to_string()
-            .contains("2017 reg_vuxna_mottagare_andel kommun 0181 kvinnor")
+            .contains("2017 reg_mottagare_antal kommun 0182 totalt")
     );
 }
 
@@ -794,19 +767,8 @@ async fn disclosed_output_passes_verification() {
         share(i, "kommun", "0181", "kvinnor", 3.0, 500.0),
         share(i, "kommun", "0181", "man", 27.0, 500.0),
     ];
-    let out = disclose::disclose(
-        &ctx,
-        rows_df(&ctx, &rows),
-        regions_df(&ctx, &[]),
-        &kinds(),
-        &DisclosureParams::default(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        verify(&ctx, out, regions_df(&ctx, &[])).await.unwrap(),
-        vec![]
-    );
+    let out = disclose_rows(&ctx, &rows, &sdc()).await.unwrap();
+    assert_eq!(verify(&ctx, out.table).await.unwrap(), vec![]);
 }
 
 // ---------------------------------------------------------------- publish
@@ -817,8 +779,10 @@ fn inputs() -> ReleaseInputs {
         pipeline_version: "1.0.0".to_string(),
         contract_versions: BTreeMap::from([("register".to_string(), "1".to_string())]),
         input_files: vec![FileHash::of("2017/register.tsv", b"register bytes")],
+        datasets: Default::default(),
         checks: serde_json::json!([{"check": "rejects", "passed": true}]),
         disclosure: DisclosureParams::default(),
+        disclosure_control: serde_json::json!({"audit": {"result": "PASS"}}),
         excluded_kommuner: vec!["0182".to_string()],
         renamed_indicators: Vec::new(),
         kolada_kpis: BTreeMap::new(),
@@ -830,7 +794,7 @@ fn clock() -> FixedClock {
 }
 
 fn no_extras() -> &'static ExtraFiles<'static> {
-    &|_| Ok(Vec::new())
+    &|_, _| Ok(Vec::new())
 }
 
 /// A small 2017 release: counts for riket, län 01, kommuner 0180 (3: suppressed), 0181 (`n0181`)
@@ -859,16 +823,15 @@ fn release_rows(n0181: f64) -> Vec<Row> {
     ]
 }
 
+/// The rows after primary suppression only: the publish tests test publishing, so their small
+/// hand-made tables are disclosed without the linked tables (whose relations a partial table
+/// does not satisfy); the disclose tests above use the project's relations.
 async fn disclosed(ctx: &SessionContext, rows: &[Row]) -> DataFrame {
-    disclose::disclose(
-        ctx,
-        rows_df(ctx, rows),
-        regions_df(ctx, &[]),
-        &kinds(),
-        &DisclosureParams::default(),
-    )
-    .await
-    .unwrap()
+    let config = DisclosureConfig {
+        linked: LinkedTables::default(),
+        ..sdc()
+    };
+    disclose_rows(ctx, rows, &config).await.unwrap().table
 }
 
 async fn publish_rows(
@@ -1176,8 +1139,9 @@ async fn release_folder_manifest_and_latest() {
     let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
-    let extras: &ExtraFiles = &|batches: &[RecordBatch]| {
-        // The callback sees the final table, with the comparison columns.
+    let extras: &ExtraFiles = &|batches: &[RecordBatch], version: &str| {
+        // The callback sees the final table, with the comparison columns, and the claimed version.
+        assert_eq!(version, "v001");
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         assert!(batches[0].schema().column_with_name("forandring").is_some());
         Ok(vec![ReleaseFile {
@@ -1301,7 +1265,7 @@ async fn republishing_the_same_content_is_a_no_op() {
         }
     );
     assert!(again.to_string().contains("unchanged"));
-    assert!(!exists(&store, "lake/releases/2017/v002/_claim").await);
+    assert!(!exists(&store, "lake/_commit/claims/2017/v002/_claim").await);
     // Different content: a new version.
     let changed = publish_rows(&ctx, &store, &lake, &release_rows(121.0))
         .await
@@ -1601,7 +1565,7 @@ async fn extra_files_may_not_replace_release_files() {
         "../x",
         "",
     ] {
-        let extras: &ExtraFiles = &move |_| {
+        let extras: &ExtraFiles = &move |_, _| {
             Ok(vec![ReleaseFile {
                 name: name.to_string(),
                 bytes: Vec::new(),
@@ -1624,7 +1588,7 @@ async fn extra_files_may_not_replace_release_files() {
         );
     }
     // Nothing was claimed.
-    assert!(!exists(&store, "lake/releases/2017/v001/_claim").await);
+    assert!(!exists(&store, "lake/_commit/claims/2017/v001/_claim").await);
 }
 
 #[tokio::test]
@@ -1724,7 +1688,7 @@ async fn a_failing_extra_files_callback_writes_nothing() {
     let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
-    let failing: &ExtraFiles = &|_| Err("workbook: sheet name too long".into());
+    let failing: &ExtraFiles = &|_, _| Err("workbook: sheet name too long".into());
     let r = publish::publish(
         &ctx,
         &store,
@@ -1741,7 +1705,7 @@ async fn a_failing_extra_files_callback_writes_nothing() {
         e.to_string(),
         "release files of year 2017: extra files: workbook: sheet name too long"
     );
-    assert!(!exists(&store, "lake/releases/2017/v001/_claim").await);
+    assert!(!exists(&store, "lake/_commit/claims/2017/v001/_claim").await);
 }
 
 #[tokio::test]
@@ -1758,12 +1722,18 @@ async fn a_missing_column_is_a_shape_error() {
         )],
     );
     let without_status = rows.drop_columns(&["status"]).unwrap();
+    let config = sdc();
     let r = disclose::disclose(
         &ctx,
-        without_status,
-        regions_df(&ctx, &[]),
-        &kinds(),
-        &DisclosureParams::default(),
+        DiscloseInput {
+            indicators: without_status,
+            kinds: &kinds(),
+            params: &DisclosureParams::default(),
+            config: &config,
+            membership: Default::default(),
+            contributions: Contributions::new(),
+            earlier: Vec::new(),
+        },
     )
     .await;
     let Err(e) = r else {
@@ -1785,11 +1755,11 @@ mod property {
     use super::*;
     use proptest::prelude::*;
 
-    /// Per region (a kommun and its three stadsdelar): kvinnor and man numerators 0..12 and the
-    /// share of the total born abroad; totalt = kvinnor + man, utrikes = round(share * totalt),
+    /// Per stadsdel (three of kommun 0180): kvinnor and man numerators 0..12 and the share of
+    /// the total born abroad; totalt = kvinnor + man, utrikes = round(share * totalt),
     /// inrikes = totalt - utrikes.
     fn numerators() -> impl Strategy<Value = Vec<(u32, u32, f64)>> {
-        prop::collection::vec((0u32..12, 0u32..12, 0.0f64..=1.0), 4)
+        prop::collection::vec((0u32..12, 0u32..12, 0.0f64..=1.0), 3)
     }
 
     const GROUPS: [&str; 5] = ["totalt", "kvinnor", "man", "inrikes", "utrikes"];
@@ -1835,21 +1805,29 @@ mod property {
             runtime.block_on(async {
                 let ctx = session();
                 let i = "reg_langvarigt_andel";
+                // The stadsdelar get the generated numerators; the kommun is their sum (no
+                // movers), as the declared stadsdel hierarchy requires of real data.
                 let mut rows = Vec::new();
-                for (region, (k, m, abroad)) in REGIONS.iter().zip(&parts) {
+                let mut kommun = [0.0; 4];
+                let mut push = |region: &str, k: f64, m: f64, utrikes: f64| {
                     let niva = if region.len() == 4 { "kommun" } else { "stadsdel" };
-                    let (k, m) = (f64::from(*k), f64::from(*m));
-                    let utrikes = (abroad * (k + m)).round();
                     rows.push(share(i, niva, region, "kvinnor", k, 400.0));
                     rows.push(share(i, niva, region, "man", m, 400.0));
                     rows.push(share(i, niva, region, "totalt", k + m, 800.0));
                     rows.push(share(i, niva, region, "inrikes", k + m - utrikes, 400.0));
                     rows.push(share(i, niva, region, "utrikes", utrikes, 400.0));
+                };
+                for (region, (k, m, abroad)) in REGIONS[1..].iter().zip(&parts) {
+                    let (k, m) = (f64::from(*k), f64::from(*m));
+                    let utrikes = (abroad * (k + m)).round();
+                    push(region, k, m, utrikes);
+                    kommun[0] += k;
+                    kommun[1] += m;
+                    kommun[2] += utrikes;
                 }
-                let out = disclose::disclose(&ctx, rows_df(&ctx, &rows), stadsdel_regions(&ctx), &kinds(), &DisclosureParams::default())
-                    .await
-                    .unwrap();
-                let batches = out.collect().await.unwrap();
+                push(REGIONS[0], kommun[0], kommun[1], kommun[2]);
+                let out = disclose_rows(&ctx, &rows, &sdc()).await.unwrap();
+                let batches = out.table.collect().await.unwrap();
                 // Independent of the engine's set SQL: count hidden cells per hand-listed set.
                 let cells = cells_of(&batches);
                 for set in linked_sets() {
@@ -1860,7 +1838,7 @@ mod property {
                 for r in rows.iter().filter(|r| matches!(r.taljare, Some(t) if t > 0.0 && t < 5.0)) {
                     assert_eq!(cells[&key(&r.region, r.grupp)].status, "..");
                 }
-                let violations = verify(&ctx, ctx.read_batches(batches).unwrap(), stadsdel_regions(&ctx))
+                let violations = verify(&ctx, ctx.read_batches(batches).unwrap())
                     .await
                     .unwrap();
                 assert_eq!(violations, vec![]);

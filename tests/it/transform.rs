@@ -996,6 +996,43 @@ async fn missing_previous_year_population_marks_kronor_per_inhabitant_missing() 
     );
 }
 
+/// Issue 12, item 7: one household-month of 9 223 372 036 854 775 807 kr (i64::MAX; the contract's
+/// maximum lifted, as if a contract had none) used to wrap the Int64 sums, and riket published a
+/// negative amount. The sums are DECIMAL(38, 0) now: riket is 66 500 kr (the fixture, see
+/// register_indicators_per_lan_riket_and_groups) + i64::MAX, in tkr, and positive.
+#[tokio::test]
+async fn a_belopp_of_i64_max_does_not_wrap_the_riket_sum() {
+    let ctx = fixture_ctx(true);
+    let mut rows = fixture_register(true);
+    rows.extend(months(
+        Y,
+        1..=1,
+        "0305",
+        None,
+        "hmax",
+        0,
+        i64::MAX,
+        &[("max", 2, 40, 0)],
+    ));
+    ctx.deregister_table("register").unwrap();
+    register(&ctx, &rows);
+    let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
+    let r = indicator_rows(&sink, "ind_register");
+    let kronor = (i64::MAX as i128 + 66_500) as f64;
+    let riket = cell(&r, "reg_belopp_tkr", "riket", "00", "totalt");
+    assert!(riket.varde.unwrap() > 0.0, "{riket:?}");
+    assert!(close(riket.varde.unwrap(), kronor / 1000.0), "{riket:?}");
+    // 0305 alone: 14 800 kr + i64::MAX.
+    let kommun = cell(&r, "reg_belopp_tkr", "kommun", "0305", "totalt");
+    assert!(
+        close(
+            kommun.varde.unwrap(),
+            (i64::MAX as i128 + 14_800) as f64 / 1000.0
+        ),
+        "{kommun:?}"
+    );
+}
+
 // ---------------------------------------------------------------- history
 
 #[tokio::test]

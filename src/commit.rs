@@ -1,0 +1,665 @@
+//! The lake's commit protocol: write, check, then commit. Every stage of a run writes its outputs
+//! under a run-scoped location (`_commit/pending/ar=<Y>/<run_id>/…`, [`Txn::target`]); the gate
+//! after the stage reads them there ([`View`]); only a passing gate promotes them, each dataset
+//! partition by one atomic rename onto its committed path (`staging/<d>/ar=<Y>/data.parquet`,
+//! `warehouse/<m>/ar=<Y>/data.parquet`), and a release by moving `LATEST`.
+//!
+//! Guarantees:
+//! - A failed or killed stage leaves the committed data exactly as it was; later stages read
+//!   committed data only. A stage whose last attempt failed leaves a marker
+//!   (`_commit/failed/<stage>/ar=<Y>.json`) and every later stage that would read its (older)
+//!   committed output refuses with [`CommitError::UpstreamFailed`], naming the year, the failure and
+//!   the command that fixes it. A commit writes the marker before its first promotion and the
+//!   runner removes it after recording the stage, so a process killed mid-commit counts as failed.
+//! - One writer per year: a run holds the lease `_commit/leases/ar=<Y>.json`, created with
+//!   `PutMode::Create` (on object stores and the local file system alike); a second run of the
+//!   year is refused with [`CommitError::Leased`] naming the holder. The lease of a process that no
+//!   longer exists on this host is broken automatically; any other is broken by `oj unlock`.
+//! - Abandoned run-scoped files (of failed or killed runs) are removed by the next successful
+//!   commit of the year and by [`gc`] (`oj gc`).
+//! - A committed dataset's version ([`version`]) is the store's e_tag and size of its file: it
+//!   changes whenever a commit replaces the file, so fingerprints and manifests name what was read.
+
+use crate::layout;
+use crate::store::{Store, StoreError};
+use object_store::ObjectStoreExt;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+/// Why a commit, a lease or a read of committed data was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Another run holds the year's lease.
+    #[error(
+        "year {year} is being written by another run: {holder} (lease {path}); wait for it to finish, or, if that process is gone, break the stale lease with `oj unlock --year {year} --lake {lake}`"
+    )]
+    Leased {
+        year: i64,
+        holder: Holder,
+        path: String,
+        lake: String,
+    },
+    /// The last attempt of the stage that produces data this stage reads failed.
+    #[error(
+        "{what} of {year} is not usable: the last {stage} of {year} failed (run {run_id}): {error} (hint: fix it and run `oj run --year {year} --from {stage} --drops D --lake {lake}`)"
+    )]
+    UpstreamFailed {
+        what: String,
+        stage: String,
+        year: i64,
+        run_id: String,
+        error: String,
+        lake: String,
+    },
+    /// A commit record that is not JSON.
+    #[error("{path}: not a commit record: {source}")]
+    Json {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Moving LATEST failed.
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
+}
+
+/// Who holds a year's lease.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub run_id: String,
+    pub host: String,
+    pub pid: u32,
+    pub started: String,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "run {} on host {}, pid {}, started {}",
+            self.run_id, self.host, self.pid, self.started
+        )
+    }
+}
+
+impl Holder {
+    /// This process as the holder of run `run_id`.
+    pub fn this_process(run_id: &str, started: &str) -> Self {
+        Holder {
+            run_id: run_id.to_string(),
+            host: host_name(),
+            pid: std::process::id(),
+            started: started.to_string(),
+        }
+    }
+
+    /// Whether the holder is a process of this host that no longer exists (Linux `/proc`).
+    fn is_gone(&self) -> bool {
+        let proc = std::path::Path::new("/proc");
+        self.host == host_name()
+            && proc.join("self").exists()
+            && !proc.join(self.pid.to_string()).exists()
+    }
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Puts `bytes` at `relative` only when nothing is there; `false` when something is.
+async fn put_create(lake: &Store, relative: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+    use object_store::{PutMode, PutOptions, PutPayload};
+    let path = lake.path(relative);
+    match lake
+        .object_store()
+        .put_opts(
+            &path,
+            PutPayload::from(bytes),
+            PutOptions::from(PutMode::Create),
+        )
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+        Err(source) => Err(StoreError::Io {
+            path: lake.display(relative),
+            source,
+        }),
+    }
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(
+    lake: &Store,
+    relative: &str,
+) -> Result<Option<T>, CommitError> {
+    let Some(bytes) = lake.get(relative).await? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|source| CommitError::Json {
+            path: lake.display(relative),
+            source,
+        })
+}
+
+/// The lease of one year, held by this run until [`Lease::release`].
+#[derive(Debug)]
+pub struct Lease {
+    lake: Store,
+    year: i64,
+    run_id: String,
+}
+
+impl Lease {
+    /// Takes the lease of `year` for `holder`, or refuses naming the current holder.
+    pub async fn acquire(lake: &Store, year: i64, holder: &Holder) -> Result<Lease, CommitError> {
+        let path = layout::lease_file(year);
+        let body = serde_json::to_vec_pretty(holder).map_err(|source| CommitError::Json {
+            path: lake.display(&path),
+            source,
+        })?;
+        let mut broke_stale = false;
+        loop {
+            if put_create(lake, &path, body.clone()).await? {
+                return Ok(Lease {
+                    lake: lake.clone(),
+                    year,
+                    run_id: holder.run_id.clone(),
+                });
+            }
+            let current: Option<Holder> = read_json(lake, &path).await?;
+            match current {
+                // Released between the two calls: try again.
+                None => continue,
+                Some(h) if h.is_gone() && !broke_stale => {
+                    tracing::warn!(
+                        "{}: breaking the stale lease of {h}: that process no longer exists",
+                        lake.display(&path)
+                    );
+                    lake.delete(&path).await?;
+                    broke_stale = true;
+                }
+                Some(h) => {
+                    return Err(CommitError::Leased {
+                        year,
+                        holder: h,
+                        path: lake.display(&path),
+                        lake: lake.display(""),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Gives the lease back (only if it is still this run's).
+    pub async fn release(self) -> Result<(), CommitError> {
+        let path = layout::lease_file(self.year);
+        let current: Option<Holder> = read_json(&self.lake, &path).await.unwrap_or(None);
+        if current.is_some_and(|h| h.run_id == self.run_id) {
+            self.lake.delete(&path).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Removes the lease of `year` whoever holds it (`oj unlock`); returns the holder it removed.
+pub async fn break_lease(lake: &Store, year: i64) -> Result<Option<Holder>, CommitError> {
+    let path = layout::lease_file(year);
+    let holder = read_json(lake, &path).await.unwrap_or(None);
+    let existed = lake.head(&path).await?.is_some();
+    lake.delete(&path).await?;
+    Ok(if existed { holder } else { None })
+}
+
+/// The record of a stage's failed attempt for a year.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    pub run_id: String,
+    pub stage: String,
+    pub year: i64,
+    pub error: String,
+}
+
+/// Records that `stage` of `year` failed in `run_id` (its committed output was kept).
+pub async fn mark_failed(
+    lake: &Store,
+    stage: &str,
+    year: i64,
+    run_id: &str,
+    error: &str,
+) -> Result<(), CommitError> {
+    let failure = Failure {
+        run_id: run_id.to_string(),
+        stage: stage.to_string(),
+        year,
+        error: error.lines().next().unwrap_or_default().to_string(),
+    };
+    let path = layout::failed_marker(stage, year);
+    let json = serde_json::to_vec_pretty(&failure).map_err(|source| CommitError::Json {
+        path: lake.display(&path),
+        source,
+    })?;
+    lake.put(&path, json).await?;
+    Ok(())
+}
+
+/// Removes the failure marker of `stage` for `year`: its last attempt committed and is recorded.
+pub async fn clear_failure(lake: &Store, stage: &str, year: i64) -> Result<(), CommitError> {
+    lake.delete(&layout::failed_marker(stage, year)).await?;
+    Ok(())
+}
+
+/// The failure of the last attempt of `stage` for `year`, when it failed.
+pub async fn last_failure(
+    lake: &Store,
+    stage: &str,
+    year: i64,
+) -> Result<Option<Failure>, CommitError> {
+    read_json(lake, &layout::failed_marker(stage, year)).await
+}
+
+/// Refuses when the last attempt of `stage` for `year` failed: `what` (its output) is then older
+/// than its inputs and must not be read.
+pub async fn require_intact(
+    lake: &Store,
+    stage: &str,
+    year: i64,
+    what: &str,
+) -> Result<(), CommitError> {
+    match last_failure(lake, stage, year).await? {
+        None => Ok(()),
+        Some(f) => Err(CommitError::UpstreamFailed {
+            what: what.to_string(),
+            stage: f.stage,
+            year,
+            run_id: f.run_id,
+            error: f.error,
+            lake: lake.display(""),
+        }),
+    }
+}
+
+/// The committed version of a dataset file: the store's e_tag (or modification time) and size;
+/// `absent` when there is none.
+pub async fn version(lake: &Store, committed: &str) -> Result<String, CommitError> {
+    Ok(match lake.head(committed).await? {
+        Some(meta) => format!(
+            "{} {}",
+            meta.e_tag
+                .unwrap_or_else(|| meta.last_modified.to_rfc3339()),
+            meta.size
+        ),
+        None => "absent".to_string(),
+    })
+}
+
+/// What a gate (or a stage reading its own outputs) sees: this stage's pending files in place of
+/// the committed ones, files being retired as absent, and the pending release of a year.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pending: BTreeMap<String, String>,
+    retired: BTreeSet<String>,
+    release: Option<(i64, u32)>,
+}
+
+impl View {
+    /// The file to read for the committed path `committed`; `None` when it is being retired.
+    pub fn file(&self, committed: &str) -> Option<String> {
+        if let Some(p) = self.pending.get(committed) {
+            return Some(p.clone());
+        }
+        (!self.retired.contains(committed)).then(|| committed.to_string())
+    }
+
+    /// The release of `year` this stage wrote and has not made current yet.
+    pub fn release(&self, year: i64) -> Option<u32> {
+        self.release.filter(|(y, _)| *y == year).map(|(_, v)| v)
+    }
+}
+
+/// The outputs of one stage of one run, written run-scoped and committed after its gate.
+#[derive(Debug)]
+pub struct Txn<'a> {
+    lake: &'a Store,
+    year: i64,
+    run_id: String,
+    stage: &'static str,
+    view: Mutex<View>,
+}
+
+impl<'a> Txn<'a> {
+    /// A transaction of `stage` for `year` in run `run_id`.
+    pub fn new(lake: &'a Store, year: i64, run_id: &str, stage: &'static str) -> Self {
+        Txn {
+            lake,
+            year,
+            run_id: run_id.to_string(),
+            stage,
+            view: Mutex::new(View::default()),
+        }
+    }
+
+    /// The lake the transaction writes.
+    pub fn lake(&self) -> &'a Store {
+        self.lake
+    }
+
+    fn with_view<T>(&self, f: impl FnOnce(&mut View) -> T) -> T {
+        let mut guard = self.view.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+
+    /// Where to write the future committed file `committed` (a lake path) now.
+    pub fn target(&self, committed: &str) -> String {
+        let pending = layout::pending_file(self.year, &self.run_id, committed);
+        self.with_view(|v| {
+            v.retired.remove(committed);
+            v.pending.insert(committed.to_string(), pending.clone());
+        });
+        pending
+    }
+
+    /// Deletes the committed file `committed` when the transaction commits.
+    pub fn retire(&self, committed: &str) {
+        self.with_view(|v| {
+            v.retired.insert(committed.to_string());
+        });
+    }
+
+    /// Makes release `version` of the year current when the transaction commits.
+    pub fn stage_release(&self, version: u32) {
+        self.with_view(|v| v.release = Some((self.year, version)));
+    }
+
+    /// What the gate reads.
+    pub fn view(&self) -> View {
+        self.with_view(|v| v.clone())
+    }
+
+    /// Promotes every pending file onto its committed path (one atomic rename each), deletes the
+    /// retired files, makes a staged release current and removes abandoned run-scoped files of the
+    /// year. A marker saying the commit is under way is written first and stays until the caller
+    /// has recorded the stage ([`clear_failure`]): a process killed mid-commit leaves partly
+    /// promoted outputs that later stages then refuse and the next run replaces.
+    pub async fn commit(self) -> Result<(), CommitError> {
+        let view = self.view();
+        let store = self.lake.object_store();
+        crash_point(self.stage, "checked");
+        mark_failed(
+            self.lake,
+            self.stage,
+            self.year,
+            &self.run_id,
+            "its commit was interrupted; its outputs may be partly committed",
+        )
+        .await?;
+        for (i, (committed, pending)) in view.pending.iter().enumerate() {
+            if i == 1 {
+                crash_point(self.stage, "committing");
+            }
+            store
+                .rename(&self.lake.path(pending), &self.lake.path(committed))
+                .await
+                .map_err(|source| StoreError::Io {
+                    path: self.lake.display(committed),
+                    source,
+                })?;
+        }
+        for retired in &view.retired {
+            self.lake.delete(retired).await?;
+        }
+        if let Some((year, version)) = view.release {
+            crate::publish::make_current(store.as_ref(), &self.lake.path(""), year, version)
+                .await?;
+        }
+        sweep(self.lake, self.year).await?;
+        Ok(())
+    }
+
+    /// Drops the pending files: the committed data stays as it was.
+    pub async fn abort(self) -> Result<(), CommitError> {
+        let dir = format!("{}/{}", layout::pending_year_dir(self.year), self.run_id);
+        for file in self.lake.list(&dir).await? {
+            self.lake.delete(&file).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Fault injection for crash tests: when the environment variable `OJ_CRASH_AT` is
+/// `<stage>:<point>` the process aborts at that point, as a `kill -9` would stop it. Points:
+/// `written` (outputs written, gate not run), `checked` (gate passed, nothing committed),
+/// `committing` (between two promotions of one commit).
+pub fn crash_point(stage: &str, point: &str) {
+    if std::env::var("OJ_CRASH_AT").is_ok_and(|v| v == format!("{stage}:{point}")) {
+        eprintln!("OJ_CRASH_AT={stage}:{point}: aborting");
+        std::process::abort();
+    }
+}
+
+/// Deletes the run-scoped files of `year` (left by failed or killed runs, or by a store's
+/// temporary upload files); returns how many. Called under the year's lease or by [`gc`].
+async fn sweep(lake: &Store, year: i64) -> Result<usize, CommitError> {
+    let mut removed = 0;
+    for file in lake.list(&layout::pending_year_dir(year)).await? {
+        lake.delete(&file).await?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// What [`gc`] removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct GcReport {
+    /// Run-scoped files of failed or killed runs.
+    pub pending_files: usize,
+    /// Files of release folders without a manifest (abandoned publishes).
+    pub incomplete_release_files: usize,
+    /// Years skipped because a run holds their lease.
+    pub busy_years: Vec<i64>,
+}
+
+/// Removes the abandoned run-scoped files and incomplete release folders of every year whose
+/// lease nobody holds (`oj gc`).
+pub async fn gc(lake: &Store) -> Result<GcReport, CommitError> {
+    let mut report = GcReport::default();
+    let mut years = BTreeSet::new();
+    for file in lake
+        .list(&format!("{}/pending", layout::commit_dir()))
+        .await?
+    {
+        if let Some(y) = file
+            .split('/')
+            .nth(2)
+            .and_then(|p| p.strip_prefix("ar="))
+            .and_then(|y| y.parse::<i64>().ok())
+        {
+            years.insert(y);
+        }
+    }
+    for file in lake.list("releases").await? {
+        if let Some(y) = file.split('/').nth(1).and_then(|y| y.parse::<i64>().ok()) {
+            years.insert(y);
+        }
+    }
+    for year in years {
+        let held: Option<Holder> = read_json(lake, &layout::lease_file(year)).await?;
+        if held.is_some_and(|h| !h.is_gone()) {
+            report.busy_years.push(year);
+            continue;
+        }
+        report.pending_files += sweep(lake, year).await?;
+        let files = lake.list(&layout::releases_dir(year)).await?;
+        let folders: BTreeSet<&str> = files
+            .iter()
+            .filter_map(|f| f.split('/').nth(2))
+            .filter(|n| layout::parse_release_version(n).is_some())
+            .collect();
+        for folder in folders {
+            let prefix = format!("{}/{folder}/", layout::releases_dir(year));
+            let inside: Vec<&String> = files.iter().filter(|f| f.starts_with(&prefix)).collect();
+            if inside
+                .iter()
+                .any(|f| f.ends_with(&format!("/{}", crate::publish::MANIFEST)))
+            {
+                continue;
+            }
+            for f in inside {
+                lake.delete(f).await?;
+                report.incomplete_release_files += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_holder_is_refused_and_named() {
+        let lake = Store::open("memory://commit-lease-test/lake").unwrap();
+        let a = Holder::this_process("run-a", "t0");
+        let lease = Lease::acquire(&lake, 2017, &a).await.unwrap();
+        let b = Holder::this_process("run-b", "t1");
+        let err = Lease::acquire(&lake, 2017, &b).await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("run run-a on host"), "{text}");
+        assert!(text.contains("oj unlock --year 2017"), "{text}");
+        // Another year is free.
+        let other = Lease::acquire(&lake, 2016, &b).await.unwrap();
+        lease.release().await.unwrap();
+        Lease::acquire(&lake, 2017, &b)
+            .await
+            .unwrap()
+            .release()
+            .await
+            .unwrap();
+        other.release().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_lease_of_a_process_that_is_gone_is_broken() {
+        if !std::path::Path::new("/proc/self").exists() {
+            return;
+        }
+        let lake = Store::open("memory://commit-stale-test/lake").unwrap();
+        // pid 0 is never a process in /proc.
+        let dead = Holder {
+            pid: 0,
+            ..Holder::this_process("dead", "t0")
+        };
+        let json = serde_json::to_vec(&dead).unwrap();
+        lake.put(&layout::lease_file(2017), json).await.unwrap();
+        let lease = Lease::acquire(&lake, 2017, &Holder::this_process("new", "t1"))
+            .await
+            .unwrap();
+        lease.release().await.unwrap();
+        assert!(
+            lake.head(&layout::lease_file(2017))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn pending_files_are_seen_by_the_view_and_promoted_on_commit() {
+        let lake = Store::open("memory://commit-txn-test/lake").unwrap();
+        let committed = layout::staging_file("register", 2017);
+        lake.put(&committed, b"old".to_vec()).await.unwrap();
+        let txn = Txn::new(&lake, 2017, "r1", "ingest");
+        let target = txn.target(&committed);
+        lake.put(&target, b"new".to_vec()).await.unwrap();
+        assert_eq!(txn.view().file(&committed), Some(target.clone()));
+        // Aborted: the committed file is untouched and the pending one is gone.
+        txn.abort().await.unwrap();
+        assert_eq!(
+            lake.get(&committed).await.unwrap().unwrap().as_ref(),
+            b"old"
+        );
+        assert!(lake.get(&target).await.unwrap().is_none());
+        // Committed: the new bytes are in place.
+        mark_failed(&lake, "ingest", 2017, "r1", "bad")
+            .await
+            .unwrap();
+        let txn = Txn::new(&lake, 2017, "r2", "ingest");
+        let target = txn.target(&committed);
+        lake.put(&target, b"new".to_vec()).await.unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(
+            lake.get(&committed).await.unwrap().unwrap().as_ref(),
+            b"new"
+        );
+        // Until the runner has recorded the stage and cleared it, the commit counts as
+        // interrupted.
+        let marker = last_failure(&lake, "ingest", 2017).await.unwrap().unwrap();
+        assert_eq!(marker.run_id, "r2");
+        assert!(marker.error.contains("interrupted"), "{}", marker.error);
+        clear_failure(&lake, "ingest", 2017).await.unwrap();
+        assert!(last_failure(&lake, "ingest", 2017).await.unwrap().is_none());
+        assert!(lake.list("_commit/pending").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn gc_removes_what_dead_runs_left_and_spares_years_being_written() {
+        let lake = Store::open("memory://commit-gc-test/lake").unwrap();
+        let staging = layout::staging_file("register", 2016);
+        // 2016: a killed run's pending file, an incomplete release folder, a complete release.
+        lake.put(&layout::pending_file(2016, "dead", &staging), b"x".to_vec())
+            .await
+            .unwrap();
+        lake.put("releases/2016/v002/indikatorer.csv", b"half".to_vec())
+            .await
+            .unwrap();
+        lake.put("releases/2016/v001/indikatorer.csv", b"a".to_vec())
+            .await
+            .unwrap();
+        lake.put("releases/2016/v001/manifest.json", b"{}".to_vec())
+            .await
+            .unwrap();
+        // 2017: a run of this process holds the lease; its pending file stays.
+        let lease = Lease::acquire(&lake, 2017, &Holder::this_process("live", "t0"))
+            .await
+            .unwrap();
+        let live = layout::pending_file(2017, "live", &layout::staging_file("register", 2017));
+        lake.put(&live, b"y".to_vec()).await.unwrap();
+
+        let report = gc(&lake).await.unwrap();
+        assert_eq!(
+            report,
+            GcReport {
+                pending_files: 1,
+                incomplete_release_files: 1,
+                busy_years: vec![2017],
+            }
+        );
+        assert!(
+            lake.list(&layout::pending_year_dir(2016))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            lake.list("releases/2016").await.unwrap(),
+            vec![
+                "releases/2016/v001/indikatorer.csv".to_string(),
+                "releases/2016/v001/manifest.json".to_string()
+            ]
+        );
+        assert!(lake.head(&live).await.unwrap().is_some());
+        lease.release().await.unwrap();
+    }
+}
