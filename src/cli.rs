@@ -26,6 +26,11 @@ pub struct Cli {
     /// Where the query engine spills when memory runs short (default: the system temp folder).
     #[arg(long, global = true)]
     pub spill_dir: Option<PathBuf>,
+    /// OpenLineage run events of every stage that runs: a file (one JSON object a line,
+    /// appended) or an http(s) URL (each event POSTed). Default: the environment variable
+    /// OJ_LINEAGE.
+    #[arg(long, global = true, value_name = "FILE|URL")]
+    pub lineage: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -410,7 +415,8 @@ async fn dispatch(cli: Cli) -> ExitStatus {
                 Ok(p) => p,
                 Err(s) => return s,
             };
-            run_year(&p, args, dry_run, &options).await
+            let lineage = crate::lineage::Lineage::from_flag_or_env(cli.lineage.as_deref());
+            run_year(&p, args, dry_run, &options, lineage.as_ref()).await
         }
         Command::Check(args) => match project() {
             Ok(p) => check_gate(&p, args, &options).await,
@@ -421,7 +427,16 @@ async fn dispatch(cli: Cli) -> ExitStatus {
                 Ok(p) => p,
                 Err(s) => return s,
             };
-            crate::demo::demo(&p, &args.dir, args.years, args.scale, &options).await
+            let lineage = crate::lineage::Lineage::from_flag_or_env(cli.lineage.as_deref());
+            crate::demo::demo(
+                &p,
+                &args.dir,
+                args.years,
+                args.scale,
+                &options,
+                lineage.as_ref(),
+            )
+            .await
         }
         Command::Synth(args) => synth_command(args, project),
         Command::Diff(args) => diff_command(args, &options).await,
@@ -733,6 +748,7 @@ pub async fn run_year(
     args: &RunArgs,
     dry_run: bool,
     options: &SessionOptions,
+    lineage: Option<&crate::lineage::Lineage>,
 ) -> ExitStatus {
     let selection = match (&args.stage, &args.from) {
         (Some(s), _) => match parse_stage(s) {
@@ -755,6 +771,7 @@ pub async fn run_year(
         lake: &lake,
         ctx: &ctx,
         clock: &SystemClock,
+        lineage,
     };
     let run_options = RunOptions {
         year: args.year,

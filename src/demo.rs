@@ -64,6 +64,7 @@ pub async fn demo(
     years: (i64, i64),
     scale: f64,
     options: &SessionOptions,
+    lineage: Option<&crate::lineage::Lineage>,
 ) -> ExitStatus {
     let window = project.pipeline.params.register.very_long_term_window_years;
     let first_history = years.0 - (window - 1).max(1);
@@ -102,6 +103,7 @@ pub async fn demo(
         lake: &lake,
         ctx: &ctx,
         clock: &SystemClock,
+        lineage,
     };
     let bar = crate::progress::Bar::new((years.1 - first_history + 1) as u64, "demo");
     for year in first_history..=years.1 {

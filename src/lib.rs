@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod lake;
 pub mod layout;
 pub mod ledger;
+pub mod lineage;
 pub mod memory;
 pub mod progress;
 pub mod publication;

@@ -17,6 +17,7 @@ use crate::fingerprint::{self, Fingerprint};
 use crate::ingest::{self, IngestError, QuestionColumn};
 use crate::layout;
 use crate::ledger::{self, LedgerError, Outcome, RunRecord, StageRecord, StageStatus};
+use crate::lineage;
 use crate::store::{Store, StoreError};
 use datafusion::prelude::SessionContext;
 use std::time::Instant;
@@ -111,6 +112,8 @@ pub struct Runner<'a> {
     pub lake: &'a Store,
     pub ctx: &'a SessionContext,
     pub clock: &'a dyn Clock,
+    /// Where OpenLineage events of the stages that run go, if anywhere.
+    pub lineage: Option<&'a crate::lineage::Lineage>,
 }
 
 /// The result of a run: its record (already written to the ledger).
@@ -256,6 +259,21 @@ impl Runner<'_> {
                 continue;
             }
             events::stage_decided(scope, stage.name(), Decision::Running, &reason);
+            let mut lineage = match self.lineage {
+                Some(sink) => Some(
+                    lineage::Tracker::start(
+                        sink,
+                        lineage::StageRun {
+                            pipeline: &self.project.pipeline.name,
+                            stage: stage.name(),
+                            run_id: &run_id,
+                        },
+                        self.lineage_inputs(&prepared).await,
+                    )
+                    .await,
+                ),
+                None => None,
+            };
             crate::memory::reset_peak();
             let start = Instant::now();
             let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint, &prepared);
@@ -269,6 +287,9 @@ impl Runner<'_> {
             match result {
                 Ok(mut out) => {
                     let view = txn.view();
+                    if let Some(t) = &mut lineage {
+                        t.set_outputs(self.lineage_outputs(options.year, &view).await);
+                    }
                     let gate = match self.gate(stage, options.year, &mut out, &view).await {
                         Ok(()) => txn.commit().await.map_err(RunError::from),
                         Err(e) => {
@@ -292,8 +313,16 @@ impl Runner<'_> {
                     rec.rows_in = out.rows_in;
                     rec.rows_out = out.rows_out;
                     rec.details = out.details;
+                    if let Some(t) = &mut lineage {
+                        t.assert(&out.checks, |id| {
+                            self.checked_dataset(stage, options.year, &view, id)
+                        });
+                    }
                     rec.checks = out.checks;
                     if let Err(e) = gate {
+                        if let Some(t) = lineage {
+                            t.finish(Some(&e.to_string())).await;
+                        }
                         events::gate_failed(scope, stage.name(), &e.to_string());
                         rec.status = StageStatus::Failed;
                         record.stages.push(rec);
@@ -321,6 +350,10 @@ impl Runner<'_> {
                             .map_err(RunError::from),
                         Err(e) => Err(e.into()),
                     };
+                    if let Some(t) = lineage {
+                        t.finish(cleared.as_ref().err().map(|e| e.to_string()).as_deref())
+                            .await;
+                    }
                     if let Err(e) = cleared {
                         failure = Some(e);
                         break;
@@ -328,6 +361,9 @@ impl Runner<'_> {
                 }
                 Err(e) => {
                     events::stage_failed_after(scope, stage.name(), seconds);
+                    if let Some(t) = lineage {
+                        t.finish(Some(&e.to_string())).await;
+                    }
                     rec.status = StageStatus::Failed;
                     record.stages.push(rec);
                     if let Err(abort) = txn.abort().await {
@@ -458,7 +494,60 @@ impl Runner<'_> {
             parts,
             datasets,
             drops,
+            reads: reads.into_iter().map(|(_, file, _)| file).collect(),
         })
+    }
+
+    /// The datasets a stage reads, for its lineage: drop files (ingest), committed lake files.
+    async fn lineage_inputs(&self, prepared: &Prepared) -> Vec<lineage::Dataset> {
+        let mut inputs = lineage::drop_datasets(self.project, self.drops, &prepared.drops);
+        let files = prepared
+            .reads
+            .iter()
+            .map(|f| (layout::partition_of(f).to_string(), f.clone()));
+        inputs.extend(lineage::lake_datasets(self.ctx, self.lake, files).await);
+        inputs
+    }
+
+    /// The datasets a stage wrote (read from where they are before the commit), for its lineage:
+    /// each partition folder, and the release folder the stage made.
+    async fn lineage_outputs(&self, year: i64, view: &View) -> Vec<lineage::Dataset> {
+        let mut files: Vec<(String, String)> = view
+            .outputs()
+            .map(|(committed, pending)| {
+                (
+                    layout::partition_of(committed).to_string(),
+                    pending.to_string(),
+                )
+            })
+            .collect();
+        if let Some(v) = view.release(year) {
+            files.push((
+                layout::release_dir(year, v),
+                layout::release_file(year, v, crate::publish::INDIKATORER_PARQUET),
+            ));
+        }
+        lineage::lake_datasets(self.ctx, self.lake, files).await
+    }
+
+    /// The dataset (lineage name) check `id` of the gate after `stage` reads: a staged dataset or
+    /// a warehouse model of the year, or the release the stage made.
+    fn checked_dataset(&self, stage: Stage, year: i64, view: &View, id: &str) -> Option<String> {
+        use crate::gates::TableSource;
+        let check = self.project.checks.of(stage).iter().find(|c| c.id == id)?;
+        match self.project.checks.tables.get(check.table.as_deref()?)? {
+            TableSource::Staging(d) => {
+                Some(layout::partition_of(&layout::staging_file(d, year)).to_string())
+            }
+            TableSource::Warehouse(m) => {
+                Some(layout::partition_of(&layout::warehouse_file(m, year)).to_string())
+            }
+            TableSource::Release {
+                previous_year: false,
+                ..
+            } => view.release(year).map(|v| layout::release_dir(year, v)),
+            TableSource::Release { .. } => None,
+        }
     }
 
     /// Whether a stage's outputs are still in the lake (a skipped stage must have them).
@@ -607,6 +696,8 @@ struct Prepared {
     datasets: std::collections::BTreeMap<String, String>,
     /// The drop files per dataset (ingest only).
     drops: Vec<Vec<ingest::DropFile>>,
+    /// The committed lake files read.
+    reads: Vec<String>,
 }
 
 /// The record of `stage`'s current output for `year`: this run's when the stage ran or was skipped

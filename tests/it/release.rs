@@ -977,6 +977,25 @@ async fn datapackage_describes_every_csv_column_and_validates() {
     let text = get_text(&store, "lake/releases/2017/v001/datapackage.json").await;
     let package: serde_json::Value = serde_json::from_str(&text).unwrap();
 
+    // Valid against the Tabular Data Package profile itself (the v1 JSON schema the frictionless
+    // tools validate with, vendored from frictionlessdata/datapackage, v1-site 05e94c8).
+    // The validator is not vacuous: a package without resources, or with a field type the
+    // Table Schema does not know, is refused.
+    let mut no_resources = package.clone();
+    no_resources.as_object_mut().unwrap().remove("resources");
+    let mut bad_type = package.clone();
+    bad_type["resources"][0]["schema"]["fields"][0]["type"] = serde_json::json!("int64");
+    let schema = "tabular-data-package.json";
+    let items = [
+        (schema, package.clone()),
+        (schema, no_resources),
+        (schema, bad_type),
+    ];
+    if let Some(p) = super::schemas::problems("frictionless", &items) {
+        assert!(p[0].is_empty(), "{}", p[0].join("\n"));
+        assert!(!p[1].is_empty() && !p[2].is_empty(), "{p:?}");
+    }
+
     // What the Frictionless v1 specifications require of a Tabular Data Package (Data Package,
     // Tabular Data Resource, Table Schema, CSV Dialect), checked rule by rule.
     assert_eq!(package["profile"], "tabular-data-package");
