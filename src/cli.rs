@@ -26,6 +26,11 @@ pub struct Cli {
     /// Where the query engine spills when memory runs short (default: the system temp folder).
     #[arg(long, global = true)]
     pub spill_dir: Option<PathBuf>,
+    /// OpenLineage run events of every stage that runs: a file (one JSON object a line,
+    /// appended) or an http(s) URL (each event POSTed). Default: the environment variable
+    /// OJ_LINEAGE.
+    #[arg(long, global = true, value_name = "FILE|URL")]
+    pub lineage: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -214,17 +219,18 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("OJ_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    crate::progress::enable(crate::progress::wanted(
+        matches!(format, LogFormat::Json),
+        terminal,
+    ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
+        .with_ansi(terminal)
+        .with_writer(|| crate::progress::Stderr);
     let _ = match format {
-        LogFormat::Human => builder
-            .without_time()
-            .with_target(false)
-            .with_level(false)
-            .try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Human => builder.event_format(crate::events::Human).try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
 }
 
@@ -409,7 +415,8 @@ async fn dispatch(cli: Cli) -> ExitStatus {
                 Ok(p) => p,
                 Err(s) => return s,
             };
-            run_year(&p, args, dry_run, &options).await
+            let lineage = crate::lineage::Lineage::from_flag_or_env(cli.lineage.as_deref());
+            run_year(&p, args, dry_run, &options, lineage.as_ref()).await
         }
         Command::Check(args) => match project() {
             Ok(p) => check_gate(&p, args, &options).await,
@@ -420,7 +427,16 @@ async fn dispatch(cli: Cli) -> ExitStatus {
                 Ok(p) => p,
                 Err(s) => return s,
             };
-            crate::demo::demo(&p, &args.dir, args.years, args.scale, &options).await
+            let lineage = crate::lineage::Lineage::from_flag_or_env(cli.lineage.as_deref());
+            crate::demo::demo(
+                &p,
+                &args.dir,
+                args.years,
+                args.scale,
+                &options,
+                lineage.as_ref(),
+            )
+            .await
         }
         Command::Synth(args) => synth_command(args, project),
         Command::Diff(args) => diff_command(args, &options).await,
@@ -732,6 +748,7 @@ pub async fn run_year(
     args: &RunArgs,
     dry_run: bool,
     options: &SessionOptions,
+    lineage: Option<&crate::lineage::Lineage>,
 ) -> ExitStatus {
     let selection = match (&args.stage, &args.from) {
         (Some(s), _) => match parse_stage(s) {
@@ -754,6 +771,7 @@ pub async fn run_year(
         lake: &lake,
         ctx: &ctx,
         clock: &SystemClock,
+        lineage,
     };
     let run_options = RunOptions {
         year: args.year,
@@ -777,20 +795,16 @@ pub async fn run_year(
                 .filter(|s| s.status == crate::ledger::StageStatus::Skipped)
                 .count();
             match &result.failure {
-                None if dry_run => {
-                    tracing::info!(
-                        target: "oj::progress",
-                        "plan for {}: {ran} stage(s) would run, {skipped} up to date; nothing was written",
-                        args.year
-                    );
-                    ExitStatus::Success
-                }
                 None => {
-                    tracing::info!(
-                        target: "oj::progress",
-                        "done {}: {ran} stage(s) ran, {skipped} up to date; run record {}",
-                        args.year,
-                        lake.display(&crate::layout::run_record(&result.record.run_id))
+                    crate::events::run_done(
+                        crate::events::Scope {
+                            run_id: &result.record.run_id,
+                            year: args.year,
+                        },
+                        dry_run,
+                        ran,
+                        skipped,
+                        &lake.display(&crate::layout::run_record(&result.record.run_id)),
                     );
                     ExitStatus::Success
                 }

@@ -322,6 +322,11 @@ impl View {
         (!self.retired.contains(committed)).then(|| committed.to_string())
     }
 
+    /// The files this stage wrote: (committed path, where it is until the commit).
+    pub fn outputs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pending.iter().map(|(c, p)| (c.as_str(), p.as_str()))
+    }
+
     /// The release of `year` this stage wrote and has not made current yet.
     pub fn release(&self, year: i64) -> Option<u32> {
         self.release.filter(|(y, _)| *y == year).map(|(_, v)| v)

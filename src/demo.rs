@@ -40,7 +40,13 @@ pub fn synthesize(
     let start = Instant::now();
     match synth::generate(&options, &questions) {
         Ok(report) => {
-            tracing::info!(target: "oj::progress", "synth      wrote {}..{} at scale {scale} to {} in {:.1} s", years.0, years.1, out.display(), start.elapsed().as_secs_f64());
+            crate::events::note(&format!(
+                "synth      wrote {}..{} at scale {scale} to {} in {:.1} s",
+                years.0,
+                years.1,
+                out.display(),
+                start.elapsed().as_secs_f64()
+            ));
             eprintln!("{report}");
             Ok(())
         }
@@ -58,6 +64,7 @@ pub async fn demo(
     years: (i64, i64),
     scale: f64,
     options: &SessionOptions,
+    lineage: Option<&crate::lineage::Lineage>,
 ) -> ExitStatus {
     let window = project.pipeline.params.register.very_long_term_window_years;
     let first_history = years.0 - (window - 1).max(1);
@@ -96,14 +103,24 @@ pub async fn demo(
         lake: &lake,
         ctx: &ctx,
         clock: &SystemClock,
+        lineage,
     };
+    let bar = crate::progress::Bar::new((years.1 - first_history + 1) as u64, "demo");
     for year in first_history..=years.1 {
+        bar.step();
         let selection = if year < years.0 {
             Selection::Only(Stage::Ingest)
         } else {
             Selection::All
         };
-        tracing::info!(target: "oj::progress", "== {year}{}", if year < years.0 { " (history: ingest only)" } else { "" });
+        crate::events::note(&format!(
+            "== {year}{}",
+            if year < years.0 {
+                " (history: ingest only)"
+            } else {
+                ""
+            }
+        ));
         let run = RunOptions {
             year,
             selection,
@@ -127,6 +144,7 @@ pub async fn demo(
             }
         }
     }
+    drop(bar);
     eprintln!("demo finished in {:.1} s", started.elapsed().as_secs_f64());
     for year in years.0..=years.1 {
         match lake.get(&crate::layout::latest_file(year)).await {

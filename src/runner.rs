@@ -11,11 +11,13 @@
 use crate::clock::Clock;
 use crate::commit::{self, CommitError, Holder, Lease, Txn, View};
 use crate::config::{Project, Stage};
+use crate::events::{self, Decision};
 use crate::exit::ExitStatus;
 use crate::fingerprint::{self, Fingerprint};
 use crate::ingest::{self, IngestError, QuestionColumn};
 use crate::layout;
 use crate::ledger::{self, LedgerError, Outcome, RunRecord, StageRecord, StageStatus};
+use crate::lineage;
 use crate::store::{Store, StoreError};
 use datafusion::prelude::SessionContext;
 use std::time::Instant;
@@ -99,8 +101,8 @@ pub struct StageOutput {
     pub rows_out: u64,
     pub details: serde_json::Value,
     pub checks: Vec<serde_json::Value>,
-    /// Lines for the progress output.
-    pub lines: Vec<String>,
+    /// Lines for the progress output, with their facts.
+    pub lines: Vec<crate::events::Line>,
 }
 
 /// Everything a run works with.
@@ -110,6 +112,8 @@ pub struct Runner<'a> {
     pub lake: &'a Store,
     pub ctx: &'a SessionContext,
     pub clock: &'a dyn Clock,
+    /// Where OpenLineage events of the stages that run go, if anywhere.
+    pub lineage: Option<&'a crate::lineage::Lineage>,
 }
 
 /// The result of a run: its record (already written to the ledger).
@@ -175,6 +179,11 @@ impl Runner<'_> {
         let mut failure = None;
         let mut later_failures = Vec::new();
         let mut upstream_ran = false;
+        let run_id = record.run_id.clone();
+        let scope = events::Scope {
+            run_id: &run_id,
+            year: options.year,
+        };
         for stage in Stage::ALL {
             if !options.selection.includes(stage) {
                 record.stages.push(stage_record(
@@ -189,7 +198,7 @@ impl Runner<'_> {
             let prepared = match self.prepare(stage, options.year).await {
                 Ok(p) => p,
                 Err(e) => {
-                    tracing::error!(target: "oj::progress", "{:<10} FAILED    {e}", stage.name());
+                    events::stage_failed(scope, stage.name(), &e.to_string());
                     record.stages.push(stage_record(
                         stage,
                         StageStatus::Failed,
@@ -227,7 +236,7 @@ impl Runner<'_> {
                 "never ran for this year".to_string()
             };
             if up_to_date && !options.force && !upstream_ran {
-                tracing::info!(target: "oj::progress", "{:<10} skipped   {reason}", stage.name());
+                events::stage_decided(scope, stage.name(), Decision::Skipped, &reason);
                 let mut rec =
                     stage_record(stage, StageStatus::Skipped, reason, fingerprint, &prepared);
                 if let Some(p) = previous {
@@ -238,7 +247,7 @@ impl Runner<'_> {
                 continue;
             }
             if options.dry_run {
-                tracing::info!(target: "oj::progress", "{:<10} would run {reason}", stage.name());
+                events::stage_decided(scope, stage.name(), Decision::WouldRun, &reason);
                 record.stages.push(stage_record(
                     stage,
                     StageStatus::WouldRun,
@@ -249,7 +258,22 @@ impl Runner<'_> {
                 upstream_ran = true;
                 continue;
             }
-            tracing::info!(target: "oj::progress", "{:<10} running   {reason}", stage.name());
+            events::stage_decided(scope, stage.name(), Decision::Running, &reason);
+            let mut lineage = match self.lineage {
+                Some(sink) => Some(
+                    lineage::Tracker::start(
+                        sink,
+                        lineage::StageRun {
+                            pipeline: &self.project.pipeline.name,
+                            stage: stage.name(),
+                            run_id: &run_id,
+                        },
+                        self.lineage_inputs(&prepared).await,
+                    )
+                    .await,
+                ),
+                None => None,
+            };
             crate::memory::reset_peak();
             let start = Instant::now();
             let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint, &prepared);
@@ -260,13 +284,12 @@ impl Runner<'_> {
             let seconds = start.elapsed().as_secs_f64();
             rec.seconds = seconds;
             rec.peak_memory_bytes = crate::memory::peak_rss_bytes();
-            let peak = rec
-                .peak_memory_bytes
-                .map(crate::memory::mib)
-                .unwrap_or_else(|| "n/a".into());
             match result {
                 Ok(mut out) => {
                     let view = txn.view();
+                    if let Some(t) = &mut lineage {
+                        t.set_outputs(self.lineage_outputs(options.year, &view).await);
+                    }
                     let gate = match self.gate(stage, options.year, &mut out, &view).await {
                         Ok(()) => txn.commit().await.map_err(RunError::from),
                         Err(e) => {
@@ -277,21 +300,30 @@ impl Runner<'_> {
                         }
                     };
                     for line in &out.lines {
-                        tracing::info!(target: "oj::progress", "{:<10} {line}", stage.name());
+                        line.emit(scope, stage.name());
                     }
-                    tracing::info!(
-                        target: "oj::progress",
-                        "{:<10} done      {} rows in, {} rows out, {seconds:.2} s, peak memory {peak}",
+                    events::stage_done(
+                        scope,
                         stage.name(),
                         out.rows_in,
-                        out.rows_out
+                        out.rows_out,
+                        seconds,
+                        rec.peak_memory_bytes,
                     );
                     rec.rows_in = out.rows_in;
                     rec.rows_out = out.rows_out;
                     rec.details = out.details;
+                    if let Some(t) = &mut lineage {
+                        t.assert(&out.checks, |id| {
+                            self.checked_dataset(stage, options.year, &view, id)
+                        });
+                    }
                     rec.checks = out.checks;
                     if let Err(e) = gate {
-                        tracing::error!(target: "oj::progress", "{:<10} GATE FAILED {e}", stage.name());
+                        if let Some(t) = lineage {
+                            t.finish(Some(&e.to_string())).await;
+                        }
+                        events::gate_failed(scope, stage.name(), &e.to_string());
                         rec.status = StageStatus::Failed;
                         record.stages.push(rec);
                         let marked = commit::mark_failed(
@@ -318,13 +350,20 @@ impl Runner<'_> {
                             .map_err(RunError::from),
                         Err(e) => Err(e.into()),
                     };
+                    if let Some(t) = lineage {
+                        t.finish(cleared.as_ref().err().map(|e| e.to_string()).as_deref())
+                            .await;
+                    }
                     if let Err(e) = cleared {
                         failure = Some(e);
                         break;
                     }
                 }
                 Err(e) => {
-                    tracing::error!(target: "oj::progress", "{:<10} FAILED    after {seconds:.2} s", stage.name());
+                    events::stage_failed_after(scope, stage.name(), seconds);
+                    if let Some(t) = lineage {
+                        t.finish(Some(&e.to_string())).await;
+                    }
                     rec.status = StageStatus::Failed;
                     record.stages.push(rec);
                     if let Err(abort) = txn.abort().await {
@@ -455,7 +494,60 @@ impl Runner<'_> {
             parts,
             datasets,
             drops,
+            reads: reads.into_iter().map(|(_, file, _)| file).collect(),
         })
+    }
+
+    /// The datasets a stage reads, for its lineage: drop files (ingest), committed lake files.
+    async fn lineage_inputs(&self, prepared: &Prepared) -> Vec<lineage::Dataset> {
+        let mut inputs = lineage::drop_datasets(self.project, self.drops, &prepared.drops);
+        let files = prepared
+            .reads
+            .iter()
+            .map(|f| (layout::partition_of(f).to_string(), f.clone()));
+        inputs.extend(lineage::lake_datasets(self.ctx, self.lake, files).await);
+        inputs
+    }
+
+    /// The datasets a stage wrote (read from where they are before the commit), for its lineage:
+    /// each partition folder, and the release folder the stage made.
+    async fn lineage_outputs(&self, year: i64, view: &View) -> Vec<lineage::Dataset> {
+        let mut files: Vec<(String, String)> = view
+            .outputs()
+            .map(|(committed, pending)| {
+                (
+                    layout::partition_of(committed).to_string(),
+                    pending.to_string(),
+                )
+            })
+            .collect();
+        if let Some(v) = view.release(year) {
+            files.push((
+                layout::release_dir(year, v),
+                layout::release_file(year, v, crate::publish::INDIKATORER_PARQUET),
+            ));
+        }
+        lineage::lake_datasets(self.ctx, self.lake, files).await
+    }
+
+    /// The dataset (lineage name) check `id` of the gate after `stage` reads: a staged dataset or
+    /// a warehouse model of the year, or the release the stage made.
+    fn checked_dataset(&self, stage: Stage, year: i64, view: &View, id: &str) -> Option<String> {
+        use crate::gates::TableSource;
+        let check = self.project.checks.of(stage).iter().find(|c| c.id == id)?;
+        match self.project.checks.tables.get(check.table.as_deref()?)? {
+            TableSource::Staging(d) => {
+                Some(layout::partition_of(&layout::staging_file(d, year)).to_string())
+            }
+            TableSource::Warehouse(m) => {
+                Some(layout::partition_of(&layout::warehouse_file(m, year)).to_string())
+            }
+            TableSource::Release {
+                previous_year: false,
+                ..
+            } => view.release(year).map(|v| layout::release_dir(year, v)),
+            TableSource::Release { .. } => None,
+        }
     }
 
     /// Whether a stage's outputs are still in the lake (a skipped stage must have them).
@@ -513,12 +605,17 @@ impl Runner<'_> {
                     message: e.to_string(),
                     status: e.exit_status(),
                 })?;
-        out.lines.extend(report.lines());
-        out.lines.push(format!(
-            "gate      {} checks in {:.2} s",
-            report.results.len(),
-            start.elapsed().as_secs_f64()
-        ));
+        out.lines.extend(
+            report
+                .results
+                .iter()
+                .zip(report.lines())
+                .map(events::Line::check),
+        );
+        out.lines.push(events::Line::Gate {
+            checks: report.results.len(),
+            seconds: start.elapsed().as_secs_f64(),
+        });
         out.checks.extend(report.to_json());
         if report.blocking() {
             return Err(RunError::Gate {
@@ -572,13 +669,13 @@ impl Runner<'_> {
             .await?;
             out.rows_in += o.rows_read;
             out.rows_out += o.rows_staged;
-            out.lines.push(format!(
-                "{:<10} {:>9} rows staged, {:>5} rejected  {:.2} s",
-                o.dataset,
-                o.rows_staged,
-                o.rows_rejected,
-                start.elapsed().as_secs_f64()
-            ));
+            out.lines.push(events::Line::Dataset {
+                dataset: o.dataset.clone(),
+                rows_in: o.rows_read,
+                rows_out: o.rows_staged,
+                rejected: o.rows_rejected,
+                seconds: start.elapsed().as_secs_f64(),
+            });
             details.insert(
                 o.dataset.clone(),
                 serde_json::to_value(&o).unwrap_or_default(),
@@ -599,6 +696,8 @@ struct Prepared {
     datasets: std::collections::BTreeMap<String, String>,
     /// The drop files per dataset (ingest only).
     drops: Vec<Vec<ingest::DropFile>>,
+    /// The committed lake files read.
+    reads: Vec<String>,
 }
 
 /// The record of `stage`'s current output for `year`: this run's when the stage ran or was skipped

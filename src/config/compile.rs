@@ -1,9 +1,13 @@
 //! Compiles the raw configuration into a typed [`Project`], collecting every problem with file,
-//! line and hint instead of stopping at the first.
+//! line, column and hint instead of stopping at the first.
+//!
+//! Guarantees: a problem with a YAML entry points at the key or value it is about, found by the
+//! entry's place in the document ([`yaml::Spans`]: list index and keys), never by searching the
+//! text.
 
 use super::raw::*;
 use super::*;
-use crate::yaml;
+use crate::yaml::{self, Pos, Spans};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::common::DFSchema;
 use datafusion::prelude::SessionContext;
@@ -25,16 +29,12 @@ impl Collector {
     fn push(
         &mut self,
         file: &str,
-        line: Option<usize>,
+        at: Option<Pos>,
         message: impl Into<String>,
         hint: Option<&str>,
     ) {
-        self.diagnostics.push(Diagnostic {
-            file: file.to_string(),
-            line,
-            message: message.into(),
-            hint: hint.map(str::to_string),
-        });
+        self.diagnostics
+            .push(Diagnostic::at(file, at, message, hint.map(str::to_string)));
     }
 }
 
@@ -112,7 +112,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
             if contracts.contains_key(&contract.id) {
                 c.push(
                     file,
-                    yaml::line_of_key(text, "id", 1),
+                    Spans::read(text).value("id"),
                     format!("contract id `{}` is used by two files", contract.id),
                     None,
                 );
@@ -138,12 +138,20 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
             }
             Err(d) => {
                 c.diagnostics.extend(d);
+                if let Ok(text) =
+                    std::fs::read_to_string(root.join(crate::gates::config::CHECKS_FILE))
+                {
+                    sources.insert(crate::gates::config::CHECKS_FILE.to_string(), text);
+                }
                 None
             }
         },
         None => None,
     };
     let survey = compile_survey(&mut c, &sources, &contracts);
+    if let (Some(p), Some(s)) = (&pipeline, &survey) {
+        check_kolada_unique(&mut c, p, s);
+    }
     let disclosure = compile_disclosure(&mut c, &sources, pipeline.as_ref(), survey.as_ref());
     compile_models(&mut c, root);
 
@@ -169,10 +177,50 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
             if planned.is_empty() {
                 Ok(project)
             } else {
-                Err(ConfigErrors(planned))
+                Err(ConfigErrors(planned, project.sources))
             }
         }
-        _ => Err(ConfigErrors(c.diagnostics)),
+        _ => Err(ConfigErrors(c.diagnostics, sources)),
+    }
+}
+
+/// A declared Kolada KPI id has Kolada's shape (one capital letter, five digits).
+fn check_kolada_kpi(c: &mut Collector, file: &str, at: Option<Pos>, id: &str, kpi: &str) {
+    if !crate::publish::is_kpi_id(kpi) {
+        c.push(
+            file,
+            at,
+            format!("indicator `{id}` has kolada_kpi `{kpi}`, which is not a Kolada KPI id"),
+            Some("a Kolada KPI id is one capital letter and five digits, e.g. N31807"),
+        );
+    }
+}
+
+/// No Kolada KPI id is declared for two different indicators (kolada.csv would hold two
+/// figures for one KPI and kommun).
+fn check_kolada_unique(
+    c: &mut Collector,
+    pipeline: &Pipeline,
+    survey: &crate::survey::SurveyConfig,
+) {
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    let declared = pipeline
+        .indicators
+        .iter()
+        .filter_map(|i| Some((i.id.as_str(), i.kolada_kpi.as_deref()?)))
+        .chain(survey.kolada_kpis());
+    for (id, kpi) in declared {
+        match owner.get(kpi) {
+            Some(first) if *first != id => c.push(
+                PIPELINE_FILE,
+                None,
+                format!("Kolada KPI `{kpi}` is declared for both `{first}` and `{id}`"),
+                Some("each Kolada KPI id belongs to one indicator"),
+            ),
+            _ => {
+                owner.insert(kpi, id);
+            }
+        }
     }
 }
 
@@ -222,7 +270,13 @@ fn compile_models(c: &mut Collector, root: &Path) {
                 .unwrap_or(&d.file)
                 .display()
                 .to_string();
-            c.push(&file, d.line, d.message.clone(), None);
+            c.diagnostics.push(Diagnostic {
+                file,
+                line: d.line,
+                column: None,
+                message: d.message.clone(),
+                hint: None,
+            });
         }
     }
 }
@@ -274,7 +328,7 @@ fn compile_pipeline(
         Err(e) => {
             c.push(
                 PIPELINE_FILE,
-                e.line,
+                e.pos(),
                 e.message,
                 Some("see the field list in src/config/raw.rs"),
             );
@@ -282,10 +336,11 @@ fn compile_pipeline(
         }
     };
     let file = PIPELINE_FILE;
+    let spans = Spans::read(text);
     let mut datasets = Vec::new();
     let mut seen = BTreeSet::new();
-    for d in &raw.datasets {
-        let line = yaml::line_of_entry(text, "name", &d.name);
+    for (i, d) in raw.datasets.iter().enumerate() {
+        let line = spans.value(&format!("datasets.{i}.name"));
         if !seen.insert(d.name.clone()) {
             c.push(
                 file,
@@ -298,7 +353,7 @@ fn compile_pipeline(
             let known: Vec<_> = contracts.keys().cloned().collect();
             c.push(
                 file,
-                yaml::line_of_entry(text, "contract", &d.contract).or(line),
+                spans.value(&format!("datasets.{i}.contract")),
                 format!(
                     "dataset `{}` names contract `{}`, which does not exist",
                     d.name, d.contract
@@ -309,16 +364,16 @@ fn compile_pipeline(
         if d.files.is_empty() {
             c.push(
                 file,
-                line,
+                spans.value(&format!("datasets.{i}.files")),
                 format!("dataset `{}` lists no file patterns", d.name),
                 None,
             );
         }
-        for pattern in &d.files {
+        for (j, pattern) in d.files.iter().enumerate() {
             if glob::Pattern::new(pattern).is_err() {
                 c.push(
                     file,
-                    line,
+                    spans.value(&format!("datasets.{i}.files.{j}")),
                     format!(
                         "dataset `{}`: `{pattern}` is not a valid file pattern",
                         d.name
@@ -337,7 +392,7 @@ fn compile_pipeline(
         if !seen.contains(required) {
             c.push(
                 file,
-                yaml::line_of_key(text, "datasets", 1),
+                spans.key("datasets"),
                 format!("dataset `{required}` is missing"),
                 Some("the five drops of drops.md are all required"),
             );
@@ -360,7 +415,7 @@ fn compile_pipeline(
                 if target != d.name && !datasets[..i].iter().any(|p| p.name == target) {
                     c.push(
                         file,
-                        yaml::line_of_entry(text, "name", &d.name),
+                        spans.value(&format!("datasets.{i}.name")),
                         format!(
                             "dataset `{}` refers to `{target}`, which is not listed before it",
                             d.name
@@ -373,12 +428,12 @@ fn compile_pipeline(
     }
 
     let mut stages = Vec::new();
-    for s in &raw.stages {
+    for (i, s) in raw.stages.iter().enumerate() {
         match Stage::parse(&s.name) {
             Some(st) => stages.push(st),
             None => c.push(
                 file,
-                yaml::line_of_entry(text, "name", &s.name),
+                spans.value(&format!("stages.{i}.name")),
                 format!("unknown stage `{}`", s.name),
                 Some("stages are ingest, transform, disclose, publish"),
             ),
@@ -387,7 +442,7 @@ fn compile_pipeline(
     if stages != Stage::ALL {
         c.push(
             file,
-            yaml::line_of_key(text, "stages", 1),
+            spans.key("stages"),
             "stages must be exactly ingest, transform, disclose, publish, in that order",
             None,
         );
@@ -400,7 +455,7 @@ fn compile_pipeline(
         other => {
             c.push(
                 file,
-                yaml::line_of_key(text, "missing_history", 1),
+                spans.value("parameters.register.missing_history"),
                 format!("missing_history = `{other}` is not a choice"),
                 Some("use fail or not_applicable"),
             );
@@ -446,9 +501,14 @@ fn compile_pipeline(
     ];
     for (name, value, lo, hi) in positive {
         if value < lo || value > hi {
+            let section = if name.starts_with("min_") {
+                "disclosure"
+            } else {
+                "register"
+            };
             c.push(
                 file,
-                yaml::line_of_key(text, name, 1),
+                spans.value(&format!("parameters.{section}.{name}")),
                 format!("parameter {name} = {value} is outside {lo}..={hi}"),
                 None,
             );
@@ -457,7 +517,7 @@ fn compile_pipeline(
     if !(0.0..=100.0).contains(&p.ingest.reject_tolerance_percent) {
         c.push(
             file,
-            yaml::line_of_key(text, "reject_tolerance_percent", 1),
+            spans.value("parameters.ingest.reject_tolerance_percent"),
             "reject_tolerance_percent must be within 0..=100",
             None,
         );
@@ -465,7 +525,7 @@ fn compile_pipeline(
     if p.ingest.max_line_bytes == 0 || p.ingest.max_line_bytes > u64::from(u32::MAX) {
         c.push(
             file,
-            yaml::line_of_key(text, "max_line_bytes", 1),
+            spans.value("parameters.ingest.max_line_bytes"),
             format!(
                 "max_line_bytes = {} is outside 1..={}",
                 p.ingest.max_line_bytes,
@@ -478,7 +538,7 @@ fn compile_pipeline(
     if max_belopp.is_nan() || max_belopp <= 0.0 {
         c.push(
             file,
-            yaml::line_of_key(text, "max_belopp_kr_per_household_month", 1),
+            spans.value("parameters.ingest.max_belopp_kr_per_household_month"),
             "max_belopp_kr_per_household_month must be above 0",
             None,
         );
@@ -486,8 +546,9 @@ fn compile_pipeline(
 
     let mut indicators = Vec::new();
     let mut ids = BTreeSet::new();
-    for ind in &raw.indicators {
-        let line = yaml::line_of_entry(text, "id", &ind.id);
+    for (i, ind) in raw.indicators.iter().enumerate() {
+        let at = |key: &str| spans.at(&format!("indicators.{i}.{key}"));
+        let line = at("id");
         if !ids.insert(ind.id.clone()) {
             c.push(
                 file,
@@ -504,7 +565,7 @@ fn compile_pipeline(
             other => {
                 c.push(
                     file,
-                    line,
+                    at("kind"),
                     format!("indicator `{}` has unknown kind `{other}`", ind.id),
                     Some("kinds: andel, antal, kronor, tkr"),
                 );
@@ -514,7 +575,7 @@ fn compile_pipeline(
         if !["register", "bakgrund"].contains(&ind.source.as_str()) {
             c.push(
                 file,
-                line,
+                at("source"),
                 format!("indicator `{}` has unknown source `{}`", ind.id, ind.source),
                 Some(
                     "sources: register, bakgrund (survey indicators live in pipelines/enkat.yaml)",
@@ -533,11 +594,11 @@ fn compile_pipeline(
                 Some("register indicators start with reg_, background measures with bak_"),
             );
         }
-        for g in &ind.grupper {
+        for (j, g) in ind.grupper.iter().enumerate() {
             if !KNOWN_GROUPS.contains(&g.as_str()) {
                 c.push(
                     file,
-                    line,
+                    at(&format!("grupper.{j}")),
                     format!("indicator `{}` has unknown group `{g}`", ind.id),
                     Some("groups: totalt, kvinnor, man, inrikes, utrikes"),
                 );
@@ -546,10 +607,13 @@ fn compile_pipeline(
         if kind == Some(IndicatorKind::Andel) && ind.namnare.is_none() {
             c.push(
                 file,
-                line,
+                at("namnare"),
                 format!("indicator `{}` is a share but has no namnare", ind.id),
                 None,
             );
+        }
+        if let Some(kpi) = &ind.kolada_kpi {
+            check_kolada_kpi(c, file, at("kolada_kpi"), &ind.id, kpi);
         }
         indicators.push(IndicatorDef {
             id: ind.id.clone(),
@@ -559,6 +623,7 @@ fn compile_pipeline(
             taljare: ind.taljare.clone(),
             namnare: ind.namnare.clone(),
             grupper: ind.grupper.clone(),
+            kolada_kpi: ind.kolada_kpi.clone(),
         });
     }
 
@@ -583,11 +648,12 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     let raw: RawContract = match yaml::parse(file, text) {
         Ok(r) => r,
         Err(e) => {
-            c.push(file, e.line, e.message, Some("contracts follow ODCS v3: schema → properties with logicalType, required, unique, logicalTypeOptions, quality"));
+            c.push(file, e.pos(), e.message, Some("contracts follow ODCS v3: schema → properties with logicalType, required, unique, logicalTypeOptions, quality"));
             return None;
         }
     };
     let before = c.diagnostics.len();
+    let spans = Spans::read(text);
     let stem = Path::new(file)
         .file_stem()
         .unwrap_or_default()
@@ -596,7 +662,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if raw.id != stem {
         c.push(
             file,
-            yaml::line_of_key(text, "id", 1),
+            spans.value("id"),
             format!(
                 "contract id `{}` differs from the file name `{stem}`",
                 raw.id
@@ -607,7 +673,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if raw.kind != "DataContract" {
         c.push(
             file,
-            yaml::line_of_key(text, "kind", 1),
+            spans.value("kind"),
             format!("kind `{}` is not DataContract", raw.kind),
             None,
         );
@@ -616,7 +682,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if f.kind != "csv" {
         c.push(
             file,
-            yaml::line_of_key(text, "type", 1),
+            spans.value("format.type"),
             format!("format type `{}` is not supported", f.kind),
             Some("use csv (an xlsx survey is read by its file extension)"),
         );
@@ -626,7 +692,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         _ => {
             c.push(
                 file,
-                yaml::line_of_key(text, "delimiter", 1),
+                spans.value("format.delimiter"),
                 format!(
                     "delimiter `{}` is not one character",
                     f.delimiter.escape_default()
@@ -642,7 +708,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         other => {
             c.push(
                 file,
-                yaml::line_of_key(text, "encoding", 1),
+                spans.value("format.encoding"),
                 format!("encoding `{other}` is not supported"),
                 Some("use utf-8 or windows-1252"),
             );
@@ -655,7 +721,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         other => {
             c.push(
                 file,
-                yaml::line_of_key(text, "decimal", 1),
+                spans.value("format.decimal"),
                 format!("decimal separator `{other}` is not supported"),
                 Some("use \".\" or \",\""),
             );
@@ -668,7 +734,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         Some(other) => {
             c.push(
                 file,
-                yaml::line_of_key(text, "questionColumns", 1),
+                spans.value("format.questionColumns"),
                 format!("questionColumns `{other}` is not known"),
                 Some("the only source is `survey` (pipelines/enkat.yaml)"),
             );
@@ -681,7 +747,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     {
         c.push(
             file,
-            yaml::line_of_key(text, "rejectTolerancePercent", 1),
+            spans.value("rejectTolerancePercent"),
             format!("rejectTolerancePercent {t} is outside 0..=100"),
             None,
         );
@@ -689,7 +755,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if raw.schema.len() != 1 {
         c.push(
             file,
-            yaml::line_of_key(text, "schema", 1),
+            spans.key("schema"),
             "a drop contract has exactly one schema object",
             None,
         );
@@ -699,7 +765,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
     if schema.name != raw.id {
         c.push(
             file,
-            yaml::line_of_entry(text, "name", &schema.name),
+            spans.value("schema.0.name"),
             format!(
                 "schema name `{}` differs from the contract id `{}`",
                 schema.name, raw.id
@@ -710,8 +776,9 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
 
     let mut columns = Vec::new();
     let mut names = BTreeSet::new();
-    for p in &schema.properties {
-        let line = yaml::line_of_entry(text, "name", &p.name);
+    for (pi, p) in schema.properties.iter().enumerate() {
+        let at = |key: &str| spans.at(&format!("schema.0.properties.{pi}.{key}"));
+        let line = at("name");
         let mut header_names = vec![p.name.to_lowercase()];
         header_names.extend(p.aliases.iter().map(|a| a.trim().to_lowercase()));
         for h in header_names {
@@ -728,7 +795,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         if parsed.is_none() {
             c.push(
                 file,
-                line,
+                at("logicalType"),
                 format!(
                     "column `{}` has unknown logicalType `{}`",
                     p.name, p.logical_type
@@ -753,7 +820,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             references: None,
         };
         if let (Some(o), Some(_)) = (&p.logical_type_options, parsed) {
-            for v in o.allowed.iter().flatten() {
+            for (k, v) in o.allowed.iter().flatten().enumerate() {
                 match (v, logical) {
                     (RawScalar::Int(i), LogicalType::Integer | LogicalType::Number) => {
                         column.allowed.push(i.to_string())
@@ -761,7 +828,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                     (RawScalar::Text(s), LogicalType::String) => column.allowed.push(s.clone()),
                     _ => c.push(
                         file,
-                        line,
+                        at(&format!("logicalTypeOptions.enum.{k}")),
                         format!(
                             "column `{}`: allowed value {v:?} does not fit logicalType {}",
                             p.name,
@@ -775,7 +842,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                 if logical != LogicalType::String {
                     c.push(
                         file,
-                        line,
+                        at("logicalTypeOptions.pattern"),
                         format!("column `{}`: a pattern needs logicalType string", p.name),
                         None,
                     );
@@ -783,7 +850,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
                 if let Err(e) = regex::Regex::new(pattern) {
                     c.push(
                         file,
-                        line,
+                        at("logicalTypeOptions.pattern"),
                         format!("column `{}`: pattern does not compile: {e}", p.name),
                         None,
                     );
@@ -811,9 +878,14 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             if (o.minimum.is_some() || o.maximum.is_some())
                 && !matches!(logical, LogicalType::Integer | LogicalType::Number)
             {
+                let key = if o.minimum.is_some() {
+                    "minimum"
+                } else {
+                    "maximum"
+                };
                 c.push(
                     file,
-                    line,
+                    at(&format!("logicalTypeOptions.{key}")),
                     format!(
                         "column `{}`: minimum/maximum need a numeric logicalType",
                         p.name
@@ -826,7 +898,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             {
                 c.push(
                     file,
-                    line,
+                    at("logicalTypeOptions.minimum"),
                     format!("column `{}`: minimum {lo} is above maximum {hi}", p.name),
                     None,
                 );
@@ -834,7 +906,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             if o.equals_drop_year && logical != LogicalType::Integer {
                 c.push(
                     file,
-                    line,
+                    at("logicalTypeOptions.equalsDropYear"),
                     format!(
                         "column `{}`: equalsDropYear needs logicalType integer",
                         p.name
@@ -865,8 +937,9 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
         .collect();
     let mut expr_references = Vec::new();
     let mut ids = BTreeSet::new();
-    for q in &schema.quality {
-        let line = yaml::line_of_entry(text, "id", &q.id);
+    for (qi, q) in schema.quality.iter().enumerate() {
+        let at = |key: &str| spans.at(&format!("schema.0.quality.{qi}.{key}"));
+        let line = at("id");
         if !ids.insert(q.id.clone()) {
             c.push(
                 file,
@@ -889,7 +962,7 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             continue;
         }
         if let Some(sql) = &q.rule {
-            check_sql_expr(c, &ctx, &typed_schema, file, line, &q.id, sql);
+            check_sql_expr(c, &ctx, &typed_schema, file, at("rule"), &q.id, sql);
             rules.push(RowRule {
                 id: q.id.clone(),
                 description: q.description.clone(),
@@ -897,9 +970,9 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             });
         }
         if let Some(cols) = &q.unique {
-            for col in cols {
+            for (k, col) in cols.iter().enumerate() {
                 if !columns.iter().any(|x| &x.name == col) {
-                    c.push(file, line, format!("quality rule `{}`: unique column `{col}` is not a column of the contract", q.id), None);
+                    c.push(file, at(&format!("unique.{k}")), format!("quality rule `{}`: unique column `{col}` is not a column of the contract", q.id), None);
                 }
             }
             uniques.push(UniqueKey {
@@ -908,9 +981,18 @@ fn compile_contract(c: &mut Collector, file: &str, text: &str) -> Option<Contrac
             });
         }
         if let Some(r) = &q.reference {
-            check_sql_expr(c, &ctx, &typed_schema, file, line, &q.id, &r.expression);
+            let expression = at("reference.expression");
+            check_sql_expr(
+                c,
+                &ctx,
+                &typed_schema,
+                file,
+                expression,
+                &q.id,
+                &r.expression,
+            );
             if let Some(w) = &r.when {
-                check_sql_expr(c, &ctx, &typed_schema, file, line, &q.id, w);
+                check_sql_expr(c, &ctx, &typed_schema, file, at("reference.when"), &q.id, w);
             }
             expr_references.push(ExprReference {
                 id: q.id.clone(),
@@ -955,19 +1037,25 @@ fn resolve_parameter_bounds(
     params: &Parameters,
 ) {
     for contract in contracts.values_mut() {
-        let text = texts.get(&contract.file).map(String::as_str).unwrap_or("");
+        let spans = Spans::read(texts.get(&contract.file).map(String::as_str).unwrap_or(""));
         for column in &mut contract.columns {
-            let line = yaml::line_of_entry(text, "name", &column.name);
-            for (name, value) in [
-                (&column.minimum_parameter, &mut column.minimum),
-                (&column.maximum_parameter, &mut column.maximum),
+            let item = spans
+                .item_with("schema.0.properties", "name", &column.name)
+                .map(|i| format!("schema.0.properties.{i}"));
+            let at = |key: &str| {
+                let item = item.as_deref()?;
+                spans.at(&format!("{item}.{key}"))
+            };
+            for (name, value, key) in [
+                (&column.minimum_parameter, &mut column.minimum, "minimum"),
+                (&column.maximum_parameter, &mut column.maximum, "maximum"),
             ] {
                 let Some(name) = name else { continue };
                 match params.number(name) {
                     Some(n) => *value = Some(n),
                     None => c.push(
                         &contract.file,
-                        line,
+                        at(&format!("logicalTypeOptions.{key}")),
                         format!(
                             "column `{}`: `${name}` is not a numeric parameter of {PIPELINE_FILE}",
                             column.name
@@ -981,7 +1069,7 @@ fn resolve_parameter_bounds(
             {
                 c.push(
                     &contract.file,
-                    line,
+                    at("logicalTypeOptions.minimum"),
                     format!(
                         "column `{}`: minimum {lo} is above maximum {hi}",
                         column.name
@@ -1014,7 +1102,7 @@ fn check_sql_expr(
     ctx: &SessionContext,
     schema: &DFSchema,
     file: &str,
-    line: Option<usize>,
+    line: Option<Pos>,
     id: &str,
     sql: &str,
 ) {
@@ -1051,19 +1139,24 @@ fn check_contract_references(
 ) {
     let ctx = SessionContext::new();
     for contract in contracts.values() {
-        let text = texts.get(&contract.file).map(String::as_str).unwrap_or("");
+        let spans = Spans::read(texts.get(&contract.file).map(String::as_str).unwrap_or(""));
+        // Each reference with the path of its YAML mapping.
         let refs = contract
             .columns
             .iter()
-            .filter_map(|col| col.references.as_ref().map(|r| (col.name.clone(), r)))
-            .chain(
-                contract
-                    .expr_references
-                    .iter()
-                    .map(|r| (r.id.clone(), &r.target)),
-            );
-        for (owner, r) in refs {
-            let line = yaml::line_of_entry(text, "dataset", &r.dataset);
+            .filter_map(|col| {
+                let r = col.references.as_ref()?;
+                let i = spans.item_with("schema.0.properties", "name", &col.name);
+                let path = format!("schema.0.properties.{}.references", i.unwrap_or(usize::MAX));
+                Some((col.name.clone(), r, path))
+            })
+            .chain(contract.expr_references.iter().map(|r| {
+                let i = spans.item_with("schema.0.quality", "id", &r.id);
+                let path = format!("schema.0.quality.{}.reference", i.unwrap_or(usize::MAX));
+                (r.id.clone(), &r.target, path)
+            }));
+        for (owner, r, path) in refs {
+            let line = spans.at(&format!("{path}.dataset"));
             let Some(target) = contracts.get(&r.dataset) else {
                 if broken.contains(&r.dataset) {
                     continue;
@@ -1085,7 +1178,7 @@ fn check_contract_references(
             if target.column(&r.column).is_none() {
                 c.push(
                     &contract.file,
-                    line,
+                    spans.at(&format!("{path}.column")),
                     format!(
                         "`{owner}` refers to `{}.{}`, which is not a column",
                         r.dataset, r.column
@@ -1099,7 +1192,7 @@ fn check_contract_references(
                     &ctx,
                     &contract_df_schema(&target.columns),
                     &contract.file,
-                    line,
+                    spans.at(&format!("{path}.where")),
                     &owner,
                     filter,
                 );

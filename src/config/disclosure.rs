@@ -6,7 +6,8 @@
 //! (register and background indicators of the pipeline, survey indicators of any year), every
 //! group of a relation is a group of the indicators it names, a denominator term names an
 //! indicator that has a denominator, and every parameter is in range. Every problem is reported
-//! with file and line, all at once.
+//! with file, line and column (found by its place in the document, see [`crate::yaml::Spans`]),
+//! all at once.
 
 use super::{Diagnostic, IndicatorDef};
 use crate::yaml;
@@ -279,75 +280,72 @@ impl KnownIndicators {
 }
 
 struct Compiler<'a> {
-    text: &'a str,
+    spans: yaml::Spans,
     known: &'a KnownIndicators,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Compiler<'_> {
-    fn push(&mut self, key: &str, value: &str, message: String, hint: Option<&str>) {
-        let line = yaml::line_of_entry(self.text, key, value)
-            .or_else(|| {
-                self.text
-                    .lines()
-                    .position(|l| !l.trim_start().starts_with('#') && l.contains(value))
-                    .map(|i| i + 1)
-            })
-            .or_else(|| yaml::line_of_key(self.text, key, 1));
-        self.diagnostics.push(Diagnostic {
-            file: DISCLOSURE_FILE.to_string(),
-            line,
+    /// A problem at `path` below `disclosure` (where the value is or, when it is absent, the
+    /// mapping that lacks it).
+    fn push(&mut self, path: &str, message: String, hint: Option<&str>) {
+        let at = self.spans.at(&format!("disclosure.{path}"));
+        self.diagnostics.push(Diagnostic::at(
+            DISCLOSURE_FILE,
+            at,
             message,
-            hint: hint.map(str::to_string),
-        });
+            hint.map(str::to_string),
+        ));
     }
 
-    fn indicator(&mut self, context: &str, id: &str) -> bool {
+    fn indicator(&mut self, path: &str, context: &str, id: &str) -> bool {
         if self.known.groups.contains_key(id) {
             return true;
         }
         self.push(
-            "indicator",
-            id,
+            path,
             format!("{context}: unknown indicator `{id}`"),
             Some("name a register or background indicator of ekonomiskt_bistand.yaml or a survey indicator of enkat.yaml"),
         );
         false
     }
 
-    fn level(&mut self, context: &str, level: &str) -> bool {
+    fn level(&mut self, path: &str, context: &str, level: &str) -> bool {
         if LEVELS.contains(&level) {
             return true;
         }
         self.push(
-            "parent",
-            level,
+            path,
             format!("{context}: unknown level `{level}`"),
             Some("levels are riket, lan, kommun, stadsdel, kommungrupp, storleksklass"),
         );
         false
     }
 
-    fn group(&mut self, context: &str, group: &str) -> bool {
+    fn group(&mut self, path: &str, context: &str, group: &str) -> bool {
         if GROUPS.contains(&group) {
             return true;
         }
         self.push(
-            "groups",
-            group,
+            path,
             format!("{context}: unknown group `{group}`"),
             Some("groups are totalt, kvinnor, man, inrikes, utrikes"),
         );
         false
     }
 
-    fn kind(&mut self, context: &str, word: &str, allowed: &[RelationKind]) -> RelationKind {
+    fn kind(
+        &mut self,
+        path: &str,
+        context: &str,
+        word: &str,
+        allowed: &[RelationKind],
+    ) -> RelationKind {
         match RelationKind::parse(word) {
             Some(k) if allowed.contains(&k) => k,
             _ => {
                 self.push(
-                    "relation",
-                    word,
+                    path,
                     format!("{context}: relation `{word}` is not allowed here"),
                     Some(if allowed.contains(&RelationKind::Movers) {
                         "a hierarchy is `exact`, `movers` or `at_least_sum`"
@@ -360,26 +358,26 @@ impl Compiler<'_> {
         }
     }
 
-    fn term(&mut self, context: &str, raw: &RawTerm, groups: &[String]) -> Term {
+    /// A term of an identity, at `path` (`linked_tables.identities.<i>.left` or `….right.<j>`).
+    fn term(&mut self, path: &str, context: &str, raw: &RawTerm, groups: &[String]) -> Term {
         let part = match raw.part.as_str() {
             "taljare" => Part::Taljare,
             "namnare" => Part::Namnare,
             other => {
                 self.push(
-                    "part",
-                    other,
+                    &format!("{path}.part"),
                     format!("{context}: unknown part `{other}`"),
                     Some("a term is the `taljare` or the `namnare` of an indicator"),
                 );
                 Part::Taljare
             }
         };
-        if self.indicator(context, &raw.indicator) {
+        let indicator = format!("{path}.indicator");
+        if self.indicator(&indicator, context, &raw.indicator) {
             let (own, has_namnare) = self.known.groups[&raw.indicator].clone();
             if part == Part::Namnare && !has_namnare {
                 self.push(
-                    "indicator",
-                    &raw.indicator,
+                    &indicator,
                     format!(
                         "{context}: `{}` has no denominator (namnare)",
                         raw.indicator
@@ -392,8 +390,7 @@ impl Compiler<'_> {
             for g in groups.iter().filter(|_| own_valid) {
                 if GROUPS.contains(&g.as_str()) && !own.contains(g) {
                     self.push(
-                        "indicator",
-                        &raw.indicator,
+                        &indicator,
                         format!(
                             "{context}: `{}` has no group `{g}` (it has {})",
                             raw.indicator,
@@ -407,8 +404,7 @@ impl Compiler<'_> {
         let factor = raw.factor.unwrap_or(1.0);
         if !(factor.is_finite() && factor > 0.0) {
             self.push(
-                "factor",
-                &format!("{factor}"),
+                &format!("{path}.factor"),
                 format!("{context}: factor must be a positive number"),
                 None,
             );
@@ -420,11 +416,12 @@ impl Compiler<'_> {
         }
     }
 
-    fn range(&mut self, key: &str, value: f64, low: f64, high: f64) {
+    /// `value`, at `path`, is within `low..=high`; the message names the last key of `path`.
+    fn range(&mut self, path: &str, value: f64, low: f64, high: f64) {
         if !(value.is_finite() && value >= low && value <= high) {
+            let key = path.rsplit('.').next().unwrap_or(path);
             self.push(
-                key,
-                &format!("{value}"),
+                path,
                 format!("`{key}` = {value} is out of range [{low}, {high}]"),
                 None,
             );
@@ -432,45 +429,70 @@ impl Compiler<'_> {
     }
 
     fn compile(&mut self, raw: RawDisclosure, min_numerator: i64) -> DisclosureConfig {
-        for id in raw
+        let rules = raw
             .amounts
             .indicators
             .iter()
-            .chain(std::iter::once(&raw.households_per_case_worker.indicator))
-            .chain(&raw.households_per_case_worker.extremes)
-        {
-            self.indicator("disclosure rule", id);
+            .enumerate()
+            .map(|(i, id)| (format!("amounts.indicators.{i}"), id))
+            .chain(std::iter::once((
+                "households_per_case_worker.indicator".to_string(),
+                &raw.households_per_case_worker.indicator,
+            )))
+            .chain(
+                raw.households_per_case_worker
+                    .extremes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| (format!("households_per_case_worker.extremes.{i}"), id)),
+            );
+        for (path, id) in rules {
+            self.indicator(&path, "disclosure rule", id);
         }
         let min_contributors = raw.amounts.min_contributors.unwrap_or(min_numerator);
-        self.range("min_contributors", min_contributors as f64, 1.0, 1e6);
-        self.range("p_percent", raw.amounts.p_percent, 0.0, 100.0);
         self.range(
-            "min_households",
+            "amounts.min_contributors",
+            min_contributors as f64,
+            1.0,
+            1e6,
+        );
+        self.range("amounts.p_percent", raw.amounts.p_percent, 0.0, 100.0);
+        self.range(
+            "households_per_case_worker.min_households",
             raw.households_per_case_worker.min_households,
             0.0,
             1e6,
         );
         self.range(
-            "primary_count_upper",
+            "protection.primary_count_upper",
             raw.protection.primary_count_upper,
             0.0,
             1e6,
         );
-        self.range("count_width", raw.protection.count_width, 0.0, 1e6);
-        self.range("amount_percent", raw.protection.amount_percent, 0.0, 100.0);
         self.range(
-            "max_repair_rounds",
+            "protection.count_width",
+            raw.protection.count_width,
+            0.0,
+            1e6,
+        );
+        self.range(
+            "protection.amount_percent",
+            raw.protection.amount_percent,
+            0.0,
+            100.0,
+        );
+        self.range(
+            "audit.max_repair_rounds",
             raw.audit.max_repair_rounds as f64,
             0.0,
             10_000.0,
         );
 
         let mut names = BTreeSet::new();
-        let mut unique = |c: &mut Self, name: &str| {
+        let mut unique = |c: &mut Self, path: &str, name: &str| {
             if !names.insert(name.to_string()) {
                 c.push(
-                    "name",
-                    name,
+                    &format!("{path}.name"),
                     format!("relation name `{name}` is used twice"),
                     None,
                 );
@@ -478,17 +500,17 @@ impl Compiler<'_> {
         };
 
         let mut group_splits = Vec::new();
-        for s in &raw.linked_tables.group_splits {
-            unique(self, &s.name);
+        for (si, s) in raw.linked_tables.group_splits.iter().enumerate() {
+            let path = format!("linked_tables.group_splits.{si}");
+            unique(self, &path, &s.name);
             let context = format!("group split `{}`", s.name);
-            self.group(&context, &s.total);
-            for p in &s.parts {
-                self.group(&context, p);
+            self.group(&format!("{path}.total"), &context, &s.total);
+            for (pi, p) in s.parts.iter().enumerate() {
+                self.group(&format!("{path}.parts.{pi}"), &context, p);
             }
             if s.parts.len() < 2 || s.parts.contains(&s.total) {
                 self.push(
-                    "name",
-                    &s.name,
+                    &format!("{path}.parts"),
                     format!("{context}: needs two or more parts other than the total"),
                     None,
                 );
@@ -501,10 +523,12 @@ impl Compiler<'_> {
         }
 
         let mut hierarchies = Vec::new();
-        for h in &raw.linked_tables.hierarchies {
-            unique(self, &h.name);
+        for (hi, h) in raw.linked_tables.hierarchies.iter().enumerate() {
+            let path = format!("linked_tables.hierarchies.{hi}");
+            unique(self, &path, &h.name);
             let context = format!("hierarchy `{}`", h.name);
             let kind = self.kind(
+                &format!("{path}.relation"),
                 &context,
                 &h.relation,
                 &[
@@ -513,19 +537,19 @@ impl Compiler<'_> {
                     RelationKind::AtLeastSum,
                 ],
             );
-            for id in &h.indicators {
-                self.indicator(&context, id);
+            for (ii, id) in h.indicators.iter().enumerate() {
+                self.indicator(&format!("{path}.indicators.{ii}"), &context, id);
             }
             let mut levels = Vec::new();
-            for l in &h.levels {
-                self.level(&context, &l.parent);
-                for child in &l.children {
-                    self.level(&context, child);
+            for (li, l) in h.levels.iter().enumerate() {
+                let level = format!("{path}.levels.{li}");
+                self.level(&format!("{level}.parent"), &context, &l.parent);
+                for (ci, child) in l.children.iter().enumerate() {
+                    self.level(&format!("{level}.children.{ci}"), &context, child);
                 }
                 if l.children.is_empty() || l.children.contains(&l.parent) {
                     self.push(
-                        "parent",
-                        &l.parent,
+                        &format!("{level}.children"),
                         format!(
                             "{context}: level `{}` needs child levels other than itself",
                             l.parent
@@ -547,30 +571,32 @@ impl Compiler<'_> {
         }
 
         let mut identities = Vec::new();
-        for i in &raw.linked_tables.identities {
-            unique(self, &i.name);
+        for (ii, i) in raw.linked_tables.identities.iter().enumerate() {
+            let path = format!("linked_tables.identities.{ii}");
+            unique(self, &path, &i.name);
             let context = format!("identity `{}`", i.name);
             let kind = self.kind(
+                &format!("{path}.relation"),
                 &context,
                 &i.relation,
                 &[RelationKind::Exact, RelationKind::AtMost],
             );
-            for g in &i.groups {
-                self.group(&context, g);
+            for (gi, g) in i.groups.iter().enumerate() {
+                self.group(&format!("{path}.groups.{gi}"), &context, g);
             }
             if i.right.is_empty() {
                 self.push(
-                    "name",
-                    &i.name,
+                    &format!("{path}.right"),
                     format!("{context}: the right side has no term"),
                     None,
                 );
             }
-            let left = self.term(&context, &i.left, &i.groups);
+            let left = self.term(&format!("{path}.left"), &context, &i.left, &i.groups);
             let right = i
                 .right
                 .iter()
-                .map(|t| self.term(&context, t, &i.groups))
+                .enumerate()
+                .map(|(ri, t)| self.term(&format!("{path}.right.{ri}"), &context, t, &i.groups))
                 .collect();
             identities.push(Identity {
                 name: i.name.clone(),
@@ -614,16 +640,10 @@ pub fn compile(
     known: &KnownIndicators,
     min_numerator: i64,
 ) -> Result<DisclosureConfig, Vec<Diagnostic>> {
-    let raw: RawFile = yaml::parse(DISCLOSURE_FILE, text).map_err(|e| {
-        vec![Diagnostic {
-            file: DISCLOSURE_FILE.to_string(),
-            line: e.line,
-            message: e.message,
-            hint: None,
-        }]
-    })?;
+    let raw: RawFile = yaml::parse(DISCLOSURE_FILE, text)
+        .map_err(|e| vec![Diagnostic::at(DISCLOSURE_FILE, e.pos(), e.message, None)])?;
     let mut c = Compiler {
-        text,
+        spans: yaml::Spans::read(text),
         known,
         diagnostics: Vec::new(),
     };

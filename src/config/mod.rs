@@ -21,17 +21,95 @@ pub struct Diagnostic {
     pub file: String,
     /// 1-based line, when known.
     pub line: Option<usize>,
+    /// 1-based column (in characters), when known.
+    pub column: Option<usize>,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
     pub hint: Option<String>,
 }
 
+impl Diagnostic {
+    /// A diagnostic at `at` (a place found in the file's YAML structure, see [`crate::yaml`]).
+    pub fn at(
+        file: &str,
+        at: Option<crate::yaml::Pos>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            file: file.to_string(),
+            line: at.map(|p| p.line),
+            column: at.map(|p| p.column),
+            message: message.into(),
+            hint,
+        }
+    }
+
+    /// The diagnostic the way rustc renders one: `error: message`, `--> file:line:col`, the
+    /// source line with a caret under the column, and the hint as `= help:`. `source` is the
+    /// text of [`Diagnostic::file`]; without it (or a line) the location stands alone.
+    pub fn render(&self, source: Option<&str>) -> String {
+        use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+        let line_text = source
+            .zip(self.line)
+            .and_then(|(text, line)| text.lines().nth(line.saturating_sub(1)));
+        let title = Level::ERROR.primary_title(&self.message);
+        let mut group = match (line_text, self.line) {
+            (Some(text), Some(line)) => {
+                let column = self.column.unwrap_or(1);
+                let start = text
+                    .char_indices()
+                    .nth(column.saturating_sub(1))
+                    .map_or(text.len(), |(i, _)| i);
+                let end = start + token_len(&text[start..]);
+                title.element(
+                    Snippet::source(text)
+                        .line_start(line)
+                        .path(&self.file)
+                        .annotation(AnnotationKind::Primary.span(start..end)),
+                )
+            }
+            _ => title.element(annotate_snippets::Origin::path(&self.file)),
+        };
+        if let Some(hint) = &self.hint {
+            group = group.element(Level::HELP.message(hint));
+        }
+        Renderer::plain().render(&[group])
+    }
+}
+
+/// Bytes of the YAML token at the start of `rest` (a key, a scalar or a bracket): up to a `: `,
+/// `,`, `]`, `}` or ` #`, trailing blanks left out; at least one character.
+fn token_len(rest: &str) -> usize {
+    let bytes = rest.as_bytes();
+    let mut end = bytes.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        let next = bytes.get(i + 1).copied();
+        let stop = match b {
+            b',' | b']' | b'}' => i > 0,
+            b':' => matches!(next, None | Some(b' ')),
+            b'#' => i > 0 && bytes[i - 1] == b' ',
+            _ => false,
+        };
+        if stop {
+            end = i;
+            break;
+        }
+    }
+    let token = rest[..end].trim_end();
+    match token.len() {
+        0 => rest.chars().next().map_or(0, char::len_utf8),
+        n => n,
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message)?,
-            None => write!(f, "{}: {}", self.file, self.message)?,
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.message)?,
+            (Some(l), None) => write!(f, "{}:{}: {}", self.file, l, self.message)?,
+            _ => write!(f, "{}: {}", self.file, self.message)?,
         }
         if let Some(h) = &self.hint {
             write!(f, " (hint: {h})")?;
@@ -40,10 +118,20 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// All problems of a configuration, reported at once.
+/// All problems of a configuration, reported at once, with the text of every file read (file →
+/// text) so each is shown with its source line.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{} problem(s) in the configuration:\n{}", .0.len(), .0.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"))]
-pub struct ConfigErrors(pub Vec<Diagnostic>);
+pub struct ConfigErrors(pub Vec<Diagnostic>, pub BTreeMap<String, String>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} problem(s) in the configuration:", self.0.len())?;
+        for d in &self.0 {
+            writeln!(f, "{}", d.render(self.1.get(&d.file).map(String::as_str)))?;
+        }
+        Ok(())
+    }
+}
 
 /// The compiled configuration of a project folder.
 #[derive(Debug, Clone)]
@@ -82,6 +170,22 @@ impl Parameters {
 }
 
 impl Project {
+    /// Indicator id → Kolada KPI id for the indicators published in `year` that declare one
+    /// (register and background indicators in the pipeline, survey indicators in enkat.yaml).
+    pub fn kolada_kpis(&self, year: i64) -> BTreeMap<String, String> {
+        let register = self
+            .pipeline
+            .indicators
+            .iter()
+            .filter_map(|i| Some((i.id.clone(), i.kolada_kpi.clone()?)));
+        let survey = self
+            .survey
+            .indicators_for_year(year)
+            .into_iter()
+            .filter_map(|i| Some((i.id.clone(), i.kolada_kpi.clone()?)));
+        register.chain(survey).collect()
+    }
+
     /// The contract of a dataset.
     pub fn contract_of(&self, dataset: &Dataset) -> &Contract {
         &self.contracts[&dataset.contract]
@@ -183,6 +287,8 @@ pub struct IndicatorDef {
     pub taljare: String,
     pub namnare: Option<String>,
     pub grupper: Vec<String>,
+    /// The indicator's id in Kolada (`kolada_kpi:`), when it has one.
+    pub kolada_kpi: Option<String>,
 }
 
 /// A compiled data contract.

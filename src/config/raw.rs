@@ -44,6 +44,8 @@ pub struct RawIndicator {
     #[serde(default)]
     pub namnare: Option<String>,
     pub grupper: Vec<String>,
+    #[serde(default)]
+    pub kolada_kpi: Option<String>,
 }
 
 #[derive(Debug, Deserialize, serde::Serialize, Clone)]

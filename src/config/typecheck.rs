@@ -15,6 +15,7 @@ use crate::gates::TableSource;
 use crate::gates::config::CHECKS_FILE;
 use crate::stages::disclose::{INPUT_MODEL, OUTPUT_DATASET};
 use crate::transform::{ModelParams, ModelSet, RegisterParameters, line_of_word};
+use crate::yaml::{Pos, Spans};
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
@@ -84,6 +85,7 @@ async fn check_async(project: &Project) -> Vec<Diagnostic> {
             out.push(Diagnostic {
                 file: format!("sql/{name}.sql"),
                 line: None,
+                column: None,
                 message: format!("the model `{name}` is missing: {why}"),
                 hint: Some(format!("add sql/{name}.sql")),
             });
@@ -113,7 +115,7 @@ async fn plan_models(
     let register = match RegisterParameters::from_pipeline_yaml(PIPELINE_FILE, text) {
         Ok(r) => r,
         Err(e) => {
-            out.push(diagnostic(PIPELINE_FILE, e.line, e.message));
+            out.push(diagnostic(PIPELINE_FILE, e.pos(), e.message));
             return models
                 .names_in_order()
                 .iter()
@@ -154,9 +156,11 @@ async fn plan_models(
             }
             Err(e) => {
                 failed.insert(model.name.clone());
+                let at = error_place(&model.sql, &e);
                 out.push(Diagnostic {
                     file,
-                    line: error_line(&model.sql, &e),
+                    line: at.map(|p| p.line),
+                    column: at.map(|p| p.column),
                     message: format!(
                         "model `{}` does not plan against the schemas of the tables it reads: {}",
                         model.name,
@@ -186,6 +190,7 @@ async fn plan_checks(
         .get(CHECKS_FILE)
         .map(String::as_str)
         .unwrap_or_default();
+    let spans = Spans::read(text);
     let ctx = SessionContext::new();
     for (name, source) in &project.checks.tables {
         let schema = match source {
@@ -197,7 +202,9 @@ async fn plan_checks(
                 if !schemas.contains_key(model) && !failed.contains(model) {
                     out.push(diagnostic(
                         CHECKS_FILE,
-                        crate::yaml::line_of_entry(text, "name", name),
+                        spans
+                            .item_with("tables", "name", name)
+                            .and_then(|i| spans.value(&format!("tables.{i}.warehouse"))),
                         format!(
                             "table `{name}` reads the warehouse model `{model}`, which is not a model in sql/ (hint: a model is sql/<name>.sql)"
                         ),
@@ -223,7 +230,7 @@ async fn plan_checks(
     for (id, e) in crate::gates::plan_checks(&ctx, project, year).await {
         out.push(diagnostic(
             CHECKS_FILE,
-            crate::gates::config::line_of_check(text, &id),
+            crate::gates::config::place_of_check(text, &id),
             format!(
                 "check `{id}` does not plan against the tables it reads: {}",
                 one_line(&e)
@@ -244,13 +251,8 @@ fn register_empty(
     Ok(())
 }
 
-fn diagnostic(file: &str, line: Option<usize>, message: String) -> Diagnostic {
-    Diagnostic {
-        file: file.to_string(),
-        line,
-        message,
-        hint: None,
-    }
+fn diagnostic(file: &str, at: Option<Pos>, message: String) -> Diagnostic {
+    Diagnostic::at(file, at, message, None)
 }
 
 /// The engine's message on one line.
@@ -261,20 +263,24 @@ fn one_line(e: &DataFusionError) -> String {
         .join(" ")
 }
 
-/// The line of a model's SQL the error points at: the unknown column, the unknown `$parameter`,
-/// the first UNION for a union of different shapes; else the first line of SQL after the
-/// comments.
-fn error_line(sql: &str, e: &DataFusionError) -> Option<usize> {
+/// Where in a model's SQL the error points: the unknown column, the unknown `$parameter`, the
+/// first UNION for a union of different shapes (line, and the column of that word); else the
+/// first line of SQL after the comments.
+fn error_place(sql: &str, e: &DataFusionError) -> Option<Pos> {
     use datafusion::common::SchemaError;
+    let at = |line: usize, word: &str| Pos {
+        line,
+        column: column_of(sql, line, word),
+    };
     if let DataFusionError::SchemaError(error, _) = e.find_root()
         && let SchemaError::FieldNotFound { field, .. } = error.as_ref()
         && let Some(line) = line_of_word(sql, &field.name)
     {
-        return Some(line);
+        return Some(at(line, &field.name));
     }
     let message = e.to_string();
-    if let Some(at) = message.find('$') {
-        let name: String = message[at..]
+    if let Some(start) = message.find('$') {
+        let name: String = message[start..]
             .chars()
             .take_while(|c| *c == '$' || c.is_alphanumeric() || *c == '_')
             .collect();
@@ -287,18 +293,35 @@ fn error_line(sql: &str, e: &DataFusionError) -> Option<usize> {
                     .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
             })
         }) {
-            return Some(line + 1);
+            return Some(at(line + 1, &name));
         }
     }
     if message.to_lowercase().contains("union")
         && let Some(line) = line_of_word(sql, "union")
     {
-        return Some(line);
+        return Some(at(line, "union"));
     }
     sql.lines()
         .position(|l| {
             let t = l.trim();
             !t.is_empty() && !t.starts_with("--")
         })
-        .map(|i| i + 1)
+        .map(|i| Pos {
+            line: i + 1,
+            column: column_of(sql, i + 1, ""),
+        })
+}
+
+/// The 1-based column (in characters) where `word` (compared case-insensitively) first occurs on
+/// 1-based `line` of `sql`; the line's first non-blank character when it does not (or `word` is
+/// empty).
+fn column_of(sql: &str, line: usize, word: &str) -> usize {
+    let text = sql.lines().nth(line.saturating_sub(1)).unwrap_or_default();
+    let lower = text.to_lowercase();
+    let byte = (!word.is_empty())
+        .then(|| lower.find(&word.to_lowercase()))
+        .flatten()
+        .filter(|b| lower.len() == text.len() && text.is_char_boundary(*b))
+        .unwrap_or(text.len() - text.trim_start().len());
+    text[..byte].chars().count() + 1
 }

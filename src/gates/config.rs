@@ -6,7 +6,7 @@
 //! required columns and unique keys become `contract.*` checks of the ingest gate.
 
 use crate::config::{Contract, Diagnostic, Pipeline, Stage};
-use crate::yaml;
+use crate::yaml::{self, Pos, Spans};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -316,19 +316,19 @@ impl Kind {
 
 const KINDS: &str = "not_null, unique, accepted_values, pattern, range, expression, row_count, reference, completeness, sum_consistency, drift, sql";
 
-struct Ctx<'a> {
-    text: &'a str,
+struct Ctx {
+    spans: Spans,
     diagnostics: Vec<Diagnostic>,
 }
 
-impl Ctx<'_> {
-    fn push(&mut self, line: Option<usize>, message: String, hint: Option<&str>) {
-        self.diagnostics.push(Diagnostic {
-            file: CHECKS_FILE.to_string(),
-            line,
+impl Ctx {
+    fn push(&mut self, at: Option<Pos>, message: String, hint: Option<&str>) {
+        self.diagnostics.push(Diagnostic::at(
+            CHECKS_FILE,
+            at,
             message,
-            hint: hint.map(str::to_string),
-        });
+            hint.map(str::to_string),
+        ));
     }
 }
 
@@ -340,12 +340,12 @@ pub fn load(
     contracts: &BTreeMap<String, Contract>,
 ) -> Result<(Checks, String), Vec<Diagnostic>> {
     let text = std::fs::read_to_string(root.join(CHECKS_FILE)).map_err(|e| {
-        vec![Diagnostic {
-            file: CHECKS_FILE.to_string(),
-            line: None,
-            message: format!("cannot read the checks: {e}"),
-            hint: Some("every project declares its gates in pipelines/checks.yaml".into()),
-        }]
+        vec![Diagnostic::at(
+            CHECKS_FILE,
+            None,
+            format!("cannot read the checks: {e}"),
+            Some("every project declares its gates in pipelines/checks.yaml".into()),
+        )]
     })?;
     let checks = compile(&text, pipeline, contracts)?;
     Ok((checks, text))
@@ -358,15 +358,15 @@ pub fn compile(
     contracts: &BTreeMap<String, Contract>,
 ) -> Result<Checks, Vec<Diagnostic>> {
     let raw: RawChecks = yaml::parse(CHECKS_FILE, text).map_err(|e| {
-        vec![Diagnostic {
-            file: CHECKS_FILE.to_string(),
-            line: e.line,
-            message: e.message,
-            hint: Some("see the field list in src/gates/config.rs".into()),
-        }]
+        vec![Diagnostic::at(
+            CHECKS_FILE,
+            e.pos(),
+            e.message,
+            Some("see the field list in src/gates/config.rs".into()),
+        )]
     })?;
     let mut cx = Ctx {
-        text,
+        spans: Spans::read(text),
         diagnostics: Vec::new(),
     };
 
@@ -374,8 +374,8 @@ pub fn compile(
     for d in &pipeline.datasets {
         tables.insert(d.name.clone(), TableSource::Staging(d.name.clone()));
     }
-    for t in &raw.tables {
-        let line = yaml::line_of_entry(text, "name", &t.name);
+    for (i, t) in raw.tables.iter().enumerate() {
+        let line = cx.spans.value(&format!("tables.{i}.name"));
         check_ident(&mut cx, line, "table", &t.name);
         let sources = [
             t.staging.clone().map(TableSource::Staging),
@@ -431,7 +431,7 @@ pub fn compile(
         Some("off") => None,
         Some(other) => {
             cx.push(
-                yaml::line_of_key(text, "contract_checks", 1),
+                cx.spans.value("contract_checks"),
                 format!("contract_checks = `{other}` is not a choice"),
                 Some("use error, warn or off"),
             );
@@ -449,7 +449,7 @@ pub fn compile(
     for (stage_name, raw_checks) in &raw.gates {
         let Some(stage) = Stage::parse(stage_name) else {
             cx.push(
-                yaml::line_of_key(text, stage_name, 1),
+                cx.spans.key(&format!("gates.{stage_name}")),
                 format!("`{stage_name}` is not a stage"),
                 Some("gates are ingest, transform, disclose, publish"),
             );
@@ -457,22 +457,23 @@ pub fn compile(
         };
         let checks = gates.entry(stage).or_default();
         let mut seen: BTreeSet<String> = checks.iter().map(|c| c.id.clone()).collect();
-        for rc in raw_checks {
+        for (i, rc) in raw_checks.iter().enumerate() {
+            let path = format!("gates.{stage_name}.{i}");
             if !seen.insert(rc.id.clone()) {
                 cx.push(
-                    line_of_check(text, &rc.id),
+                    cx.spans.value(&format!("{path}.id")),
                     format!("check id `{}` is used twice in gate {stage_name}", rc.id),
                     None,
                 );
             }
-            if let Some(check) = compile_check(&mut cx, rc, stage, &tables) {
+            if let Some(check) = compile_check(&mut cx, rc, &path, stage, &tables) {
                 checks.push(check);
             }
         }
     }
     if raw.quarantine_rows == Some(0) {
         cx.push(
-            yaml::line_of_key(text, "quarantine_rows", 1),
+            cx.spans.value("quarantine_rows"),
             "quarantine_rows must be at least 1".into(),
             None,
         );
@@ -594,10 +595,13 @@ fn present_fields(r: &RawCheck) -> Vec<&'static str> {
 fn compile_check(
     cx: &mut Ctx,
     r: &RawCheck,
+    path: &str,
     stage: Stage,
     tables: &BTreeMap<String, TableSource>,
 ) -> Option<Check> {
-    let line = line_of_check(cx.text, &r.id);
+    // The check's `id` value; a problem with one field points at that field.
+    let at = |cx: &Ctx, key: &str| cx.spans.at(&format!("{path}.{key}"));
+    let line = at(cx, "id");
     let before = cx.diagnostics.len();
     if r.id.is_empty()
         || !r
@@ -613,7 +617,7 @@ fn compile_check(
     }
     let Some(allowed) = allowed_fields(&r.kind) else {
         cx.push(
-            line,
+            at(cx, "kind"),
             format!("check `{}` has unknown kind `{}`", r.id, r.kind),
             Some(&format!("kinds: {KINDS}")),
         );
@@ -622,7 +626,7 @@ fn compile_check(
     for f in present_fields(r) {
         if !allowed.contains(&f) {
             cx.push(
-                line,
+                cx.spans.key(&format!("{path}.{f}")).or(line),
                 format!(
                     "check `{}`: field `{f}` does not apply to kind {}",
                     r.id, r.kind
@@ -636,7 +640,7 @@ fn compile_check(
         "warn" => Severity::Warn,
         other => {
             cx.push(
-                line,
+                at(cx, "severity"),
                 format!("check `{}`: severity `{other}` is not a choice", r.id),
                 Some("use error (blocks the run) or warn (reported)"),
             );
@@ -655,7 +659,7 @@ fn compile_check(
         }) if (0.0..=100.0).contains(p) => Threshold::Percent(*p),
         Some(_) => {
             cx.push(
-                line,
+                at(cx, "threshold"),
                 format!(
                     "check `{}`: threshold needs exactly one of count or percent (0–100)",
                     r.id
@@ -685,14 +689,14 @@ fn compile_check(
         );
     }
     let mut reads = Vec::new();
-    let mut use_table = |cx: &mut Ctx, name: &str| {
+    let mut use_table = |cx: &mut Ctx, name: &str, place: Option<Pos>| {
         if tables.contains_key(name) {
             if !reads.iter().any(|x| x == name) {
                 reads.push(name.to_string());
             }
         } else {
             cx.push(
-                line,
+                place,
                 format!(
                     "check `{}` reads table `{name}`, which is not declared",
                     r.id
@@ -705,14 +709,21 @@ fn compile_check(
         }
     };
     if let Some(t) = &r.table {
-        use_table(cx, t);
+        let table_at = at(cx, "table");
+        use_table(cx, t, table_at);
     }
     if let Some(f) = &r.filter {
-        check_expr(cx, line, &r.id, f);
+        let filter_at = at(cx, "where");
+        check_expr(cx, filter_at, &r.id, f);
     }
     let columns = r.columns.clone().unwrap_or_default();
-    for c in columns.iter().chain(r.column.iter()) {
-        check_ident(cx, line, "column", c);
+    for (k, c) in columns.iter().enumerate() {
+        let column_at = at(cx, &format!("columns.{k}"));
+        check_ident(cx, column_at, "column", c);
+    }
+    if let Some(c) = &r.column {
+        let column_at = at(cx, "column");
+        check_ident(cx, column_at, "column", c);
     }
     let need = |cx: &mut Ctx, what: &str, ok: bool| {
         if !ok {
@@ -757,7 +768,7 @@ fn compile_check(
             let pattern = r.pattern.clone().unwrap_or_default();
             if let Err(e) = regex::Regex::new(&pattern) {
                 cx.push(
-                    line,
+                    at(cx, "pattern"),
                     format!("check `{}`: pattern does not compile: {e}", r.id),
                     None,
                 );
@@ -771,7 +782,7 @@ fn compile_check(
                 && lo > hi
             {
                 cx.push(
-                    line,
+                    at(cx, "min"),
                     format!("check `{}`: min {lo} is above max {hi}", r.id),
                     None,
                 );
@@ -785,7 +796,8 @@ fn compile_check(
         "expression" => {
             need(cx, "rule", r.rule.is_some());
             let rule = r.rule.clone().unwrap_or_default();
-            check_expr(cx, line, &r.id, &rule);
+            let rule_at = at(cx, "rule");
+            check_expr(cx, rule_at, &r.id, &rule);
             Kind::Expression {
                 rule: rule.trim().to_string(),
             }
@@ -813,9 +825,11 @@ fn compile_check(
             need(cx, "to", r.to.is_some());
             let to = r.to.as_ref();
             if let Some(t) = to {
-                use_table(cx, &t.table);
-                for c in &t.columns {
-                    check_ident(cx, line, "column", c);
+                let table_at = at(cx, "to.table");
+                use_table(cx, &t.table, table_at);
+                for (k, c) in t.columns.iter().enumerate() {
+                    let column_at = at(cx, &format!("to.columns.{k}"));
+                    check_ident(cx, column_at, "column", c);
                 }
                 if t.columns.len() != columns.len() {
                     cx.push(
@@ -825,7 +839,8 @@ fn compile_check(
                     );
                 }
                 if let Some(f) = &t.filter {
-                    check_expr(cx, line, &r.id, f);
+                    let filter_at = at(cx, "to.where");
+                    check_expr(cx, filter_at, &r.id, f);
                 }
             }
             Kind::Reference {
@@ -840,12 +855,15 @@ fn compile_check(
             need(cx, "expected", r.expected.is_some());
             let e = r.expected.as_ref();
             if let Some(e) = e {
-                use_table(cx, &e.table);
-                for c in &e.columns {
-                    check_ident(cx, line, "column", c);
+                let table_at = at(cx, "expected.table");
+                use_table(cx, &e.table, table_at);
+                for (k, c) in e.columns.iter().enumerate() {
+                    let column_at = at(cx, &format!("expected.columns.{k}"));
+                    check_ident(cx, column_at, "column", c);
                 }
                 if let Some(f) = &e.filter {
-                    check_expr(cx, line, &r.id, f);
+                    let filter_at = at(cx, "expected.where");
+                    check_expr(cx, filter_at, &r.id, f);
                 }
                 let width = e.columns.len() + usize::from(e.each.is_some());
                 if width != columns.len() {
@@ -859,7 +877,8 @@ fn compile_check(
                     );
                 }
                 if let Some(each) = &e.each {
-                    check_ident(cx, line, "column", &each.column);
+                    let column_at = at(cx, "expected.each.column");
+                    check_ident(cx, column_at, "column", &each.column);
                     if each.from > each.to || each.to - each.from > 10_000 {
                         cx.push(
                             line,
@@ -896,11 +915,14 @@ fn compile_check(
             need(cx, "parts", r.parts.is_some());
             let p = r.parts.as_ref();
             if let Some(p) = p {
-                use_table(cx, &p.table);
-                check_ident(cx, line, "column", &p.part);
-                check_ident(cx, line, "column", &p.whole);
+                let table_at = at(cx, "parts.table");
+                use_table(cx, &p.table, table_at);
+                let (part_at, whole_at) = (at(cx, "parts.part"), at(cx, "parts.whole"));
+                check_ident(cx, part_at, "column", &p.part);
+                check_ident(cx, whole_at, "column", &p.whole);
                 if let Some(f) = &p.filter {
-                    check_expr(cx, line, &r.id, f);
+                    let filter_at = at(cx, "parts.where");
+                    check_expr(cx, filter_at, &r.id, f);
                 }
             }
             Kind::SumConsistency {
@@ -919,13 +941,16 @@ fn compile_check(
             need(cx, "keys", r.keys.as_ref().is_some_and(|k| !k.is_empty()));
             need(cx, "share_when", r.share_when.is_some());
             if let Some(p) = &r.previous {
-                use_table(cx, p);
+                let previous_at = at(cx, "previous");
+                use_table(cx, p, previous_at);
             }
-            for k in r.keys.iter().flatten() {
-                check_ident(cx, line, "column", k);
+            for (k, key) in r.keys.iter().flatten().enumerate() {
+                let key_at = at(cx, &format!("keys.{k}"));
+                check_ident(cx, key_at, "column", key);
             }
             if let Some(s) = &r.share_when {
-                check_expr(cx, line, &r.id, s);
+                let share_at = at(cx, "share_when");
+                check_expr(cx, share_at, &r.id, s);
             }
             Kind::Drift {
                 column,
@@ -937,8 +962,9 @@ fn compile_check(
         "sql" => {
             need(cx, "sql", r.sql.is_some());
             let sql = r.sql.clone().unwrap_or_default();
-            for t in query_tables(cx, line, &r.id, &sql) {
-                use_table(cx, &t);
+            let sql_at = at(cx, "sql");
+            for t in query_tables(cx, sql_at, &r.id, &sql) {
+                use_table(cx, &t, sql_at);
             }
             Kind::Sql {
                 sql: sql.trim().to_string(),
@@ -1029,17 +1055,18 @@ fn rule_text(kind: &Kind, filter: Option<&str>) -> String {
     }
 }
 
-/// The line of a check's `id:` entry, in block (`- id: x`) or flow (`- {id: x, …}`) style.
-pub(crate) fn line_of_check(text: &str, id: &str) -> Option<usize> {
-    yaml::line_of_entry(text, "id", id).or_else(|| {
-        let flow = [format!("{{id: {id},"), format!("{{id: {id}}}")];
-        text.lines()
-            .position(|l| flow.iter().any(|f| l.contains(f.as_str())))
-            .map(|i| i + 1)
+/// Where the `id:` value of check `id` is, in whichever gate declares it (by its place in the
+/// document, never by a textual match).
+pub(crate) fn place_of_check(text: &str, id: &str) -> Option<Pos> {
+    let spans = Spans::read(text);
+    Stage::ALL.into_iter().find_map(|stage| {
+        let list = format!("gates.{}", stage.name());
+        let i = spans.item_with(&list, "id", id)?;
+        spans.value(&format!("{list}.{i}.id"))
     })
 }
 
-fn check_ident(cx: &mut Ctx, line: Option<usize>, what: &str, name: &str) {
+fn check_ident(cx: &mut Ctx, line: Option<Pos>, what: &str, name: &str) {
     let ok = name
         .bytes()
         .next()
@@ -1056,7 +1083,7 @@ fn check_ident(cx: &mut Ctx, line: Option<usize>, what: &str, name: &str) {
     }
 }
 
-fn check_expr(cx: &mut Ctx, line: Option<usize>, id: &str, sql: &str) {
+fn check_expr(cx: &mut Ctx, line: Option<Pos>, id: &str, sql: &str) {
     let parsed = Parser::new(&GenericDialect {})
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_expr());
@@ -1073,7 +1100,7 @@ fn check_expr(cx: &mut Ctx, line: Option<usize>, id: &str, sql: &str) {
 }
 
 /// The tables a custom query reads (its CTE names excluded).
-fn query_tables(cx: &mut Ctx, line: Option<usize>, id: &str, sql: &str) -> Vec<String> {
+fn query_tables(cx: &mut Ctx, line: Option<Pos>, id: &str, sql: &str) -> Vec<String> {
     let state = SessionContext::new().state();
     let statement = state.sql_to_statement(sql, &datafusion::config::Dialect::Generic);
     match statement.and_then(|s| state.resolve_table_references(&s)) {
@@ -1141,23 +1168,23 @@ mod tests {
         let msgs: Vec<String> = d.iter().map(|d| d.to_string()).collect();
         let joined = msgs.join("\n");
         assert!(
-            joined.contains("pipelines/checks.yaml:3: check `a` has unknown kind `nope`"),
+            joined.contains("pipelines/checks.yaml:4:13: check `a` has unknown kind `nope`"),
             "{joined}"
         );
         assert!(
-            joined.contains(":6: check `b` (range) needs `min or max`"),
+            joined.contains(":6:11: check `b` (range) needs `min or max`"),
             "{joined}"
         );
         assert!(
-            joined.contains(":6: check `b`: severity `fatal`"),
+            joined.contains(":10:17: check `b`: severity `fatal`"),
             "{joined}"
         );
         assert!(
-            joined.contains(":11: check `c` reads table `nowhere`"),
+            joined.contains(":13:14: check `c` reads table `nowhere`"),
             "{joined}"
         );
         assert!(
-            joined.contains(":11: check `c`: field `pattern` does not apply"),
+            joined.contains(":15:7: check `c`: field `pattern` does not apply"),
             "{joined}"
         );
     }
@@ -1217,9 +1244,15 @@ gates:
                 "missing `{expected}` in:\n{joined}"
             );
         }
-        // Flow-style checks are located too: the duplicate `t` is reported at the first `t`.
+        // Flow-style checks are located by structure too: the duplicate `t` is reported at the
+        // second `t` (line 18), at the column of its id's value, not at the first `t` of the text.
         assert!(
-            joined.contains("checks.yaml:17: check id `t` is used twice"),
+            joined.contains("checks.yaml:18:12: check id `t` is used twice"),
+            "{joined}"
+        );
+        // A problem inside a flow mapping points at its value (`[\"A b\"]` item on line 16).
+        assert!(
+            joined.contains("checks.yaml:16:58: column name `A b`"),
             "{joined}"
         );
     }

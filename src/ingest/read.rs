@@ -118,6 +118,7 @@ pub fn read_delimited(
     let line_of_record = |record: usize| records.get(record.wrapping_sub(1)).map(|r| r.line);
     let mut batches = Vec::new();
     let mut next_record: usize = 1;
+    let bar = crate::progress::Bar::bytes(text.len() as u64, "reading");
     for batch in reader {
         let batch = batch.map_err(|e| {
             classify(
@@ -143,6 +144,7 @@ pub fn read_delimited(
             lines.iter().map(|r| r.line as i64),
         ));
         next_record += rows;
+        bar.set_position(records.get(next_record - 1).map_or(0, |r| r.end as u64));
         let mut columns = batch.columns().to_vec();
         columns.push(lines);
         batches.push(

@@ -1,30 +1,15 @@
-//! HTML building blocks for the report and the profile: escaping, the self-contained page shell
-//! (inline CSS with print rules, a Content-Security-Policy that forbids any external fetch or
-//! script), tables whose number cells show markers visibly, and the marker legend.
+//! HTML building blocks for the report and the profile: the self-contained page shell (inline
+//! CSS with print rules, a Content-Security-Policy that forbids any external fetch or script),
+//! tables whose number cells show markers visibly, and the marker legend.
 //!
-//! Guarantees: every text that comes from data goes through [`escape`]; pages load nothing from
-//! outside the file.
+//! Guarantees: markup is built with `maud`, which escapes every interpolated text by default;
+//! only the inline style sheet and the SVG charts (built by `chart`, with their text escaped
+//! there) are inserted as markup. Pages load nothing from outside the file.
 
 use super::input::IndicatorKind;
 use super::numbers;
 use super::rows::{Cell, Status};
-use std::fmt::Write;
-
-/// Escapes text for HTML element content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 const STYLE: &str = r#"
 :root { --ink: #1b1b1b; --muted: #5a5a5a; --rule: #c9d3dd; --head: #e8eef5; --mark: #8a1c1c; }
@@ -66,14 +51,22 @@ figcaption { color: var(--muted); font-size: .85rem; }
 "#;
 
 /// A complete, self-contained HTML document.
-pub(crate) fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape(title)
-    )
+pub(crate) fn page(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="sv" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy"
+                    content="default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
 }
 
 /// A table cell.
@@ -92,56 +85,41 @@ pub(crate) enum Td {
     Answer(Cell),
 }
 
-fn marker(status: Status) -> String {
-    format!(
-        "<span class=\"marker\" title=\"{}\">{}</span>",
-        status.meaning(),
-        escape(status.marker())
-    )
+/// A marker with its meaning as tooltip.
+pub(crate) fn marker(status: Status) -> Markup {
+    html! { span.marker title=(status.meaning()) { (status.marker()) } }
 }
 
-fn cell_html(kind: IndicatorKind, cell: Cell) -> String {
+fn cell_html(kind: IndicatorKind, cell: Cell) -> Markup {
     match cell {
-        Cell::Value(v) => escape(&numbers::value(kind, v)),
+        Cell::Value(v) => html! { (numbers::value(kind, v)) },
         Cell::Marker(status) => marker(status),
     }
 }
 
 impl Td {
-    fn render(&self) -> String {
+    fn render(&self) -> Markup {
         match self {
-            Td::Text(t) => format!("<td>{}</td>", escape(t)),
-            Td::Cell(kind, cell) => format!("<td class=\"num\">{}</td>", cell_html(*kind, *cell)),
-            Td::CellWithN(kind, cell, n) => {
-                let n = n
-                    .map(|n| {
-                        format!(
-                            " <span class=\"n\">(n={})</span>",
-                            numbers::value(IndicatorKind::Antal, n)
-                        )
-                    })
-                    .unwrap_or_default();
-                format!("<td class=\"num\">{}{n}</td>", cell_html(*kind, *cell))
-            }
-            Td::Number(kind, v) => format!(
-                "<td class=\"num\">{}</td>",
-                v.map(|v| escape(&numbers::value(*kind, v)))
-                    .unwrap_or_default()
-            ),
-            Td::Change(kind, v) => format!(
-                "<td class=\"num\">{}</td>",
-                v.map(|v| escape(&numbers::change(*kind, v)))
-                    .unwrap_or_default()
-            ),
-            Td::Answer(Cell::Value(v)) => {
-                format!(
-                    "<td class=\"num\">{}</td>",
-                    if *v > 0.0 { "Ja" } else { "Nej" }
-                )
-            }
-            Td::Answer(Cell::Marker(status)) => {
-                format!("<td class=\"num\">{}</td>", marker(*status))
-            }
+            Td::Text(t) => html! { td { (t) } },
+            Td::Cell(kind, cell) => html! { td.num { (cell_html(*kind, *cell)) } },
+            Td::CellWithN(kind, cell, n) => html! {
+                td.num {
+                    (cell_html(*kind, *cell))
+                    @if let Some(n) = n {
+                        " " span.n { "(n=" (numbers::value(IndicatorKind::Antal, *n)) ")" }
+                    }
+                }
+            },
+            Td::Number(kind, v) => html! {
+                td.num { @if let Some(v) = v { (numbers::value(*kind, *v)) } }
+            },
+            Td::Change(kind, v) => html! {
+                td.num { @if let Some(v) = v { (numbers::change(*kind, *v)) } }
+            },
+            Td::Answer(Cell::Value(v)) => html! {
+                td.num { @if *v > 0.0 { "Ja" } @else { "Nej" } }
+            },
+            Td::Answer(Cell::Marker(status)) => html! { td.num { (marker(*status)) } },
         }
     }
 }
@@ -180,49 +158,36 @@ impl Table {
         self.rows.push((own, cells));
     }
 
-    pub(crate) fn render(&self) -> String {
-        let mut out = format!(
-            "<div class=\"scroll\"><table id=\"{}\">\n<thead><tr>",
-            escape(&self.id)
-        );
-        for (h, numeric) in &self.headers {
-            let class = if *numeric { " class=\"num\"" } else { "" };
-            let _ = write!(out, "<th{class}>{}</th>", escape(h));
-        }
-        out.push_str("</tr></thead>\n<tbody>\n");
-        for (own, cells) in &self.rows {
-            out.push_str(if *own { "<tr class=\"own\">" } else { "<tr>" });
-            for c in cells {
-                out.push_str(&c.render());
+    pub(crate) fn render(&self) -> Markup {
+        html! {
+            div.scroll {
+                table id=(self.id) {
+                    thead { tr { @for (h, numeric) in &self.headers { th.num[*numeric] { (h) } } } }
+                    tbody {
+                        @for (own, cells) in &self.rows {
+                            tr.own[*own] { @for c in cells { (c.render()) } }
+                        }
+                    }
+                }
             }
-            out.push_str("</tr>\n");
         }
-        out.push_str("</tbody></table></div>\n");
-        out
     }
 }
 
 /// The marker legend as a definition list.
-pub(crate) fn legend() -> String {
-    let mut out = String::from("<dl class=\"legend\">");
-    for status in [Status::Suppressed, Status::Missing, Status::NotApplicable] {
-        let _ = write!(
-            out,
-            "<dt>{}</dt><dd>{}</dd>",
-            marker(status),
-            escape(status.meaning())
-        );
+pub(crate) fn legend() -> Markup {
+    html! {
+        dl.legend {
+            @for status in [Status::Suppressed, Status::Missing, Status::NotApplicable] {
+                dt { (marker(status)) } dd { (status.meaning()) }
+            }
+        }
     }
-    out.push_str("</dl>\n");
-    out
 }
 
-/// A chart as a figure with its caption.
-pub(crate) fn figure(svg: &str, caption: &str) -> String {
-    format!(
-        "<figure>{svg}<figcaption>{}</figcaption></figure>\n",
-        escape(caption)
-    )
+/// A chart (an SVG document built by `chart`) as a figure with its caption.
+pub(crate) fn figure(svg: &str, caption: &str) -> Markup {
+    html! { figure { (PreEscaped(svg)) figcaption { (caption) } } }
 }
 
 #[cfg(test)]
@@ -230,10 +195,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_and_quotes() {
+    fn text_is_escaped() {
+        let td = Td::Text("<b>\"Å&Ö\"</b>".to_string());
         assert_eq!(
-            escape("<b>\"Å&Ö\" 'x'</b>"),
-            "&lt;b&gt;&quot;Å&amp;Ö&quot; &#39;x&#39;&lt;/b&gt;"
+            td.render().into_string(),
+            "<td>&lt;b&gt;&quot;Å&amp;Ö&quot;&lt;/b&gt;</td>"
         );
     }
 
@@ -241,14 +207,14 @@ mod tests {
     fn suppressed_cell_shows_marker_not_zero() {
         let td = Td::Cell(IndicatorKind::Andel, Cell::Marker(Status::Suppressed));
         assert_eq!(
-            td.render(),
+            td.render().into_string(),
             "<td class=\"num\"><span class=\"marker\" title=\"sekretess\">..</span></td>"
         );
     }
 
     #[test]
     fn page_loads_nothing_from_outside() {
-        let html = page("a <title>", "<p>x</p>");
+        let html = page("a <title>", html! { p { "x" } });
         assert!(html.contains("<title>a &lt;title&gt;</title>"));
         assert!(html.contains("default-src 'none'"));
         assert!(!html.contains("<script"));

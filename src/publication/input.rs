@@ -56,6 +56,9 @@ pub struct IndicatorMeta {
     pub namnare: Option<String>,
     /// Groups published, in display order (`totalt`, `kvinnor`, `man`, `inrikes`, `utrikes`).
     pub grupper: Vec<String>,
+    /// The indicator's Kolada KPI id (`kolada_kpi:`), when declared.
+    #[serde(default)]
+    pub kolada_kpi: Option<String>,
 }
 
 /// Facts about the release shown in the workbook and the report.

@@ -42,6 +42,7 @@ pub fn indicator_meta(
             taljare: Some(def.taljare.clone()),
             namnare: def.namnare.clone(),
             grupper: def.grupper.clone(),
+            kolada_kpi: def.kolada_kpi.clone(),
         });
     }
     for ind in project.survey.indicators_for_year(year) {
@@ -56,6 +57,7 @@ pub fn indicator_meta(
             taljare: Some(ind.taljare.clone()),
             namnare: ind.namnare.clone(),
             grupper: vec!["totalt".to_string()],
+            kolada_kpi: ind.kolada_kpi.clone(),
         });
     }
     Ok(meta)

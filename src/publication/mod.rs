@@ -10,8 +10,8 @@
 //! - rows that break the `indikatorer` contract (wrong column type, unknown status, a value on a
 //!   suppressed row, a duplicate key, an indicator without metadata or a group its metadata does
 //!   not publish) are refused with a typed error, so nothing is silently left out;
-//! - the HTML is self-contained (inline CSS and SVG; no scripts, fonts or images) and every text
-//!   taken from data is escaped.
+//! - the HTML is self-contained (inline CSS and SVG; no scripts, fonts or images) and built with
+//!   a template engine (`maud`) that escapes every text taken from data by default.
 
 mod chart;
 mod columns;

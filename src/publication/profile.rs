@@ -5,12 +5,12 @@
 
 use super::chart::{self, PALETTE, Series};
 use super::error::PublicationError;
-use super::html::{self, Table, Td, escape};
+use super::html::{self, Table, Td};
 use super::input::{IndicatorKind, IndicatorSource, PublicationInput};
 use super::numbers;
 use super::release::Release;
 use super::rows::{Niva, group_label};
-use std::fmt::Write;
+use maud::{Markup, html};
 
 /// A comparison column: label, level and code.
 struct Comparison {
@@ -87,7 +87,6 @@ pub fn region_profile_html(
     });
 
     let title = format!("{name} – ekonomiskt bistånd {year}");
-    let mut body = format!("<header><h1>{}</h1>\n", escape(&title));
     let mut facts_line = vec![format!("{} i {}", capitalized(niva.label()), lan_name)];
     if let Some(kg) = &kommungrupp {
         facts_line.push(format!("kommungrupp {kg}"));
@@ -104,21 +103,21 @@ pub fn region_profile_html(
     let edition = release
         .info
         .known_version()
-        .map(|v| format!(", utgåva {}", escape(v)))
+        .map(|v| format!(", utgåva {v}"))
         .unwrap_or_default();
-    let _ = writeln!(
-        body,
-        "<p class=\"meta\">Kod {}. {}. Öppna jämförelser {year}{edition}.</p>",
-        escape(region),
-        escape(&facts_line.join(", ")),
-    );
-    body.push_str(&html::legend());
-    body.push_str("</header>\n");
-
-    values_table(&release, &comparisons, &mut body);
-    survey_table(&release, &comparisons, &mut body);
-    trend_charts(&release, &comparisons, &mut body)?;
-    Ok(html::page(&title, &body))
+    let body = html! {
+        header {
+            h1 { (title) }
+            p.meta {
+                "Kod " (region) ". " (facts_line.join(", ")) ". Öppna jämförelser " (year) (edition) "."
+            }
+            (html::legend())
+        }
+        (values_table(&release, &comparisons))
+        (survey_table(&release, &comparisons))
+        (trend_charts(&release, &comparisons)?)
+    };
+    Ok(html::page(&title, body))
 }
 
 /// The heading of a group column: `Storstäder (A1)` or `15 000–49 999 invånare` when the rows
@@ -146,10 +145,9 @@ fn capitalized(text: &str) -> String {
         .unwrap_or_default()
 }
 
-fn values_table(release: &Release, comparisons: &[Comparison], body: &mut String) {
+fn values_table(release: &Release, comparisons: &[Comparison]) -> Markup {
     let year = release.info.year;
     let own = &comparisons[0];
-    body.push_str("<section><h2>Register och bakgrundsmått</h2>\n");
     let mut table = Table::new("profil");
     table.text_column("Indikator").text_column("Grupp");
     for c in comparisons {
@@ -180,31 +178,21 @@ fn values_table(release: &Release, comparisons: &[Comparison], body: &mut String
             }
         }
     }
-    body.push_str(&table.render());
-    body.push_str("</section>\n");
+    html! { section { h2 { "Register och bakgrundsmått" } (table.render()) } }
 }
 
-fn survey_table(release: &Release, comparisons: &[Comparison], body: &mut String) {
+fn survey_table(release: &Release, comparisons: &[Comparison]) -> Markup {
     let year = release.info.year;
     let own = &comparisons[0];
     let indicators = release.indicators(IndicatorSource::Enkat);
     if indicators.is_empty() {
-        return;
+        return html! {};
     }
-    body.push_str("<section><h2>Kommunenkäten</h2>\n");
-    body.push_str("<p>Svaret för området och andelen av de svarande som uppfyller indikatorn i jämförelsegrupperna (n = antal svarande).</p>\n");
     let answered = indicators.iter().any(|m| {
         m.grupper
             .iter()
             .any(|g| release.current.get(&m.id, own.niva, &own.code, g).is_some())
     });
-    if !answered {
-        let _ = writeln!(
-            body,
-            "<p><strong>{} har inga egna svar i kommunenkäten {year}</strong> (där kommunen har stadsdelar svarar de i stället).</p>",
-            escape(&own.label)
-        );
-    }
     let mut table = Table::new("profil-enkat");
     table
         .text_column("Indikator")
@@ -245,16 +233,23 @@ fn survey_table(release: &Release, comparisons: &[Comparison], body: &mut String
             table.row(false, cells);
         }
     }
-    body.push_str(&table.render());
-    body.push_str("</section>\n");
+    html! {
+        section {
+            h2 { "Kommunenkäten" }
+            p { "Svaret för området och andelen av de svarande som uppfyller indikatorn i jämförelsegrupperna (n = antal svarande)." }
+            @if !answered {
+                p {
+                    strong { (own.label) " har inga egna svar i kommunenkäten " (year) }
+                    " (där kommunen har stadsdelar svarar de i stället)."
+                }
+            }
+            (table.render())
+        }
+    }
 }
 
-fn trend_charts(
-    release: &Release,
-    comparisons: &[Comparison],
-    body: &mut String,
-) -> Result<(), PublicationError> {
-    body.push_str("<section><h2>Utveckling över tid</h2>\n<div class=\"grid\">\n");
+fn trend_charts(release: &Release, comparisons: &[Comparison]) -> Result<Markup, PublicationError> {
+    let mut charts = Vec::new();
     let shown: Vec<&Comparison> = comparisons
         .iter()
         .filter(|c| {
@@ -303,10 +298,9 @@ fn trend_charts(
             })
             .collect();
         let svg = chart::trend(&m.id, m.kind, &series, (340, 190))?;
-        let _ = write!(body, "<div><h3>{}</h3>", escape(&m.namn));
-        body.push_str(&html::figure(&svg, &caption.join(". ")));
-        body.push_str("</div>\n");
+        charts.push(html! { div { h3 { (m.namn) } (html::figure(&svg, &caption.join(". "))) } });
     }
-    body.push_str("</div></section>\n");
-    Ok(())
+    Ok(html! {
+        section { h2 { "Utveckling över tid" } div.grid { @for c in charts { (c) } } }
+    })
 }

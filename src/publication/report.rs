@@ -5,11 +5,12 @@
 
 use super::chart::{self, Distribution, PALETTE, Series};
 use super::error::PublicationError;
-use super::html::{self, Table, Td, escape};
+use super::html::{self, Table, Td};
 use super::input::{IndicatorKind, IndicatorMeta, IndicatorSource, PublicationInput};
 use super::numbers;
 use super::release::{Release, STORLEKSKLASSER};
 use super::rows::{Cell, Niva, Row, Status, group_label};
+use maud::{Markup, html};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -24,39 +25,41 @@ pub fn report_html(input: &PublicationInput) -> Result<String, PublicationError>
     let release = Release::load(input)?;
     let info = release.info;
     let title = format!("Öppna jämförelser – ekonomiskt bistånd {}", info.year);
-    let mut body = format!("<header><h1>{}</h1>\n", escape(&title));
     let edition = match info.known_version() {
-        Some(v) => format!("Utgåva {}, skapad", escape(v)),
+        Some(v) => format!("Utgåva {v}, skapad"),
         None => "Skapad".to_string(),
     };
-    let _ = writeln!(
-        body,
-        "<p class=\"meta\">{edition} {}. Datakällor: {}.</p>",
-        info.created.format("%Y-%m-%d %H:%M UTC"),
-        escape(&info.sources.join("; "))
-    );
-    body.push_str("<p>Teckenförklaring:</p>");
-    body.push_str(&html::legend());
-    body.push_str("</header>\n");
-    body.push_str(
-        "<nav><h2>Innehåll</h2><ul>\
-         <li><a href=\"#nyckeltal-riket\">Nyckeltal för riket</a></li>\
-         <li><a href=\"#fordelning\">Fördelning över kommunerna</a></li>\
-         <li><a href=\"#utveckling\">Utveckling över tid</a></li>\
-         <li><a href=\"#enkat\">Kommunenkäten</a></li>\
-         <li><a href=\"#lan\">Län och kommuner</a></li></ul></nav>\n",
-    );
-    key_figures(&release, &mut body);
-    distributions(&release, &mut body)?;
-    trends(&release, &mut body)?;
-    survey(&release, &mut body)?;
-    counties(&release, &mut body);
-    Ok(html::page(&title, &body))
+    let body = html! {
+        header {
+            h1 { (title) }
+            p.meta {
+                (edition) " " (info.created.format("%Y-%m-%d %H:%M UTC"))
+                ". Datakällor: " (info.sources.join("; ")) "."
+            }
+            p { "Teckenförklaring:" }
+            (html::legend())
+        }
+        nav {
+            h2 { "Innehåll" }
+            ul {
+                li { a href="#nyckeltal-riket" { "Nyckeltal för riket" } }
+                li { a href="#fordelning" { "Fördelning över kommunerna" } }
+                li { a href="#utveckling" { "Utveckling över tid" } }
+                li { a href="#enkat" { "Kommunenkäten" } }
+                li { a href="#lan" { "Län och kommuner" } }
+            }
+        }
+        (key_figures(&release))
+        (distributions(&release)?)
+        (trends(&release)?)
+        (survey(&release)?)
+        (counties(&release))
+    };
+    Ok(html::page(&title, body))
 }
 
-fn key_figures(release: &Release, body: &mut String) {
+fn key_figures(release: &Release) -> Markup {
     let year = release.info.year;
-    body.push_str("<section><h2 id=\"nyckeltal-riket\">Nyckeltal för riket</h2>\n");
     let mut table = Table::new("nyckeltal");
     table
         .text_column("Indikator")
@@ -86,10 +89,13 @@ fn key_figures(release: &Release, body: &mut String) {
             }
         }
     }
-    body.push_str(&table.render());
-    body.push_str(
-        "<p class=\"meta\">Förändring för andelar i procentenheter. Tom cell: inget värde för föregående år.</p></section>\n",
-    );
+    html! {
+        section {
+            h2 #nyckeltal-riket { "Nyckeltal för riket" }
+            (table.render())
+            p.meta { "Förändring för andelar i procentenheter. Tom cell: inget värde för föregående år." }
+        }
+    }
 }
 
 /// Counts of kommuner without a value, by marker, e.g. `2 sekretess (..), 1 bortfall/saknas (-)`.
@@ -108,12 +114,8 @@ fn marker_counts(markers: &[(String, Status)]) -> String {
         .join(", ")
 }
 
-fn distributions(release: &Release, body: &mut String) -> Result<(), PublicationError> {
-    body.push_str("<section><h2 id=\"fordelning\">Fördelning över kommunerna</h2>\n");
-    body.push_str(
-        "<p>Staplarna visar hur många kommuner som har ett värde i varje intervall. Röd linje: riket. \
-         Gröna trianglar: länen. Kommuner utan publicerat värde ritas inte; de räknas upp under diagrammet.</p>\n",
-    );
+fn distributions(release: &Release) -> Result<Markup, PublicationError> {
+    let mut parts = Vec::new();
     for m in release.indicators(IndicatorSource::Register) {
         let mut kommuner = Vec::new();
         let mut markers = Vec::new();
@@ -139,7 +141,6 @@ fn distributions(release: &Release, body: &mut String) -> Result<(), Publication
             .current
             .get(&m.id, Niva::Riket, RIKET, TOTALT)
             .map(|r| r.cell());
-        let _ = writeln!(body, "<h3>{}</h3>", escape(&m.namn));
         let comparable = chart::comparable(m.kind);
         let distribution = Distribution {
             name: &m.id,
@@ -167,55 +168,45 @@ fn distributions(release: &Release, body: &mut String) -> Result<(), Publication
         if !markers.is_empty() {
             let _ = write!(caption, " Utan värde: {}.", marker_counts(&markers));
         }
-        match chart::distribution(&distribution)? {
-            Some(svg) => body.push_str(&html::figure(&svg, &caption)),
-            None => {
-                let _ = writeln!(
-                    body,
-                    "<p><strong>Inget kommunvärde publicerat.</strong> {}</p>",
-                    escape(&caption)
-                );
+        let svg = chart::distribution(&distribution)?;
+        parts.push(html! {
+            h3 { (m.namn) }
+            @match svg {
+                Some(svg) => (html::figure(&svg, &caption)),
+                None => p { strong { "Inget kommunvärde publicerat." } " " (caption) },
             }
-        }
-        if markers.len() > MAX_LISTED {
-            body.push_str(
-                "<p class=\"meta\">Kommunerna utan värde visas i tabellerna per län nedan.</p>\n",
-            );
-        } else if !markers.is_empty() {
-            let list: Vec<String> = markers
-                .iter()
-                .map(|(name, status)| {
-                    format!(
-                        "{} <span class=\"marker\" title=\"{}\">{}</span>",
-                        escape(name),
-                        status.meaning(),
-                        escape(status.marker())
-                    )
-                })
-                .collect();
-            let _ = writeln!(
-                body,
-                "<p class=\"meta\">Kommuner utan värde: {}</p>",
-                list.join(", ")
-            );
-        }
+            @if markers.len() > MAX_LISTED {
+                p.meta { "Kommunerna utan värde visas i tabellerna per län nedan." }
+            } @else if !markers.is_empty() {
+                p.meta {
+                    "Kommuner utan värde: "
+                    @for (i, (name, status)) in markers.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        (name) " " (html::marker(*status))
+                    }
+                }
+            }
+        });
     }
-    body.push_str("</section>\n");
-    Ok(())
+    Ok(html! {
+        section {
+            h2 #fordelning { "Fördelning över kommunerna" }
+            p {
+                "Staplarna visar hur många kommuner som har ett värde i varje intervall. Röd linje: riket. \
+                 Gröna trianglar: länen. Kommuner utan publicerat värde ritas inte; de räknas upp under diagrammet."
+            }
+            @for part in parts { (part) }
+        }
+    })
 }
 
-fn trends(release: &Release, body: &mut String) -> Result<(), PublicationError> {
-    body.push_str("<section><h2 id=\"utveckling\">Utveckling över tid</h2>\n");
+fn trends(release: &Release) -> Result<Markup, PublicationError> {
     let years: Vec<i64> = release.years().map(|t| t.year).collect();
-    let _ = writeln!(
-        body,
-        "<p>Riket {}, enligt de utgåvor som finns.</p>",
-        match (years.first(), years.last()) {
-            (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
-            _ => release.info.year.to_string(),
-        }
-    );
-    body.push_str("<div class=\"grid\">\n");
+    let span = match (years.first(), years.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        _ => release.info.year.to_string(),
+    };
+    let mut charts = Vec::new();
     for m in release.indicators(IndicatorSource::Register) {
         let points = release.history(&m.id, Niva::Riket, RIKET, TOTALT);
         if points.is_empty() {
@@ -228,12 +219,15 @@ fn trends(release: &Release, body: &mut String) -> Result<(), PublicationError> 
             points,
         }];
         let svg = chart::trend(&m.id, m.kind, &series, (340, 190))?;
-        let _ = write!(body, "<div><h3>{}</h3>", escape(&m.namn));
-        body.push_str(&html::figure(&svg, &caption));
-        body.push_str("</div>\n");
+        charts.push(html! { div { h3 { (m.namn) } (html::figure(&svg, &caption)) } });
     }
-    body.push_str("</div></section>\n");
-    Ok(())
+    Ok(html! {
+        section {
+            h2 #utveckling { "Utveckling över tid" }
+            p { "Riket " (span) ", enligt de utgåvor som finns." }
+            div.grid { @for c in charts { (c) } }
+        }
+    })
 }
 
 /// `2015: 4,3; 2016: ..; 2017: 4,5` – the plotted values in words, markers included.
@@ -245,16 +239,16 @@ fn trend_caption(m: &IndicatorMeta, points: &[(i64, Cell)]) -> String {
         .join("; ")
 }
 
-fn survey(release: &Release, body: &mut String) -> Result<(), PublicationError> {
+fn survey(release: &Release) -> Result<Markup, PublicationError> {
     let indicators = release.indicators(IndicatorSource::Enkat);
-    body.push_str("<section><h2 id=\"enkat\">Kommunenkäten</h2>\n");
     if indicators.is_empty() {
-        body.push_str("<p>Inga enkätindikatorer i denna utgåva.</p></section>\n");
-        return Ok(());
+        return Ok(html! {
+            section {
+                h2 #enkat { "Kommunenkäten" }
+                p { "Inga enkätindikatorer i denna utgåva." }
+            }
+        });
     }
-    body.push_str(
-        "<p>Andel av de svarande kommunerna och stadsdelarna som uppfyller indikatorn, med antalet svarande (n).</p>\n",
-    );
     let storlek: Vec<(String, String)> = {
         let present = release.current.regions(Niva::Storleksklass);
         let mut ordered: Vec<(String, String)> = STORLEKSKLASSER
@@ -269,6 +263,7 @@ fn survey(release: &Release, body: &mut String) -> Result<(), PublicationError> 
         ordered
     };
     let grupper = release.current.regions(Niva::Kommungrupp);
+    let mut parts = Vec::new();
     for (heading, id, niva, groups) in [
         (
             "Per storleksklass (invånare)",
@@ -283,10 +278,10 @@ fn survey(release: &Release, body: &mut String) -> Result<(), PublicationError> 
             grupper,
         ),
     ] {
-        let _ = writeln!(body, "<h3>{heading}</h3>");
-        if niva == Niva::Storleksklass {
-            size_chart(release, &indicators, &groups, body)?;
-        }
+        let chart = match niva {
+            Niva::Storleksklass => size_chart(release, &indicators, &groups)?,
+            _ => None,
+        };
         let mut table = Table::new(id);
         table.text_column("Indikator");
         for (_, name) in &groups {
@@ -310,10 +305,15 @@ fn survey(release: &Release, body: &mut String) -> Result<(), PublicationError> 
                 table.row(false, cells);
             }
         }
-        body.push_str(&table.render());
+        parts.push(html! { h3 { (heading) } @if let Some(c) = chart { (c) } (table.render()) });
     }
-    body.push_str("</section>\n");
-    Ok(())
+    Ok(html! {
+        section {
+            h2 #enkat { "Kommunenkäten" }
+            p { "Andel av de svarande kommunerna och stadsdelarna som uppfyller indikatorn, med antalet svarande (n)." }
+            @for part in parts { (part) }
+        }
+    })
 }
 
 /// The shares of every survey share indicator per storleksklass as a dot chart (the
@@ -323,8 +323,7 @@ fn size_chart(
     release: &Release,
     indicators: &[&IndicatorMeta],
     groups: &[(String, String)],
-    body: &mut String,
-) -> Result<(), PublicationError> {
+) -> Result<Option<Markup>, PublicationError> {
     let mut rows = Vec::new();
     let mut riket = Vec::new();
     let mut markers = 0;
@@ -351,7 +350,7 @@ fn size_chart(
         }
     }
     if rows.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let names: Vec<String> = groups.iter().map(|(_, name)| name.clone()).collect();
     let svg = chart::dots("enkat-storleksklass", &names, &rows, &riket)?;
@@ -363,8 +362,7 @@ fn size_chart(
             " {markers} värden utan publicerad andel (markerade i tabellen) ritas inte."
         );
     }
-    body.push_str(&html::figure(&svg, &caption));
-    Ok(())
+    Ok(Some(html::figure(&svg, &caption)))
 }
 
 /// A survey cell of a group: a share with its number of responding units (the denominator);
@@ -377,19 +375,12 @@ pub(crate) fn with_respondents(kind: IndicatorKind, row: &Row) -> Td {
     }
 }
 
-fn counties(release: &Release, body: &mut String) {
-    body.push_str("<section><h2 id=\"lan\">Län och kommuner</h2>\n");
-    body.push_str("<p>Registerindikatorer, totalt, för länet och dess kommuner (och stadsdelar), med riket som jämförelse.</p>\n");
+fn counties(release: &Release) -> Markup {
+    let mut parts = Vec::new();
     let indicators = release.indicators(IndicatorSource::Register);
     let locals =
         release.ordered_regions(&[Niva::Kommun, Niva::Stadsdel], IndicatorSource::Register);
     for (lan, name) in release.current.regions(Niva::Lan) {
-        let _ = writeln!(
-            body,
-            "<h3 id=\"lan-{0}\">{1} ({0})</h3>",
-            escape(&lan),
-            escape(&name)
-        );
         let mut table = Table::new(&format!("tabell-lan-{lan}"));
         table.text_column("Område");
         for m in &indicators {
@@ -419,7 +410,13 @@ fn counties(release: &Release, body: &mut String) {
         let mut riket = vec![Td::Text("Riket".to_string())];
         riket.extend(row(Niva::Riket, RIKET));
         table.row(false, riket);
-        body.push_str(&table.render());
+        parts.push(html! { h3 id={ "lan-" (lan) } { (name) " (" (lan) ")" } (table.render()) });
     }
-    body.push_str("</section>\n");
+    html! {
+        section {
+            h2 #lan { "Län och kommuner" }
+            p { "Registerindikatorer, totalt, för länet och dess kommuner (och stadsdelar), med riket som jämförelse." }
+            @for part in parts { (part) }
+        }
+    }
 }

@@ -83,7 +83,7 @@ pub enum PublishError {
     /// An extra file has a name that is not a plain file name or is reserved.
     #[error(
         "extra release file {name:?}: not allowed (hint: a plain file name other than \
-             indikatorer.*, kolada.csv, manifest.json, LATEST)"
+             indikatorer.*, kolada.*, datapackage.json, manifest.json, LATEST)"
     )]
     ExtraFileName {
         /// The rejected name.

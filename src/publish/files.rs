@@ -1,4 +1,5 @@
-//! Encoding the release files: `indikatorer.parquet`, `indikatorer.csv` and `kolada.csv`.
+//! Encoding the release tables: `indikatorer.parquet`, `indikatorer.csv` (and the CSV writer
+//! `kolada.csv` uses, see [`super::kolada`]).
 //!
 //! Guarantees: byte-for-byte deterministic for the same batches. CSV: UTF-8, header row, `.`
 //! decimals (Arrow's shortest round-trip float formatting, e.g. `12.3`, `120.0`), nulls as empty
@@ -7,49 +8,15 @@
 //! is written with a single quote in front (`'=HYPERLINK(…)`); numbers are never touched (a
 //! negative `forandring` stays `-1.5`), and the marker `-` as the whole value of `status` is a
 //! defined marker (outputs.md), written as it is.
-//!
-//! Kolada (`kpi;municipality;period;gender;value;status`): only riket (`0000`), län (`00` + län
-//! code) and kommuner (their code) – Kolada has no municipality for stadsdelar, kommungrupper
-//! or storleksklasser, so those rows are left out; only the groups totalt (`T`), kvinnor (`K`)
-//! and man (`M`). `kpi` is the indicator id of this project (the mapping to Kolada's own KPI ids
-//! is Kolada's). `value` is empty and `status` carries the marker when a cell is not published.
-//! Sorted by kpi, municipality, period, gender.
 
 use super::error::PublishError;
-use crate::disclose::scratch::Scratch;
-use crate::disclose::shape::conform;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::csv::WriterBuilder;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::common::ParamValues;
+use datafusion::arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use std::sync::Arc;
-
-const KOLADA_SQL: &str = "
-SELECT indikator AS kpi,
-       CASE niva WHEN 'riket' THEN '0000' WHEN 'lan' THEN concat('00', region) ELSE region END
-         AS municipality,
-       ar AS period,
-       CASE grupp WHEN 'totalt' THEN 'T' WHEN 'kvinnor' THEN 'K' ELSE 'M' END AS gender,
-       varde AS value,
-       status
-FROM release
-WHERE niva IN ('riket', 'lan', 'kommun') AND grupp IN ('totalt', 'kvinnor', 'man')
-ORDER BY kpi, municipality, period, gender";
-
-/// The columns of `kolada.csv`.
-pub fn kolada_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("kpi", DataType::Utf8, false),
-        Field::new("municipality", DataType::Utf8, false),
-        Field::new("period", DataType::Int64, false),
-        Field::new("gender", DataType::Utf8, false),
-        Field::new("value", DataType::Float64, true),
-        Field::new("status", DataType::Utf8, false),
-    ]))
-}
 
 /// `batches` as a Parquet file (Snappy-compressed).
 pub(crate) fn parquet_bytes(
@@ -122,19 +89,6 @@ fn neutralised(batch: &RecordBatch) -> Result<RecordBatch, PublishError> {
         })
         .collect::<Vec<_>>();
     Ok(RecordBatch::try_new(schema, columns)?)
-}
-
-/// The rows of `kolada.csv` from the registered `release` table, and the file's bytes.
-pub(crate) async fn kolada(scratch: &Scratch) -> Result<(usize, Vec<u8>), PublishError> {
-    let schema = kolada_schema();
-    let batches = scratch
-        .query(KOLADA_SQL, ParamValues::List(Vec::new()))
-        .await?
-        .iter()
-        .map(|b| conform(b, &schema))
-        .collect::<Result<Vec<_>, _>>()?;
-    let rows = batches.iter().map(RecordBatch::num_rows).sum();
-    Ok((rows, csv_bytes(&schema, &batches, b';')?))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The publish stage (outputs.md, "A release folder"): writes one immutable release
-//! `<lake>/releases/<Y>/v<NNN>/` – `indikatorer.parquet`, `indikatorer.csv`, `kolada.csv`, the
-//! caller's extra files (Excel workbook, report), `manifest.json` last ([`write_release`]); the
-//! caller checks it and then makes it current by moving `LATEST` ([`make_current`]).
+//! `<lake>/releases/<Y>/v<NNN>/` – `indikatorer.parquet`, `indikatorer.csv`, `kolada.csv`,
+//! `kolada.json`, `datapackage.json`, the caller's extra files (Excel workbook, report),
+//! `manifest.json` last ([`write_release`]); the caller checks it and then makes it current by
+//! moving `LATEST` ([`make_current`]).
 //! Also reads releases back, compares two of them ([`diff`]) and summarises one for `oj run`.
 //!
 //! Guarantees: releases are never modified; a crash at any point leaves the previous release
@@ -10,9 +11,11 @@
 //! release writes nothing and says so ([`PublishOutcome::Unchanged`]).
 
 mod commit;
+mod datapackage;
 mod diff;
 mod error;
 mod files;
+mod kolada;
 mod manifest;
 mod paths;
 mod release;
@@ -21,11 +24,11 @@ mod table;
 
 pub use diff::{CellChange, CellState, ReleaseDiff, diff};
 pub use error::{BoxError, PublishError};
-pub use files::kolada_schema;
+pub use kolada::{is_kpi_id, kolada_schema};
 pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, content_hash, sha256_hex};
 pub use paths::{
-    INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, LATEST, MANIFEST, latest, version_dir,
-    year_dir,
+    DATAPACKAGE, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, KOLADA_JSON, LATEST, MANIFEST,
+    latest, version_dir, year_dir,
 };
 pub use release::{Release, latest_release, read_release, release_table};
 pub use summary::ReleaseSummary;
@@ -81,6 +84,8 @@ pub struct ReleaseInputs {
     pub excluded_kommuner: Vec<String>,
     /// Indicator ids renamed since the previous year: (current id, previous id).
     pub renamed_indicators: Vec<(String, String)>,
+    /// Indicator id → Kolada KPI id, where the indicator declares one (`kolada_kpi:`).
+    pub kolada_kpis: BTreeMap<String, String>,
 }
 
 /// What [`publish`] did.
@@ -190,7 +195,7 @@ pub async fn write_release(
     }
 
     let parquet = files::parquet_bytes(&schema, &batches)?;
-    let (kolada_rows, kolada) = files::kolada(&scratch).await?;
+    let kolada = kolada::kolada(&scratch, &inputs.kolada_kpis).await?;
     let cells = summary::count_cells(&scratch).await?;
     let base_files = vec![
         ReleaseFile {
@@ -203,7 +208,15 @@ pub async fn write_release(
         },
         ReleaseFile {
             name: KOLADA_CSV.to_string(),
-            bytes: kolada,
+            bytes: kolada.csv,
+        },
+        ReleaseFile {
+            name: KOLADA_JSON.to_string(),
+            bytes: kolada.json,
+        },
+        ReleaseFile {
+            name: DATAPACKAGE.to_string(),
+            bytes: datapackage::datapackage(&schema, year)?,
         },
     ];
     let created = clock.now().to_rfc3339_opts(SecondsFormat::Secs, true);
@@ -236,7 +249,7 @@ pub async fn write_release(
         files: hashes,
         rows: BTreeMap::from([
             ("indikatorer".to_string(), rows as u64),
-            ("kolada".to_string(), kolada_rows as u64),
+            ("kolada".to_string(), kolada.rows as u64),
         ]),
         cells,
         checks: inputs.checks.clone(),

@@ -14,6 +14,10 @@ pub const INDIKATORER_PARQUET: &str = "indikatorer.parquet";
 pub const INDIKATORER_CSV: &str = "indikatorer.csv";
 /// The Kolada file.
 pub const KOLADA_CSV: &str = "kolada.csv";
+/// The Kolada cells in the shape of Kolada's data API.
+pub const KOLADA_JSON: &str = "kolada.json";
+/// The Frictionless Data Package describing `indikatorer.csv`.
+pub const DATAPACKAGE: &str = "datapackage.json";
 /// The pointer to the current release of a year (the last segment of
 /// [`layout::latest_file`]).
 pub const LATEST: &str = "LATEST";

@@ -211,14 +211,7 @@ pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageO
             "disclosure_control": serde_json::to_value(report).unwrap_or_default(),
         }),
         checks: vec![audit, verification],
-        lines: std::iter::once(report.line())
-            .chain(report.level_lines())
-            .chain([
-                "PASS disclosure_audit (every suppressed cell keeps its protection interval)"
-                    .to_string(),
-                "PASS disclosure_verification (no number on a hidden cell, no ids)".to_string(),
-            ])
-            .collect(),
+        lines: crate::events::Line::disclosure(report),
     })
 }
 

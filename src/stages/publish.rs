@@ -118,6 +118,7 @@ pub async fn run(
         }),
         excluded_kommuner: bortfall(runner, year).await?,
         renamed_indicators: crate::survey::previous_ids(&project.survey, year),
+        kolada_kpis: project.kolada_kpis(year),
     };
     let context =
         crate::stages::publication::load(runner.ctx, project, runner.lake, year, STAGE).await?;
@@ -190,7 +191,10 @@ pub async fn run(
         rows_out,
         details,
         checks: Vec::new(),
-        lines: vec![outcome.to_string(), format!("release folder: {folder}")],
+        lines: vec![
+            outcome.to_string().into(),
+            format!("release folder: {folder}").into(),
+        ],
     })
 }
 

@@ -263,7 +263,11 @@ pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageO
         checks: Vec::new(),
         lines: runs
             .iter()
-            .map(|r| format!("{:<28} {:>9} rows  {:.2} s", r.name, r.rows, r.seconds))
+            .map(|r| crate::events::Line::Model {
+                model: r.name.clone(),
+                rows: r.rows,
+                seconds: r.seconds,
+            })
             .collect(),
     })
 }

@@ -9,8 +9,9 @@
 //! for one year; `replaces` names an indicator that ended the year before, with the same shape.
 
 use crate::config::{Diagnostic, Project};
-use crate::yaml::{self, YamlError, line_of_key};
+use crate::yaml::{self, Pos, Spans, YamlError};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -53,6 +54,8 @@ struct RawIndicator {
     to: Option<i64>,
     #[serde(default)]
     replaces: Option<String>,
+    #[serde(default)]
+    kolada_kpi: Option<String>,
 }
 
 /// How a question is answered (domain.md "Survey indicators").
@@ -144,6 +147,8 @@ pub struct Question {
     pub years: Years,
     /// Line of the entry in the configuration file.
     pub line: usize,
+    /// Where the entry's `column` value starts.
+    pub at: Pos,
 }
 
 /// Whether an indicator is a share or a ratio; decides rounding and how change is expressed.
@@ -258,6 +263,8 @@ pub struct Indicator {
     pub years: Years,
     /// The id it had in the year before `years.from`, when renamed (`replaces`).
     pub previous_id: Option<String>,
+    /// Its id in Kolada (`kolada_kpi:`), for the member published under the entry's own id.
+    pub kolada_kpi: Option<String>,
     /// Line of the entry in the configuration file.
     pub line: usize,
 }
@@ -313,26 +320,24 @@ impl SurveyConfigError {
     /// problems.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         match self {
-            SurveyConfigError::Read { path, source } => vec![Diagnostic {
-                file: path.clone(),
-                line: None,
-                message: format!("cannot read the survey configuration: {source}"),
-                hint: Some(format!("the survey configuration lives in {CONFIG_PATH}")),
-            }],
-            SurveyConfigError::NotInProject => vec![Diagnostic {
-                file: CONFIG_PATH.to_string(),
-                line: None,
-                message: "the survey configuration is missing".to_string(),
-                hint: Some(
-                    "add it: the survey questions and indicators are configured there".into(),
-                ),
-            }],
-            SurveyConfigError::Yaml(e) => vec![Diagnostic {
-                file: e.file.clone(),
-                line: e.line,
-                message: e.message.clone(),
-                hint: Some(format!("see the key list at the top of {CONFIG_PATH}")),
-            }],
+            SurveyConfigError::Read { path, source } => vec![Diagnostic::at(
+                path,
+                None,
+                format!("cannot read the survey configuration: {source}"),
+                Some(format!("the survey configuration lives in {CONFIG_PATH}")),
+            )],
+            SurveyConfigError::NotInProject => vec![Diagnostic::at(
+                CONFIG_PATH,
+                None,
+                "the survey configuration is missing",
+                Some("add it: the survey questions and indicators are configured there".into()),
+            )],
+            SurveyConfigError::Yaml(e) => vec![Diagnostic::at(
+                &e.file,
+                e.pos(),
+                e.message.clone(),
+                Some(format!("see the key list at the top of {CONFIG_PATH}")),
+            )],
             SurveyConfigError::Invalid(d) => d.clone(),
         }
     }
@@ -410,6 +415,13 @@ impl SurveyConfig {
             .map(|q| q.answer_type)
     }
 
+    /// Every (indicator id, Kolada KPI id) declared, over all years.
+    pub fn kolada_kpis(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.indicators
+            .iter()
+            .filter_map(|i| Some((i.id.as_str(), i.kolada_kpi.as_deref()?)))
+    }
+
     /// Every indicator of every year (expanded ids), in configuration order.
     pub fn all_indicators(&self) -> &[Indicator] {
         &self.indicators
@@ -449,17 +461,19 @@ pub fn check_against_contract(config: &SurveyConfig, fixed_columns: &[&str]) -> 
                 .iter()
                 .any(|f| f.trim().eq_ignore_ascii_case(&q.column))
         })
-        .map(|q| Diagnostic {
-            file: config.file.clone(),
-            line: Some(q.line),
-            message: format!(
-                "question column `{}` has the name of a fixed column of the enkat contract",
-                q.column
-            ),
-            hint: Some(format!(
-                "rename the question; the contract's own columns are {}",
-                fixed_columns.join(", ")
-            )),
+        .map(|q| {
+            Diagnostic::at(
+                &config.file,
+                Some(q.at),
+                format!(
+                    "question column `{}` has the name of a fixed column of the enkat contract",
+                    q.column
+                ),
+                Some(format!(
+                    "rename the question; the contract's own columns are {}",
+                    fixed_columns.join(", ")
+                )),
+            )
         })
         .collect()
 }
@@ -482,9 +496,30 @@ struct Entry<'a> {
     members: Vec<Member>,
 }
 
+/// Where a survey problem is: a list item (by its line) or an exact place.
+enum At {
+    Item(usize),
+    Pos(Pos),
+}
+
+impl From<usize> for At {
+    fn from(line: usize) -> At {
+        At::Item(line)
+    }
+}
+
+impl From<Pos> for At {
+    fn from(pos: Pos) -> At {
+        At::Pos(pos)
+    }
+}
+
 struct Compiler<'t> {
     file: &'t str,
-    text: &'t str,
+    spans: Spans,
+    /// Line of each list item → its path in the document (`indicators.3`) and where its first
+    /// key's value starts.
+    items: BTreeMap<usize, (String, Pos)>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -495,36 +530,58 @@ impl<'t> Compiler<'t> {
     fn new(file: &'t str, text: &'t str) -> Self {
         Compiler {
             file,
-            text,
+            spans: Spans::read(text),
+            items: BTreeMap::new(),
             diagnostics: Vec::new(),
         }
     }
 
-    fn report(&mut self, line: usize, message: String, hint: impl Into<String>) {
-        self.diagnostics.push(Diagnostic {
-            file: self.file.to_string(),
-            line: Some(line),
+    /// Reports a problem at `at`: a line (of a list item, see [`Compiler::item_lines`]) or a
+    /// place found by [`Compiler::field_line`].
+    fn report(&mut self, at: impl Into<At>, message: String, hint: impl Into<String>) {
+        let at = match at.into() {
+            At::Item(line) => self
+                .items
+                .get(&line)
+                .map(|(_, pos)| *pos)
+                .unwrap_or(Pos { line, column: 1 }),
+            At::Pos(pos) => pos,
+        };
+        self.diagnostics.push(Diagnostic::at(
+            self.file,
+            Some(at),
             message,
-            hint: Some(hint.into()),
-        });
+            Some(hint.into()),
+        ));
     }
 
-    /// Lines of the `count` list items of `section`, each found by its first key `key`.
-    fn item_lines(&self, section: &str, key: &str, count: usize) -> Vec<usize> {
-        let mut after = line_of_key(self.text, section, 1).unwrap_or(1);
+    /// Lines of the `count` list items of `section`, each where its key `key` has its value; the
+    /// items are found by their place in the document.
+    fn item_lines(&mut self, section: &str, key: &str, count: usize) -> Vec<usize> {
         (0..count)
-            .map(|_| {
-                if let Some(line) = line_of_key(self.text, key, after + 1) {
-                    after = line;
-                }
-                after
+            .map(|i| {
+                let path = format!("{section}.{i}");
+                let pos = self
+                    .spans
+                    .value(&format!("{path}.{key}"))
+                    .or_else(|| self.spans.value(&path))
+                    .unwrap_or(Pos { line: 1, column: 1 });
+                self.items.insert(pos.line, (path, pos));
+                pos.line
             })
             .collect()
     }
 
-    /// Line of `key` inside the item starting at `item_line`, or the item line.
-    fn field_line(&self, key: &str, item_line: usize) -> usize {
-        line_of_key(self.text, key, item_line).unwrap_or(item_line)
+    /// Where the value of `key` of the item on `item_line` starts, or the item when it has no
+    /// such key.
+    fn field_line(&self, key: &str, item_line: usize) -> Pos {
+        match self.items.get(&item_line) {
+            Some((path, pos)) => self.spans.value(&format!("{path}.{key}")).unwrap_or(*pos),
+            None => Pos {
+                line: item_line,
+                column: 1,
+            },
+        }
     }
 
     fn compile(mut self, raw: &RawConfig) -> Result<SurveyConfig, SurveyConfigError> {
@@ -590,12 +647,14 @@ impl<'t> Compiler<'t> {
                 );
                 continue;
             };
+            let at = self.field_line("column", line);
             questions.push(Question {
                 column: column.to_string(),
                 text: r.text.clone(),
                 answer_type,
                 years,
                 line,
+                at,
             });
         }
         questions
@@ -898,6 +957,7 @@ impl<'t> Compiler<'t> {
                 .as_deref()
                 .map(str::trim)
                 .and_then(|old| self.replaced(entry, old, entries));
+            let kolada_kpi = self.kolada_kpi(entry);
             for m in &entry.members {
                 indicators.push(Indicator {
                     id: format!("{base}{}", m.suffix),
@@ -908,11 +968,37 @@ impl<'t> Compiler<'t> {
                     rule: m.rule.clone(),
                     years: entry.years,
                     previous_id: previous.map(|old| format!("{old}{}", m.suffix)),
+                    kolada_kpi: kolada_kpi.clone().filter(|_| m.suffix.is_empty()),
                     line: entry.line,
                 });
             }
         }
         indicators
+    }
+
+    /// The entry's `kolada_kpi`, when it has Kolada's shape and the entry publishes an indicator
+    /// under its own id (a helt_delvis entry publishes only `_helt` and `_helt_delvis`).
+    fn kolada_kpi(&mut self, entry: &Entry) -> Option<String> {
+        let kpi = entry.raw.kolada_kpi.as_deref()?.trim();
+        let id = entry.raw.id.trim();
+        let line = self.field_line("kolada_kpi", entry.line);
+        if !crate::publish::is_kpi_id(kpi) {
+            self.report(
+                line,
+                format!("indicator `{id}` has kolada_kpi `{kpi}`, which is not a Kolada KPI id"),
+                "a Kolada KPI id is one capital letter and five digits, e.g. N31807",
+            );
+            return None;
+        }
+        if !entry.members.iter().any(|m| m.suffix.is_empty()) {
+            self.report(
+                line,
+                format!("indicator `{id}` publishes no indicator named `{id}` to give kolada_kpi `{kpi}`"),
+                "a helt_delvis question publishes <id>_helt and <id>_helt_delvis; a Kolada KPI id belongs to one published indicator",
+            );
+            return None;
+        }
+        Some(kpi.to_string())
     }
 
     /// The id `entry` replaces, when valid: an entry with that id ends the year before `entry`

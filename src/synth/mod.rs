@@ -114,7 +114,9 @@ pub fn generate(opts: &SynthOptions, questions: &str) -> Result<SynthReport, Syn
     let start = first.min(WARM_UP_BEFORE) - WARM_UP_YEARS;
     let mut previous_total = None;
     let mut rows = Vec::new();
+    let bar = crate::progress::Bar::new((last - start + 1) as u64, "synth");
     for year in start..=last {
+        bar.step();
         let pop = Population::build(&geo, &targets, year);
         let totals: Vec<u64> = pop
             .kommun

@@ -89,10 +89,14 @@ fn unknown_logical_type() {
         "{}",
         d[0]
     );
-    assert_eq!(
-        d[0].line,
-        Some(line_of("data-contracts/befolkning.yaml", "- name: kon"))
-    );
+    // At the broken value itself: the first `logicalType: integer` (the one edited), column of
+    // the value.
+    let line = line_of("data-contracts/befolkning.yaml", "logicalType: integer");
+    assert!(line > line_of("data-contracts/befolkning.yaml", "- name: kon"));
+    let text =
+        std::fs::read_to_string(project_root().join("data-contracts/befolkning.yaml")).unwrap();
+    let column = text.lines().nth(line - 1).unwrap().find("integer").unwrap() + 1;
+    assert_eq!((d[0].line, d[0].column), (Some(line), Some(column)));
 }
 
 #[test]
@@ -124,11 +128,12 @@ fn rule_using_an_unknown_column() {
         "{}",
         d[0]
     );
+    // At the rule's SQL, not at its id.
     assert_eq!(
         d[0].line,
         Some(line_of(
             "data-contracts/bakgrund.yaml",
-            "id: unemployed_without_benefit_le_unemployed"
+            "rule: arbetslosa_utan_ers_18_64 <= arbetslosa_18_64"
         ))
     );
 }
@@ -238,6 +243,106 @@ fn a_model_reading_an_unknown_table() {
     assert!(d[0].message.contains("`ind_bakgrunden`"), "{}", d[0]);
 }
 
+/// The 1-based line of the `n`-th (1-based) line of `text` that contains `needle`.
+fn nth_line_of(text: &str, needle: &str, n: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .nth(n - 1)
+        .map(|(i, _)| i + 1)
+        .unwrap()
+}
+
+#[test]
+fn a_repeated_key_is_reported_where_the_wrong_one_is() {
+    // `kind: andel` is written for most indicators; break the second one (the first indicator
+    // with it is reg_mottagare_andel, the second reg_vuxna_mottagare_andel). The diagnostic must
+    // name that line and the column of the value (after `    kind: `, column 11), not the
+    // first `kind:` in the file.
+    let file = "pipelines/ekonomiskt_bistand.yaml";
+    let dir = copy_of_project();
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = nth_line_of(&text, "    kind: andel", 2);
+    let edited: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == line {
+                l.replace("kind: andel", "kind: andl")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&path, edited.join("\n") + "\n").unwrap();
+    assert!(line > nth_line_of(&text, "kind:", 1));
+    let errors = load_project(dir.path()).unwrap_err();
+    let d = &errors.0;
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].line, d[0].column), (Some(line), Some(11)), "{}", d[0]);
+    assert!(
+        d[0].message
+            .contains("indicator `reg_vuxna_mottagare_andel` has unknown kind `andl`"),
+        "{}",
+        d[0]
+    );
+    // Rendered the way rustc renders: the location, the source line, a caret under the value,
+    // the hint.
+    let rendered = errors.to_string();
+    assert!(
+        rendered.contains(&format!("--> {file}:{line}:11")),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains(&format!("{line} |     kind: andl")),
+        "{rendered}"
+    );
+    assert!(rendered.contains("^^^^"), "{rendered}");
+    assert!(
+        rendered.contains("help: kinds: andel, antal, kronor, tkr"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn every_contract_and_check_problem_has_a_column() {
+    // A wrong value deep in a contract and in checks.yaml: each diagnostic carries line and
+    // column of the value itself.
+    let d = with_edit(
+        "data-contracts/register.yaml",
+        "logicalType: integer",
+        "logicalType: heltal",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    let text =
+        std::fs::read_to_string(project_root().join("data-contracts/register.yaml")).unwrap();
+    let line = nth_line_of(&text, "logicalType: integer", 1);
+    let column = text.lines().nth(line - 1).unwrap().find("integer").unwrap() + 1;
+    assert_eq!(
+        (d[0].line, d[0].column),
+        (Some(line), Some(column)),
+        "{}",
+        d[0]
+    );
+
+    let d = with_edit(
+        "pipelines/checks.yaml",
+        "severity: error",
+        "severity: fatal",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    let text = std::fs::read_to_string(project_root().join("pipelines/checks.yaml")).unwrap();
+    let line = nth_line_of(&text, "severity: error", 1);
+    let column = text.lines().nth(line - 1).unwrap().find("error").unwrap() + 1;
+    assert_eq!(
+        (d[0].line, d[0].column),
+        (Some(line), Some(column)),
+        "{}",
+        d[0]
+    );
+}
+
 // ---------------------------------------------------------------- pipelines/disclosure.yaml
 
 const SDC: &str = "pipelines/disclosure.yaml";
@@ -343,6 +448,37 @@ fn an_out_of_range_disclosure_parameter() {
     assert_eq!(d[0].line, Some(line_of(SDC, "p_percent: 10")));
     assert!(
         d[0].message.contains("`p_percent` = 110 is out of range"),
+        "{}",
+        d[0]
+    );
+}
+
+#[test]
+fn a_disclosure_problem_points_at_its_own_occurrence_and_column() {
+    // `reg_mottagare_antal` is named three times in disclosure.yaml; make its last use (the right
+    // side of hushall_delmangd) a denominator term. The diagnostic names that line and the
+    // column of the indicator's value, not the first line that mentions the indicator.
+    let from = "        right:\n          - {indicator: reg_mottagare_antal, part: taljare}";
+    let d = with_edit(
+        SDC,
+        from,
+        "        right:\n          - {indicator: reg_mottagare_antal, part: namnare}",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    let text = std::fs::read_to_string(project_root().join(SDC)).unwrap();
+    let line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("{indicator: reg_mottagare_antal, part: taljare}"))
+        .last()
+        .unwrap()
+        .0
+        + 1;
+    assert!(line > line_of(SDC, "reg_mottagare_antal"));
+    // `          - {indicator: ` is 24 characters: the value starts in column 25.
+    assert_eq!((d[0].line, d[0].column), (Some(line), Some(25)), "{}", d[0]);
+    assert!(
+        d[0].message.contains("identity `hushall_delmangd`"),
         "{}",
         d[0]
     );

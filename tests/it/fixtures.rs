@@ -45,6 +45,7 @@ pub async fn run(
         lake,
         ctx: &ctx,
         clock: &clock,
+        lineage: None,
     };
     let options = oj::runner::RunOptions {
         year,

@@ -1204,6 +1204,7 @@ async fn gate_benchmark() {
                 lake: &env.lake,
                 ctx: &ctx,
                 clock: &clock,
+                lineage: None,
             };
             let options = RunOptions {
                 year: YEAR,

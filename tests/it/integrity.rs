@@ -294,6 +294,7 @@ fn runner<'a>(
         lake,
         ctx,
         clock,
+        lineage: None,
     }
 }
 

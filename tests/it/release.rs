@@ -785,6 +785,7 @@ fn inputs() -> ReleaseInputs {
         disclosure_control: serde_json::json!({"audit": {"result": "PASS"}}),
         excluded_kommuner: vec!["0182".to_string()],
         renamed_indicators: Vec::new(),
+        kolada_kpis: BTreeMap::new(),
     }
 }
 
@@ -894,6 +895,265 @@ async fn kolada_file_has_the_exact_format() {
 }
 
 #[tokio::test]
+async fn kolada_json_has_the_shape_of_koladas_data_api() {
+    let ctx = session();
+    let store = InMemory::new();
+    let lake = Path::from("lake");
+    // The share declares a Kolada KPI id (a made-up one of the right shape); the count does not
+    // and keeps its project id.
+    let inputs = ReleaseInputs {
+        kolada_kpis: BTreeMap::from([(
+            "reg_vuxna_mottagare_andel".to_string(),
+            "N99001".to_string(),
+        )]),
+        ..inputs()
+    };
+    publish::publish(
+        &ctx,
+        &store,
+        &lake,
+        2017,
+        disclosed(&ctx, &release_rows(120.0)).await,
+        &inputs,
+        &clock(),
+        no_extras(),
+    )
+    .await
+    .unwrap();
+    // The same eight cells as kolada.csv (see kolada_file_has_the_exact_format), grouped per
+    // kpi, municipality and period; `N99001` sorts before `reg_…` (upper case first). Published
+    // cells count 1, markers count 0 with a null value.
+    let expected = serde_json::json!({
+        "count": 6,
+        "values": [
+            {"kpi": "N99001", "municipality": "0181", "period": 2017, "values": [
+                {"gender": "K", "count": 1, "status": "", "value": 5.2},
+                {"gender": "M", "count": 1, "status": "", "value": 6.7},
+                {"gender": "T", "count": 1, "status": "", "value": 6.0}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0000", "period": 2017, "values": [
+                {"gender": "T", "count": 1, "status": "", "value": 1000.0}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0001", "period": 2017, "values": [
+                {"gender": "T", "count": 1, "status": "", "value": 400.0}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0180", "period": 2017, "values": [
+                {"gender": "T", "count": 0, "status": "..", "value": null}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0181", "period": 2017, "values": [
+                {"gender": "T", "count": 1, "status": "", "value": 120.0}]},
+            {"kpi": "reg_mottagare_antal", "municipality": "0182", "period": 2017, "values": [
+                {"gender": "T", "count": 0, "status": "-", "value": null}]}
+        ]
+    });
+    let got: serde_json::Value =
+        serde_json::from_str(&get_text(&store, "lake/releases/2017/v001/kolada.json").await)
+            .unwrap();
+    assert_eq!(got, expected);
+    // kolada.csv carries the same KPI id.
+    let csv = get_text(&store, "lake/releases/2017/v001/kolada.csv").await;
+    assert_eq!(csv.lines().nth(1), Some("N99001;0181;2017;K;5.2;"), "{csv}");
+    // Both are release files listed with their hash in the manifest.
+    let release = latest_release(&store, &lake, 2017).await.unwrap().unwrap();
+    let json = store
+        .get(&Path::from("lake/releases/2017/v001/kolada.json"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let listed = release
+        .manifest
+        .files
+        .iter()
+        .find(|f| f.name == "kolada.json");
+    assert_eq!(listed.map(|f| f.sha256.clone()), Some(sha256_hex(&json)));
+}
+
+#[tokio::test]
+async fn datapackage_describes_every_csv_column_and_validates() {
+    let ctx = session();
+    let store = InMemory::new();
+    let lake = Path::from("lake");
+    publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+        .await
+        .unwrap();
+    let text = get_text(&store, "lake/releases/2017/v001/datapackage.json").await;
+    let package: serde_json::Value = serde_json::from_str(&text).unwrap();
+
+    // Valid against the Tabular Data Package profile itself (the v1 JSON schema the frictionless
+    // tools validate with, vendored from frictionlessdata/datapackage, v1-site 05e94c8).
+    // The validator is not vacuous: a package without resources, or with a field type the
+    // Table Schema does not know, is refused.
+    let mut no_resources = package.clone();
+    no_resources.as_object_mut().unwrap().remove("resources");
+    let mut bad_type = package.clone();
+    bad_type["resources"][0]["schema"]["fields"][0]["type"] = serde_json::json!("int64");
+    let schema = "tabular-data-package.json";
+    let items = [
+        (schema, package.clone()),
+        (schema, no_resources),
+        (schema, bad_type),
+    ];
+    if let Some(p) = super::schemas::problems("frictionless", &items) {
+        assert!(p[0].is_empty(), "{}", p[0].join("\n"));
+        assert!(!p[1].is_empty() && !p[2].is_empty(), "{p:?}");
+    }
+
+    // What the Frictionless v1 specifications require of a Tabular Data Package (Data Package,
+    // Tabular Data Resource, Table Schema, CSV Dialect), checked rule by rule.
+    assert_eq!(package["profile"], "tabular-data-package");
+    let name_ok = |v: &serde_json::Value| {
+        v.as_str().is_some_and(|n| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._/".contains(&b))
+        })
+    };
+    assert!(name_ok(&package["name"]), "{}", package["name"]);
+    for resource in package["resources"].as_array().unwrap() {
+        assert!(name_ok(&resource["name"]));
+        assert_eq!(resource["profile"], "tabular-data-resource");
+        // A relative POSIX path inside the package: no leading / or ~, no `..`.
+        let path = resource["path"].as_str().unwrap();
+        assert!(
+            !path.starts_with(['/', '~', '.']) && !path.contains(".."),
+            "{path}"
+        );
+        assert!(resource["mediatype"].as_str().unwrap().contains('/'));
+        let dialect = &resource["dialect"];
+        for one_char in ["delimiter", "quoteChar"] {
+            assert_eq!(dialect[one_char].as_str().unwrap().chars().count(), 1);
+        }
+        assert!(dialect["header"].is_boolean() && dialect["doubleQuote"].is_boolean());
+        let schema = &resource["schema"];
+        let fields = schema["fields"].as_array().unwrap();
+        assert!(!fields.is_empty());
+        let types = [
+            "string",
+            "number",
+            "integer",
+            "boolean",
+            "object",
+            "array",
+            "date",
+            "time",
+            "datetime",
+            "year",
+            "yearmonth",
+            "duration",
+            "geopoint",
+            "geojson",
+            "any",
+        ];
+        for f in fields {
+            assert!(f["name"].as_str().is_some_and(|n| !n.is_empty()), "{f}");
+            assert!(types.contains(&f["type"].as_str().unwrap()), "{f}");
+            if let Some(c) = f.get("constraints") {
+                assert!(c.get("required").is_none_or(serde_json::Value::is_boolean));
+                assert!(
+                    c.get("enum")
+                        .is_none_or(|e| !e.as_array().unwrap().is_empty())
+                );
+            }
+        }
+        // The primary key names fields of the schema; missing values are strings.
+        for key in schema["primaryKey"].as_array().unwrap() {
+            assert!(fields.iter().any(|f| &f["name"] == key), "{key}");
+        }
+        assert!(
+            schema["missingValues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m.is_string())
+        );
+    }
+
+    // One resource: indikatorer.csv, UTF-8, the CSV dialect it is written in, its key.
+    let resource = &package["resources"][0];
+    assert_eq!(package["resources"].as_array().unwrap().len(), 1);
+    assert_eq!(resource["path"], "indikatorer.csv");
+    assert_eq!(resource["encoding"], "utf-8");
+    assert_eq!(resource["dialect"]["delimiter"], ",");
+    assert_eq!(resource["dialect"]["header"], true);
+    let schema = &resource["schema"];
+    assert_eq!(
+        schema["primaryKey"],
+        serde_json::json!(["ar", "indikator", "niva", "region", "grupp"])
+    );
+    assert_eq!(schema["missingValues"], serde_json::json!([""]));
+
+    // Every column of the CSV is described, in order, with the type of outputs.md.
+    let csv = get_text(&store, "lake/releases/2017/v001/indikatorer.csv").await;
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let fields = schema["fields"].as_array().unwrap();
+    let described: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap(), f["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        described,
+        vec![
+            ("ar", "integer"),
+            ("indikator", "string"),
+            ("niva", "string"),
+            ("region", "string"),
+            ("regionnamn", "string"),
+            ("grupp", "string"),
+            ("varde", "number"),
+            ("taljare", "number"),
+            ("namnare", "number"),
+            ("status", "string"),
+            ("varde_foregaende_ar", "number"),
+            ("forandring", "number"),
+        ]
+    );
+    assert_eq!(
+        header,
+        described.iter().map(|(n, _)| *n).collect::<Vec<_>>()
+    );
+    // Every value reads as its field's type (empty = missing), is in the field's enum, and the
+    // key is filled and unique.
+    let mut keys = std::collections::BTreeSet::new();
+    let mut rows = 0;
+    for line in lines {
+        rows += 1;
+        let values: Vec<&str> = line.split(',').collect();
+        assert_eq!(values.len(), fields.len(), "{line}");
+        for (value, field) in values.iter().zip(fields) {
+            if value.is_empty() {
+                assert_ne!(field["constraints"]["required"], true, "{line}");
+                continue;
+            }
+            match field["type"].as_str().unwrap() {
+                "integer" => assert!(value.parse::<i64>().is_ok(), "{value} in {line}"),
+                "number" => assert!(value.parse::<f64>().is_ok(), "{value} in {line}"),
+                _ => {}
+            }
+            if let Some(allowed) = field["constraints"]["enum"].as_array() {
+                assert!(allowed.iter().any(|a| a == value), "{value} in {line}");
+            }
+        }
+        // ar, indikator, niva, region, grupp (regionnamn, the fifth column, is not in the key).
+        let key = [values[0], values[1], values[2], values[3], values[5]];
+        assert!(keys.insert(key.join(",")), "duplicate key {line}");
+    }
+    // The 12 rows of the fixture, the suppressed ones included (status `..`, empty numbers).
+    assert_eq!(rows, 12);
+    assert!(csv.contains(",..,"));
+
+    // Listed in the manifest with its hash.
+    let release = latest_release(&store, &lake, 2017).await.unwrap().unwrap();
+    let listed = release
+        .manifest
+        .files
+        .iter()
+        .find(|f| f.name == "datapackage.json");
+    assert_eq!(
+        listed.map(|f| f.sha256.clone()),
+        Some(sha256_hex(text.as_bytes()))
+    );
+}
+
+#[tokio::test]
 async fn release_folder_manifest_and_latest() {
     let ctx = session();
     let store = InMemory::new();
@@ -972,6 +1232,8 @@ async fn release_folder_manifest_and_latest() {
             "indikatorer.parquet",
             "indikatorer.csv",
             "kolada.csv",
+            "kolada.json",
+            "datapackage.json",
             "rapport.html"
         ]
     );
@@ -1131,7 +1393,7 @@ async fn releases_on_the_local_file_system() {
 
 /// Two publishers of one year at once: each gets its own version or a typed refusal, LATEST
 /// names a complete release, and every folder is all one publisher's.
-async fn race(store: Arc<dyn ObjectStore>) {
+pub(super) async fn race(store: Arc<dyn ObjectStore>) {
     let lake = Path::from("lake");
     let tasks: Vec<_> = [120.0, 121.0]
         .into_iter()
@@ -1314,7 +1576,14 @@ async fn extra_files_may_not_replace_release_files() {
     let ctx = session();
     let store = InMemory::new();
     let lake = Path::from("lake");
-    for name in ["manifest.json", "kolada.csv", "../x", ""] {
+    for name in [
+        "manifest.json",
+        "kolada.csv",
+        "kolada.json",
+        "datapackage.json",
+        "../x",
+        "",
+    ] {
         let extras: &ExtraFiles = &move |_, _| {
             Ok(vec![ReleaseFile {
                 name: name.to_string(),

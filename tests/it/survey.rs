@@ -605,7 +605,8 @@ indicators:
     })
     .to_string();
     assert!(rendered.starts_with("5 problem(s) in the survey configuration:"));
-    assert!(rendered.contains("enkat.yaml:4: question `jour` has unknown answer type `janej` (hint: use ja_nej, helt_delvis or tal)"));
+    // Line 4, column 11: the value after `    type: `.
+    assert!(rendered.contains("enkat.yaml:4:11: question `jour` has unknown answer type `janej` (hint: use ja_nej, helt_delvis or tal)"), "{rendered}");
 }
 
 #[test]
@@ -643,10 +644,12 @@ indicators: []
     let c = SurveyConfig::from_yaml("enkat.yaml", text).expect("compiles");
     let d = check_against_contract(&c, &["respondent", "Inkommen"]);
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].line, Some(2));
+    // Line 2, column 13: the value after `  - column: `.
+    assert_eq!((d[0].line, d[0].column), (Some(2), Some(13)));
     assert!(
-        d[0].to_string()
-            .starts_with("enkat.yaml:2: question column `inkommen` has the name of a fixed column")
+        d[0].to_string().starts_with(
+            "enkat.yaml:2:13: question column `inkommen` has the name of a fixed column"
+        )
     );
 }
 

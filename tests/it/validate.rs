@@ -176,15 +176,22 @@ fn the_window_parameter_has_the_runs_limit() {
     );
 }
 
-/// A contract bound naming a parameter that does not exist names the column's line.
+/// A contract bound naming a parameter that does not exist names the bound's line and the
+/// column where its value starts.
 #[test]
 fn a_contract_maximum_naming_an_unknown_parameter() {
+    let from = "maximum: $ingest.max_belopp_kr_per_household_month";
     let d = with_edit(
         "data-contracts/register.yaml",
-        "maximum: $ingest.max_belopp_kr_per_household_month",
+        from,
         "maximum: $ingest.max_belopp",
     );
-    let line = line_of("data-contracts/register.yaml", "- name: belopp_kr");
+    let line = line_of("data-contracts/register.yaml", from);
+    // The value starts after `maximum: `, indented as the file indents it.
+    let text =
+        std::fs::read_to_string(project_root().join("data-contracts/register.yaml")).unwrap();
+    let column = text.lines().nth(line - 1).unwrap().find('$').unwrap() + 1;
+    assert_eq!(d.first().and_then(|d| d.column), Some(column), "{d:?}");
     one(
         &d,
         "data-contracts/register.yaml",

@@ -1,7 +1,8 @@
 //! The report and a profile opened in headless Chromium: the DOM the browser builds holds the
 //! expected figures, no console error or blocked load is logged, and a screenshot of plausible
-//! size is produced. Runs only where `/usr/bin/chromium` exists (the CI script installs it);
-//! elsewhere each test prints "skipped: no chromium" and passes.
+//! size is produced. Runs where `/usr/bin/chromium` exists (the CI script installs it). Without
+//! it, each test fails in CI (`CI` set, as CI services do) and locally prints "skipped: no
+//! chromium" and passes.
 
 use super::fixture::Fixture;
 use oj::publication::{region_profile_html, report_html};
@@ -12,16 +13,23 @@ use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// Whether the tests run in CI: `CI` is set to anything but empty, `0` or `false`.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
 fn chromium() -> Option<&'static Path> {
     let path = Path::new(CHROMIUM);
     if path.exists() {
         Some(path)
+    } else if in_ci() {
+        panic!("no chromium at {CHROMIUM}: CI must run the browser test (.ci/run installs it)");
     } else {
         // Written to the stderr handle, not through eprintln!, so the test harness does not
         // capture it: the skip shows in every test run's output.
         let _ = writeln!(
             std::io::stderr(),
-            "skipped: no chromium at {CHROMIUM} (browser test of the publication)"
+            "skipped: no chromium at {CHROMIUM} (browser test of the publication; it fails in CI)"
         );
         None
     }

@@ -619,6 +619,7 @@ fn meta(
         taljare: Some(taljare.into()),
         namnare: namnare.map(Into::into),
         grupper: grupper.iter().map(|g| g.to_string()).collect(),
+        kolada_kpi: None,
     }
 }
 
