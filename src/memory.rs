@@ -1,5 +1,30 @@
-//! Peak memory of this process, for the per-stage figures of `oj bench` and the run record.
-//! Reads Linux's `/proc/self/status`; elsewhere the figures are `None`.
+//! Peak memory of this process, for the per-stage figures of `oj bench` and the run record
+//! (Linux's `/proc/self/status`; elsewhere the figures are `None`), and the memory-pool
+//! reservations that make tables the pipeline keeps in memory count against `--memory-limit`.
+
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::prelude::SessionContext;
+
+/// Reserves the memory of `batches` (a table kept in memory, named `what` in errors) in the
+/// session's pool. The reservation is released when dropped; when the pool cannot grant it, the
+/// error says what needed the memory and how much, and names the largest consumers.
+pub fn reserve(
+    ctx: &SessionContext,
+    what: &str,
+    batches: &[RecordBatch],
+) -> Result<MemoryReservation, DataFusionError> {
+    let bytes: usize = batches.iter().map(RecordBatch::get_array_memory_size).sum();
+    let reservation = MemoryConsumer::new(what).register(&ctx.runtime_env().memory_pool);
+    reservation.try_grow(bytes).map_err(|e| {
+        DataFusionError::ResourcesExhausted(format!(
+            "{what} ({}) does not fit in the memory limit (hint: raise --memory-limit): {e}",
+            mib(bytes as u64)
+        ))
+    })?;
+    Ok(reservation)
+}
 
 /// The process's peak resident set size in bytes (VmHWM), when the OS reports it.
 pub fn peak_rss_bytes() -> Option<u64> {

@@ -7,6 +7,7 @@ mod fixtures;
 mod gates;
 mod ingest;
 mod integrity;
+mod memory;
 mod pipeline;
 mod publication;
 mod release;
