@@ -23,8 +23,8 @@ use std::sync::Arc;
 pub const DEFAULT_MEMORY_LIMIT: usize = 4 << 30;
 
 /// Below this memory limit joins are sort-merge joins (they spill) rather than hash joins (their
-/// build side must fit in memory). At national scale the largest hash-join build side needs about
-/// 300 MiB.
+/// build side must fit in memory: with 512 MiB a national run failed on "HashJoinInput (can spill:
+/// false)", issue 15).
 pub const HASH_JOIN_MIN_LIMIT: usize = 1 << 30;
 
 /// Rows per batch of every operator.
