@@ -15,7 +15,7 @@ pub fn reserve(
     what: &str,
     batches: &[RecordBatch],
 ) -> Result<MemoryReservation, DataFusionError> {
-    let bytes: usize = batches.iter().map(RecordBatch::get_array_memory_size).sum();
+    let bytes: usize = batches.iter().map(held_bytes).sum();
     let reservation = MemoryConsumer::new(what).register(&ctx.runtime_env().memory_pool);
     reservation.try_grow(bytes).map_err(|e| {
         DataFusionError::ResourcesExhausted(format!(
@@ -40,6 +40,21 @@ pub fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// The bytes of a batch's own rows. Operators emit batches as slices of one large array, and
+/// `get_array_memory_size` counts the whole shared buffer for every slice; the slices' own sizes
+/// add up to the buffer once.
+fn held_bytes(batch: &RecordBatch) -> usize {
+    batch
+        .columns()
+        .iter()
+        .map(|c| {
+            c.to_data()
+                .get_slice_memory_size()
+                .unwrap_or_else(|_| c.get_array_memory_size())
+        })
+        .sum()
+}
+
 /// Bytes as MiB with one decimal.
 pub fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
@@ -48,6 +63,24 @@ pub fn mib(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slices_of_one_array_count_their_own_rows_once() {
+        use datafusion::arrow::array::{ArrayRef, Int64Array};
+        use std::sync::Arc;
+        let all: ArrayRef = Arc::new(Int64Array::from_iter_values(0..1000));
+        let batch = RecordBatch::try_from_iter([("v", all)]).unwrap();
+        // Ten slices of 100 rows: 10 × 800 bytes of values (no nulls), not 10 × the whole array.
+        let slices: Vec<RecordBatch> = (0..10).map(|i| batch.slice(i * 100, 100)).collect();
+        assert_eq!(slices.iter().map(held_bytes).sum::<usize>(), 8000);
+        assert!(
+            slices
+                .iter()
+                .map(RecordBatch::get_array_memory_size)
+                .sum::<usize>()
+                >= 80_000
+        );
+    }
 
     #[test]
     fn peak_is_reported_on_linux_and_grows_with_an_allocation() {
