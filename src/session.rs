@@ -23,9 +23,9 @@ use std::sync::Arc;
 pub const DEFAULT_MEMORY_LIMIT: usize = 4 << 30;
 
 /// Below this memory limit joins are sort-merge joins (they spill) rather than hash joins (their
-/// build side must fit in memory: with 512 MiB a national run failed on "HashJoinInput (can spill:
-/// false)", issue 15).
-pub const HASH_JOIN_MIN_LIMIT: usize = 1 << 30;
+/// build side must fit in memory: with 512 MiB and with 1 GiB a national run failed on
+/// "HashJoinInput", issue 15 and docs/benchmarks.md).
+pub const HASH_JOIN_MIN_LIMIT: usize = 2 << 30;
 
 /// Rows per batch of every operator.
 const BATCH_ROWS: usize = 8192;

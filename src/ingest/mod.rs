@@ -336,7 +336,14 @@ pub async fn ingest_dataset(
         .await
         .map_err(engine)?;
     let planned = Arc::new(checked.schema().as_arrow().clone());
-    let partitions = checked.collect_partitioned().await.map_err(engine)?;
+    let partitions = checked
+        .collect_partitioned()
+        .await
+        .map_err(engine)?
+        .into_iter()
+        .map(|p| p.into_iter().map(crate::memory::compact).collect())
+        .collect::<Result<Vec<Vec<_>>, _>>()
+        .map_err(|e| engine(e.into()))?;
     let all: Vec<RecordBatch> = partitions.iter().flatten().cloned().collect();
     let _reservation =
         crate::memory::reserve(ctx, &format!("checked rows of {}", dataset.name), &all)

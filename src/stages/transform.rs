@@ -99,6 +99,10 @@ impl ModelSink for LakeSink<'_> {
             let plan = df.create_physical_plan().await.map_err(|e| sink_err(&e))?;
             let partitions = datafusion::physical_plan::collect_partitioned(plan.clone(), task)
                 .await
+                .map_err(|e| sink_err(&e))?
+                .into_iter()
+                .map(|p| p.into_iter().map(crate::memory::compact).collect())
+                .collect::<Result<Vec<Vec<_>>, _>>()
                 .map_err(|e| sink_err(&e))?;
             tracing::debug!(
                 target: "oj::transform::plan",
