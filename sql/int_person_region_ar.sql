@@ -64,6 +64,8 @@ summa AS (
             + (fonster >> 40) + (fonster >> 48) + (fonster >> 56)) & 255 AS manader_fonster
     FROM byte
 )
+-- The persons' attributes (one row per person) are the join's first, build side: the engine keeps
+-- the first side of a join in memory, and summa has about five rows per person.
 SELECT s.niva, s.region, s.pnr, a.kon, a.alder, a.utrikes, s.manader_ar, s.manader_fonster
-FROM summa s
-JOIN int_person_attribut a ON a.pnr = s.pnr
+FROM int_person_attribut a
+JOIN summa s ON s.pnr = a.pnr

@@ -1,5 +1,30 @@
-//! Peak memory of this process, for the per-stage figures of `oj bench` and the run record.
-//! Reads Linux's `/proc/self/status`; elsewhere the figures are `None`.
+//! Peak memory of this process, for the per-stage figures of `oj bench` and the run record
+//! (Linux's `/proc/self/status`; elsewhere the figures are `None`), and the memory-pool
+//! reservations that make tables the pipeline keeps in memory count against `--memory-limit`.
+
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::prelude::SessionContext;
+
+/// Reserves the memory of `batches` (a table kept in memory, named `what` in errors) in the
+/// session's pool. The reservation is released when dropped; when the pool cannot grant it, the
+/// error says what needed the memory and how much, and names the largest consumers.
+pub fn reserve(
+    ctx: &SessionContext,
+    what: &str,
+    batches: &[RecordBatch],
+) -> Result<MemoryReservation, DataFusionError> {
+    let bytes: usize = batches.iter().map(held_bytes).sum();
+    let reservation = MemoryConsumer::new(what).register(&ctx.runtime_env().memory_pool);
+    reservation.try_grow(bytes).map_err(|e| {
+        DataFusionError::ResourcesExhausted(format!(
+            "{what} ({}) does not fit in the memory limit (hint: raise --memory-limit): {e}",
+            mib(bytes as u64)
+        ))
+    })?;
+    Ok(reservation)
+}
 
 /// The process's peak resident set size in bytes (VmHWM), when the OS reports it.
 pub fn peak_rss_bytes() -> Option<u64> {
@@ -15,6 +40,33 @@ pub fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// `batch` in buffers of its own when it is a slice of a much larger array (operators emit their
+/// results as slices of one array). DataFusion's operators count a batch's memory with
+/// `get_array_memory_size`, which counts a shared buffer whole for every slice: a sort reading a
+/// model table of slices believed it held many times its rows and spilled at a 4 GiB limit.
+pub fn compact(batch: RecordBatch) -> Result<RecordBatch, datafusion::arrow::error::ArrowError> {
+    if batch.get_array_memory_size() <= 2 * held_bytes(&batch) + 4096 {
+        return Ok(batch);
+    }
+    let rows = datafusion::arrow::array::UInt32Array::from_iter_values(0..batch.num_rows() as u32);
+    datafusion::arrow::compute::take_record_batch(&batch, &rows)
+}
+
+/// The bytes of a batch's own rows. Operators emit batches as slices of one large array, and
+/// `get_array_memory_size` counts the whole shared buffer for every slice; the slices' own sizes
+/// add up to the buffer once.
+fn held_bytes(batch: &RecordBatch) -> usize {
+    batch
+        .columns()
+        .iter()
+        .map(|c| {
+            c.to_data()
+                .get_slice_memory_size()
+                .unwrap_or_else(|_| c.get_array_memory_size())
+        })
+        .sum()
+}
+
 /// Bytes as MiB with one decimal.
 pub fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
@@ -23,6 +75,32 @@ pub fn mib(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slices_of_one_array_count_their_own_rows_once() {
+        use datafusion::arrow::array::{ArrayRef, Int64Array};
+        use std::sync::Arc;
+        let all: ArrayRef = Arc::new(Int64Array::from_iter_values(0..1000));
+        let batch = RecordBatch::try_from_iter([("v", all)]).unwrap();
+        // Ten slices of 100 rows: 10 × 800 bytes of values (no nulls), not 10 × the whole array.
+        let slices: Vec<RecordBatch> = (0..10).map(|i| batch.slice(i * 100, 100)).collect();
+        assert_eq!(slices.iter().map(held_bytes).sum::<usize>(), 8000);
+        assert!(
+            slices
+                .iter()
+                .map(RecordBatch::get_array_memory_size)
+                .sum::<usize>()
+                >= 80_000
+        );
+        // Compacted, each slice holds only its own rows, the same values.
+        let compacted: Vec<RecordBatch> = slices.into_iter().map(|b| compact(b).unwrap()).collect();
+        assert!(
+            compacted
+                .iter()
+                .all(|b| b.get_array_memory_size() < 2 * held_bytes(b) + 4096)
+        );
+        assert_eq!(compacted[3], batch.slice(300, 100));
+    }
 
     #[test]
     fn peak_is_reported_on_linux_and_grows_with_an_allocation() {

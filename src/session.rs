@@ -2,17 +2,33 @@
 //! partitions, and the object stores of the lake and the drops.
 //!
 //! Guarantees: every query of the pipeline runs in a session built here; tests get a small,
-//! deterministic one from [`SessionOptions::for_tests`].
+//! deterministic one from [`SessionOptions::for_tests`]. The memory limit is one pool shared by
+//! every operator and by the transform's in-memory model tables: a fair spill pool (each spilling
+//! operator – sort, aggregation, sort-merge join – gets an equal share of what the non-spilling
+//! ones leave and spills to the disk manager when it is used up), tracked per consumer so that an
+//! exhausted limit names the five largest consumers. Below [`HASH_JOIN_MIN_LIMIT`] joins are
+//! planned as sort-merge joins, which spill, instead of hash joins, which cannot.
 
 use crate::store::Store;
 use datafusion::error::DataFusionError;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Default memory limit of a session: 4 GiB.
 pub const DEFAULT_MEMORY_LIMIT: usize = 4 << 30;
+
+/// Below this memory limit joins are sort-merge joins (they spill) rather than hash joins (their
+/// build side must fit in memory: with 512 MiB and with 1 GiB a national run failed on
+/// "HashJoinInput", issue 15 and docs/benchmarks.md).
+pub const HASH_JOIN_MIN_LIMIT: usize = 2 << 30;
+
+/// Rows per batch of every operator.
+const BATCH_ROWS: usize = 8192;
 
 /// How a session is built.
 #[derive(Debug, Clone)]
@@ -53,7 +69,11 @@ pub fn build(
 ) -> Result<SessionContext, DataFusionError> {
     let mut config = SessionConfig::new()
         .with_information_schema(false)
-        .with_batch_size(8192);
+        .with_batch_size(BATCH_ROWS)
+        .set_bool(
+            "datafusion.optimizer.prefer_hash_join",
+            options.memory_limit >= HASH_JOIN_MIN_LIMIT,
+        );
     if let Some(n) = options.target_partitions {
         config = config.with_target_partitions(n);
     }
@@ -64,7 +84,10 @@ pub fn build(
         None => DiskManagerBuilder::default(),
     };
     let runtime = RuntimeEnvBuilder::new()
-        .with_memory_limit(options.memory_limit, 1.0)
+        .with_memory_pool(Arc::new(TrackConsumersPool::new(
+            FairSpillPool::new(options.memory_limit),
+            NonZeroUsize::new(5).expect("five is not zero"),
+        )))
         .with_disk_manager_builder(disk)
         .build_arc()?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
@@ -72,4 +95,44 @@ pub fn build(
         store.register(&ctx);
     }
     Ok(ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::execution::memory_pool::MemoryConsumer;
+
+    fn session(memory_limit: usize) -> SessionContext {
+        let options = SessionOptions {
+            memory_limit,
+            ..SessionOptions::for_tests()
+        };
+        build(&options, &[]).unwrap()
+    }
+
+    #[test]
+    fn joins_can_spill_below_the_hash_join_limit() {
+        let prefers_hash =
+            |ctx: &SessionContext| ctx.state().config().options().optimizer.prefer_hash_join;
+        assert!(!prefers_hash(&session(512 << 20)));
+        assert!(prefers_hash(&session(HASH_JOIN_MIN_LIMIT)));
+    }
+
+    #[test]
+    fn the_limit_is_one_pool_that_names_what_exhausted_it() {
+        // 10 MiB limit: a 6 MiB table and a 6 MiB operator cannot both have their memory.
+        let ctx = session(10 << 20);
+        let pool = ctx.runtime_env().memory_pool.clone();
+        let table = MemoryConsumer::new("model table a").register(&pool);
+        table.try_grow(6 << 20).unwrap();
+        let sort = MemoryConsumer::new("ExternalSorter")
+            .with_can_spill(true)
+            .register(&pool);
+        let err = sort.try_grow(6 << 20).unwrap_err().to_string();
+        assert!(err.contains("Resources exhausted"), "{err}");
+        assert!(err.contains("model table a"), "{err}");
+        // Released, the table's share is available again.
+        drop(table);
+        sort.try_grow(6 << 20).unwrap();
+    }
 }

@@ -2,6 +2,7 @@
 //! end of the file. Pure functions; errors say which byte and line.
 
 use crate::config::Encoding;
+use std::borrow::Cow;
 
 /// A structural problem of a drop file's text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,13 +35,14 @@ pub enum TextError {
 }
 
 /// Decodes `bytes` as the contract's encoding (a UTF-8 byte-order mark is dropped), and checks
-/// the text is not empty and has no blank line before its last data line.
-pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, TextError> {
+/// the text is not empty and has no blank line before its last data line. UTF-8 text is borrowed
+/// from `bytes` (no copy of the drop); Windows-1252 text is a decoded copy.
+pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, TextError> {
     let text = match encoding {
         Encoding::Utf8 => {
             let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
             match std::str::from_utf8(body) {
-                Ok(s) => s.to_string(),
+                Ok(s) => Cow::Borrowed(s),
                 Err(e) => {
                     let offset = e.valid_up_to() + (bytes.len() - body.len());
                     let line = 1 + bytes[..offset].iter().filter(|b| **b == b'\n').count();
@@ -55,7 +57,7 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, TextError> {
         }
         Encoding::Windows1252 => {
             let (cow, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-            cow.into_owned()
+            Cow::Owned(cow.into_owned())
         }
     };
     if text.trim().is_empty() {

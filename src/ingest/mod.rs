@@ -231,7 +231,7 @@ pub async fn ingest_dataset(
 
     let started = std::time::Instant::now();
     let mut inputs = Vec::new();
-    let mut texts: Vec<Option<String>> = Vec::new();
+    let mut texts: Vec<Option<std::borrow::Cow<str>>> = Vec::new();
     let mut records: Vec<Vec<lines::Record>> = Vec::new();
     let max_line_bytes = project.pipeline.params.ingest.max_line_bytes as usize;
     let mut batches = Vec::new();
@@ -330,11 +330,30 @@ pub async fn ingest_dataset(
         references: &references,
         file_names: &file_names,
     };
+    // The typed, checked rows are kept in memory (read for the rejects and for staging), counted
+    // against the session's memory limit.
     let checked = validate::check(ctx, raw, &validation)
         .await
-        .map_err(engine)?
-        .cache()
+        .map_err(engine)?;
+    let planned = Arc::new(checked.schema().as_arrow().clone());
+    let partitions = checked
+        .collect_partitioned()
         .await
+        .map_err(engine)?
+        .into_iter()
+        .map(|p| p.into_iter().map(crate::memory::compact).collect())
+        .collect::<Result<Vec<Vec<_>>, _>>()
+        .map_err(|e| engine(e.into()))?;
+    let all: Vec<RecordBatch> = partitions.iter().flatten().cloned().collect();
+    let _reservation =
+        crate::memory::reserve(ctx, &format!("checked rows of {}", dataset.name), &all)
+            .map_err(engine)?;
+    let schema = all.first().map(|b| b.schema()).unwrap_or(planned);
+    drop(all);
+    let checked = ctx
+        .read_table(Arc::new(
+            datafusion::datasource::MemTable::try_new(schema, partitions).map_err(engine)?,
+        ))
         .map_err(engine)?;
     let total = checked.clone().count().await.map_err(engine)? as u64;
     tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "validated");
@@ -524,7 +543,7 @@ fn staged_frame(
 fn reject_rows(
     batches: &[RecordBatch],
     file_names: &[String],
-    texts: &[Option<String>],
+    texts: &[Option<std::borrow::Cow<str>>],
     records: &[Vec<lines::Record>],
 ) -> Result<(RecordBatch, Vec<String>), datafusion::arrow::error::ArrowError> {
     let mut files = Vec::new();

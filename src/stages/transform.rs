@@ -15,6 +15,7 @@ use crate::store::Store;
 use crate::transform::{
     self, ModelParams, ModelSet, ModelSink, RegisterParameters, TransformError,
 };
+use datafusion::execution::memory_pool::MemoryReservation;
 use datafusion::prelude::{DataFrame, SessionContext};
 use futures::future::BoxFuture;
 
@@ -76,6 +77,9 @@ struct LakeSink<'a> {
     readers_left: std::collections::BTreeMap<String, usize>,
     /// What each model reads.
     reads: std::collections::BTreeMap<String, Vec<String>>,
+    /// The memory-pool reservation of each model table still registered
+    /// (shared with its background write: released when both are done).
+    reserved: std::collections::BTreeMap<String, std::sync::Arc<MemoryReservation>>,
 }
 
 impl ModelSink for LakeSink<'_> {
@@ -91,7 +95,31 @@ impl ModelSink for LakeSink<'_> {
                 message: e.to_string(),
             };
             let planned = std::sync::Arc::new(df.schema().as_arrow().clone());
-            let partitions = df.collect_partitioned().await.map_err(|e| sink_err(&e))?;
+            let task = std::sync::Arc::new(df.task_ctx());
+            let plan = df.create_physical_plan().await.map_err(|e| sink_err(&e))?;
+            let partitions = datafusion::physical_plan::collect_partitioned(plan.clone(), task)
+                .await
+                .map_err(|e| sink_err(&e))?
+                .into_iter()
+                .map(|p| p.into_iter().map(crate::memory::compact).collect())
+                .collect::<Result<Vec<Vec<_>>, _>>()
+                .map_err(|e| sink_err(&e))?;
+            tracing::debug!(
+                target: "oj::transform::plan",
+                model,
+                "plan with metrics:\n{}",
+                datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(
+                    plan.as_ref()
+                )
+                .indent(true)
+            );
+            drop(plan);
+            // The table counts against the session's memory limit for as long as later models
+            // read it or its write runs.
+            let all: Vec<_> = partitions.iter().flatten().cloned().collect();
+            let reservation = crate::memory::reserve(ctx, &format!("model table {model}"), &all)
+                .map_err(|e| sink_err(&e))?;
+            drop(all);
             let schema = partitions
                 .iter()
                 .flatten()
@@ -112,16 +140,26 @@ impl ModelSink for LakeSink<'_> {
             let lake = self.lake.clone();
             let rel = self.txn.target(&layout::warehouse_file(model, self.year));
             let batches: Vec<_> = partitions.into_iter().flatten().collect();
-            let handle =
-                tokio::spawn(
-                    async move { lake::write_batches(&lake, &rel, schema, &batches).await },
-                );
+            let reservation = std::sync::Arc::new(reservation);
+            let writing = reservation.clone();
+            let handle = tokio::spawn(async move {
+                let written = lake::write_batches(&lake, &rel, schema, &batches).await;
+                drop((batches, writing));
+                written
+            });
             self.writes.push((model.to_string(), handle));
+            if self.readers_left.get(model).is_some_and(|n| *n > 0) {
+                self.reserved.insert(model.to_string(), reservation);
+            } else {
+                // Read by no later model: later stages read the warehouse file.
+                ctx.deregister_table(model).map_err(|e| sink_err(&e))?;
+            }
             for read in self.reads.get(model).cloned().unwrap_or_default() {
                 if let Some(left) = self.readers_left.get_mut(&read) {
                     *left = left.saturating_sub(1);
                     if *left == 0 {
                         ctx.deregister_table(&read).map_err(|e| sink_err(&e))?;
+                        self.reserved.remove(&read);
                     }
                 }
             }
@@ -227,6 +265,7 @@ pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageO
         writes: Vec::new(),
         readers_left,
         reads,
+        reserved: std::collections::BTreeMap::new(),
     };
     let runs = transform::run_models(runner.ctx, &models, &params, &mut sink)
         .await

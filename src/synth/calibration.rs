@@ -12,10 +12,12 @@ const PUBLISHED: &str = include_str!("calibration.csv");
 /// How a figure compares across scales.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Kind {
-    /// Population counts: always national size, compared as they are.
+    /// Population counts: national size up to scale 1.0, proportional to the scale above it.
     Population,
-    /// Counts, kronor and shares of the population: proportional to the scale.
+    /// Counts and kronor: proportional to the scale.
     Scaled,
+    /// Shares of the population: proportional to the scale up to 1.0, independent of it above.
+    PopulationShare,
     /// Shares among recipients: independent of the scale.
     Ratio,
 }
@@ -96,6 +98,10 @@ impl Figure {
         match self {
             Figure::Population => Kind::Population,
             Figure::LongTermPct | Figure::VeryLongTermPct => Kind::Ratio,
+            Figure::SharePct
+            | Figure::YoungAdultsPct
+            | Figure::ChildrenPct
+            | Figure::KrPerInhabitant => Kind::PopulationShare,
             _ => Kind::Scaled,
         }
     }

@@ -7,9 +7,10 @@
 //! collections are ordered). The simulation always starts in a fixed warm-up year (2006, or four
 //! years before the first year if that is earlier), so a year's drop does not depend on which other
 //! years were asked for as long as the first one is 2010 or later. Geography is real (regions.csv);
-//! populations, profiles and behaviour are synthetic. The population drop is always national size:
-//! `scale` multiplies register households and persons only, so recipient shares of the population
-//! scale with it.
+//! populations, profiles and behaviour are synthetic. Up to 1.0, `scale` multiplies register
+//! households and persons only (the population drop stays national size, so recipient shares of
+//! the population scale with it); above 1.0 the population grows with the register, so that
+//! `--scale 10` is a plausible country ten times Sweden's size with Sweden's shares.
 
 mod background;
 mod calibration;
@@ -41,8 +42,8 @@ use register::{Pool, YearContext};
 pub const FIRST_YEAR: i32 = 2007;
 /// Last year the generator accepts.
 pub const LAST_YEAR: i32 = 2040;
-/// Largest accepted scale (memory grows linearly; 1.0 is national size).
-pub const MAX_SCALE: f64 = 2.0;
+/// Largest accepted scale (1.0 is national size; the generator's memory grows linearly).
+pub const MAX_SCALE: f64 = 10.0;
 /// The simulation warms up from this many years before the first year (or before 2010).
 const WARM_UP_YEARS: i32 = 4;
 const WARM_UP_BEFORE: i32 = 2010;
@@ -54,7 +55,8 @@ pub struct SynthOptions {
     pub out: PathBuf,
     /// Reference years to write.
     pub years: RangeInclusive<i32>,
-    /// 1.0 = national size; multiplies households and persons, never kommuner.
+    /// 1.0 = national size; multiplies households and persons (above 1.0 the population too),
+    /// never kommuner.
     pub scale: f64,
     /// Seed of every random stream.
     pub seed: u64,
@@ -90,6 +92,11 @@ pub enum SynthError {
     Calibration { line: usize },
 }
 
+/// The factor of the population drop: national size up to scale 1.0, the scale above it.
+pub(crate) fn population_scale(scale: f64) -> f64 {
+    scale.max(1.0)
+}
+
 /// Generates the drops of `opts.years` under `opts.out`; `questions` is the text of
 /// `pipelines/enkat.yaml` (the survey columns per year). Returns the calibration report.
 pub fn generate(opts: &SynthOptions, questions: &str) -> Result<SynthReport, SynthError> {
@@ -117,7 +124,7 @@ pub fn generate(opts: &SynthOptions, questions: &str) -> Result<SynthReport, Syn
     let bar = crate::progress::Bar::new((last - start + 1) as u64, "synth");
     for year in start..=last {
         bar.step();
-        let pop = Population::build(&geo, &targets, year);
+        let pop = Population::build(&geo, &targets, year, population_scale(opts.scale));
         let totals: Vec<u64> = pop
             .kommun
             .iter()

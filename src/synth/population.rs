@@ -28,8 +28,10 @@ pub(crate) struct Population {
 }
 
 impl Population {
-    pub fn build(geo: &Geography, targets: &Targets, year: i32) -> Self {
-        let totals = kommun_totals(geo, targets, year);
+    /// The population of `year`, `scale` times the national target (the generator passes 1.0
+    /// up to scale 1.0).
+    pub fn build(geo: &Geography, targets: &Targets, year: i32, scale: f64) -> Self {
+        let totals = kommun_totals(geo, targets, year, scale);
         let foreign_g = foreign_profile_norm();
         let mut kommun = Vec::with_capacity(geo.kommuner.len());
         let mut weights = vec![0.0; CELLS];
@@ -106,8 +108,8 @@ pub(crate) fn count(cells: &[u32], lo: usize, hi: usize, only_inrikes: bool) -> 
     n
 }
 
-/// Whole-number kommun totals for `year`, summing to the national target.
-fn kommun_totals(geo: &Geography, targets: &Targets, year: i32) -> Vec<u64> {
+/// Whole-number kommun totals for `year`, summing to `scale` times the national target.
+fn kommun_totals(geo: &Geography, targets: &Targets, year: i32, scale: f64) -> Vec<u64> {
     let grown: Vec<f64> = geo
         .kommuner
         .iter()
@@ -119,7 +121,11 @@ fn kommun_totals(geo: &Geography, targets: &Targets, year: i32) -> Vec<u64> {
         .collect();
     let mut out = vec![0u64; grown.len()];
     let mut tmp = vec![0u32; grown.len()];
-    apportion(targets.population(year).round() as u64, &grown, &mut tmp);
+    apportion(
+        (targets.population(year) * scale).round() as u64,
+        &grown,
+        &mut tmp,
+    );
     for (o, t) in out.iter_mut().zip(tmp) {
         *o = u64::from(t);
     }
@@ -235,10 +241,14 @@ mod tests {
     fn national_size_shape_and_exact_city_split() {
         let geo = Geography::load().unwrap();
         let t = Targets::new(&published().unwrap());
-        let p = Population::build(&geo, &t, 2017);
+        let p = Population::build(&geo, &t, 2017, 1.0);
         let total: u64 = p.kommun.iter().map(|c| count(c, 0, 100, false)).sum();
         // calibration.md: ≈10.12 M on 31 Dec 2017, hit exactly by apportioning.
         assert_eq!(total, 10_120_000);
+        // Above scale 1 the country grows: ten times the target, still exact.
+        let big = Population::build(&geo, &t, 2017, 10.0);
+        let big_total: u64 = big.kommun.iter().map(|c| count(c, 0, 100, false)).sum();
+        assert_eq!(big_total, 101_200_000);
         let abroad: u64 = p
             .kommun
             .iter()

@@ -28,13 +28,16 @@ impl YearReport {
         self.generated[f as usize]
     }
 
-    /// The figure converted to scale 1.0 (counts and population shares divided by the scale).
+    /// The figure converted to scale 1.0: counts divided by the scale, the population by the
+    /// population's factor (the scale above 1.0), shares of the population by their ratio.
     pub fn at_national_scale(&self, f: Figure, scale: f64) -> Option<f64> {
         let v = self.generated(f)?;
-        Some(if f.kind() == Kind::Scaled {
-            v / scale
-        } else {
-            v
+        let population = super::population_scale(scale);
+        Some(match f.kind() {
+            Kind::Population => v / population,
+            Kind::Scaled => v / scale,
+            Kind::PopulationShare => v * population / scale,
+            Kind::Ratio => v,
         })
     }
 
@@ -243,5 +246,47 @@ fn show(fig: Figure, v: Option<f64>) -> String {
         None => "–".to_string(),
         Some(v) if fig.label().contains('%') => format!("{v:.1}"),
         Some(v) => format!("{v:.0}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_convert_to_national_scale_by_kind() {
+        let mut generated = [None; 14];
+        generated[Figure::Population as usize] = Some(101_200_000.0);
+        generated[Figure::Households as usize] = Some(2_000_000.0);
+        generated[Figure::SharePct as usize] = Some(4.0);
+        generated[Figure::LongTermPct as usize] = Some(40.0);
+        let y = YearReport {
+            year: 2017,
+            generated,
+            published: [None; 14],
+        };
+        // At scale 10 the population is ten times national size too: population and counts are
+        // divided by 10, a share of the population stays, a share among recipients stays.
+        assert_eq!(
+            y.at_national_scale(Figure::Population, 10.0),
+            Some(10_120_000.0)
+        );
+        assert_eq!(
+            y.at_national_scale(Figure::Households, 10.0),
+            Some(200_000.0)
+        );
+        assert_eq!(y.at_national_scale(Figure::SharePct, 10.0), Some(4.0));
+        assert_eq!(y.at_national_scale(Figure::LongTermPct, 10.0), Some(40.0));
+        // At scale 0.5 the population is national size: counts and population shares double.
+        assert_eq!(
+            y.at_national_scale(Figure::Population, 0.5),
+            Some(101_200_000.0)
+        );
+        assert_eq!(
+            y.at_national_scale(Figure::Households, 0.5),
+            Some(4_000_000.0)
+        );
+        assert_eq!(y.at_national_scale(Figure::SharePct, 0.5), Some(8.0));
+        assert_eq!(y.at_national_scale(Figure::LongTermPct, 0.5), Some(40.0));
     }
 }

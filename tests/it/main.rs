@@ -10,6 +10,7 @@ mod ingest;
 mod integrity;
 mod kolada;
 mod lineage;
+mod memory;
 mod pipeline;
 mod publication;
 mod release;

@@ -613,6 +613,9 @@ fn invalid_options_are_errors_that_say_what_to_do() {
     assert!(e.to_string().contains("2007"), "{e}");
     let e = generate(&opts(2020..=2020, 0.0), QUESTIONS).unwrap_err();
     assert!(matches!(e, SynthError::Scale(_)), "{e}");
+    // MAX_SCALE is 10 (ten times national size).
+    let e = generate(&opts(2020..=2020, 10.5), QUESTIONS).unwrap_err();
+    assert!(e.to_string().contains("at most 10"), "{e}");
     let e = generate(&opts(2020..=2020, 0.01), "questions: [").unwrap_err();
     assert!(matches!(e, SynthError::Questions(_)), "{e}");
     let e = generate(
