@@ -1,5 +1,6 @@
 //! The one integration-test binary (one link of DataFusion for all integration tests).
 
+mod architecture;
 mod cli;
 mod config;
 mod disclosure;
