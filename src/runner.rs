@@ -326,17 +326,14 @@ impl Runner<'_> {
                         events::gate_failed(scope, stage.name(), &e.to_string());
                         rec.status = StageStatus::Failed;
                         record.stages.push(rec);
-                        let marked = commit::mark_failed(
-                            self.lake,
-                            stage.name(),
+                        self.mark_failed(
+                            stage,
                             options.year,
                             &record.run_id,
-                            &e.to_string(),
+                            &e,
+                            &mut later_failures,
                         )
                         .await;
-                        if let Err(m) = marked {
-                            later_failures.push(m.into());
-                        }
                         failure = Some(e);
                         break;
                     }
@@ -369,17 +366,8 @@ impl Runner<'_> {
                     if let Err(abort) = txn.abort().await {
                         later_failures.push(abort.into());
                     }
-                    let marked = commit::mark_failed(
-                        self.lake,
-                        stage.name(),
-                        options.year,
-                        &record.run_id,
-                        &e.to_string(),
-                    )
-                    .await;
-                    if let Err(m) = marked {
-                        later_failures.push(m.into());
-                    }
+                    self.mark_failed(stage, options.year, &record.run_id, &e, &mut later_failures)
+                        .await;
                     failure = Some(e);
                     break;
                 }
@@ -416,6 +404,23 @@ impl Runner<'_> {
     /// themselves, for transform the text of every `sql/` model, and for later stages the committed
     /// versions of the datasets and releases they read (history years included). Refuses when a
     /// stage that produces data this stage reads failed its last attempt.
+    /// Leaves the failed marker of `stage` for `year` (see [`commit::mark_failed`]); a failure
+    /// to write it is kept in `later` and reported after the stage's own error.
+    async fn mark_failed(
+        &self,
+        stage: Stage,
+        year: i64,
+        run_id: &str,
+        error: &RunError,
+        later: &mut Vec<RunError>,
+    ) {
+        let marked =
+            commit::mark_failed(self.lake, stage.name(), year, run_id, &error.to_string()).await;
+        if let Err(m) = marked {
+            later.push(m.into());
+        }
+    }
+
     async fn prepare(&self, stage: Stage, year: i64) -> Result<Prepared, RunError> {
         let mut f = Fingerprint::new(stage.name());
         f.add("year", year.to_string().as_bytes());

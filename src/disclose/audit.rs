@@ -121,10 +121,6 @@ struct Points {
 
 #[derive(Debug, Clone)]
 struct CachedBlock {
-    /// Linear programs solved for it.
-    solves: usize,
-    /// Feasible points found (values of the block's columns, unscaled).
-    points: Vec<Vec<f64>>,
     intervals: Vec<(usize, f64, f64, bool)>,
     movers_visible: bool,
 }
@@ -247,10 +243,9 @@ pub fn audit_cached(
             Some(b) => b.clone(),
             None => {
                 let block_started = Instant::now();
-                let solves_before = report.solves;
                 let terms: Vec<(usize, Part)> = members.iter().map(|&v| vars[v]).collect();
                 let prior = prior_points(table, &terms, &cache.points);
-                let b = solve_block(
+                let solved = solve_block(
                     table,
                     &vars,
                     members,
@@ -259,25 +254,25 @@ pub fn audit_cached(
                     need,
                     &prior,
                 )?;
-                report.solves += b.solves;
+                report.solves += solved.solves;
                 found.push(Points {
                     call,
                     full: only.is_none(),
                     terms,
-                    points: b.points.clone(),
+                    points: solved.points,
                 });
                 tracing::debug!(
                     target: "oj::disclose",
                     unknowns = members.len(),
                     targets = targets.len(),
-                    solves = report.solves - solves_before,
+                    solves = solved.solves,
                     seconds = block_started.elapsed().as_secs_f64(),
                     "disclosure audit block"
                 );
                 if only.is_none() {
-                    cache.blocks.insert(signature, b.clone());
+                    cache.blocks.insert(signature, solved.block.clone());
                 }
-                b
+                solved.block
             }
         };
         if block.movers_visible {
@@ -363,6 +358,14 @@ fn prior_points(table: &Table, terms: &[(usize, Part)], kept: &[Points]) -> Vec<
     out
 }
 
+/// One block's audit: its intervals, the LPs it took and the feasible points found (values of
+/// the block's columns, unscaled).
+struct Solved {
+    block: CachedBlock,
+    solves: usize,
+    points: Vec<Vec<f64>>,
+}
+
 /// Solves the intervals of `targets` in the program over `members` and `relations`.
 fn solve_block(
     table: &Table,
@@ -372,7 +375,7 @@ fn solve_block(
     targets: &[usize],
     need: &dyn Fn(usize) -> Need,
     prior: &[Vec<f64>],
-) -> Result<CachedBlock, AuditError> {
+) -> Result<Solved, AuditError> {
     let mut movers_visible = false;
     let mut solves = 0;
     let mut lp = BlockLp::new(table, vars, members, relations, true);
@@ -404,14 +407,16 @@ fn solve_block(
             message,
         });
     }
-    Ok(CachedBlock {
-        intervals: intervals
-            .into_iter()
-            .map(|(v, lo, hi, exact)| (vars[v].0, lo, hi, exact))
-            .collect(),
-        movers_visible,
-        points: std::mem::take(&mut lp.points),
+    Ok(Solved {
+        block: CachedBlock {
+            intervals: intervals
+                .into_iter()
+                .map(|(v, lo, hi, exact)| (vars[v].0, lo, hi, exact))
+                .collect(),
+            movers_visible,
+        },
         solves,
+        points: std::mem::take(&mut lp.points),
     })
 }
 
