@@ -1,27 +1,8 @@
 //! Compile diagnostics of pipelines/ and data-contracts/: one test per kind of mistake, each
 //! asserting the file, the line and the message of the diagnostic.
 
-use super::fixtures::{copy_of_project, project_root};
-use oj::config::{Diagnostic, load_project};
-use std::path::Path;
-
-/// Copies the project's configuration to a temp folder and applies `edit(file, text) -> text`.
-fn with_edit(file: &str, from: &str, to: &str) -> Vec<Diagnostic> {
-    let dir = copy_of_project();
-    let target = dir.path().join(file);
-    let text = std::fs::read_to_string(&target).unwrap();
-    assert!(text.contains(from), "{file} has no `{from}`");
-    std::fs::write(&target, text.replacen(from, to, 1)).unwrap();
-    match load_project(dir.path()) {
-        Ok(_) => Vec::new(),
-        Err(e) => e.0,
-    }
-}
-
-fn line_of(file: &str, needle: &str) -> usize {
-    let text = std::fs::read_to_string(Path::new(project_root()).join(file)).unwrap();
-    text.lines().position(|l| l.contains(needle)).unwrap() + 1
-}
+use super::fixtures::{copy_of_project, line_of, project_root, with_edit};
+use oj::config::load_project;
 
 #[test]
 fn the_project_configuration_compiles() {

@@ -57,6 +57,26 @@ pub async fn run(
     runner.run(&options).await.unwrap()
 }
 
+/// Copies the project's configuration, replaces the first `from` in `file` by `to` and compiles
+/// it: the diagnostics (none when it compiles).
+pub fn with_edit(file: &str, from: &str, to: &str) -> Vec<oj::config::Diagnostic> {
+    let dir = copy_of_project();
+    let target = dir.path().join(file);
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(text.contains(from), "{file} has no `{from}`");
+    std::fs::write(&target, text.replacen(from, to, 1)).unwrap();
+    match oj::config::load_project(dir.path()) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.0,
+    }
+}
+
+/// The 1-based line of the first line of the project's `file` containing `needle`.
+pub fn line_of(file: &str, needle: &str) -> usize {
+    let text = std::fs::read_to_string(project_root().join(file)).unwrap();
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
 /// The project's own configuration, loaded (and type-checked, which plans every model) once
 /// per test binary.
 pub fn project() -> oj::config::Project {

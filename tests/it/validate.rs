@@ -2,27 +2,8 @@
 //! that used to pass validate and fail at run time, plus the parameter limits of the run, is a
 //! diagnostic naming the file and the line.
 
-use super::fixtures::{copy_of_project, project_root};
+use super::fixtures::{copy_of_project, line_of, project_root, with_edit};
 use oj::config::{Diagnostic, load_project};
-
-/// Copies the project's configuration, replaces the first `from` in `file` by `to` and compiles.
-fn with_edit(file: &str, from: &str, to: &str) -> Vec<Diagnostic> {
-    let dir = copy_of_project();
-    let target = dir.path().join(file);
-    let text = std::fs::read_to_string(&target).unwrap();
-    assert!(text.contains(from), "{file} has no `{from}`");
-    std::fs::write(&target, text.replacen(from, to, 1)).unwrap();
-    match load_project(dir.path()) {
-        Ok(_) => Vec::new(),
-        Err(e) => e.0,
-    }
-}
-
-/// The 1-based line of the first line of `file` containing `needle`.
-fn line_of(file: &str, needle: &str) -> usize {
-    let text = std::fs::read_to_string(project_root().join(file)).unwrap();
-    text.lines().position(|l| l.contains(needle)).unwrap() + 1
-}
 
 #[track_caller]
 fn one(d: &[Diagnostic], file: &str, line: usize, words: &[&str]) {
