@@ -1,5 +1,5 @@
 //! The `oj` binary: the command-line edge of the library.
 
-fn main() {
-    std::process::exit(oj::cli::main());
+fn main() -> std::process::ExitCode {
+    oj::cli::main()
 }

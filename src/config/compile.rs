@@ -7,6 +7,7 @@
 
 use super::raw::*;
 use super::*;
+use crate::vocab::MissingHistory;
 use crate::yaml::{self, Pos, Spans};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::common::DFSchema;
@@ -39,7 +40,7 @@ impl Collector {
 }
 
 /// Reads and compiles the project folder `root`; every problem is returned at once.
-pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
+pub fn compile_project(root: &Path) -> Result<Project, ConfigErrors> {
     let mut c = Collector {
         diagnostics: Vec::new(),
     };
@@ -131,17 +132,15 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     }
 
     let checks = match &pipeline {
-        Some(p) => match crate::gates::config::load(root, p, &contracts) {
+        Some(p) => match super::checks::load(root, p, &contracts) {
             Ok((checks, text)) => {
-                sources.insert(crate::gates::config::CHECKS_FILE.to_string(), text);
+                sources.insert(super::checks::CHECKS_FILE.to_string(), text);
                 Some(checks)
             }
             Err(d) => {
                 c.diagnostics.extend(d);
-                if let Ok(text) =
-                    std::fs::read_to_string(root.join(crate::gates::config::CHECKS_FILE))
-                {
-                    sources.insert(crate::gates::config::CHECKS_FILE.to_string(), text);
+                if let Ok(text) = std::fs::read_to_string(root.join(super::checks::CHECKS_FILE)) {
+                    sources.insert(super::checks::CHECKS_FILE.to_string(), text);
                 }
                 None
             }
@@ -153,32 +152,27 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         check_kolada_unique(&mut c, p, s);
     }
     let disclosure = compile_disclosure(&mut c, &sources, pipeline.as_ref(), survey.as_ref());
-    compile_models(&mut c, root);
+    let models = compile_models(&mut c, root);
 
     if let Some(t) = pipeline_text {
         sources.insert(PIPELINE_FILE.to_string(), t);
     }
     sources.extend(contract_texts);
 
-    match (pipeline, checks, survey, disclosure) {
-        (Some(pipeline), Some(checks), Some(survey), Some(disclosure))
+    match (pipeline, checks, survey, disclosure, models) {
+        (Some(pipeline), Some(checks), Some(survey), Some(disclosure), Some(models))
             if c.diagnostics.is_empty() =>
         {
-            let project = Project {
+            Ok(Project {
                 root: root.to_path_buf(),
                 pipeline,
                 contracts,
                 checks,
                 survey,
                 disclosure,
+                models,
                 sources,
-            };
-            let planned = super::typecheck::check(&project);
-            if planned.is_empty() {
-                Ok(project)
-            } else {
-                Err(ConfigErrors(planned, project.sources))
-            }
+            })
         }
         _ => Err(ConfigErrors(c.diagnostics, sources)),
     }
@@ -186,7 +180,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
 
 /// A declared Kolada KPI id has Kolada's shape (one capital letter, five digits).
 fn check_kolada_kpi(c: &mut Collector, file: &str, at: Option<Pos>, id: &str, kpi: &str) {
-    if !crate::publish::is_kpi_id(kpi) {
+    if !crate::vocab::is_kpi_id(kpi) {
         c.push(
             file,
             at,
@@ -201,7 +195,7 @@ fn check_kolada_kpi(c: &mut Collector, file: &str, at: Option<Pos>, id: &str, kp
 fn check_kolada_unique(
     c: &mut Collector,
     pipeline: &Pipeline,
-    survey: &crate::survey::SurveyConfig,
+    survey: &crate::config::survey::SurveyConfig,
 ) {
     let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
     let declared = pipeline
@@ -230,7 +224,7 @@ fn compile_disclosure(
     c: &mut Collector,
     sources: &BTreeMap<String, String>,
     pipeline: Option<&Pipeline>,
-    survey: Option<&crate::survey::SurveyConfig>,
+    survey: Option<&crate::config::survey::SurveyConfig>,
 ) -> Option<disclosure::DisclosureConfig> {
     let Some(text) = sources.get(disclosure::DISCLOSURE_FILE) else {
         c.push(
@@ -259,24 +253,28 @@ fn compile_disclosure(
 }
 
 /// The `sql/` models: every file parses, reads only known tables, and no cycle exists.
-fn compile_models(c: &mut Collector, root: &Path) {
-    let mut sources: Vec<&str> = crate::stages::transform::SOURCES.to_vec();
-    sources.extend(crate::survey::TABLES);
-    if let Err(diagnostics) = crate::transform::ModelSet::load(&root.join("sql"), &sources) {
-        for d in diagnostics {
-            let file = d
-                .file
-                .strip_prefix(root)
-                .unwrap_or(&d.file)
-                .display()
-                .to_string();
-            c.diagnostics.push(Diagnostic {
-                file,
-                line: d.line,
-                column: None,
-                message: d.message.clone(),
-                hint: None,
-            });
+fn compile_models(c: &mut Collector, root: &Path) -> Option<super::models::ModelSet> {
+    let mut sources: Vec<&str> = crate::vocab::names::MODEL_SOURCES.to_vec();
+    sources.extend(super::survey_tables::TABLES);
+    match super::models::ModelSet::load(&root.join("sql"), &sources) {
+        Ok(models) => Some(models),
+        Err(diagnostics) => {
+            for d in diagnostics {
+                let file = d
+                    .file
+                    .strip_prefix(root)
+                    .unwrap_or(&d.file)
+                    .display()
+                    .to_string();
+                c.diagnostics.push(Diagnostic {
+                    file,
+                    line: d.line,
+                    column: None,
+                    message: d.message.clone(),
+                    hint: None,
+                });
+            }
+            None
         }
     }
 }
@@ -286,8 +284,8 @@ fn compile_survey(
     c: &mut Collector,
     sources: &BTreeMap<String, String>,
     contracts: &BTreeMap<String, Contract>,
-) -> Option<crate::survey::SurveyConfig> {
-    use crate::survey::config::CONFIG_PATH;
+) -> Option<crate::config::survey::SurveyConfig> {
+    use crate::config::survey::CONFIG_PATH;
     let Some(text) = sources.get(CONFIG_PATH) else {
         c.push(
             CONFIG_PATH,
@@ -297,7 +295,7 @@ fn compile_survey(
         );
         return None;
     };
-    match crate::survey::SurveyConfig::from_yaml(CONFIG_PATH, text) {
+    match crate::config::survey::SurveyConfig::from_yaml(CONFIG_PATH, text) {
         Ok(survey) => {
             if let Some(contract) = contracts.values().find(|k| k.question_columns) {
                 let fixed: Vec<&str> = contract
@@ -306,7 +304,9 @@ fn compile_survey(
                     .map(|col| col.name.as_str())
                     .collect();
                 c.diagnostics
-                    .extend(crate::survey::check_against_contract(&survey, &fixed));
+                    .extend(crate::config::survey::check_against_contract(
+                        &survey, &fixed,
+                    ));
             }
             Some(survey)
         }
@@ -429,7 +429,7 @@ fn compile_pipeline(
 
     let mut stages = Vec::new();
     for (i, s) in raw.stages.iter().enumerate() {
-        match Stage::parse(&s.name) {
+        match StageId::parse(&s.name) {
             Some(st) => stages.push(st),
             None => c.push(
                 file,
@@ -439,7 +439,7 @@ fn compile_pipeline(
             ),
         }
     }
-    if stages != Stage::ALL {
+    if stages != StageId::ALL {
         c.push(
             file,
             spans.key("stages"),
@@ -468,7 +468,7 @@ fn compile_pipeline(
             "very_long_term_window_years",
             p.register.very_long_term_window_years,
             1,
-            crate::transform::MAX_WINDOW_YEARS,
+            crate::config::params::MAX_WINDOW_YEARS,
         ),
         (
             "very_long_term_months",
@@ -632,8 +632,17 @@ fn compile_pipeline(
         version: raw.version,
         datasets,
         params: Parameters {
-            register: p.register.clone(),
-            missing_history,
+            register: params::RegisterParameters {
+                long_term_months: p.register.long_term_months,
+                very_long_term_months: p.register.very_long_term_months,
+                very_long_term_window_years: p.register.very_long_term_window_years,
+                adult_min_age: p.register.adult_min_age,
+                young_adult_min_age: p.register.young_adult_min_age,
+                young_adult_max_age: p.register.young_adult_max_age,
+                child_max_age: p.register.child_max_age,
+                counted_child_below_age: p.register.counted_child_below_age,
+                missing_history,
+            },
             disclosure: p.disclosure.clone(),
             ingest: p.ingest.clone(),
             survey: p.survey.clone(),

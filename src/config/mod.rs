@@ -1,18 +1,24 @@
 //! The project's configuration: `pipelines/`, `data-contracts/` and `sql/`, parsed into raw serde
 //! structs ([`raw`]) and compiled ([`compile`]) into one typed [`Project`] that every stage runs
-//! from, whose models and checks are then planned against the schemas they read ([`typecheck`]).
+//! from (the `pipeline` layer then plans its models and checks against the schemas they read).
 //! Nothing runs on unvalidated YAML; `oj validate` is the compile step alone.
 
+pub mod checks;
 pub mod compile;
 pub mod disclosure;
+pub mod models;
+mod order;
+pub mod params;
 pub mod raw;
-pub mod typecheck;
+pub mod survey;
+pub mod survey_tables;
 
+use crate::vocab::StageId;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use compile::load_project;
+pub use compile::compile_project;
 
 /// One problem found in the configuration, with where it is and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,12 +149,14 @@ pub struct Project {
     /// Contracts by id.
     pub contracts: BTreeMap<String, Contract>,
     /// The data-quality checks of every gate (`pipelines/checks.yaml` and the contracts' keys).
-    pub checks: crate::gates::Checks,
+    pub checks: checks::Checks,
     /// The survey's question sets and indicators per year (pipelines/enkat.yaml).
-    pub survey: crate::survey::SurveyConfig,
+    pub survey: survey::SurveyConfig,
     /// Disclosure control: amount rules, protection levels, linked tables
     /// (`pipelines/disclosure.yaml`).
     pub disclosure: disclosure::DisclosureConfig,
+    /// The `sql/` models, parsed and ordered.
+    pub models: models::ModelSet,
     /// The text of every configuration file read (relative path → text), for fingerprints.
     pub sources: BTreeMap<String, String>,
 }
@@ -156,14 +164,13 @@ pub struct Project {
 impl Parameters {
     /// The numeric parameter at `path` (`section.name`, e.g. `ingest.max_line_bytes`).
     pub fn number(&self, path: &str) -> Option<f64> {
-        let raw = raw::RawParameters {
-            register: self.register.clone(),
-            disclosure: self.disclosure.clone(),
-            ingest: self.ingest.clone(),
-            survey: self.survey.clone(),
-            drift: self.drift.clone(),
-        };
-        let value = serde_json::to_value(raw).ok()?;
+        let value = serde_json::json!({
+            "register": self.register,
+            "disclosure": self.disclosure,
+            "ingest": self.ingest,
+            "survey": self.survey,
+            "drift": self.drift,
+        });
         let (section, name) = path.split_once('.')?;
         value.get(section)?.get(name)?.as_f64()
     }
@@ -186,6 +193,12 @@ impl Project {
         register.chain(survey).collect()
     }
 
+    /// Whether the project's `sql/` declares `model`: the warehouse output of a model that was
+    /// deleted or renamed is never read.
+    pub fn declares_model(&self, model: &str) -> bool {
+        self.models.get(model).is_some()
+    }
+
     /// The contract of a dataset.
     pub fn contract_of(&self, dataset: &Dataset) -> &Contract {
         &self.contracts[&dataset.contract]
@@ -201,42 +214,8 @@ pub struct Pipeline {
     pub datasets: Vec<Dataset>,
     pub params: Parameters,
     /// Stage names in order.
-    pub stages: Vec<Stage>,
+    pub stages: Vec<StageId>,
     pub indicators: Vec<IndicatorDef>,
-}
-
-/// The four stages, in their fixed order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Stage {
-    Ingest,
-    Transform,
-    Disclose,
-    Publish,
-}
-
-impl Stage {
-    /// Every stage in run order.
-    pub const ALL: [Stage; 4] = [
-        Stage::Ingest,
-        Stage::Transform,
-        Stage::Disclose,
-        Stage::Publish,
-    ];
-
-    /// The stage's name as written in pipelines/ and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Ingest => "ingest",
-            Stage::Transform => "transform",
-            Stage::Disclose => "disclose",
-            Stage::Publish => "publish",
-        }
-    }
-
-    /// Parses a stage name.
-    pub fn parse(name: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.name() == name)
-    }
 }
 
 /// A drop dataset.
@@ -251,21 +230,11 @@ pub struct Dataset {
 /// Every parameter of the pipeline.
 #[derive(Debug, Clone)]
 pub struct Parameters {
-    pub register: raw::RawRegisterParams,
-    pub missing_history: MissingHistory,
+    pub register: params::RegisterParameters,
     pub disclosure: raw::RawDisclosureParams,
     pub ingest: raw::RawIngestParams,
     pub survey: raw::RawSurveyParams,
     pub drift: raw::RawDriftParams,
-}
-
-/// What a run does when a history year of the very-long-term window is not in the lake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MissingHistory {
-    /// Stop with an error naming the missing years.
-    Fail,
-    /// Publish the indicator as `.` (not applicable).
-    NotApplicable,
 }
 
 /// How an indicator's value is rounded and compared.

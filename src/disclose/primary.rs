@@ -94,7 +94,7 @@ mod tests {
     use crate::disclose::kind::IndicatorKind;
 
     fn config() -> DisclosureConfig {
-        crate::config::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+        crate::config::compile_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
             .unwrap()
             .disclosure
     }

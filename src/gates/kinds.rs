@@ -5,7 +5,7 @@
 //! identifiers (validated at compile time, then quoted) and the integer bounds of a
 //! `generate_series` (a table function whose arguments must be literals) are written into the text.
 
-use super::config::{Check, Kind};
+use crate::config::checks::{Check, Kind};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::scalar::ScalarValue;
 
@@ -366,13 +366,13 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Stage;
-    use crate::gates::config::{Severity, Threshold};
+    use crate::config::checks::{Severity, Threshold};
+    use crate::vocab::StageId;
 
     fn check(kind: Kind, filter: Option<&str>) -> Check {
         Check {
             id: "x".into(),
-            stage: Stage::Ingest,
+            stage: StageId::Ingest,
             severity: Severity::Error,
             threshold: Threshold::Count(0),
             table: Some("t".into()),

@@ -8,12 +8,11 @@
 //! id, rule and reason under `<lake>/quarantine/<stage>/<check>/ar=<Y>/`; a gate is blocking when an
 //! `error` check fails; the row-level checks of one table share one scan.
 
-pub mod config;
 mod kinds;
 mod plan;
 mod run;
 
-pub use config::{Check, Checks, Kind, Severity, TableSource, Threshold};
+pub use crate::config::checks::{Check, Checks, Kind, Severity, TableSource, Threshold};
 pub use plan::plan_checks;
 pub use run::{run_gate, run_gate_in};
 
@@ -169,14 +168,6 @@ impl GateError {
                 check,
                 source,
             },
-        }
-    }
-
-    /// The process exit status: 2 for an invalid check, 3 for engine and storage failures.
-    pub fn exit_status(&self) -> crate::exit::ExitStatus {
-        match self {
-            GateError::CheckInvalid { .. } => crate::exit::ExitStatus::Invalid,
-            _ => crate::exit::ExitStatus::Runtime,
         }
     }
 }

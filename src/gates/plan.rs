@@ -8,7 +8,8 @@
 
 use super::kinds;
 use super::run::pipeline_params;
-use crate::config::{Project, Stage};
+use crate::config::Project;
+use crate::vocab::StageId;
 use datafusion::common::ParamValues;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
@@ -22,7 +23,7 @@ pub async fn plan_checks(
 ) -> Vec<(String, DataFusionError)> {
     let params = pipeline_params(project, year);
     let mut out = Vec::new();
-    for stage in Stage::ALL {
+    for stage in StageId::ALL {
         for check in project.checks.of(stage) {
             if !check
                 .reads

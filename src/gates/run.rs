@@ -6,13 +6,14 @@
 //! configuration, memory pool and object stores), so registering the single year a gate checks
 //! never replaces the multi-year tables the stages registered.
 
-use super::config::{Check, Kind, Severity, TableSource};
 use super::kinds::{self, Params, RowPlan};
 use super::{CheckResult, GateError, GateReport, Status};
 use crate::commit::View;
-use crate::config::{Project, Stage};
+use crate::config::Project;
+use crate::config::checks::{Check, Kind, Severity, TableSource};
 use crate::layout;
 use crate::store::Store;
+use crate::vocab::StageId;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
@@ -37,7 +38,7 @@ pub async fn run_gate(
     ctx: &SessionContext,
     project: &Project,
     lake: &Store,
-    stage: Stage,
+    stage: StageId,
     year: i64,
 ) -> Result<GateReport, GateError> {
     run_gate_in(ctx, project, lake, stage, year, &View::default()).await
@@ -49,7 +50,7 @@ pub async fn run_gate_in(
     ctx: &SessionContext,
     project: &Project,
     lake: &Store,
-    stage: Stage,
+    stage: StageId,
     year: i64,
     view: &View,
 ) -> Result<GateReport, GateError> {
@@ -164,7 +165,7 @@ struct Gate<'a> {
     view: &'a View,
     ctx: SessionContext,
     lake: &'a Store,
-    stage: Stage,
+    stage: StageId,
     year: i64,
     limit: u64,
     params: Params,

@@ -15,7 +15,7 @@ pub mod validate;
 
 use crate::commit::Txn;
 use crate::config::{Contract, Dataset, Project};
-use crate::exit::ExitStatus;
+
 use crate::lake::{self, LakeError};
 use crate::layout;
 use crate::store::{Store, StoreError};
@@ -119,19 +119,6 @@ pub enum IngestError {
     /// Writing the lake failed.
     #[error(transparent)]
     Lake(#[from] LakeError),
-}
-
-impl IngestError {
-    /// The process exit status this error maps to: bad deliveries are data-quality failures (1),
-    /// storage and engine failures runtime failures (3).
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            IngestError::Engine { .. } | IngestError::Store(_) | IngestError::Lake(_) => {
-                ExitStatus::Runtime
-            }
-            _ => ExitStatus::DataQuality,
-        }
-    }
 }
 
 /// The files of `dataset` in the year's drop folder: the first pattern with any match wins.

@@ -7,8 +7,8 @@
 
 use super::error::PublicationError;
 use super::input::{IndicatorKind, IndicatorMeta, IndicatorSource};
+use crate::config::survey;
 use crate::config::{self, Project};
-use crate::survey::config as survey;
 
 /// The metadata of every indicator the project publishes for `year`.
 pub fn indicator_meta(

@@ -11,7 +11,7 @@
 //! keeps why a cell has no number. Deterministic: the same year gives the same bytes.
 
 use super::error::PublishError;
-use super::paths::{DATAPACKAGE, INDIKATORER_CSV};
+use crate::layout::release::{DATAPACKAGE, INDIKATORER_CSV};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use serde_json::{Value, json};
 

@@ -4,9 +4,9 @@
 //! published value or its status differs, or when it exists in one release only. Cells are
 //! listed sorted by indikator, niva, region, grupp.
 
-use super::commit::{is_complete, read_latest};
 use super::error::PublishError;
 use super::release::{read_release, release_table};
+use crate::commit::release::{is_complete, read_latest};
 use crate::disclose::scratch::{Scratch, floats, ints, texts};
 use crate::disclose::shape::{conform, release_schema};
 use crate::layout::release_name;

@@ -16,45 +16,9 @@ pub enum PublishError {
         /// What the store said.
         source: object_store::Error,
     },
-    /// Every version folder this publisher tried to claim was claimed by another publisher.
-    #[error(
-        "releases/{year}: could not claim a version folder after {attempts} attempts – other \
-         publishers claimed {last} and the ones before it (hint: another `oj run` is publishing \
-         this year; wait for it and re-run)"
-    )]
-    VersionConflict {
-        /// The year.
-        year: i64,
-        /// How many folders were tried.
-        attempts: u32,
-        /// The last folder tried.
-        last: String,
-    },
-    /// A concurrent publisher moved LATEST past this release.
-    #[error(
-        "releases/{year}/{ours} was written completely, but a concurrent publisher made {latest} \
-         current first; LATEST stays at {latest} and {ours} is not published (hint: re-run if \
-         {ours} should be current)"
-    )]
-    Superseded {
-        /// The year.
-        year: i64,
-        /// The folder this publisher wrote.
-        ours: String,
-        /// The folder LATEST names.
-        latest: String,
-    },
-    /// LATEST does not name a version folder.
-    #[error(
-        "{path}: holds {content:?}, not a release folder name such as v001 (hint: LATEST is \
-             written by `oj run` only; restore it to the last complete folder)"
-    )]
-    CorruptLatest {
-        /// The LATEST object.
-        path: String,
-        /// What it holds.
-        content: String,
-    },
+    /// The release commit protocol failed (claiming a version, moving LATEST).
+    #[error(transparent)]
+    Release(#[from] crate::commit::release::ReleaseError),
     /// A release folder without `manifest.json` was about to be read.
     #[error(
         "{path}: release folder has no manifest.json, so it is not a complete release \

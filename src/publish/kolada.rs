@@ -35,13 +35,6 @@ FROM release r LEFT JOIN kolada_kpi m ON m.indikator = r.indikator
 WHERE r.niva IN ('riket', 'lan', 'kommun') AND r.grupp IN ('totalt', 'kvinnor', 'man')
 ORDER BY kpi, municipality, period, gender";
 
-/// Whether `id` has the shape of a Kolada KPI id: one capital letter and five digits, e.g.
-/// `N31807` (`N` nyckeltal, `U` uppgift).
-pub fn is_kpi_id(id: &str) -> bool {
-    let b = id.as_bytes();
-    b.len() == 6 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit)
-}
-
 /// The columns of `kolada.csv`.
 pub fn kolada_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
@@ -93,7 +86,7 @@ pub(crate) async fn kolada(
     let csv = csv_bytes(&schema, &batches, b';')?;
     let json =
         serde_json::to_vec_pretty(&api_shape(&batches)).map_err(|source| PublishError::Json {
-            path: super::paths::KOLADA_JSON.to_string(),
+            path: crate::layout::release::KOLADA_JSON.to_string(),
             source,
         })?;
     Ok(KoladaFiles { rows, csv, json })
@@ -163,21 +156,5 @@ fn api_shape(batches: &[RecordBatch]) -> Response {
     Response {
         count: values.len(),
         values,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kpi_id_shape() {
-        assert!(is_kpi_id("N31807"));
-        assert!(is_kpi_id("U31462"));
-        for bad in [
-            "n31807", "N3180", "N318070", "31807N", "NN1807", "", "N31 07",
-        ] {
-            assert!(!is_kpi_id(bad), "{bad}");
-        }
     }
 }

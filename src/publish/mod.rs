@@ -10,26 +10,24 @@
 //! `commit`); publishing the same content (indikatorer table and input files) as the current
 //! release writes nothing and says so ([`PublishOutcome::Unchanged`]).
 
-mod commit;
 mod datapackage;
 mod diff;
 mod error;
 mod files;
 mod kolada;
 mod manifest;
-mod paths;
 mod release;
 mod summary;
 mod table;
 
-pub use diff::{CellChange, CellState, ReleaseDiff, diff};
-pub use error::{BoxError, PublishError};
-pub use kolada::{is_kpi_id, kolada_schema};
-pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, content_hash, sha256_hex};
-pub use paths::{
+pub use crate::layout::release::{
     DATAPACKAGE, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, KOLADA_JSON, LATEST, MANIFEST,
     latest, version_dir, year_dir,
 };
+pub use diff::{CellChange, CellState, ReleaseDiff, diff};
+pub use error::{BoxError, PublishError};
+pub use kolada::kolada_schema;
+pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, content_hash, sha256_hex};
 pub use release::{Release, latest_release, read_release, release_table};
 pub use summary::ReleaseSummary;
 
@@ -154,7 +152,7 @@ pub async fn make_current(
     year: i64,
     version: u32,
 ) -> Result<(), PublishError> {
-    commit::move_latest(store, lake, year, version).await
+    Ok(crate::commit::release::move_latest(store, lake, year, version).await?)
 }
 
 /// Writes the disclosed cells of `year` as a new, complete release folder without making it
@@ -220,11 +218,11 @@ pub async fn write_release(
         },
     ];
     let created = clock.now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    let version = commit::claim_version(store, lake, year, &created).await?;
+    let version = crate::commit::release::claim_version(store, lake, year, &created).await?;
     let release_files = match release_files(year, version, &batches, extra_files, base_files) {
         Ok(files) => files,
         Err(e) => {
-            commit::unclaim(store, lake, year, version).await?;
+            crate::commit::release::unclaim(store, lake, year, version).await?;
             return Err(e);
         }
     };
@@ -232,7 +230,12 @@ pub async fn write_release(
     let mut hashes = Vec::with_capacity(release_files.len());
     for file in release_files {
         hashes.push(FileHash::of(&file.name, &file.bytes));
-        commit::put_new(store, &folder.clone().join(file.name.as_str()), file.bytes).await?;
+        crate::commit::release::put_new(
+            store,
+            &folder.clone().join(file.name.as_str()),
+            file.bytes,
+        )
+        .await?;
     }
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let manifest = Manifest {
@@ -265,7 +268,7 @@ pub async fn write_release(
         path: manifest_path.to_string(),
         source,
     })?;
-    commit::put_new(store, &manifest_path, json).await?;
+    crate::commit::release::put_new(store, &manifest_path, json).await?;
     Ok(PublishOutcome::Published(ReleaseSummary {
         year,
         version,

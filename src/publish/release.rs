@@ -3,10 +3,10 @@
 //!
 //! Guarantees: a folder without `manifest.json` is never read.
 
-use super::commit::{is_complete, read_latest};
 use super::error::PublishError;
 use super::manifest::Manifest;
-use super::paths::{INDIKATORER_PARQUET, MANIFEST, version_dir};
+use crate::commit::release::{is_complete, read_latest};
+use crate::layout::release::{INDIKATORER_PARQUET, MANIFEST, version_dir};
 use crate::layout::release_name;
 use datafusion::arrow::array::RecordBatch;
 use object_store::path::Path;

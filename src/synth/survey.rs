@@ -17,14 +17,7 @@ use super::geography::Geography;
 use super::population::{Population, count};
 use super::register::{RegRow, normal};
 use super::streams::{Label, stream};
-
-/// Answer type of a question.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum AnswerType {
-    JaNej,
-    HeltDelvis,
-    Tal,
-}
+use crate::vocab::AnswerType;
 
 /// One configured question.
 #[derive(Clone, Debug)]
@@ -65,17 +58,12 @@ impl Questions {
         let parsed: File = crate::yaml::parse(file, text)?;
         let mut out = Vec::with_capacity(parsed.questions.len());
         for e in parsed.questions {
-            let kind = match e.kind.as_str() {
-                "ja_nej" => AnswerType::JaNej,
-                "helt_delvis" => AnswerType::HeltDelvis,
-                "tal" => AnswerType::Tal,
-                _ => {
-                    return Err(SynthError::QuestionType {
-                        file: file.to_string(),
-                        column: e.column,
-                        kind: e.kind,
-                    });
-                }
+            let Some(kind) = AnswerType::parse(&e.kind) else {
+                return Err(SynthError::QuestionType {
+                    file: file.to_string(),
+                    column: e.column,
+                    kind: e.kind,
+                });
             };
             out.push(Question {
                 column: e.column,

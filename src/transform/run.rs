@@ -4,10 +4,10 @@
 //! with the missing years named); every `$name` placeholder of a model must have a value, otherwise
 //! the error names the file and the parameter; planning and running errors name the model's file.
 
-use super::{
-    MAX_WINDOW_YEARS, MissingHistory, ModelParams, ModelSet, ModelSink, TransformError,
-    history_status,
-};
+use super::{ModelSink, TransformError, history_status};
+use crate::config::models::ModelSet;
+use crate::config::params::{MAX_WINDOW_YEARS, ModelParams};
+use crate::vocab::MissingHistory;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan, expr::Placeholder};
 use datafusion::prelude::SessionContext;

@@ -2,7 +2,7 @@
 //! asserting the file, the line and the message of the diagnostic.
 
 use super::fixtures::{copy_of_project, line_of, project_root, with_edit};
-use oj::config::load_project;
+use oj::pipeline::load_project;
 
 #[test]
 fn the_project_configuration_compiles() {

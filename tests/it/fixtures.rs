@@ -28,10 +28,10 @@ pub async fn run(
     drops: &oj::store::Store,
     lake: &oj::store::Store,
     year: i64,
-    selection: oj::runner::Selection,
+    selection: oj::pipeline::Selection,
     force: bool,
     dry_run: bool,
-) -> oj::runner::RunResult {
+) -> oj::pipeline::RunResult {
     let options = oj::session::SessionOptions::for_tests();
     let ctx = oj::session::build(&options, &[drops, lake]).unwrap();
     let clock = oj::clock::FixedClock(
@@ -39,15 +39,16 @@ pub async fn run(
             .unwrap()
             .to_utc(),
     );
-    let runner = oj::runner::Runner {
+    let runner = oj::pipeline::Runner {
         project,
         drops,
         lake,
         ctx: &ctx,
         clock: &clock,
         lineage: None,
+        stages: &oj::stages::ALL,
     };
-    let options = oj::runner::RunOptions {
+    let options = oj::pipeline::RunOptions {
         year,
         selection,
         force,
@@ -65,7 +66,7 @@ pub fn with_edit(file: &str, from: &str, to: &str) -> Vec<oj::config::Diagnostic
     let text = std::fs::read_to_string(&target).unwrap();
     assert!(text.contains(from), "{file} has no `{from}`");
     std::fs::write(&target, text.replacen(from, to, 1)).unwrap();
-    match oj::config::load_project(dir.path()) {
+    match oj::pipeline::load_project(dir.path()) {
         Ok(_) => Vec::new(),
         Err(e) => e.0,
     }
@@ -81,7 +82,7 @@ pub fn line_of(file: &str, needle: &str) -> usize {
 /// per test binary.
 pub fn project() -> oj::config::Project {
     static PROJECT: std::sync::LazyLock<oj::config::Project> = std::sync::LazyLock::new(|| {
-        oj::config::load_project(project_root()).expect("the project's configuration compiles")
+        oj::pipeline::load_project(project_root()).expect("the project's configuration compiles")
     });
     PROJECT.clone()
 }

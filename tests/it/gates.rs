@@ -5,13 +5,14 @@
 
 use super::fixtures::{self, write_drop};
 use oj::clock::FixedClock;
-use oj::config::{Project, Stage};
+use oj::config::Project;
 use oj::exit::ExitStatus;
 use oj::gates::{self, CheckResult, GateReport, Status};
 use oj::ledger::StageStatus;
-use oj::runner::{RunError, RunOptions, Runner, Selection};
+use oj::pipeline::{RunError, RunOptions, Runner, Selection, StageError};
 use oj::session::{self, SessionOptions};
 use oj::store::Store;
+use oj::vocab::StageId;
 
 const YEAR: i64 = 2017;
 
@@ -34,7 +35,7 @@ fn ctx(env: &Env) -> datafusion::prelude::SessionContext {
 fn project_with(yaml: &str) -> Project {
     let mut p = fixtures::project();
     let text = format!("contract_checks: 'off'\n{yaml}");
-    p.checks = gates::config::compile(&text, &p.pipeline, &p.contracts)
+    p.checks = oj::config::checks::compile(&text, &p.pipeline, &p.contracts)
         .unwrap_or_else(|d| panic!("{d:?}"));
     p
 }
@@ -51,7 +52,7 @@ async fn put_t(env: &Env, sql: &str) {
     put(env, &oj::layout::warehouse_file("t", YEAR), sql).await;
 }
 
-async fn gate(env: &Env, project: &Project, stage: Stage) -> GateReport {
+async fn gate(env: &Env, project: &Project, stage: StageId) -> GateReport {
     gates::run_gate(&ctx(env), project, &env.lake, stage, YEAR)
         .await
         .unwrap()
@@ -124,12 +125,12 @@ async fn fail_then_pass(
     let project = project_with(&one_check(check));
     let env = env();
     put_t(&env, crafted).await;
-    let failed = result(&gate(&env, &project, Stage::Transform).await, "c").clone();
+    let failed = result(&gate(&env, &project, StageId::Transform).await, "c").clone();
     assert!(quarantine_exists(&env, "transform", "c").await);
     // The clean table replaces the crafted one in a second lake, so the first one's rows stay.
     let env2 = self::env();
     put_t(&env2, clean).await;
-    let passed = result(&gate(&env2, &project, Stage::Transform).await, "c").clone();
+    let passed = result(&gate(&env2, &project, StageId::Transform).await, "c").clone();
     assert_eq!(passed.status, Status::Pass, "{passed:?}");
     assert_eq!(passed.failing, 0);
     assert!(passed.quarantine.is_none());
@@ -263,12 +264,12 @@ async fn row_count_between_bounds() {
         "SELECT * FROM (VALUES ('riket'), ('riket'), ('lan')) AS v(niva)",
     )
     .await;
-    let r = result(&gate(&env, &project, Stage::Transform).await, "c").clone();
+    let r = result(&gate(&env, &project, StageId::Transform).await, "c").clone();
     // Two riket rows where exactly one is expected.
     assert_eq!((r.status, r.failing, r.total), (Status::Fail, 1, 2));
     assert_eq!(r.message, "2 rows; expected 1..1");
     put_t(&env, "SELECT * FROM (VALUES ('riket'), ('lan')) AS v(niva)").await;
-    let r = result(&gate(&env, &project, Stage::Transform).await, "c").clone();
+    let r = result(&gate(&env, &project, StageId::Transform).await, "c").clone();
     assert_eq!((r.status, r.total), (Status::Pass, 1));
 }
 
@@ -303,7 +304,7 @@ async fn reference_to_another_dataset() {
         "SELECT * FROM (VALUES ('0301', 'H1'), ('9999', 'H2'), ('03', 'H3'), (CAST(NULL AS VARCHAR), 'H4')) AS v(kommun, hushall_id)",
     )
     .await;
-    let r = result(&gate(&env, &project, Stage::Ingest).await, "c").clone();
+    let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
     assert_eq!((r.status, r.failing, r.total), (Status::Fail, 2, 3));
     assert_eq!(
         quarantined(&env.lake, "ingest", "c", &["kommun", "hushall_id"]).await,
@@ -315,7 +316,7 @@ async fn reference_to_another_dataset() {
         "SELECT * FROM (VALUES ('0301', 'H1'), ('0302', 'H2')) AS v(kommun, hushall_id)",
     )
     .await;
-    let r = result(&gate(&env, &project, Stage::Ingest).await, "c").clone();
+    let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
     assert_eq!((r.status, r.total), (Status::Pass, 2));
     // A passing re-run removes the rows the failing run kept.
     assert!(!quarantine_exists(&env, "ingest", "c").await);
@@ -351,7 +352,7 @@ async fn completeness_every_kommun_all_twelve_months() {
     let env = env();
     put_staged(&env, "regioner", REGIONER).await;
     put_staged(&env, "register", &register_months(Some(("0302", 5)))).await;
-    let r = result(&gate(&env, &project, Stage::Ingest).await, "c").clone();
+    let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
     // 2 kommuner × 12 months = 24 expected keys; (0302, 5) is missing. A warning, not blocking.
     assert_eq!((r.status, r.failing, r.total), (Status::Warn, 1, 24));
     assert_eq!(
@@ -359,7 +360,7 @@ async fn completeness_every_kommun_all_twelve_months() {
         vec!["missing|0302|5"]
     );
     put_staged(&env, "register", &register_months(None)).await;
-    let report = gate(&env, &project, Stage::Ingest).await;
+    let report = gate(&env, &project, StageId::Ingest).await;
     assert_eq!(result(&report, "c").status, Status::Pass);
     assert!(!report.blocking());
 }
@@ -377,7 +378,7 @@ async fn completeness_every_kommun_of_regioner() {
         "SELECT * FROM (VALUES ('0301', 10), ('030201', 5)) AS v(region, antal)",
     )
     .await;
-    let r = result(&gate(&env, &project, Stage::Ingest).await, "c").clone();
+    let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
     assert_eq!((r.status, r.failing, r.total), (Status::Fail, 1, 2));
     assert_eq!(
         quarantined(&env.lake, "ingest", "c", &["region"]).await,
@@ -390,7 +391,7 @@ async fn completeness_every_kommun_of_regioner() {
     )
     .await;
     assert_eq!(
-        result(&gate(&env, &project, Stage::Ingest).await, "c").status,
+        result(&gate(&env, &project, StageId::Ingest).await, "c").status,
         Status::Pass
     );
 }
@@ -410,7 +411,7 @@ async fn sum_consistency_stadsdelar_sum_to_their_kommun() {
          ('030201', 1, 150), ('030201', 2, 100), ('030202', 1, 150), ('030202', 2, 90)) AS v(region, kon, antal)",
     )
     .await;
-    let r = result(&gate(&env, &project, Stage::Ingest).await, "c").clone();
+    let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
     // One whole (0302) checked, and it is off by -10.
     assert_eq!((r.status, r.failing, r.total), (Status::Fail, 1, 1));
     assert_eq!(
@@ -431,7 +432,7 @@ async fn sum_consistency_stadsdelar_sum_to_their_kommun() {
     )
     .await;
     assert_eq!(
-        result(&gate(&env, &project, Stage::Ingest).await, "c").status,
+        result(&gate(&env, &project, StageId::Ingest).await, "c").status,
         Status::Pass
     );
 }
@@ -473,13 +474,13 @@ async fn thresholds_count_and_percent() {
         format!("SELECT * FROM (VALUES {}) AS v(v)", rows.join(", "))
     };
     put_t(&env, &ten(1)).await;
-    let report = gate(&env, &project, Stage::Transform).await;
+    let report = gate(&env, &project, StageId::Transform).await;
     assert_eq!(result(&report, "by_count").status, Status::Pass);
     assert_eq!(result(&report, "by_count").failing, 1);
     assert_eq!(result(&report, "by_percent").status, Status::Pass);
     // 2 of 10 = 20 %: over both.
     put_t(&env, &ten(2)).await;
-    let report = gate(&env, &project, Stage::Transform).await;
+    let report = gate(&env, &project, StageId::Transform).await;
     assert_eq!(result(&report, "by_count").status, Status::Fail);
     assert_eq!(result(&report, "by_percent").status, Status::Warn);
     assert!(report.blocking());
@@ -494,7 +495,7 @@ async fn a_table_not_built_is_skipped_and_a_broken_check_is_a_configuration_erro
     let checks = "    - {id: skipped, kind: not_null, table: t, columns: [a], severity: error}\n";
     let project = project_with(&one_check(checks));
     let env = env();
-    let report = gate(&env, &project, Stage::Transform).await;
+    let report = gate(&env, &project, StageId::Transform).await;
     let r = result(&report, "skipped");
     assert_eq!(r.status, Status::Skip);
     assert!(
@@ -514,9 +515,10 @@ async fn a_table_not_built_is_skipped_and_a_broken_check_is_a_configuration_erro
     let checks = "    - {id: ok, kind: not_null, table: t, columns: [a], severity: error}\n    - {id: broken, kind: not_null, table: t, columns: [b], severity: warn}\n";
     let project = project_with(&one_check(checks));
     put_t(&env, "SELECT * FROM (VALUES (1)) AS v(a)").await;
-    let err = gates::run_gate(&ctx(&env), &project, &env.lake, Stage::Transform, YEAR)
+    let err = gates::run_gate(&ctx(&env), &project, &env.lake, StageId::Transform, YEAR)
         .await
         .unwrap_err();
+    let err = StageError::from(err);
     assert_eq!(err.exit_status(), ExitStatus::Invalid);
     let msg = err.to_string();
     assert!(msg.contains("check `broken` is invalid"), "{msg}");
@@ -524,9 +526,10 @@ async fn a_table_not_built_is_skipped_and_a_broken_check_is_a_configuration_erro
     let checks =
         "    - {id: broken_sql, kind: sql, table: t, severity: warn, sql: SELECT nope FROM t}\n";
     let project = project_with(&one_check(checks));
-    let err = gates::run_gate(&ctx(&env), &project, &env.lake, Stage::Transform, YEAR)
+    let err = gates::run_gate(&ctx(&env), &project, &env.lake, StageId::Transform, YEAR)
         .await
         .unwrap_err();
+    let err = StageError::from(err);
     assert_eq!(err.exit_status(), ExitStatus::Invalid);
     assert!(
         err.to_string().contains("check `broken_sql` is invalid"),
@@ -542,9 +545,10 @@ async fn a_check_failing_at_run_time_exits_3_with_the_engines_message() {
     let project = project_with(&one_check(checks));
     let env = env();
     put_t(&env, "SELECT * FROM (VALUES ('abc')) AS v(s)").await;
-    let err = gates::run_gate(&ctx(&env), &project, &env.lake, Stage::Transform, YEAR)
+    let err = gates::run_gate(&ctx(&env), &project, &env.lake, StageId::Transform, YEAR)
         .await
         .unwrap_err();
+    let err = StageError::from(err);
     assert_eq!(err.exit_status(), ExitStatus::Runtime);
     let msg = err.to_string();
     assert!(msg.contains("check `casts` could not run"), "{msg}");
@@ -562,7 +566,7 @@ async fn a_torn_staged_parquet_file_makes_oj_check_exit_3() {
         &env.drops,
         &env.lake,
         YEAR,
-        Selection::Only(Stage::Ingest),
+        Selection::Only(StageId::Ingest),
         false,
         false,
     )
@@ -573,9 +577,10 @@ async fn a_torn_staged_parquet_file_makes_oj_check_exit_3() {
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
     let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
-    let err = gates::run_gate(&ctx, &project, &env.lake, Stage::Ingest, YEAR)
+    let err = gates::run_gate(&ctx, &project, &env.lake, StageId::Ingest, YEAR)
         .await
         .unwrap_err();
+    let err = StageError::from(err);
     assert_eq!(err.exit_status(), ExitStatus::Runtime);
     let msg = format!("{err} {:?}", std::error::Error::source(&err));
     assert!(
@@ -587,7 +592,9 @@ async fn a_torn_staged_parquet_file_makes_oj_check_exit_3() {
         stage: "ingest".into(),
         lake: env.lake_path.clone(),
     };
-    let status = oj::cli::check_gate(&project, &args, &SessionOptions::for_tests()).await;
+    let status = oj::cli::check_gate(&project, &args, &SessionOptions::for_tests())
+        .await
+        .unwrap_or_else(|e| e.exit_status());
     assert_eq!(status, ExitStatus::Runtime);
 }
 
@@ -613,7 +620,7 @@ gates:
     // No release of 2016 yet: skipped.
     put_t(&env, "SELECT * FROM (VALUES ('reg_andel', 'kommun', '0301', 'totalt', 10.0)) AS v(indikator, niva, region, grupp, varde)").await;
     assert_eq!(
-        result(&gate(&env, &project, Stage::Transform).await, "c").status,
+        result(&gate(&env, &project, StageId::Transform).await, "c").status,
         Status::Skip
     );
 
@@ -658,7 +665,7 @@ gates:
         AS v(indikator, niva, region, grupp, varde)",
     )
     .await;
-    let report = gate(&env, &project, Stage::Transform).await;
+    let report = gate(&env, &project, StageId::Transform).await;
     let r = result(&report, "c");
     // Five pairs compared (the riket count has no previous value); two moved too much.
     assert_eq!((r.status, r.failing, r.total), (Status::Warn, 2, 5));
@@ -718,7 +725,7 @@ async fn transform_gate_with(env: &Env, rows: &[String]) -> GateReport {
         &ind_rows(&refs),
     )
     .await;
-    gate(env, &project, Stage::Transform).await
+    gate(env, &project, StageId::Transform).await
 }
 
 #[tokio::test]
@@ -856,7 +863,7 @@ async fn background_counts_stay_within_the_population() {
     let project = fixtures::project();
     let env = env();
     put_population(&env, "'0302', 40, 25, 10, 30, 20, 10").await;
-    let report = gate(&env, &project, Stage::Ingest).await;
+    let report = gate(&env, &project, StageId::Ingest).await;
     assert_eq!(
         result(&report, "bakgrund.within_population").status,
         Status::Pass
@@ -867,7 +874,7 @@ async fn background_counts_stay_within_the_population() {
     );
     // 0302: 501 unemployed of a population 18-64 of 500.
     put_population(&env, "'0302', 40, 501, 10, 30, 20, 10").await;
-    let report = gate(&env, &project, Stage::Ingest).await;
+    let report = gate(&env, &project, StageId::Ingest).await;
     let r = result(&report, "bakgrund.within_population");
     assert_eq!((r.status, r.failing, r.total), (Status::Fail, 1, 2));
     assert_eq!(
@@ -895,7 +902,7 @@ async fn a_low_survey_response_rate_is_a_warning() {
         )
     };
     put_staged(&env, "enkat", &enkat("CAST(NULL AS DATE)")).await;
-    let report = gate(&env, &project, Stage::Ingest).await;
+    let report = gate(&env, &project, StageId::Ingest).await;
     let r = result(&report, "enkat.response_rate");
     // 2 of 3 returned = 66.7 % < 90 %: riket and län 03 are listed.
     assert_eq!((r.status, r.failing), (Status::Warn, 2));
@@ -910,7 +917,7 @@ async fn a_low_survey_response_rate_is_a_warning() {
         vec!["lan|03|3|2", "riket|00|3|2"]
     );
     put_staged(&env, "enkat", &enkat("DATE '2017-03-09'")).await;
-    let report = gate(&env, &project, Stage::Ingest).await;
+    let report = gate(&env, &project, StageId::Ingest).await;
     assert_eq!(result(&report, "enkat.response_rate").status, Status::Pass);
 }
 
@@ -938,7 +945,7 @@ fn drop_env() -> DropEnv {
     }
 }
 
-async fn run_all(project: &Project, env: &DropEnv) -> oj::runner::RunResult {
+async fn run_all(project: &Project, env: &DropEnv) -> oj::pipeline::RunResult {
     fixtures::run(
         project,
         &env.drops,
@@ -998,7 +1005,7 @@ async fn a_blocking_failure_stops_the_run_before_the_next_stage_with_exit_code_1
     let RunError::Gate { stage, failed } = failure else {
         panic!("expected a gate failure, got {failure:?}");
     };
-    assert_eq!(*stage, "ingest");
+    assert_eq!(*stage, StageId::Ingest);
     assert_eq!(
         failed,
         &vec![
@@ -1044,7 +1051,9 @@ async fn a_blocking_failure_stops_the_run_before_the_next_stage_with_exit_code_1
         stage: "ingest".into(),
         lake: env.lake_path.clone(),
     };
-    let status = oj::cli::check_gate(&project, &args, &SessionOptions::for_tests()).await;
+    let status = oj::cli::check_gate(&project, &args, &SessionOptions::for_tests())
+        .await
+        .unwrap_or_else(|e| e.exit_status());
     assert_eq!(status, ExitStatus::Success);
 }
 
@@ -1058,10 +1067,13 @@ async fn oj_check_on_a_clean_lake_exits_0_and_rejects_unknown_stages() {
         lake: env.dir.path().join("lake").to_str().unwrap().into(),
     };
     // Nothing built: every publish check is skipped, nothing blocks.
-    let status =
-        oj::cli::check_gate(&project, &args("publish"), &SessionOptions::for_tests()).await;
+    let status = oj::cli::check_gate(&project, &args("publish"), &SessionOptions::for_tests())
+        .await
+        .unwrap_or_else(|e| e.exit_status());
     assert_eq!(status, ExitStatus::Success);
-    let status = oj::cli::check_gate(&project, &args("publsh"), &SessionOptions::for_tests()).await;
+    let status = oj::cli::check_gate(&project, &args("publsh"), &SessionOptions::for_tests())
+        .await
+        .unwrap_or_else(|e| e.exit_status());
     assert_eq!(status, ExitStatus::Invalid);
 }
 
@@ -1205,10 +1217,11 @@ async fn gate_benchmark() {
                 ctx: &ctx,
                 clock: &clock,
                 lineage: None,
+                stages: &oj::stages::ALL,
             };
             let options = RunOptions {
                 year: YEAR,
-                selection: Selection::Only(Stage::Ingest),
+                selection: Selection::Only(StageId::Ingest),
                 force: false,
                 dry_run: false,
                 command: "bench".into(),
@@ -1233,7 +1246,7 @@ async fn gate_benchmark() {
 
     let project = fixtures::project();
     let start = Instant::now();
-    let report = gates::run_gate(&ctx, &project, &env.lake, Stage::Ingest, YEAR)
+    let report = gates::run_gate(&ctx, &project, &env.lake, StageId::Ingest, YEAR)
         .await
         .unwrap();
     println!(
@@ -1249,7 +1262,7 @@ async fn gate_benchmark() {
     let rules = twenty_register_rules();
     let project = project_with(&format!("gates:\n  ingest:\n{rules}"));
     let start = Instant::now();
-    let report = gates::run_gate(&ctx, &project, &env.lake, Stage::Ingest, YEAR)
+    let report = gates::run_gate(&ctx, &project, &env.lake, StageId::Ingest, YEAR)
         .await
         .unwrap();
     let shared = start.elapsed().as_secs_f64();
@@ -1260,7 +1273,7 @@ async fn gate_benchmark() {
     let start = Instant::now();
     for rule in rules.lines() {
         let project = project_with(&format!("gates:\n  ingest:\n{rule}\n"));
-        gates::run_gate(&ctx, &project, &env.lake, Stage::Ingest, YEAR)
+        gates::run_gate(&ctx, &project, &env.lake, StageId::Ingest, YEAR)
             .await
             .unwrap();
     }
@@ -1313,7 +1326,7 @@ async fn publish_gate_with(env: &Env, rows: &[String]) -> GateReport {
         .put(&oj::layout::latest_file(YEAR), "v001")
         .await
         .unwrap();
-    gate(env, &fixtures::project(), Stage::Publish).await
+    gate(env, &fixtures::project(), StageId::Publish).await
 }
 
 #[tokio::test]
@@ -1393,7 +1406,7 @@ async fn the_projects_disclose_gate_catches_an_unsuppressed_small_cell() {
     ];
     put_staged(&env, "regioner", REGIONER).await;
     put(&env, &rel, &disclosed(&clean)).await;
-    let report = gate(&env, &project, Stage::Disclose).await;
+    let report = gate(&env, &project, StageId::Disclose).await;
     assert!(
         report.results.iter().all(|r| r.status == Status::Pass),
         "{:#?}",
@@ -1407,7 +1420,7 @@ async fn the_projects_disclose_gate_catches_an_unsuppressed_small_cell() {
         "('reg_b_andel', 'riket', '00', 'totalt', 12.0, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), '..')",
     ];
     put(&env, &rel, &disclosed(&crafted)).await;
-    let report = gate(&env, &project, Stage::Disclose).await;
+    let report = gate(&env, &project, StageId::Disclose).await;
     assert_eq!(
         report.failed(),
         vec![
@@ -1492,7 +1505,7 @@ async fn synth_ingest(faults: Vec<oj::synth::Fault>) -> SynthOutcome {
         &drops,
         &lake,
         2019,
-        Selection::Only(Stage::Ingest),
+        Selection::Only(StageId::Ingest),
         false,
         false,
     )
@@ -1549,7 +1562,10 @@ async fn each_synth_fault_is_caught_where_it_should_be() {
         assert_eq!(o.checks.keys().cloned().collect::<Vec<_>>(), expected);
     };
     let ingest_error = |o: &SynthOutcome, needle: &str| match &o.failure {
-        Some(RunError::Ingest(e)) => {
+        Some(RunError::Stage {
+            source: StageError::Ingest(e),
+            ..
+        }) => {
             assert!(e.to_string().contains(needle), "{e}");
             assert!(o.checks.is_empty(), "the gate must not run: {:?}", o.checks);
         }
@@ -1582,7 +1598,7 @@ async fn each_synth_fault_is_caught_where_it_should_be() {
                 let Some(RunError::Gate { stage, failed }) = &o.failure else {
                     panic!("expected a gate failure, got {:?}", o.failure);
                 };
-                assert_eq!(*stage, "ingest");
+                assert_eq!(*stage, StageId::Ingest);
                 assert!(
                     failed.contains(&"befolkning.every_kommun".to_string()),
                     "{failed:?}"
@@ -1608,7 +1624,7 @@ async fn at_most_quarantine_rows_are_kept() {
         "SELECT * FROM (VALUES (1), (2), (3), (4), (5)) AS v(v)",
     )
     .await;
-    let r = result(&gate(&env, &project, Stage::Transform).await, "c").clone();
+    let r = result(&gate(&env, &project, StageId::Transform).await, "c").clone();
     // All five rows fail and are counted; two are kept.
     assert_eq!((r.failing, r.total), (5, 5));
     assert_eq!(
@@ -1629,7 +1645,7 @@ async fn an_unreadable_latest_skips_the_previous_release() {
         .put(&oj::layout::latest_file(2016), "latest")
         .await
         .unwrap();
-    let r = result(&gate(&env, &project, Stage::Transform).await, "c").clone();
+    let r = result(&gate(&env, &project, StageId::Transform).await, "c").clone();
     assert_eq!(r.status, Status::Skip);
     assert!(r.message.contains("no release of 2016"), "{}", r.message);
     assert!(

@@ -3,12 +3,13 @@
 //! stage selection and that a failed ingest leaves the previous staged data in place.
 
 use super::fixtures::{self, write_drop};
-use oj::config::{Encoding, Project, Stage};
+use oj::config::{Encoding, Project};
 use oj::exit::ExitStatus;
 use oj::ledger::StageStatus;
-use oj::runner::{RunError, RunResult, Selection};
+use oj::pipeline::{RunError, RunResult, Selection, StageError};
 use oj::session::{self, SessionOptions};
 use oj::store::Store;
+use oj::vocab::StageId;
 use std::path::Path;
 
 struct Env {
@@ -51,7 +52,7 @@ async fn ingest(project: &Project, env: &Env, year: i64) -> RunResult {
         project,
         env,
         year,
-        Selection::Only(Stage::Ingest),
+        Selection::Only(StageId::Ingest),
         false,
         false,
     )
@@ -60,7 +61,10 @@ async fn ingest(project: &Project, env: &Env, year: i64) -> RunResult {
 
 fn ingest_error(result: &RunResult) -> String {
     match &result.failure {
-        Some(RunError::Ingest(e)) => e.to_string(),
+        Some(RunError::Stage {
+            source: StageError::Ingest(e),
+            ..
+        }) => e.to_string(),
         other => panic!("expected an ingest error, got {other:?}"),
     }
 }
@@ -430,7 +434,7 @@ async fn unchanged_inputs_skip_and_changed_inputs_rerun() {
         &project,
         &env,
         2017,
-        Selection::Only(Stage::Ingest),
+        Selection::Only(StageId::Ingest),
         true,
         false,
     )
@@ -464,7 +468,7 @@ async fn dry_run_plans_without_writing() {
         &project,
         &env,
         2017,
-        Selection::Only(Stage::Ingest),
+        Selection::Only(StageId::Ingest),
         false,
         true,
     )
@@ -476,11 +480,11 @@ async fn dry_run_plans_without_writing() {
 
 #[test]
 fn stage_selection() {
-    assert!(Selection::From(Stage::Transform).includes(Stage::Publish));
-    assert!(!Selection::From(Stage::Transform).includes(Stage::Ingest));
-    assert!(Selection::Only(Stage::Disclose).includes(Stage::Disclose));
-    assert!(!Selection::Only(Stage::Disclose).includes(Stage::Publish));
-    assert!(Selection::All.includes(Stage::Ingest));
+    assert!(Selection::From(StageId::Transform).includes(StageId::Publish));
+    assert!(!Selection::From(StageId::Transform).includes(StageId::Ingest));
+    assert!(Selection::Only(StageId::Disclose).includes(StageId::Disclose));
+    assert!(!Selection::Only(StageId::Disclose).includes(StageId::Publish));
+    assert!(Selection::All.includes(StageId::Ingest));
 }
 
 #[tokio::test]

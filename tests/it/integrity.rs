@@ -5,11 +5,12 @@
 
 use super::fixtures::{self, write_drop};
 use oj::commit::CommitError;
-use oj::config::{Project, Stage};
+use oj::config::Project;
 use oj::exit::ExitStatus;
 use oj::ledger::StageStatus;
-use oj::runner::{RunError, RunOptions, RunResult, Runner, Selection};
+use oj::pipeline::{RunError, RunOptions, RunResult, Runner, Selection, StageError};
 use oj::store::Store;
+use oj::vocab::StageId;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -59,7 +60,7 @@ async fn plan(project: &Project, l: &Lake, year: i64) -> RunResult {
 /// 2015 and 2016 ingested (history), then all of 2017.
 async fn published_2017(project: &Project, l: &Lake) {
     for y in [2015, 2016] {
-        let r = run(project, l, y, Selection::Only(Stage::Ingest)).await;
+        let r = run(project, l, y, Selection::Only(StageId::Ingest)).await;
         assert!(r.failure.is_none(), "{:?}", r.failure);
     }
     let r = run(project, l, 2017, Selection::All).await;
@@ -99,7 +100,7 @@ fn population_without_0301() -> String {
 #[tokio::test]
 async fn edited_sql_is_noticed_and_reruns_transform_and_later_stages() {
     let copy = fixtures::copy_of_project();
-    let project = oj::config::load_project(copy.path()).unwrap();
+    let project = oj::pipeline::load_project(copy.path()).unwrap();
     let l = lake_with_drops(&[2015, 2016, 2017]);
     published_2017(&project, &l).await;
     let before = plan(&project, &l, 2017).await;
@@ -117,7 +118,7 @@ async fn edited_sql_is_noticed_and_reruns_transform_and_later_stages() {
     let model = copy.path().join("sql/int_barn.sql");
     let text = std::fs::read_to_string(&model).unwrap();
     std::fs::write(&model, format!("{text}\n-- definition fixed\n")).unwrap();
-    let project = oj::config::load_project(copy.path()).unwrap();
+    let project = oj::pipeline::load_project(copy.path()).unwrap();
 
     let planned = plan(&project, &l, 2017).await;
     assert_eq!(status_of(&planned, "ingest").0, StageStatus::Skipped);
@@ -150,7 +151,7 @@ async fn a_failed_gate_keeps_the_committed_data_and_the_next_year_refuses() {
     let project = fixtures::project();
     let l = lake_with_drops(&[2015, 2016, 2017]);
     for y in [2015, 2016] {
-        let r = run(&project, &l, y, Selection::Only(Stage::Ingest)).await;
+        let r = run(&project, &l, y, Selection::Only(StageId::Ingest)).await;
         assert!(r.failure.is_none(), "{:?}", r.failure);
     }
     let committed = oj::layout::staging_file("befolkning", 2016);
@@ -162,7 +163,7 @@ async fn a_failed_gate_keeps_the_committed_data_and_the_next_year_refuses() {
         population_without_0301(),
     )
     .unwrap();
-    let failed = run(&project, &l, 2016, Selection::Only(Stage::Ingest)).await;
+    let failed = run(&project, &l, 2016, Selection::Only(StageId::Ingest)).await;
     let Some(RunError::Gate { failed: checks, .. }) = &failed.failure else {
         panic!("{:?}", failed.failure)
     };
@@ -201,7 +202,7 @@ async fn a_failed_gate_keeps_the_committed_data_and_the_next_year_refuses() {
 
     // Fixed drop: 2016 is re-ingested (its last attempt failed), then 2017 publishes.
     write_drop(&l.drops_path(), 2016);
-    let fixed = run(&project, &l, 2016, Selection::Only(Stage::Ingest)).await;
+    let fixed = run(&project, &l, 2016, Selection::Only(StageId::Ingest)).await;
     assert!(fixed.failure.is_none(), "{:?}", fixed.failure);
     let (status, reason) = status_of(&fixed, "ingest");
     assert_eq!(status, StageStatus::Ran);
@@ -295,6 +296,7 @@ fn runner<'a>(
         ctx,
         clock,
         lineage: None,
+        stages: &oj::stages::ALL,
     }
 }
 
@@ -379,7 +381,7 @@ async fn two_runs_of_one_year_on_a_local_lake_one_refuses() {
     let l = lake_with_drops(&[2015, 2016, 2017]);
     let project = fixtures::project();
     for y in [2015, 2016] {
-        let r = run(&project, &l, y, Selection::Only(Stage::Ingest)).await;
+        let r = run(&project, &l, y, Selection::Only(StageId::Ingest)).await;
         assert!(r.failure.is_none(), "{:?}", r.failure);
     }
     one_writer_per_year(&l.drops, &l.lake).await;
@@ -396,7 +398,7 @@ async fn two_runs_of_one_year_on_an_object_store_one_refuses() {
             &l.drops,
             &lake,
             y,
-            Selection::Only(Stage::Ingest),
+            Selection::Only(StageId::Ingest),
             false,
             false,
         )
@@ -422,8 +424,8 @@ async fn runs_of_different_years_proceed_together() {
     let a = runner(&project, &l.drops, &l.lake, &ctx_a, &clock);
     let b = runner(&project, &l.drops, &l.lake, &ctx_b, &clock);
     let (oa, ob) = (
-        options(2016, Selection::Only(Stage::Ingest)),
-        options(2017, Selection::Only(Stage::Ingest)),
+        options(2016, Selection::Only(StageId::Ingest)),
+        options(2017, Selection::Only(StageId::Ingest)),
     );
     let (ra, rb) = tokio::join!(a.run(&oa), b.run(&ob));
     assert!(ra.unwrap().failure.is_none());
@@ -473,7 +475,7 @@ async fn a_failing_publish_check_leaves_latest_where_it_was() {
         1,
     );
     std::fs::write(&checks, text).unwrap();
-    let project = oj::config::load_project(copy.path()).unwrap();
+    let project = oj::pipeline::load_project(copy.path()).unwrap();
     let register = std::fs::read_to_string(l.drops_path().join("2017/register.tsv")).unwrap();
     std::fs::write(
         l.drops_path().join("2017/register.tsv"),
@@ -486,7 +488,7 @@ async fn a_failing_publish_check_leaves_latest_where_it_was() {
         panic!("the publish gate must fail")
     };
     assert!(
-        matches!(failure, RunError::Gate { stage: "publish", failed } if failed == &vec!["release.test_blocks".to_string()]),
+        matches!(failure, RunError::Gate { stage: StageId::Publish, failed } if failed == &vec!["release.test_blocks".to_string()]),
         "{failure:?}"
     );
     assert_eq!(failure.exit_status(), ExitStatus::DataQuality);
@@ -524,7 +526,7 @@ async fn a_deleted_models_old_warehouse_file_is_not_read() {
             1,
         );
     std::fs::write(&checks, text).unwrap();
-    let project = oj::config::load_project(copy.path()).unwrap();
+    let project = oj::pipeline::load_project(copy.path()).unwrap();
     let l = lake_with_drops(&[2015, 2016, 2017]);
     published_2017(&project, &l).await;
     let stale = oj::layout::warehouse_file("int_extra", 2017);
@@ -546,7 +548,7 @@ async fn a_deleted_models_old_warehouse_file_is_not_read() {
         copy.path().join("pipelines/checks.yaml"),
     )
     .unwrap();
-    let project = oj::config::load_project(copy.path()).unwrap();
+    let project = oj::pipeline::load_project(copy.path()).unwrap();
     let r = run(&project, &l, 2017, Selection::All).await;
     assert!(r.failure.is_none(), "{:?}", r.failure);
     assert_eq!(check(&r), None);
@@ -633,11 +635,20 @@ async fn the_stages_error_comes_first_when_the_run_record_cannot_be_written() {
             tokio::task::yield_now().await;
         }
     };
-    let opts = options(2017, Selection::Only(Stage::Ingest));
+    let opts = options(2017, Selection::Only(StageId::Ingest));
     let (result, ()) = tokio::join!(r.run(&opts), watcher);
     let result = result.unwrap();
     let first = result.failure.as_ref().expect("the stage failed");
-    assert!(matches!(first, RunError::Ingest(_)), "{first:?}");
+    assert!(
+        matches!(
+            first,
+            RunError::Stage {
+                source: StageError::Ingest(_),
+                ..
+            }
+        ),
+        "{first:?}"
+    );
     assert!(first.to_string().contains("bakgrund.csv"), "{first}");
     assert_eq!(
         result.later_failures.len(),

@@ -3,7 +3,8 @@
 //! and one id declared for two indicators.
 
 use super::fixtures::{copy_of_project, project_root};
-use oj::config::{Diagnostic, load_project};
+use oj::config::Diagnostic;
+use oj::pipeline::load_project;
 
 /// Applies the edits `(file, from, to)` to a copy of the project and compiles it.
 fn compile_with(edits: &[(&str, &str, &str)]) -> Result<oj::config::Project, Vec<Diagnostic>> {

@@ -2,10 +2,10 @@
 //! hand-computed values, a second run skips everything, and `--from` re-runs the tail.
 
 use super::fixtures::{self, write_drop};
-use oj::config::Stage;
 use oj::ledger::StageStatus;
-use oj::runner::{RunResult, Selection};
+use oj::pipeline::{RunResult, Selection};
 use oj::store::Store;
+use oj::vocab::StageId;
 
 struct Lake {
     _dir: tempfile::TempDir,
@@ -118,7 +118,7 @@ fn cell<'a>(rows: &'a [Vec<String>], indikator: &str, region: &str, grupp: &str)
 async fn the_whole_pipeline_publishes_hand_computed_values() {
     let l = lake_with_drops(&[2015, 2016, 2017]);
     for y in [2015, 2016] {
-        let r = run(&l, y, Selection::Only(Stage::Ingest)).await;
+        let r = run(&l, y, Selection::Only(StageId::Ingest)).await;
         assert!(r.failure.is_none(), "{:?}", r.failure);
     }
     let r = run(&l, 2017, Selection::All).await;
@@ -206,7 +206,7 @@ async fn an_unchanged_year_skips_every_stage_and_from_reruns_the_tail() {
     let l = lake_with_drops(&[2015, 2016, 2017]);
     for y in [2015, 2016] {
         assert!(
-            run(&l, y, Selection::Only(Stage::Ingest))
+            run(&l, y, Selection::Only(StageId::Ingest))
                 .await
                 .failure
                 .is_none()
@@ -226,7 +226,7 @@ async fn an_unchanged_year_skips_every_stage_and_from_reruns_the_tail() {
     )
     .unwrap();
     assert!(
-        run(&l, 2016, Selection::Only(Stage::Ingest))
+        run(&l, 2016, Selection::Only(StageId::Ingest))
             .await
             .failure
             .is_none()
@@ -274,7 +274,7 @@ async fn a_bortfall_kommun_is_marked_and_listed_in_the_manifest() {
     std::fs::write(&path, text).unwrap();
     for y in [2015, 2016] {
         assert!(
-            run(&l, y, Selection::Only(Stage::Ingest))
+            run(&l, y, Selection::Only(StageId::Ingest))
                 .await
                 .failure
                 .is_none()

@@ -836,7 +836,7 @@ fn an_indicator_without_kommun_values_draws_no_chart_and_lists_no_290_names() {
 #[test]
 fn project_metadata_covers_register_background_and_the_years_survey() {
     let project =
-        oj::config::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        oj::pipeline::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
     let m2019 = oj::publication::indicator_meta(&project, 2019).unwrap();
     let m2020 = oj::publication::indicator_meta(&project, 2020).unwrap();
     use oj::publication::{IndicatorKind, IndicatorSource};

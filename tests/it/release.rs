@@ -16,6 +16,7 @@ use object_store::{
     ObjectStoreExt, PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 use oj::clock::FixedClock;
+use oj::commit::release::ReleaseError;
 use oj::config::disclosure::{DisclosureConfig, LinkedTables};
 use oj::disclose::primary::Contributions;
 use oj::disclose::{
@@ -653,7 +654,7 @@ async fn string_view_input_from_parquet_gives_the_same_cells() {
 
 #[test]
 fn kinds_and_thresholds_come_from_the_pipeline() {
-    let project = oj::config::load_project(super::fixtures::project_root()).unwrap();
+    let project = oj::pipeline::load_project(super::fixtures::project_root()).unwrap();
     let kinds = disclose::kinds_of(&project.pipeline.indicators);
     // pipelines/ekonomiskt_bistand.yaml: 18 indicators, reg_belopp_tkr is tkr, the
     // per-inhabitant amount kronor, bak_arbetslosa a share.
@@ -1310,7 +1311,10 @@ async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
     };
     let crashed = publish_rows(&ctx, &crashing, &lake, &release_rows(121.0)).await;
     assert!(
-        matches!(crashed, Err(PublishError::Store { .. })),
+        matches!(
+            crashed,
+            Err(PublishError::Release(ReleaseError::Store { .. }))
+        ),
         "{crashed:?}"
     );
     assert!(exists(memory.as_ref(), "lake/releases/2017/v002/indikatorer.csv").await);
@@ -1334,7 +1338,10 @@ async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
     };
     let crashed = publish_rows(&ctx, &crashing, &lake, &release_rows(122.0)).await;
     assert!(
-        matches!(crashed, Err(PublishError::Store { .. })),
+        matches!(
+            crashed,
+            Err(PublishError::Release(ReleaseError::Store { .. }))
+        ),
         "{crashed:?}"
     );
     assert!(exists(memory.as_ref(), "lake/releases/2017/v003/manifest.json").await);
@@ -1410,7 +1417,7 @@ pub(super) async fn race(store: Arc<dyn ObjectStore>) {
     for task in tasks {
         match task.await.unwrap() {
             Ok(PublishOutcome::Published(s)) => versions.push(s.version),
-            Err(PublishError::Superseded { .. }) => {}
+            Err(PublishError::Release(ReleaseError::Superseded { .. })) => {}
             other => panic!("unexpected outcome {other:?}"),
         }
     }
@@ -1622,7 +1629,7 @@ async fn every_version_claimed_by_others_is_a_typed_conflict() {
     let r = publish_rows(&ctx, &taken, &lake, &release_rows(120.0)).await;
     // 16 attempts, v001..v016, all taken.
     assert!(
-        matches!(r, Err(PublishError::VersionConflict { year: 2017, attempts: 16, ref last }) if last == "v016"),
+        matches!(r, Err(PublishError::Release(ReleaseError::VersionConflict { year: 2017, attempts: 16, ref last })) if last == "v016"),
         "{r:?}"
     );
     assert!(latest_release(&taken, &lake, 2017).await.unwrap().is_none());
@@ -1641,7 +1648,7 @@ async fn a_publisher_overtaken_before_moving_latest_is_refused() {
     };
     let r = publish_rows(&ctx, &overtaken, &lake, &release_rows(120.0)).await;
     assert!(
-        matches!(r, Err(PublishError::Superseded { ref ours, ref latest, .. }) if ours == "v001" && latest == "v002"),
+        matches!(r, Err(PublishError::Release(ReleaseError::Superseded { ref ours, ref latest, .. })) if ours == "v001" && latest == "v002"),
         "{r:?}"
     );
     // LATEST is not moved back; v001 is complete but not current.
@@ -1692,7 +1699,7 @@ async fn damaged_pointers_and_files_are_typed_errors() {
     put("lake/releases/2017/LATEST", "current\n").await;
     let r = latest_release(&store, &lake, 2017).await;
     assert!(
-        matches!(r, Err(PublishError::CorruptLatest { ref content, .. }) if content == "current"),
+        matches!(r, Err(PublishError::Release(ReleaseError::CorruptLatest { ref content, .. })) if content == "current"),
         "{r:?}"
     );
     // A Parquet file that is not Parquet.

@@ -3,11 +3,11 @@
 //! CSV releases that a spreadsheet would run as a formula.
 
 use super::fixtures::{self, write_drop};
-use oj::config::Stage;
 use oj::exit::ExitStatus;
-use oj::runner::{RunError, RunResult, Selection};
+use oj::pipeline::{RunError, RunResult, Selection, StageError};
 use oj::session::{self, SessionOptions};
 use oj::store::Store;
+use oj::vocab::StageId;
 
 struct Env {
     dir: tempfile::TempDir,
@@ -72,7 +72,10 @@ impl Env {
 
 fn ingest_error(result: &RunResult) -> String {
     match &result.failure {
-        Some(RunError::Ingest(e)) => e.to_string(),
+        Some(RunError::Stage {
+            source: StageError::Ingest(e),
+            ..
+        }) => e.to_string(),
         other => panic!("expected an ingest error, got {other:?}"),
     }
 }
@@ -103,7 +106,7 @@ async fn amount_is_rejected(belopp: i64) {
     )
     .unwrap();
     let result = env
-        .run(&project, 2017, Selection::Only(Stage::Ingest))
+        .run(&project, 2017, Selection::Only(StageId::Ingest))
         .await;
     let msg = ingest_error(&result);
     // 1 of 25 rows = 4 % > 0.1 %: the stage fails (exit 1) and names file, line and rule.
@@ -153,7 +156,7 @@ async fn the_plausible_maximum_itself_is_staged() {
     )
     .unwrap();
     let result = env
-        .run(&project, 2017, Selection::Only(Stage::Ingest))
+        .run(&project, 2017, Selection::Only(StageId::Ingest))
         .await;
     assert!(result.failure.is_none(), "{:?}", result.failure);
     assert!(env.rejects("register", 2017).await.is_empty());
@@ -183,7 +186,7 @@ async fn a_line_above_max_line_bytes_names_file_and_line() {
     let mut project = fixtures::project();
     project.pipeline.params.ingest.max_line_bytes = long.len() as u64 - 1;
     let result = env
-        .run(&project, 2017, Selection::Only(Stage::Ingest))
+        .run(&project, 2017, Selection::Only(StageId::Ingest))
         .await;
     let msg = ingest_error(&result);
     let expected = format!(
@@ -197,7 +200,7 @@ async fn a_line_above_max_line_bytes_names_file_and_line() {
     );
     project.pipeline.params.ingest.max_line_bytes = long.len() as u64;
     let result = env
-        .run(&project, 2017, Selection::Only(Stage::Ingest))
+        .run(&project, 2017, Selection::Only(StageId::Ingest))
         .await;
     assert!(result.failure.is_none(), "{:?}", result.failure);
 }
@@ -239,7 +242,7 @@ async fn reject_line_numbers_stay_right_after_a_quoted_newline() {
     text.push('\n');
     std::fs::write(env.drop_file(2017, "register.tsv"), text).unwrap();
     let result = env
-        .run(&project, 2017, Selection::Only(Stage::Ingest))
+        .run(&project, 2017, Selection::Only(StageId::Ingest))
         .await;
     // 2 of 26 rows = 7.7 % ≤ 10 %: staged, with two rejects.
     assert!(result.failure.is_none(), "{:?}", result.failure);
@@ -273,7 +276,7 @@ async fn a_population_cell_of_i64_max_is_rejected() {
     let text = format!("{}0301;1;50;0;{}\n", fixtures::BEFOLKNING, i64::MAX);
     std::fs::write(env.drop_file(2017, "befolkning.csv"), text).unwrap();
     let result = env
-        .run(&project, 2017, Selection::Only(Stage::Ingest))
+        .run(&project, 2017, Selection::Only(StageId::Ingest))
         .await;
     let msg = ingest_error(&result);
     assert!(

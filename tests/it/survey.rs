@@ -1,4 +1,4 @@
-//! Survey indicators: configuration loading and validation (`oj::survey::config`) and the scoring,
+//! Survey indicators: configuration loading and validation (`oj::config::survey`) and the scoring,
 //! shares, response rate and staffing of the `sql/` survey models on a small hand-made year.
 //! Every expected value is worked out by hand in the comment beside it.
 
@@ -10,10 +10,11 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
-use oj::survey::{
-    AnswerType, IndicatorKind, Rule, SurveyConfig, SurveyConfigError, check_against_contract,
-    previous_ids, register_tables,
+use oj::config::survey::{
+    IndicatorKind, Rule, SurveyConfig, SurveyConfigError, check_against_contract, previous_ids,
 };
+use oj::config::survey_tables::register_tables;
+use oj::vocab::AnswerType;
 use std::sync::Arc;
 
 // ---------------------------------------------------------------------------------------------
@@ -90,7 +91,8 @@ fn ids(config: &SurveyConfig, year: i64) -> Vec<String> {
 
 #[test]
 fn project_configuration_compiles_and_adds_individual_meetings_in_2020() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(oj::survey::CONFIG_PATH);
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(oj::config::survey::CONFIG_PATH);
     let config = SurveyConfig::load(&path).expect("pipelines/enkat.yaml compiles");
     // The lead's list: 21 questions, individuella_moten from 2020.
     assert_eq!(config.columns_for_year(2019).len(), 20);
@@ -112,7 +114,7 @@ fn project_configuration_compiles_and_adds_individual_meetings_in_2020() {
 
 #[test]
 fn project_configuration_loads_from_the_compiled_project() {
-    let project = oj::config::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+    let project = oj::pipeline::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
         .expect("project compiles");
     let config = SurveyConfig::from_project(&project).expect("survey configuration compiles");
     assert_eq!(config.file(), "pipelines/enkat.yaml");
@@ -124,7 +126,7 @@ fn project_without_survey_configuration_is_reported() {
     let dir = super::fixtures::copy_of_project();
     std::fs::remove_file(dir.path().join("pipelines/enkat.yaml")).expect("remove enkat.yaml");
     // The project compile reports the missing survey configuration like any other problem.
-    let diagnostics = oj::config::load_project(dir.path()).unwrap_err().0;
+    let diagnostics = oj::pipeline::load_project(dir.path()).unwrap_err().0;
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(diagnostics[0].file, "pipelines/enkat.yaml");
     assert_eq!(
@@ -1382,7 +1384,8 @@ async fn question_dropped_and_added_between_years() {
 
 #[tokio::test]
 async fn project_configuration_runs_through_the_models() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(oj::survey::CONFIG_PATH);
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(oj::config::survey::CONFIG_PATH);
     let config = SurveyConfig::load(&path).expect("pipelines/enkat.yaml compiles");
     // The test answers use four of the project's 2020 columns; the others are not in the file.
     let rows = indicator_rows(&run_with(&config, 2020, &ANSWERS_2020, None).await).await;

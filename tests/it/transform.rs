@@ -44,10 +44,10 @@ use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use oj::transform::{
-    MemorySink, MissingHistory, ModelParams, ModelSet, ModelSink, RegisterParameters,
-    TransformError, history_status, run_models,
-};
+use oj::config::models::ModelSet;
+use oj::config::params::{ModelParams, RegisterParameters};
+use oj::transform::{MemorySink, ModelSink, TransformError, history_status, run_models};
+use oj::vocab::MissingHistory;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -509,10 +509,7 @@ fn sql_dir() -> PathBuf {
 }
 
 fn pipeline_params(policy: MissingHistory) -> RegisterParameters {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/ekonomiskt_bistand.yaml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    let mut p =
-        RegisterParameters::from_pipeline_yaml("pipelines/ekonomiskt_bistand.yaml", &text).unwrap();
+    let mut p = super::fixtures::project().pipeline.params.register.clone();
     p.missing_history = policy;
     p
 }

@@ -3,7 +3,8 @@
 //! diagnostic naming the file and the line.
 
 use super::fixtures::{copy_of_project, line_of, project_root, with_edit};
-use oj::config::{Diagnostic, load_project};
+use oj::config::Diagnostic;
+use oj::pipeline::load_project;
 
 #[track_caller]
 fn one(d: &[Diagnostic], file: &str, line: usize, words: &[&str]) {

@@ -5,7 +5,8 @@
 //! its kind, has identifiers safe to quote into SQL and SQL fragments that parse; the contracts'
 //! required columns and unique keys become `contract.*` checks of the ingest gate.
 
-use crate::config::{Contract, Diagnostic, Pipeline, Stage};
+use crate::config::{Contract, Diagnostic, Pipeline};
+use crate::vocab::StageId;
 use crate::yaml::{self, Pos, Spans};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -152,14 +153,14 @@ pub struct Checks {
     /// Table name (as used in checks and custom SQL) → where its data of year Y is.
     pub tables: BTreeMap<String, TableSource>,
     /// Checks per stage, in declaration order (contract checks first at ingest).
-    pub gates: BTreeMap<Stage, Vec<Check>>,
+    pub gates: BTreeMap<StageId, Vec<Check>>,
     /// Offending rows kept per failing check.
     pub quarantine_rows: u64,
 }
 
 impl Checks {
     /// The checks of the gate after `stage`.
-    pub fn of(&self, stage: Stage) -> &[Check] {
+    pub fn of(&self, stage: StageId) -> &[Check] {
         self.gates.get(&stage).map(Vec::as_slice).unwrap_or(&[])
     }
 }
@@ -208,7 +209,7 @@ impl Threshold {
 #[derive(Debug, Clone)]
 pub struct Check {
     pub id: String,
-    pub stage: Stage,
+    pub stage: StageId,
     pub severity: Severity,
     pub threshold: Threshold,
     /// The table checked (the table whose rows are counted as `total`), when the kind has one.
@@ -439,15 +440,15 @@ pub fn compile(
         }
     };
 
-    let mut gates: BTreeMap<Stage, Vec<Check>> = BTreeMap::new();
+    let mut gates: BTreeMap<StageId, Vec<Check>> = BTreeMap::new();
     if let Some(severity) = contract_severity {
         gates.insert(
-            Stage::Ingest,
+            StageId::Ingest,
             contract_checks(pipeline, contracts, severity),
         );
     }
     for (stage_name, raw_checks) in &raw.gates {
-        let Some(stage) = Stage::parse(stage_name) else {
+        let Some(stage) = StageId::parse(stage_name) else {
             cx.push(
                 cx.spans.key(&format!("gates.{stage_name}")),
                 format!("`{stage_name}` is not a stage"),
@@ -502,7 +503,7 @@ fn contract_checks(
         };
         let base = |id: String, kind: Kind, rule: String, description: String| Check {
             id,
-            stage: Stage::Ingest,
+            stage: StageId::Ingest,
             severity,
             threshold: Threshold::Count(0),
             table: Some(d.name.clone()),
@@ -596,7 +597,7 @@ fn compile_check(
     cx: &mut Ctx,
     r: &RawCheck,
     path: &str,
-    stage: Stage,
+    stage: StageId,
     tables: &BTreeMap<String, TableSource>,
 ) -> Option<Check> {
     // The check's `id` value; a problem with one field points at that field.
@@ -1059,7 +1060,7 @@ fn rule_text(kind: &Kind, filter: Option<&str>) -> String {
 /// document, never by a textual match).
 pub(crate) fn place_of_check(text: &str, id: &str) -> Option<Pos> {
     let spans = Spans::read(text);
-    Stage::ALL.into_iter().find_map(|stage| {
+    StageId::ALL.into_iter().find_map(|stage| {
         let list = format!("gates.{}", stage.name());
         let i = spans.item_with(&list, "id", id)?;
         spans.value(&format!("{list}.{i}.id"))
@@ -1121,7 +1122,7 @@ mod tests {
     use super::*;
 
     fn project() -> crate::config::Project {
-        crate::config::load_project(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
+        crate::config::compile_project(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
     }
 
     fn compile_text(text: &str) -> Result<Checks, Vec<Diagnostic>> {
@@ -1132,20 +1133,20 @@ mod tests {
     #[test]
     fn the_projects_checks_compile() {
         let p = project();
-        let ingest = p.checks.of(Stage::Ingest);
+        let ingest = p.checks.of(StageId::Ingest);
         assert!(
             ingest
                 .iter()
                 .any(|c| c.id == "contract.register.unique_household_month")
         );
-        assert!(!p.checks.of(Stage::Transform).is_empty());
+        assert!(!p.checks.of(StageId::Transform).is_empty());
     }
 
     #[test]
     fn contract_keys_become_checks() {
         let c = compile_text("contract_checks: warn\ngates: {}\n").unwrap();
         let enkat = c
-            .of(Stage::Ingest)
+            .of(StageId::Ingest)
             .iter()
             .find(|c| c.id == "contract.enkat.unique_respondent")
             .unwrap();
@@ -1158,7 +1159,7 @@ mod tests {
         );
         assert_eq!(enkat.severity, Severity::Warn);
         let off = compile_text("contract_checks: 'off'\ngates: {}\n").unwrap();
-        assert!(off.of(Stage::Ingest).is_empty());
+        assert!(off.of(StageId::Ingest).is_empty());
     }
 
     #[test]

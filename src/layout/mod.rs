@@ -8,6 +8,8 @@
 //! assert_eq!(layout::parse_release_version("v012"), Some(12));
 //! ```
 
+pub mod release;
+
 /// A dataset partition holds exactly one file, so replacing it is one atomic put.
 const DATA_FILE: &str = "data.parquet";
 
@@ -85,7 +87,7 @@ pub fn release_file(year: i64, version: u32, file_name: &str) -> String {
     format!("{}/{file_name}", release_dir(year, version))
 }
 
-/// Folder of the lake's commit protocol ([`crate::commit`]): run-scoped writes, leases, failure
+/// Folder of the lake's commit protocol (the `commit` module): run-scoped writes, leases, failure
 /// markers and release claims. Nothing below it is data a stage reads.
 pub fn commit_dir() -> &'static str {
     "_commit"

@@ -1,7 +1,7 @@
 //! Release paths as object-store paths below a lake root: [`crate::layout`] spells them, this
 //! module anchors them at the root the caller passes and names the files of a release folder.
 //!
-//! Guarantees: pure functions; no release path is spelled anywhere else in `publish`.
+//! Guarantees: pure functions; no release path is spelled anywhere else.
 
 use crate::layout;
 use object_store::path::Path;

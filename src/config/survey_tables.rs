@@ -6,12 +6,37 @@
 //! - `enkat_fragor` (ar, fraga, svarstyp): the year's question columns and answer types;
 //! - `enkat_svarsalternativ` (ar, fraga, svar): the allowed answers of categorical questions;
 //! - `enkat_indikatorer` (ar, indikator, fraga, regel, troskel): every published indicator id with
-//!   its rule name ([`super::config::Rule::name`]), question (null for the response rate) and
+//!   its rule name ([`super::survey::Rule::name`]), question (null for the response rate) and
 //!   threshold (at_most only);
 //! - `enkat_poang` (ar, indikator, svar, poang): for rule `answer`, the score 1/0 of every allowed
 //!   answer of the question.
+//!
+//! The scoring of survey indicators (domain.md "Survey indicators") is SQL, reading the rules
+//! from these tables:
+//!
+//! | model | one row per | holds |
+//! |---|---|---|
+//! | `int_enkat_respondenter` | respondent | kommun, län, kommungrupp, storleksklass, `inkommit` |
+//! | `int_enkat_medlemskap` | respondent × aggregate region | riket, län, kommungrupp, storleksklass |
+//! | `stg_enkat_svar` | returned answer | trimmed `svar`, parsed `tal`, `giltigt` |
+//! | `int_enkat_ogiltiga_svar` | invalid answer | respondent, fraga, svar (for the gates) |
+//! | `int_enkat_poang` | respondent × share indicator | `poang` 1 / 0 / null |
+//! | `int_enkat_hushall` | respondent × staffing indicator | households per month, FTEs, kvot |
+//! | `ind_enkat` | indicator row | the shared long shape (HELPERS.md) |
+//!
+//! Choices where the spec leaves room (also stated in the SQL headers):
+//! - Respondent rows of shares carry varde 1 / 0 and null taljare / namnare (an answer is not a
+//!   ratio); staffing respondent rows carry households per month / FTEs.
+//! - An aggregate share with no responding unit is `-` with null taljare and namnare.
+//! - An answer outside the allowed answers (including `Vet ej` to a `tal` question, or a number
+//!   below 0) is no answer (`-`) and is listed in `int_enkat_ogiltiga_svar`.
+//! - Staffing: a respondent reporting 0 FTEs, or whose kommun is bortfall in the register, is `-`
+//!   and left out of the ratio of sums; `_min` / `_max` exist at län level only.
+//! - The response rate exists at aggregate levels only and counts every respondent of regioner.
+//! - Kommungrupp and storleksklass rows carry their code as `regionnamn`; a kommun without
+//!   population rows has no storleksklass and is left out of storleksklass rows only.
 
-use super::config::{Rule, SurveyConfig};
+use super::survey::{Rule, SurveyConfig};
 use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;

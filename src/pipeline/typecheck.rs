@@ -9,12 +9,12 @@
 //! not plan is reported once (the models reading it are not reported again, nor the checks of its
 //! table); the models the later stages read exist.
 
-use super::compile::PIPELINE_FILE;
-use super::{Diagnostic, Project};
-use crate::gates::TableSource;
-use crate::gates::config::CHECKS_FILE;
-use crate::stages::disclose::{INPUT_MODEL, OUTPUT_DATASET};
-use crate::transform::{ModelParams, ModelSet, RegisterParameters, line_of_word};
+use crate::config::checks::{CHECKS_FILE, TableSource};
+use crate::config::compile::PIPELINE_FILE;
+use crate::config::models::{ModelSet, line_of_word};
+use crate::config::params::ModelParams;
+use crate::config::{Diagnostic, Project};
+use crate::vocab::names::{BORTFALL_MODEL, DISCLOSED_DATASET, INDICATOR_MODEL, KOMMUN_MODEL};
 use crate::yaml::{Pos, Spans};
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::datasource::MemTable;
@@ -26,13 +26,13 @@ use std::sync::Arc;
 
 /// Models the stages after transform read, and which stage reads them.
 const REQUIRED_MODELS: [(&str, &str); 3] = [
-    (INPUT_MODEL, "the disclose stage reads it"),
+    (INDICATOR_MODEL, "the disclose stage reads it"),
     (
-        "int_bortfall",
+        BORTFALL_MODEL,
         "the publish stage reads the bortfall kommuner from it",
     ),
     (
-        "int_kommun",
+        KOMMUN_MODEL,
         "the publication reads the kommun facts from it",
     ),
 ];
@@ -66,20 +66,15 @@ async fn check_async(project: &Project) -> Vec<Diagnostic> {
             ));
         }
     }
-    if let Err(e) = crate::survey::register_tables(&ctx, &project.survey, year) {
+    if let Err(e) = crate::config::survey_tables::register_tables(&ctx, &project.survey, year) {
         out.push(diagnostic(
-            crate::survey::config::CONFIG_PATH,
+            crate::config::survey::CONFIG_PATH,
             None,
             format!("the survey's configuration tables cannot be built: {e}"),
         ));
     }
 
-    let mut sources: Vec<&str> = crate::stages::transform::SOURCES.to_vec();
-    sources.extend(crate::survey::TABLES);
-    // Problems loading sql/ are reported by the compile step itself.
-    let Ok(models) = ModelSet::load(&project.root.join("sql"), &sources) else {
-        return out;
-    };
+    let models = &project.models;
     for (name, why) in REQUIRED_MODELS {
         if models.get(name).is_none() {
             out.push(Diagnostic {
@@ -91,7 +86,7 @@ async fn check_async(project: &Project) -> Vec<Diagnostic> {
             });
         }
     }
-    let failed = plan_models(&ctx, project, &models, year, &mut schemas, &mut out).await;
+    let failed = plan_models(&ctx, project, models, year, &mut schemas, &mut out).await;
     plan_checks(project, &schemas, &failed, year, &mut out).await;
     out
 }
@@ -107,24 +102,8 @@ async fn plan_models(
     out: &mut Vec<Diagnostic>,
 ) -> BTreeSet<String> {
     let mut failed = BTreeSet::new();
-    let text = project
-        .sources
-        .get(PIPELINE_FILE)
-        .map(String::as_str)
-        .unwrap_or_default();
-    let register = match RegisterParameters::from_pipeline_yaml(PIPELINE_FILE, text) {
-        Ok(r) => r,
-        Err(e) => {
-            out.push(diagnostic(PIPELINE_FILE, e.pos(), e.message));
-            return models
-                .names_in_order()
-                .iter()
-                .map(|n| n.to_string())
-                .collect();
-        }
-    };
     // `$history_complete` is bound by the run once it has looked at the lake.
-    let values = ModelParams::new(year, &register)
+    let values = ModelParams::new(year, &project.pipeline.params.register)
         .with("history_complete", ScalarValue::Int64(Some(1)))
         .param_values();
     for model in models.in_order() {
@@ -195,7 +174,7 @@ async fn plan_checks(
     for (name, source) in &project.checks.tables {
         let schema = match source {
             TableSource::Staging(dataset) => schemas.get(dataset).cloned(),
-            TableSource::Warehouse(model) if model == OUTPUT_DATASET => {
+            TableSource::Warehouse(model) if model == DISCLOSED_DATASET => {
                 Some(crate::disclose::shape::disclosed_schema())
             }
             TableSource::Warehouse(model) => {
@@ -230,7 +209,7 @@ async fn plan_checks(
     for (id, e) in crate::gates::plan_checks(&ctx, project, year).await {
         out.push(diagnostic(
             CHECKS_FILE,
-            crate::gates::config::place_of_check(text, &id),
+            crate::config::checks::place_of_check(text, &id),
             format!(
                 "check `{id}` does not plan against the tables it reads: {}",
                 one_line(&e)

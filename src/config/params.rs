@@ -5,6 +5,7 @@
 //! `ParamValues`, never formatted into SQL text; integers are bound as Int64, matching the staged
 //! tables' integer columns.
 
+use crate::vocab::MissingHistory;
 use datafusion::common::ParamValues;
 use datafusion::scalar::ScalarValue;
 use serde::Deserialize;
@@ -14,18 +15,8 @@ use std::collections::BTreeMap;
 /// sets in int_person_region_ar. `oj validate` and the run enforce the same limit.
 pub const MAX_WINDOW_YEARS: i64 = 5;
 
-/// What to do when a register history year needed by the very-long-term indicator is missing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MissingHistory {
-    /// The run stops with [`crate::transform::TransformError::MissingHistory`].
-    Fail,
-    /// `reg_mycket_langvarigt_andel` is published with status `.` for the year.
-    NotApplicable,
-}
-
 /// `parameters.register` of the pipeline file (domain.md thresholds).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterParameters {
     /// Long-term: at least this many paid months in the year (10).
@@ -46,24 +37,6 @@ pub struct RegisterParameters {
     pub counted_child_below_age: i64,
     /// Policy when history years are missing.
     pub missing_history: MissingHistory,
-}
-
-#[derive(Deserialize)]
-struct PipelineDoc {
-    parameters: ParametersDoc,
-}
-
-#[derive(Deserialize)]
-struct ParametersDoc {
-    register: RegisterParameters,
-}
-
-impl RegisterParameters {
-    /// Reads `parameters.register` from the text of a pipeline file (other keys are left to the
-    /// pipeline compiler).
-    pub fn from_pipeline_yaml(file: &str, text: &str) -> Result<Self, crate::yaml::YamlError> {
-        crate::yaml::parse::<PipelineDoc>(file, text).map(|d| d.parameters.register)
-    }
 }
 
 /// The placeholder values of one run: `$year` plus every register parameter, plus any extra
@@ -155,12 +128,19 @@ impl ModelParams {
 mod tests {
     use super::*;
 
-    const YAML: &str = "pipeline: x\nparameters:\n  register:\n    long_term_months: 10\n    very_long_term_months: 27\n    very_long_term_window_years: 3\n    adult_min_age: 18\n    young_adult_min_age: 18\n    young_adult_max_age: 24\n    child_max_age: 17\n    counted_child_below_age: 16\n    missing_history: not_applicable\n  disclosure:\n    min_numerator: 5\n";
-
     #[test]
-    fn reads_register_parameters_and_binds_them_as_int64() {
-        let r = RegisterParameters::from_pipeline_yaml("p.yaml", YAML).unwrap();
-        assert_eq!(r.missing_history, MissingHistory::NotApplicable);
+    fn binds_register_parameters_as_int64_and_the_policy_as_text() {
+        let r = RegisterParameters {
+            long_term_months: 10,
+            very_long_term_months: 27,
+            very_long_term_window_years: 3,
+            adult_min_age: 18,
+            young_adult_min_age: 18,
+            young_adult_max_age: 24,
+            child_max_age: 17,
+            counted_child_below_age: 16,
+            missing_history: MissingHistory::NotApplicable,
+        };
         let p = ModelParams::new(2017, &r);
         assert_eq!(p.get("year"), Some(&ScalarValue::Int64(Some(2017))));
         assert_eq!(
@@ -172,14 +152,5 @@ mod tests {
             p.get("missing_history"),
             Some(&ScalarValue::Utf8(Some("not_applicable".into())))
         );
-    }
-
-    #[test]
-    fn unknown_register_parameter_names_file_and_line() {
-        let bad = YAML.replace("child_max_age", "child_max_agee");
-        let e = RegisterParameters::from_pipeline_yaml("p.yaml", &bad).unwrap_err();
-        assert_eq!(e.file, "p.yaml");
-        assert!(e.message.contains("child_max_agee"), "{}", e.message);
-        assert!(e.line.is_some());
     }
 }

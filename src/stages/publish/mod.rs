@@ -3,44 +3,88 @@
 //! manifest listing every input drop file, every check result and the excluded bortfall kommuner
 //! ([`crate::publish`]).
 
-use super::{engine, read_required};
+pub mod publication;
+
+use super::read_lake_file;
 use crate::commit::Txn;
+use crate::config::Project;
 use crate::layout;
-use crate::ledger::RunRecord;
+use crate::pipeline::{Inputs, Read, Stage, StageContext, StageError, StageOutput, current_stage};
 use crate::publish::{self, FileHash, PublishOutcome, ReleaseInputs};
-use crate::runner::{RunError, Runner, StageOutput};
-use crate::stages::disclose::OUTPUT_DATASET;
+use crate::vocab::StageId;
+use crate::vocab::names::{BORTFALL_MODEL, DISCLOSED_DATASET, KOMMUN_MODEL};
 use datafusion::arrow::array::StringArray;
+use futures::future::BoxFuture;
 use std::collections::BTreeMap;
 
 /// The warehouse models the publish stage reads besides the disclosed table (when the current
 /// `sql/` declares them).
-pub const WAREHOUSE_READS: [&str; 2] = ["int_bortfall", "int_kommun"];
+const WAREHOUSE_READS: [&str; 2] = [BORTFALL_MODEL, KOMMUN_MODEL];
 
-/// Runs the publish stage for a year; `record` is the run so far (for input files and checks).
+/// The publish stage.
+pub struct Publish;
+
+impl Stage for Publish {
+    fn id(&self) -> StageId {
+        StageId::Publish
+    }
+
+    /// The disclosed table and the warehouse models it reads, and the LATEST pointers of the
+    /// earlier years whose releases the trends show.
+    fn inputs<'a>(&'a self, cx: &'a StageContext<'a>) -> BoxFuture<'a, Result<Inputs, StageError>> {
+        Box::pin(async move {
+            let year = cx.year;
+            let mut inputs = Inputs::default();
+            inputs.reads.push(Read {
+                producer: StageId::Disclose,
+                file: layout::warehouse_file(DISCLOSED_DATASET, year),
+                year,
+            });
+            for model in WAREHOUSE_READS {
+                if cx.project.declares_model(model) {
+                    inputs.reads.push(Read {
+                        producer: StageId::Transform,
+                        file: layout::warehouse_file(model, year),
+                        year,
+                    });
+                }
+            }
+            for y in (year - publication::TREND_YEARS)..year {
+                let latest = layout::latest_file(y);
+                let pointer = cx.lake.get(&latest).await?.unwrap_or_default();
+                inputs.parts.push((latest, pointer.to_vec()));
+            }
+            Ok(inputs)
+        })
+    }
+
+    fn outputs(&self, _project: &Project, year: i64) -> Vec<String> {
+        vec![layout::latest_file(year)]
+    }
+
+    fn run<'a>(
+        &'a self,
+        cx: &'a StageContext<'a>,
+        _inputs: Inputs,
+        txn: &'a Txn<'a>,
+    ) -> BoxFuture<'a, Result<StageOutput, StageError>> {
+        Box::pin(run(cx, txn))
+    }
+}
+
+/// Runs the publish stage for a year; the run so far (in `cx`) gives the input files and checks.
 /// The release is written complete but made current only when `txn` commits, after the gate.
-pub async fn run(
-    runner: &Runner<'_>,
-    year: i64,
-    record: &RunRecord,
-    earlier: &[RunRecord],
-    txn: &Txn<'_>,
-) -> Result<StageOutput, RunError> {
-    const STAGE: &str = "publish";
-    let project = runner.project;
-    let disclosed = read_required(
-        runner,
-        STAGE,
-        &layout::warehouse_file(OUTPUT_DATASET, year),
+async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageError> {
+    let (project, year, record, earlier) = (cx.project, cx.year, cx.run, cx.earlier);
+    let disclosed = read_lake_file(
+        cx.ctx,
+        cx.lake,
+        &layout::warehouse_file(DISCLOSED_DATASET, year),
         "disclose",
         year,
     )
     .await?;
-    let rows_in = disclosed
-        .clone()
-        .count()
-        .await
-        .map_err(|e| engine(STAGE, e))? as u64;
+    let rows_in = disclosed.clone().count().await? as u64;
 
     // Every drop file that fed the year: the ingest of each (dataset, year) the transform read,
     // history years included; the committed dataset versions the stages read.
@@ -49,7 +93,7 @@ pub async fn run(
     let mut control = serde_json::Value::Null;
     let mut datasets = BTreeMap::new();
     for stage in ["ingest", "transform", "disclose"] {
-        let Some(rec) = crate::runner::current_stage(record, earlier, year, stage) else {
+        let Some(rec) = current_stage(record, earlier, year, stage) else {
             continue;
         };
         checks.extend(rec.checks.iter().cloned());
@@ -58,10 +102,10 @@ pub async fn run(
         }
         datasets.extend(rec.datasets.clone());
     }
-    let staged = crate::stages::transform::staged_inputs(project, year);
+    let staged = super::transform::staged_inputs(project, year);
     let years: std::collections::BTreeSet<i64> = staged.iter().map(|(_, y)| *y).collect();
     for y in years {
-        let Some(rec) = crate::runner::current_stage(record, earlier, y, "ingest") else {
+        let Some(rec) = current_stage(record, earlier, y, "ingest") else {
             continue;
         };
         let Some(outcomes) = rec.details.as_object() else {
@@ -81,16 +125,14 @@ pub async fn run(
         }
     }
     input_files.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut reads = vec![layout::warehouse_file(OUTPUT_DATASET, year)];
+    let mut reads = vec![layout::warehouse_file(DISCLOSED_DATASET, year)];
     for model in WAREHOUSE_READS {
-        if super::declared_model(project, model) {
+        if project.declares_model(model) {
             reads.push(layout::warehouse_file(model, year));
         }
     }
     for file in reads {
-        let version = crate::commit::version(runner.lake, &file)
-            .await
-            .map_err(|e| engine(STAGE, e))?;
+        let version = crate::commit::version(cx.lake, &file).await?;
         let label = layout::partition_of(&file).to_string();
         datasets.insert(label, version);
     }
@@ -116,12 +158,11 @@ pub async fn run(
             "totals": control["totals"],
             "information_loss": control["information_loss"],
         }),
-        excluded_kommuner: bortfall(runner, year).await?,
-        renamed_indicators: crate::survey::previous_ids(&project.survey, year),
+        excluded_kommuner: bortfall(cx).await?,
+        renamed_indicators: crate::config::survey::previous_ids(&project.survey, year),
         kolada_kpis: project.kolada_kpis(year),
     };
-    let context =
-        crate::stages::publication::load(runner.ctx, project, runner.lake, year, STAGE).await?;
+    let context = publication::load(cx.ctx, project, cx.lake, year).await?;
     let sources = vec![
         "Socialstyrelsen: registret över ekonomiskt bistånd (kommunernas månadsrapporter)"
             .to_string(),
@@ -129,7 +170,7 @@ pub async fn run(
         "Bakgrundsmått per kommun (låg inkomst, arbetslöshet, utbildning, vistelsetid)".to_string(),
         "Kommunenkät om ekonomiskt bistånd".to_string(),
     ];
-    let created = runner.clock.now();
+    let created = cx.clock.now();
     let extra = |batches: &[datafusion::arrow::record_batch::RecordBatch],
                  version: &str|
      -> Result<Vec<publish::ReleaseFile>, publish::BoxError> {
@@ -149,17 +190,16 @@ pub async fn run(
         Ok(crate::publication::release_files(&input)?)
     };
     let outcome = publish::write_release(
-        runner.ctx,
-        runner.lake.object_store().as_ref(),
-        &runner.lake.path(""),
+        cx.ctx,
+        cx.lake.object_store().as_ref(),
+        &cx.lake.path(""),
         year,
         disclosed,
         &inputs,
-        runner.clock,
+        cx.clock,
         &extra,
     )
-    .await
-    .map_err(|e| engine(STAGE, e))?;
+    .await?;
     if let PublishOutcome::Published(summary) = &outcome {
         txn.stage_release(summary.version);
     }
@@ -183,7 +223,7 @@ pub async fn run(
             serde_json::json!({ "release": layout::release_dir(year, *version), "unchanged": true }),
         ),
     };
-    let folder = runner
+    let folder = cx
         .lake
         .display(details["release"].as_str().unwrap_or_default());
     Ok(StageOutput {
@@ -199,14 +239,12 @@ pub async fn run(
 }
 
 /// The kommuner excluded as bortfall for the year (`warehouse/int_bortfall`), sorted.
-async fn bortfall(runner: &Runner<'_>, year: i64) -> Result<Vec<String>, RunError> {
-    let rel = layout::warehouse_file("int_bortfall", year);
-    if !super::declared_model(runner.project, "int_bortfall")
-        || runner.lake.head(&rel).await?.is_none()
-    {
+async fn bortfall(cx: &StageContext<'_>) -> Result<Vec<String>, StageError> {
+    let rel = layout::warehouse_file(BORTFALL_MODEL, cx.year);
+    if !cx.project.declares_model(BORTFALL_MODEL) || cx.lake.head(&rel).await?.is_none() {
         return Ok(Vec::new());
     }
-    let df = crate::lake::read_files(runner.ctx, runner.lake, &[rel]).await?;
+    let df = crate::lake::read_files(cx.ctx, cx.lake, &[rel]).await?;
     let kommun = datafusion::logical_expr::cast(
         datafusion::logical_expr::col("kommun"),
         datafusion::arrow::datatypes::DataType::Utf8,
@@ -218,11 +256,9 @@ async fn bortfall(runner: &Runner<'_>, year: i64) -> Result<Vec<String>, RunErro
             d.sort(vec![
                 datafusion::logical_expr::col("kommun").sort(true, false),
             ])
-        })
-        .map_err(|e| engine("publish", e))?
+        })?
         .collect()
-        .await
-        .map_err(|e| engine("publish", e))?;
+        .await?;
     let out = batches
         .iter()
         .filter_map(|b| b.column(0).as_any().downcast_ref::<StringArray>())

@@ -10,7 +10,7 @@
 //! - `LATEST` only moves forward, by compare-and-swap: replaced with `PutMode::Update` on the
 //!   e_tag/version read just before (created with `PutMode::Create` when absent); a lost race
 //!   re-reads and retries, and a publisher that finds a newer version in LATEST stops with
-//!   [`PublishError::Superseded`].
+//!   [`ReleaseError::Superseded`].
 //! - Stores without conditional updates (the local file system: `PutMode::Update` is not
 //!   implemented there) re-read LATEST just before replacing it and retry when it changed; the
 //!   replacement is a write to a temporary file and an atomic rename, so LATEST is never
@@ -20,13 +20,74 @@
 //! Guarantees: a crash at any point leaves LATEST naming a complete release (or absent); readers
 //! only follow LATEST and never read a folder without `manifest.json`.
 
-use super::error::PublishError;
-use super::paths::{MANIFEST, claim, claims_dir, latest, version_dir, year_dir};
+use crate::layout::release::{MANIFEST, claim, claims_dir, latest, version_dir, year_dir};
 use crate::layout::{parse_release_version, release_name};
 use object_store::path::Path;
 use object_store::{
     GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
 };
+
+/// Why the release commit protocol failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    /// The object store failed.
+    #[error("{path}: object store: {source}")]
+    Store {
+        /// The object or folder.
+        path: String,
+        /// What the store said.
+        source: object_store::Error,
+    },
+    /// Every version folder this publisher tried to claim was claimed by another publisher.
+    #[error(
+        "releases/{year}: could not claim a version folder after {attempts} attempts – other \
+         publishers claimed {last} and the ones before it (hint: another `oj run` is publishing \
+         this year; wait for it and re-run)"
+    )]
+    VersionConflict {
+        /// The year.
+        year: i64,
+        /// How many folders were tried.
+        attempts: u32,
+        /// The last folder tried.
+        last: String,
+    },
+    /// A concurrent publisher moved LATEST past this release.
+    #[error(
+        "releases/{year}/{ours} was written completely, but a concurrent publisher made {latest} \
+         current first; LATEST stays at {latest} and {ours} is not published (hint: re-run if \
+         {ours} should be current)"
+    )]
+    Superseded {
+        /// The year.
+        year: i64,
+        /// The folder this publisher wrote.
+        ours: String,
+        /// The folder LATEST names.
+        latest: String,
+    },
+    /// LATEST does not name a version folder.
+    #[error(
+        "{path}: holds {content:?}, not a release folder name such as v001 (hint: LATEST is \
+             written by `oj run` only; restore it to the last complete folder)"
+    )]
+    CorruptLatest {
+        /// The LATEST object.
+        path: String,
+        /// What it holds.
+        content: String,
+    },
+}
+
+impl ReleaseError {
+    /// Wraps an object-store error with the path it concerns.
+    pub(crate) fn store(path: &Path, source: object_store::Error) -> Self {
+        ReleaseError::Store {
+            path: path.to_string(),
+            source,
+        }
+    }
+}
 
 /// How many version numbers (claim) or LATEST moves one publisher tries before giving up.
 const MAX_ATTEMPTS: u32 = 16;
@@ -44,12 +105,12 @@ pub(crate) async fn read_latest(
     store: &dyn ObjectStore,
     lake: &Path,
     year: i64,
-) -> Result<Option<LatestPointer>, PublishError> {
+) -> Result<Option<LatestPointer>, ReleaseError> {
     let path = latest(lake, year);
     let got = match store.get_opts(&path, GetOptions::default()).await {
         Ok(got) => got,
         Err(object_store::Error::NotFound { .. }) => return Ok(None),
-        Err(e) => return Err(PublishError::store(&path, e)),
+        Err(e) => return Err(ReleaseError::store(&path, e)),
     };
     let tag = UpdateVersion {
         e_tag: got.meta.e_tag.clone(),
@@ -58,9 +119,9 @@ pub(crate) async fn read_latest(
     let bytes = got
         .bytes()
         .await
-        .map_err(|e| PublishError::store(&path, e))?;
+        .map_err(|e| ReleaseError::store(&path, e))?;
     let content = String::from_utf8_lossy(&bytes).trim().to_string();
-    let version = parse_release_version(&content).ok_or_else(|| PublishError::CorruptLatest {
+    let version = parse_release_version(&content).ok_or_else(|| ReleaseError::CorruptLatest {
         path: path.to_string(),
         content: content.clone(),
     })?;
@@ -72,12 +133,12 @@ pub(crate) async fn version_folders(
     store: &dyn ObjectStore,
     lake: &Path,
     year: i64,
-) -> Result<Vec<u32>, PublishError> {
+) -> Result<Vec<u32>, ReleaseError> {
     let dir = year_dir(lake, year);
     let listing = store
         .list_with_delimiter(Some(&dir))
         .await
-        .map_err(|e| PublishError::store(&dir, e))?;
+        .map_err(|e| ReleaseError::store(&dir, e))?;
     let mut versions: Vec<u32> = listing
         .common_prefixes
         .iter()
@@ -93,12 +154,12 @@ pub(crate) async fn is_complete(
     lake: &Path,
     year: i64,
     n: u32,
-) -> Result<bool, PublishError> {
+) -> Result<bool, ReleaseError> {
     let path = version_dir(lake, year, n).join(MANIFEST);
     match store.head(&path).await {
         Ok(_) => Ok(true),
         Err(object_store::Error::NotFound { .. }) => Ok(false),
-        Err(e) => Err(PublishError::store(&path, e)),
+        Err(e) => Err(ReleaseError::store(&path, e)),
     }
 }
 
@@ -107,12 +168,12 @@ async fn claimed_versions(
     store: &dyn ObjectStore,
     lake: &Path,
     year: i64,
-) -> Result<Vec<u32>, PublishError> {
+) -> Result<Vec<u32>, ReleaseError> {
     let dir = claims_dir(lake, year);
     let listing = store
         .list_with_delimiter(Some(&dir))
         .await
-        .map_err(|e| PublishError::store(&dir, e))?;
+        .map_err(|e| ReleaseError::store(&dir, e))?;
     Ok(listing
         .common_prefixes
         .iter()
@@ -126,7 +187,7 @@ pub(crate) async fn claim_version(
     lake: &Path,
     year: i64,
     claimed_at: &str,
-) -> Result<u32, PublishError> {
+) -> Result<u32, ReleaseError> {
     let folders = version_folders(store, lake, year).await?;
     let claims = claimed_versions(store, lake, year).await?;
     let mut next = folders
@@ -139,14 +200,14 @@ pub(crate) async fn claim_version(
         let body = format!("claimed {claimed_at}\n").into_bytes();
         match put_new(store, &path, body).await {
             Ok(()) => return Ok(next),
-            Err(PublishError::Store {
+            Err(ReleaseError::Store {
                 source: object_store::Error::AlreadyExists { .. },
                 ..
             }) => next += 1,
             Err(e) => return Err(e),
         }
     }
-    Err(PublishError::VersionConflict {
+    Err(ReleaseError::VersionConflict {
         year,
         attempts: MAX_ATTEMPTS,
         last: release_name(next.saturating_sub(1)),
@@ -160,11 +221,11 @@ pub(crate) async fn unclaim(
     lake: &Path,
     year: i64,
     version: u32,
-) -> Result<(), PublishError> {
+) -> Result<(), ReleaseError> {
     let path = claim(lake, year, version);
     match store.delete(&path).await {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-        Err(e) => Err(PublishError::store(&path, e)),
+        Err(e) => Err(ReleaseError::store(&path, e)),
     }
 }
 
@@ -173,7 +234,7 @@ pub(crate) async fn put_new(
     store: &dyn ObjectStore,
     path: &Path,
     bytes: Vec<u8>,
-) -> Result<(), PublishError> {
+) -> Result<(), ReleaseError> {
     let payload = PutPayload::from(bytes);
     match store
         .put_opts(path, payload.clone(), PutOptions::from(PutMode::Create))
@@ -184,8 +245,8 @@ pub(crate) async fn put_new(
             .put_opts(path, payload, PutOptions::from(PutMode::Overwrite))
             .await
             .map(|_| ())
-            .map_err(|e| PublishError::store(path, e)),
-        Err(e) => Err(PublishError::store(path, e)),
+            .map_err(|e| ReleaseError::store(path, e)),
+        Err(e) => Err(ReleaseError::store(path, e)),
     }
 }
 
@@ -195,7 +256,7 @@ pub(crate) async fn move_latest(
     lake: &Path,
     year: i64,
     ours: u32,
-) -> Result<(), PublishError> {
+) -> Result<(), ReleaseError> {
     let path = latest(lake, year);
     let body = format!("{}\n", release_name(ours)).into_bytes();
     for _ in 0..MAX_ATTEMPTS {
@@ -203,7 +264,7 @@ pub(crate) async fn move_latest(
         let current_version = current.as_ref().map(|p| p.version);
         let mode = match current {
             Some(ref pointer) if pointer.version > ours => {
-                return Err(PublishError::Superseded {
+                return Err(ReleaseError::Superseded {
                     year,
                     ours: release_name(ours),
                     latest: release_name(pointer.version),
@@ -230,12 +291,12 @@ pub(crate) async fn move_latest(
                     .put_opts(&path, payload, PutOptions::from(PutMode::Overwrite))
                     .await
                     .map(|_| ())
-                    .map_err(|e| PublishError::store(&path, e));
+                    .map_err(|e| ReleaseError::store(&path, e));
             }
-            Err(e) => return Err(PublishError::store(&path, e)),
+            Err(e) => return Err(ReleaseError::store(&path, e)),
         }
     }
-    Err(PublishError::Superseded {
+    Err(ReleaseError::Superseded {
         year,
         ours: release_name(ours),
         latest: "a version written concurrently".to_string(),

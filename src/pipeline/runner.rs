@@ -8,17 +8,17 @@
 //! passed, so a failed or killed stage leaves the committed data as it was; the stage's own error
 //! is the run's failure, and a failure to write the run record afterwards is reported second.
 
+use super::{Inputs, RunError, Stage, StageContext, StageOutput};
 use crate::clock::Clock;
-use crate::commit::{self, CommitError, Holder, Lease, Txn, View};
-use crate::config::{Project, Stage};
+use crate::commit::{self, Holder, Lease, Txn, View};
+use crate::config::Project;
 use crate::events::{self, Decision};
-use crate::exit::ExitStatus;
 use crate::fingerprint::{self, Fingerprint};
-use crate::ingest::{self, IngestError, QuestionColumn};
 use crate::layout;
-use crate::ledger::{self, LedgerError, Outcome, RunRecord, StageRecord, StageStatus};
+use crate::ledger::{self, Outcome, RunRecord, StageRecord, StageStatus};
 use crate::lineage;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
+use crate::vocab::StageId;
 use datafusion::prelude::SessionContext;
 use std::time::Instant;
 
@@ -28,14 +28,14 @@ pub enum Selection {
     /// Every stage.
     All,
     /// One stage (`--stage S`).
-    Only(Stage),
+    Only(StageId),
     /// A stage and everything after it (`--from S`).
-    From(Stage),
+    From(StageId),
 }
 
 impl Selection {
     /// Whether `stage` is selected.
-    pub fn includes(self, stage: Stage) -> bool {
+    pub fn includes(self, stage: StageId) -> bool {
         match self {
             Selection::All => true,
             Selection::Only(s) => s == stage,
@@ -57,54 +57,6 @@ pub struct RunOptions {
     pub command: String,
 }
 
-/// Why a run failed.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("ingest: {0}")]
-    Ingest(#[from] IngestError),
-    #[error("{stage}: {message}")]
-    Stage {
-        stage: &'static str,
-        message: String,
-        status: ExitStatus,
-    },
-    #[error("gate after {stage} failed: blocking check(s) {}", failed.join(", "))]
-    Gate {
-        stage: &'static str,
-        failed: Vec<String>,
-    },
-    #[error("run ledger: {0}")]
-    Ledger(#[from] LedgerError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Commit(#[from] CommitError),
-}
-
-impl RunError {
-    /// The process exit status for this failure.
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            RunError::Ingest(e) => e.exit_status(),
-            RunError::Stage { status, .. } => *status,
-            RunError::Gate { .. } => ExitStatus::DataQuality,
-            RunError::Commit(CommitError::UpstreamFailed { .. }) => ExitStatus::DataQuality,
-            RunError::Ledger(_) | RunError::Store(_) | RunError::Commit(_) => ExitStatus::Runtime,
-        }
-    }
-}
-
-/// The facts a stage reports when it has run.
-#[derive(Debug, Default)]
-pub struct StageOutput {
-    pub rows_in: u64,
-    pub rows_out: u64,
-    pub details: serde_json::Value,
-    pub checks: Vec<serde_json::Value>,
-    /// Lines for the progress output, with their facts.
-    pub lines: Vec<crate::events::Line>,
-}
-
 /// Everything a run works with.
 pub struct Runner<'a> {
     pub project: &'a Project,
@@ -114,6 +66,8 @@ pub struct Runner<'a> {
     pub clock: &'a dyn Clock,
     /// Where OpenLineage events of the stages that run go, if anywhere.
     pub lineage: Option<&'a crate::lineage::Lineage>,
+    /// The stages, in run order (the edge passes `oj::stages::ALL`).
+    pub stages: &'a [&'a dyn Stage],
 }
 
 /// The result of a run: its record (already written to the ledger).
@@ -166,6 +120,25 @@ impl Runner<'_> {
         }
     }
 
+    /// What a stage of `year` runs with, `run` being this run's record so far.
+    fn context<'c>(
+        &'c self,
+        year: i64,
+        run: &'c RunRecord,
+        earlier: &'c [RunRecord],
+    ) -> StageContext<'c> {
+        StageContext {
+            project: self.project,
+            drops: self.drops,
+            lake: self.lake,
+            ctx: self.ctx,
+            clock: self.clock,
+            year,
+            run,
+            earlier,
+        }
+    }
+
     async fn run_stages(
         &self,
         options: &RunOptions,
@@ -184,10 +157,13 @@ impl Runner<'_> {
             run_id: &run_id,
             year: options.year,
         };
-        for stage in Stage::ALL {
-            if !options.selection.includes(stage) {
+        let year = options.year;
+        for stage in self.stages {
+            let id = stage.id();
+            let name = id.name();
+            if !options.selection.includes(id) {
                 record.stages.push(stage_record(
-                    stage,
+                    id,
                     StageStatus::NotSelected,
                     "not selected".into(),
                     String::new(),
@@ -195,12 +171,15 @@ impl Runner<'_> {
                 ));
                 continue;
             }
-            let prepared = match self.prepare(stage, options.year).await {
+            let prepared = match self
+                .prepare(*stage, &self.context(year, &record, &earlier))
+                .await
+            {
                 Ok(p) => p,
                 Err(e) => {
-                    events::stage_failed(scope, stage.name(), &e.to_string());
+                    events::stage_failed(scope, name, &e.to_string());
                     record.stages.push(stage_record(
-                        stage,
+                        id,
                         StageStatus::Failed,
                         "inputs could not be read".into(),
                         String::new(),
@@ -211,12 +190,12 @@ impl Runner<'_> {
                 }
             };
             let fingerprint = prepared.fingerprint.clone();
-            let previous = ledger::last_success_in(&earlier, options.year, stage.name());
-            let last_failure = commit::last_failure(self.lake, stage.name(), options.year).await?;
+            let previous = ledger::last_success_in(&earlier, year, name);
+            let last_failure = commit::last_failure(self.lake, name, year).await?;
             let same_inputs = previous
                 .as_ref()
                 .is_some_and(|p| p.fingerprint == fingerprint);
-            let outputs_exist = self.outputs_exist(stage, options.year).await?;
+            let outputs_exist = self.outputs_exist(*stage, year).await?;
             let up_to_date = same_inputs && outputs_exist && last_failure.is_none();
             let reason = if options.force {
                 "forced (--force)".to_string()
@@ -236,9 +215,9 @@ impl Runner<'_> {
                 "never ran for this year".to_string()
             };
             if up_to_date && !options.force && !upstream_ran {
-                events::stage_decided(scope, stage.name(), Decision::Skipped, &reason);
+                events::stage_decided(scope, name, Decision::Skipped, &reason);
                 let mut rec =
-                    stage_record(stage, StageStatus::Skipped, reason, fingerprint, &prepared);
+                    stage_record(id, StageStatus::Skipped, reason, fingerprint, &prepared);
                 if let Some(p) = previous {
                     rec.details = p.details;
                     rec.checks = p.checks;
@@ -247,9 +226,9 @@ impl Runner<'_> {
                 continue;
             }
             if options.dry_run {
-                events::stage_decided(scope, stage.name(), Decision::WouldRun, &reason);
+                events::stage_decided(scope, name, Decision::WouldRun, &reason);
                 record.stages.push(stage_record(
-                    stage,
+                    id,
                     StageStatus::WouldRun,
                     reason,
                     fingerprint,
@@ -258,29 +237,41 @@ impl Runner<'_> {
                 upstream_ran = true;
                 continue;
             }
-            events::stage_decided(scope, stage.name(), Decision::Running, &reason);
+            events::stage_decided(scope, name, Decision::Running, &reason);
             let mut lineage = match self.lineage {
-                Some(sink) => Some(
-                    lineage::Tracker::start(
-                        sink,
-                        lineage::StageRun {
-                            pipeline: &self.project.pipeline.name,
-                            stage: stage.name(),
-                            run_id: &run_id,
-                        },
-                        self.lineage_inputs(&prepared).await,
+                Some(sink) => {
+                    let cx = self.context(year, &record, &earlier);
+                    let mut inputs = stage.external_inputs(&cx, &prepared.inputs);
+                    inputs.extend(self.lineage_inputs(&prepared).await);
+                    Some(
+                        lineage::Tracker::start(
+                            sink,
+                            lineage::StageRun {
+                                pipeline: &self.project.pipeline.name,
+                                stage: name,
+                                run_id: &run_id,
+                            },
+                            inputs,
+                        )
+                        .await,
                     )
-                    .await,
-                ),
+                }
                 None => None,
             };
             crate::memory::reset_peak();
             let start = Instant::now();
-            let mut rec = stage_record(stage, StageStatus::Ran, reason, fingerprint, &prepared);
-            let txn = Txn::new(self.lake, options.year, &record.run_id, stage.name());
-            let result = self
-                .run_stage(stage, options.year, prepared, &record, &earlier, &txn)
-                .await;
+            let mut rec = stage_record(id, StageStatus::Ran, reason, fingerprint, &prepared);
+            let txn = Txn::new(self.lake, year, &record.run_id, name);
+            let result = {
+                let cx = self.context(year, &record, &earlier);
+                stage
+                    .run(&cx, prepared.inputs, &txn)
+                    .await
+                    .map_err(|e| RunError::stage(id, e))
+            };
+            if result.is_ok() {
+                crate::commit::crash_point(name, "written");
+            }
             let seconds = start.elapsed().as_secs_f64();
             rec.seconds = seconds;
             rec.peak_memory_bytes = crate::memory::peak_rss_bytes();
@@ -288,9 +279,9 @@ impl Runner<'_> {
                 Ok(mut out) => {
                     let view = txn.view();
                     if let Some(t) = &mut lineage {
-                        t.set_outputs(self.lineage_outputs(options.year, &view).await);
+                        t.set_outputs(self.lineage_outputs(year, &view).await);
                     }
-                    let gate = match self.gate(stage, options.year, &mut out, &view).await {
+                    let gate = match self.gate(id, year, &mut out, &view).await {
                         Ok(()) => txn.commit().await.map_err(RunError::from),
                         Err(e) => {
                             if let Err(abort) = txn.abort().await {
@@ -300,11 +291,11 @@ impl Runner<'_> {
                         }
                     };
                     for line in &out.lines {
-                        line.emit(scope, stage.name());
+                        line.emit(scope, name);
                     }
                     events::stage_done(
                         scope,
-                        stage.name(),
+                        name,
                         out.rows_in,
                         out.rows_out,
                         seconds,
@@ -314,8 +305,8 @@ impl Runner<'_> {
                     rec.rows_out = out.rows_out;
                     rec.details = out.details;
                     if let Some(t) = &mut lineage {
-                        t.assert(&out.checks, |id| {
-                            self.checked_dataset(stage, options.year, &view, id)
+                        t.assert(&out.checks, |check| {
+                            self.checked_dataset(id, year, &view, check)
                         });
                     }
                     rec.checks = out.checks;
@@ -323,17 +314,11 @@ impl Runner<'_> {
                         if let Some(t) = lineage {
                             t.finish(Some(&e.to_string())).await;
                         }
-                        events::gate_failed(scope, stage.name(), &e.to_string());
+                        events::gate_failed(scope, name, &e.to_string());
                         rec.status = StageStatus::Failed;
                         record.stages.push(rec);
-                        self.mark_failed(
-                            stage,
-                            options.year,
-                            &record.run_id,
-                            &e,
-                            &mut later_failures,
-                        )
-                        .await;
+                        self.mark_failed(id, year, &record.run_id, &e, &mut later_failures)
+                            .await;
                         failure = Some(e);
                         break;
                     }
@@ -342,7 +327,7 @@ impl Runner<'_> {
                     // Recorded before the commit marker goes: a kill in between re-runs the stage.
                     let recorded = ledger::write(self.lake, &record).await;
                     let cleared = match recorded {
-                        Ok(()) => commit::clear_failure(self.lake, stage.name(), options.year)
+                        Ok(()) => commit::clear_failure(self.lake, name, year)
                             .await
                             .map_err(RunError::from),
                         Err(e) => Err(e.into()),
@@ -357,7 +342,7 @@ impl Runner<'_> {
                     }
                 }
                 Err(e) => {
-                    events::stage_failed_after(scope, stage.name(), seconds);
+                    events::stage_failed_after(scope, name, seconds);
                     if let Some(t) = lineage {
                         t.finish(Some(&e.to_string())).await;
                     }
@@ -366,7 +351,7 @@ impl Runner<'_> {
                     if let Err(abort) = txn.abort().await {
                         later_failures.push(abort.into());
                     }
-                    self.mark_failed(stage, options.year, &record.run_id, &e, &mut later_failures)
+                    self.mark_failed(id, year, &record.run_id, &e, &mut later_failures)
                         .await;
                     failure = Some(e);
                     break;
@@ -399,16 +384,11 @@ impl Runner<'_> {
         })
     }
 
-    /// Reads what a stage needs to decide whether to run, and its input fingerprint: the program
-    /// build, the configuration (pipelines, checks, contracts), for ingest the drop files
-    /// themselves, for transform the text of every `sql/` model, and for later stages the committed
-    /// versions of the datasets and releases they read (history years included). Refuses when a
-    /// stage that produces data this stage reads failed its last attempt.
     /// Leaves the failed marker of `stage` for `year` (see [`commit::mark_failed`]); a failure
     /// to write it is kept in `later` and reported after the stage's own error.
     async fn mark_failed(
         &self,
-        stage: Stage,
+        stage: StageId,
         year: i64,
         run_id: &str,
         error: &RunError,
@@ -421,75 +401,41 @@ impl Runner<'_> {
         }
     }
 
-    async fn prepare(&self, stage: Stage, year: i64) -> Result<Prepared, RunError> {
-        let mut f = Fingerprint::new(stage.name());
-        f.add("year", year.to_string().as_bytes());
+    /// Reads what a stage needs to decide whether to run, and its input fingerprint: the program
+    /// build, the configuration (pipelines, checks, contracts, `sql/`), what the stage itself
+    /// reads ([`Stage::inputs`]: the drop files, pointers to earlier releases) and the committed
+    /// versions of the lake files it reads (history years included). Refuses when a stage that
+    /// produces data this stage reads failed its last attempt.
+    async fn prepare(
+        &self,
+        stage: &dyn Stage,
+        cx: &StageContext<'_>,
+    ) -> Result<Prepared, RunError> {
+        let id = stage.id();
+        let mut f = Fingerprint::new(id.name());
+        f.add("year", cx.year.to_string().as_bytes());
         for (file, text) in &self.project.sources {
             f.add(file, text.as_bytes());
         }
-        let mut drops = Vec::new();
-        let mut reads: Vec<(&'static str, String, i64)> = Vec::new();
-        match stage {
-            Stage::Ingest => {
-                for dataset in &self.project.pipeline.datasets {
-                    let files = ingest::load_drop(self.drops, year, dataset).await?;
-                    for file in &files {
-                        f.add(&file.relative, file.sha256.as_bytes());
-                    }
-                    drops.push(files);
-                }
-            }
-            Stage::Transform => {
-                for (file, text) in crate::stages::transform::model_texts(self.project)
-                    .map_err(|e| crate::stages::engine("transform", e))?
-                {
-                    f.add(&file, &text);
-                }
-                for (dataset, y) in crate::stages::transform::staged_inputs(self.project, year) {
-                    reads.push(("ingest", layout::staging_file(dataset, y), y));
-                }
-            }
-            Stage::Disclose => {
-                reads.push((
-                    "transform",
-                    layout::warehouse_file(crate::stages::disclose::INPUT_MODEL, year),
-                    year,
-                ));
-                reads.push(("ingest", layout::staging_file("regioner", year), year));
-            }
-            Stage::Publish => {
-                reads.push((
-                    "disclose",
-                    layout::warehouse_file(crate::stages::disclose::OUTPUT_DATASET, year),
-                    year,
-                ));
-                for model in crate::stages::publish::WAREHOUSE_READS {
-                    if crate::stages::declared_model(self.project, model) {
-                        reads.push(("transform", layout::warehouse_file(model, year), year));
-                    }
-                }
-                let trend_years = crate::stages::publication::TREND_YEARS;
-                for y in (year - trend_years)..year {
-                    let latest = layout::latest_file(y);
-                    let pointer = self.lake.get(&latest).await?.unwrap_or_default();
-                    f.add(&latest, &pointer);
-                }
-            }
+        let inputs = stage.inputs(cx).await.map_err(|e| RunError::stage(id, e))?;
+        for (label, bytes) in &inputs.parts {
+            f.add(label, bytes);
         }
+        let reads = &inputs.reads;
         let mut refused = std::collections::BTreeSet::new();
         let mut datasets = std::collections::BTreeMap::new();
-        for (producer, file, y) in &reads {
-            if refused.insert((*producer, *y)) {
+        for read in reads {
+            if refused.insert((read.producer, read.year)) {
                 let what = reads
                     .iter()
-                    .filter(|(p, _, yy)| p == producer && yy == y)
-                    .map(|(_, file, _)| layout::partition_of(layout::partition_of(file)))
+                    .filter(|r| r.producer == read.producer && r.year == read.year)
+                    .map(|r| layout::partition_of(layout::partition_of(&r.file)))
                     .collect::<Vec<_>>()
                     .join(", ");
-                commit::require_intact(self.lake, producer, *y, &what).await?;
+                commit::require_intact(self.lake, read.producer.name(), read.year, &what).await?;
             }
-            let label = layout::partition_of(file);
-            let version = commit::version(self.lake, file).await?;
+            let label = layout::partition_of(&read.file);
+            let version = commit::version(self.lake, &read.file).await?;
             f.add(label, version.as_bytes());
             datasets.insert(label.to_string(), version);
         }
@@ -498,20 +444,18 @@ impl Runner<'_> {
             fingerprint: f.finish(),
             parts,
             datasets,
-            drops,
-            reads: reads.into_iter().map(|(_, file, _)| file).collect(),
+            inputs,
         })
     }
 
-    /// The datasets a stage reads, for its lineage: drop files (ingest), committed lake files.
+    /// The committed lake datasets a stage reads, for its lineage.
     async fn lineage_inputs(&self, prepared: &Prepared) -> Vec<lineage::Dataset> {
-        let mut inputs = lineage::drop_datasets(self.project, self.drops, &prepared.drops);
         let files = prepared
+            .inputs
             .reads
             .iter()
-            .map(|f| (layout::partition_of(f).to_string(), f.clone()));
-        inputs.extend(lineage::lake_datasets(self.ctx, self.lake, files).await);
-        inputs
+            .map(|r| (layout::partition_of(&r.file).to_string(), r.file.clone()));
+        lineage::lake_datasets(self.ctx, self.lake, files).await
     }
 
     /// The datasets a stage wrote (read from where they are before the commit), for its lineage:
@@ -537,7 +481,7 @@ impl Runner<'_> {
 
     /// The dataset (lineage name) check `id` of the gate after `stage` reads: a staged dataset or
     /// a warehouse model of the year, or the release the stage made.
-    fn checked_dataset(&self, stage: Stage, year: i64, view: &View, id: &str) -> Option<String> {
+    fn checked_dataset(&self, stage: StageId, year: i64, view: &View, id: &str) -> Option<String> {
         use crate::gates::TableSource;
         let check = self.project.checks.of(stage).iter().find(|c| c.id == id)?;
         match self.project.checks.tables.get(check.table.as_deref()?)? {
@@ -556,39 +500,13 @@ impl Runner<'_> {
     }
 
     /// Whether a stage's outputs are still in the lake (a skipped stage must have them).
-    async fn outputs_exist(&self, stage: Stage, year: i64) -> Result<bool, RunError> {
-        match stage {
-            Stage::Ingest => {
-                for d in &self.project.pipeline.datasets {
-                    if self
-                        .lake
-                        .head(&layout::staging_file(&d.name, year))
-                        .await?
-                        .is_none()
-                    {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
+    async fn outputs_exist(&self, stage: &dyn Stage, year: i64) -> Result<bool, RunError> {
+        for file in stage.outputs(self.project, year) {
+            if self.lake.head(&file).await?.is_none() {
+                return Ok(false);
             }
-            Stage::Transform => Ok(self
-                .lake
-                .head(&layout::warehouse_file(
-                    crate::stages::disclose::INPUT_MODEL,
-                    year,
-                ))
-                .await?
-                .is_some()),
-            Stage::Disclose => Ok(self
-                .lake
-                .head(&layout::warehouse_file(
-                    crate::stages::disclose::OUTPUT_DATASET,
-                    year,
-                ))
-                .await?
-                .is_some()),
-            Stage::Publish => Ok(self.lake.head(&layout::latest_file(year)).await?.is_some()),
         }
+        Ok(true)
     }
 
     /// Runs the gate after `stage` over the stage's pending outputs (`view`): its lines and
@@ -596,7 +514,7 @@ impl Runner<'_> {
     /// stops the run before anything is committed.
     async fn gate(
         &self,
-        stage: Stage,
+        stage: StageId,
         year: i64,
         out: &mut StageOutput,
         view: &View,
@@ -605,11 +523,7 @@ impl Runner<'_> {
         let report =
             crate::gates::run_gate_in(self.ctx, self.project, self.lake, stage, year, view)
                 .await
-                .map_err(|e| RunError::Stage {
-                    stage: stage.name(),
-                    message: e.to_string(),
-                    status: e.exit_status(),
-                })?;
+                .map_err(|e| RunError::stage(stage, e))?;
         out.lines.extend(
             report
                 .results
@@ -624,70 +538,11 @@ impl Runner<'_> {
         out.checks.extend(report.to_json());
         if report.blocking() {
             return Err(RunError::Gate {
-                stage: stage.name(),
+                stage,
                 failed: report.failed(),
             });
         }
         Ok(())
-    }
-
-    async fn run_stage(
-        &self,
-        stage: Stage,
-        year: i64,
-        prepared: Prepared,
-        record: &RunRecord,
-        earlier: &[RunRecord],
-        txn: &Txn<'_>,
-    ) -> Result<StageOutput, RunError> {
-        let out = match stage {
-            Stage::Ingest => self.ingest(year, prepared.drops, txn).await,
-            Stage::Transform => crate::stages::transform::run(self, year, txn).await,
-            Stage::Disclose => crate::stages::disclose::run(self, year, txn).await,
-            Stage::Publish => crate::stages::publish::run(self, year, record, earlier, txn).await,
-        }?;
-        crate::commit::crash_point(stage.name(), "written");
-        Ok(out)
-    }
-
-    async fn ingest(
-        &self,
-        year: i64,
-        drops: Vec<Vec<ingest::DropFile>>,
-        txn: &Txn<'_>,
-    ) -> Result<StageOutput, RunError> {
-        let questions = survey_questions(self.project, year);
-        let mut out = StageOutput::default();
-        let mut details = serde_json::Map::new();
-        for (dataset, files) in self.project.pipeline.datasets.iter().zip(drops) {
-            let start = Instant::now();
-            let o = ingest::ingest_dataset(
-                self.ctx,
-                self.project,
-                dataset,
-                year,
-                &files,
-                self.drops,
-                txn,
-                &questions,
-            )
-            .await?;
-            out.rows_in += o.rows_read;
-            out.rows_out += o.rows_staged;
-            out.lines.push(events::Line::Dataset {
-                dataset: o.dataset.clone(),
-                rows_in: o.rows_read,
-                rows_out: o.rows_staged,
-                rejected: o.rows_rejected,
-                seconds: start.elapsed().as_secs_f64(),
-            });
-            details.insert(
-                o.dataset.clone(),
-                serde_json::to_value(&o).unwrap_or_default(),
-            );
-        }
-        out.details = serde_json::Value::Object(details);
-        Ok(out)
     }
 }
 
@@ -699,10 +554,8 @@ struct Prepared {
     parts: std::collections::BTreeMap<String, String>,
     /// The committed datasets read, with their versions.
     datasets: std::collections::BTreeMap<String, String>,
-    /// The drop files per dataset (ingest only).
-    drops: Vec<Vec<ingest::DropFile>>,
-    /// The committed lake files read.
-    reads: Vec<String>,
+    /// What the stage read (its [`Stage::inputs`]).
+    inputs: Inputs,
 }
 
 /// The record of `stage`'s current output for `year`: this run's when the stage ran or was skipped
@@ -745,7 +598,7 @@ fn changed_reason(
 }
 
 fn stage_record(
-    stage: Stage,
+    stage: StageId,
     status: StageStatus,
     reason: String,
     fingerprint: String,
@@ -765,23 +618,4 @@ fn stage_record(
         details: serde_json::Value::Null,
         checks: Vec::new(),
     }
-}
-
-/// The survey's question columns for a year, with their allowed answers.
-fn survey_questions(project: &Project, year: i64) -> Vec<QuestionColumn> {
-    project
-        .survey
-        .questions_for_year(year)
-        .into_iter()
-        .map(|q| QuestionColumn {
-            name: q.column.clone(),
-            allowed: q
-                .answer_type
-                .allowed_answers()
-                .iter()
-                .map(|a| a.to_string())
-                .collect(),
-            numeric: q.answer_type == crate::survey::config::AnswerType::Tal,
-        })
-        .collect()
 }

@@ -3,13 +3,15 @@
 //! the history years, runs the whole pipeline for every requested year, and says where the
 //! releases are.
 
+use super::CliError;
 use crate::clock::SystemClock;
-use crate::config::{Project, Stage};
+use crate::config::Project;
 use crate::exit::ExitStatus;
-use crate::runner::{RunOptions, Runner, Selection};
+use crate::pipeline::{RunOptions, Runner, Selection};
 use crate::session::{self, SessionOptions};
 use crate::store::Store;
 use crate::synth::{self, Fault, SynthOptions};
+use crate::vocab::StageId;
 use std::path::Path;
 use std::time::Instant;
 
@@ -24,7 +26,7 @@ pub fn synthesize(
     scale: f64,
     seed: u64,
     faults: Vec<Fault>,
-) -> Result<(), ExitStatus> {
+) -> Result<(), CliError> {
     let questions = project
         .sources
         .get("pipelines/enkat.yaml")
@@ -38,23 +40,16 @@ pub fn synthesize(
         faults,
     };
     let start = Instant::now();
-    match synth::generate(&options, &questions) {
-        Ok(report) => {
-            crate::events::note(&format!(
-                "synth      wrote {}..{} at scale {scale} to {} in {:.1} s",
-                years.0,
-                years.1,
-                out.display(),
-                start.elapsed().as_secs_f64()
-            ));
-            eprintln!("{report}");
-            Ok(())
-        }
-        Err(e) => {
-            crate::cli::print_error(&e);
-            Err(ExitStatus::Invalid)
-        }
-    }
+    let report = synth::generate(&options, &questions)?;
+    crate::events::note(&format!(
+        "synth      wrote {}..{} at scale {scale} to {} in {:.1} s",
+        years.0,
+        years.1,
+        out.display(),
+        start.elapsed().as_secs_f64()
+    ));
+    eprintln!("{report}");
+    Ok(())
 }
 
 /// Runs the demo in `dir`: drops in `dir/drops`, the lake in `dir/lake`.
@@ -65,38 +60,22 @@ pub async fn demo(
     scale: f64,
     options: &SessionOptions,
     lineage: Option<&crate::lineage::Lineage>,
-) -> ExitStatus {
+) -> Result<ExitStatus, CliError> {
     let window = project.pipeline.params.register.very_long_term_window_years;
     let first_history = years.0 - (window - 1).max(1);
     let drops_dir = dir.join("drops");
     let started = Instant::now();
-    if let Err(status) = synthesize(
+    synthesize(
         project,
         &drops_dir,
         (first_history, years.1),
         scale,
         DEMO_SEED,
         Vec::new(),
-    ) {
-        return status;
-    }
-    let (drops, lake) = match (
-        Store::open(drops_dir.to_str().unwrap_or(".")),
-        Store::open(dir.join("lake").to_str().unwrap_or(".")),
-    ) {
-        (Ok(d), Ok(l)) => (d, l),
-        (Err(e), _) | (_, Err(e)) => {
-            crate::cli::print_error(&e);
-            return ExitStatus::Invalid;
-        }
-    };
-    let ctx = match session::build(options, &[&drops, &lake]) {
-        Ok(c) => c,
-        Err(e) => {
-            crate::cli::print_error(&e);
-            return ExitStatus::Runtime;
-        }
-    };
+    )?;
+    let drops = Store::open(drops_dir.to_str().unwrap_or(".")).map_err(CliError::Open)?;
+    let lake = Store::open(dir.join("lake").to_str().unwrap_or(".")).map_err(CliError::Open)?;
+    let ctx = session::build(options, &[&drops, &lake]).map_err(CliError::Session)?;
     let runner = Runner {
         project,
         drops: &drops,
@@ -104,12 +83,13 @@ pub async fn demo(
         ctx: &ctx,
         clock: &SystemClock,
         lineage,
+        stages: &crate::stages::ALL,
     };
     let bar = crate::progress::Bar::new((years.1 - first_history + 1) as u64, "demo");
     for year in first_history..=years.1 {
         bar.step();
         let selection = if year < years.0 {
-            Selection::Only(Stage::Ingest)
+            Selection::Only(StageId::Ingest)
         } else {
             Selection::All
         };
@@ -128,20 +108,13 @@ pub async fn demo(
             dry_run: false,
             command: format!("oj demo (year {year})"),
         };
-        match runner.run(&run).await {
-            Ok(result) => {
-                if let Some(e) = result.failure {
-                    crate::cli::print_error(&e);
-                    for later in &result.later_failures {
-                        crate::cli::print_error(later);
-                    }
-                    return e.exit_status();
-                }
-            }
-            Err(e) => {
-                crate::cli::print_error(&e);
-                return e.exit_status();
-            }
+        let result = runner.run(&run).await?;
+        if let Some(first) = result.failure {
+            return Err(CliError::Run(Box::new(super::error::RunFailure {
+                first,
+                later: result.later_failures,
+                record: None,
+            })));
         }
     }
     drop(bar);
@@ -162,5 +135,5 @@ pub async fn demo(
             ),
         }
     }
-    ExitStatus::Success
+    Ok(ExitStatus::Success)
 }

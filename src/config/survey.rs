@@ -9,10 +9,10 @@
 //! for one year; `replaces` names an indicator that ended the year before, with the same shape.
 
 use crate::config::{Diagnostic, Project};
+use crate::vocab::{AnswerType, Years};
 use crate::yaml::{self, Pos, Spans, YamlError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
 /// Where the survey configuration lives, relative to the project root.
@@ -56,82 +56,6 @@ struct RawIndicator {
     replaces: Option<String>,
     #[serde(default)]
     kolada_kpi: Option<String>,
-}
-
-/// How a question is answered (domain.md "Survey indicators").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnswerType {
-    /// `Ja` / `Nej` / `Vet ej`; blank = no answer.
-    JaNej,
-    /// `Helt` / `Delvis` / `Inte alls` / `Vet ej`; blank = no answer.
-    HeltDelvis,
-    /// A number ≥ 0, decimal comma allowed; blank = no answer.
-    Tal,
-}
-
-impl AnswerType {
-    const ALL: [AnswerType; 3] = [AnswerType::JaNej, AnswerType::HeltDelvis, AnswerType::Tal];
-
-    /// The name used in the configuration (`ja_nej`, `helt_delvis`, `tal`).
-    pub fn name(self) -> &'static str {
-        match self {
-            AnswerType::JaNej => "ja_nej",
-            AnswerType::HeltDelvis => "helt_delvis",
-            AnswerType::Tal => "tal",
-        }
-    }
-
-    /// The answers allowed besides blank, exactly as written in the drop; empty for `tal`, whose
-    /// answers are numbers.
-    pub fn allowed_answers(self) -> &'static [&'static str] {
-        match self {
-            AnswerType::JaNej => &["Ja", "Nej", "Vet ej"],
-            AnswerType::HeltDelvis => &["Helt", "Delvis", "Inte alls", "Vet ej"],
-            AnswerType::Tal => &[],
-        }
-    }
-
-    fn parse(name: &str) -> Option<AnswerType> {
-        AnswerType::ALL.into_iter().find(|t| t.name() == name)
-    }
-}
-
-/// The years a question or indicator applies: `from`..=`to`, `to` = `None` while still in use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Years {
-    /// First year.
-    pub from: i64,
-    /// Last year, `None` = open-ended.
-    pub to: Option<i64>,
-}
-
-impl Years {
-    /// Whether `year` lies in these years.
-    pub fn contains(&self, year: i64) -> bool {
-        year >= self.from && self.to.is_none_or(|to| year <= to)
-    }
-
-    fn overlaps(&self, other: &Years) -> bool {
-        self.contains(other.from) || other.contains(self.from)
-    }
-
-    fn within(&self, outer: &Years) -> bool {
-        outer.contains(self.from)
-            && match (self.to, outer.to) {
-                (_, None) => true,
-                (Some(to), Some(outer_to)) => to <= outer_to,
-                (None, Some(_)) => false,
-            }
-    }
-}
-
-impl fmt::Display for Years {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.to {
-            Some(to) => write!(f, "{}–{}", self.from, to),
-            None => write!(f, "{}–", self.from),
-        }
-    }
 }
 
 /// One question column of the survey drop.
@@ -982,7 +906,7 @@ impl<'t> Compiler<'t> {
         let kpi = entry.raw.kolada_kpi.as_deref()?.trim();
         let id = entry.raw.id.trim();
         let line = self.field_line("kolada_kpi", entry.line);
-        if !crate::publish::is_kpi_id(kpi) {
+        if !crate::vocab::is_kpi_id(kpi) {
             self.report(
                 line,
                 format!("indicator `{id}` has kolada_kpi `{kpi}`, which is not a Kolada KPI id"),

@@ -20,6 +20,8 @@
 //! - A committed dataset's version ([`version`]) is the store's e_tag and size of its file: it
 //!   changes whenever a commit replaces the file, so fingerprints and manifests name what was read.
 
+pub mod release;
+
 use crate::layout;
 use crate::store::{Store, StoreError};
 use object_store::ObjectStoreExt;
@@ -64,7 +66,7 @@ pub enum CommitError {
     },
     /// Moving LATEST failed.
     #[error(transparent)]
-    Publish(#[from] crate::publish::PublishError),
+    Release(#[from] release::ReleaseError),
 }
 
 /// Who holds a year's lease.
@@ -425,8 +427,7 @@ impl<'a> Txn<'a> {
             self.lake.delete(retired).await?;
         }
         if let Some((year, version)) = view.release {
-            crate::publish::make_current(store.as_ref(), &self.lake.path(""), year, version)
-                .await?;
+            release::move_latest(store.as_ref(), &self.lake.path(""), year, version).await?;
         }
         sweep(self.lake, self.year).await?;
         Ok(())
@@ -516,7 +517,7 @@ pub async fn gc(lake: &Store) -> Result<GcReport, CommitError> {
             let inside: Vec<&String> = files.iter().filter(|f| f.starts_with(&prefix)).collect();
             if inside
                 .iter()
-                .any(|f| f.ends_with(&format!("/{}", crate::publish::MANIFEST)))
+                .any(|f| f.ends_with(&format!("/{}", crate::layout::release::MANIFEST)))
             {
                 continue;
             }

@@ -4,39 +4,75 @@
 //! ([`crate::disclose`]), checks the result with the blocking verification, and writes
 //! `warehouse/rel_indikatorer`.
 
-use super::{engine, read_lake_file};
+use super::read_lake_file;
 use crate::commit::Txn;
 use crate::config::Project;
+use crate::config::survey::IndicatorKind as SurveyKind;
 use crate::disclose::IndicatorKinds;
 use crate::disclose::primary::{Contribution, Contributions};
 use crate::disclose::relations::{KommunGroups, Membership};
 use crate::disclose::{self, DiscloseError, DiscloseInput, DisclosureParams, IndicatorKind};
-use crate::exit::ExitStatus;
 use crate::lake;
 use crate::layout;
+use crate::pipeline::{Inputs, Read, Stage, StageContext, StageError, StageOutput};
 use crate::publish;
-use crate::runner::{RunError, Runner, StageOutput};
 use crate::store::Store;
-use crate::survey::config::IndicatorKind as SurveyKind;
+use crate::vocab::StageId;
+use crate::vocab::names::{
+    CONTRIBUTIONS_MODEL, DISCLOSED_DATASET, INDICATOR_MODEL, KOMMUN_MODEL, REGIONS,
+};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::prelude::{DataFrame, SessionContext};
+use futures::future::BoxFuture;
 
-/// The model holding every indicator row before disclosure control.
-pub const INPUT_MODEL: &str = "ind_indikatorer";
-/// The model with each kommun's län, kommungrupp and storleksklass.
-pub const KOMMUN_MODEL: &str = "int_kommun";
-/// The model with the households behind each amount cell.
-pub const CONTRIBUTIONS_MODEL: &str = "int_belopp_bidrag";
-/// The dataset the disclose stage writes (the publishable table without previous-year columns).
-pub const OUTPUT_DATASET: &str = "rel_indikatorer";
+/// The disclose stage.
+pub struct Disclose;
 
-const STAGE: &str = "disclose";
+impl Stage for Disclose {
+    fn id(&self) -> StageId {
+        StageId::Disclose
+    }
+
+    fn inputs<'a>(&'a self, cx: &'a StageContext<'a>) -> BoxFuture<'a, Result<Inputs, StageError>> {
+        let year = cx.year;
+        Box::pin(async move {
+            Ok(Inputs {
+                reads: vec![
+                    Read {
+                        producer: StageId::Transform,
+                        file: layout::warehouse_file(INDICATOR_MODEL, year),
+                        year,
+                    },
+                    Read {
+                        producer: StageId::Ingest,
+                        file: layout::staging_file(REGIONS, year),
+                        year,
+                    },
+                ],
+                ..Inputs::default()
+            })
+        })
+    }
+
+    fn outputs(&self, _project: &Project, year: i64) -> Vec<String> {
+        vec![layout::warehouse_file(DISCLOSED_DATASET, year)]
+    }
+
+    fn run<'a>(
+        &'a self,
+        cx: &'a StageContext<'a>,
+        _inputs: Inputs,
+        txn: &'a Txn<'a>,
+    ) -> BoxFuture<'a, Result<StageOutput, StageError>> {
+        Box::pin(run(cx, txn))
+    }
+}
 
 /// What disclosure control of a year reads from the lake.
-pub struct Inputs {
+pub struct DiscloseInputs {
     pub indicators: DataFrame,
     pub kinds: IndicatorKinds,
     pub params: DisclosureParams,
@@ -46,7 +82,7 @@ pub struct Inputs {
     pub earlier: Vec<(u32, Vec<RecordBatch>)>,
 }
 
-impl Inputs {
+impl DiscloseInputs {
     /// The input of [`disclose::disclose`], with the earlier releases below `before` (all when
     /// `None`).
     pub fn input<'a>(&'a self, project: &'a Project, before: Option<u32>) -> DiscloseInput<'a> {
@@ -74,27 +110,19 @@ pub async fn load(
     lake: &Store,
     project: &Project,
     year: i64,
-) -> Result<Inputs, RunError> {
+) -> Result<DiscloseInputs, StageError> {
     let read = |model: &'static str| async move {
         let file = layout::warehouse_file(model, year);
-        read_lake_file(ctx, lake, STAGE, &file, "transform", year).await
+        read_lake_file(ctx, lake, &file, "transform", year).await
     };
-    let indicators = read(INPUT_MODEL).await?;
-    let kommuner = read(KOMMUN_MODEL)
-        .await?
-        .collect()
-        .await
-        .map_err(|e| engine(STAGE, e))?;
+    let indicators = read(INDICATOR_MODEL).await?;
+    let kommuner = read(KOMMUN_MODEL).await?.collect().await?;
     let bidrag = if lake
         .head(&layout::warehouse_file(CONTRIBUTIONS_MODEL, year))
         .await?
         .is_some()
     {
-        read(CONTRIBUTIONS_MODEL)
-            .await?
-            .collect()
-            .await
-            .map_err(|e| engine(STAGE, e))?
+        read(CONTRIBUTIONS_MODEL).await?.collect().await?
     } else {
         Vec::new()
     };
@@ -106,51 +134,28 @@ pub async fn load(
         };
         kinds.insert(ind.id.clone(), kind);
     }
-    Ok(Inputs {
+    Ok(DiscloseInputs {
         indicators,
         kinds,
         params: DisclosureParams::from(&project.pipeline.params.disclosure),
-        membership: membership(&kommuner).map_err(|e| engine(STAGE, e))?,
-        contributions: contributions(&bidrag).map_err(|e| engine(STAGE, e))?,
+        membership: membership(&kommuner)?,
+        contributions: contributions(&bidrag)?,
         earlier: earlier_releases(lake, year).await?,
     })
 }
 
 /// Runs the disclose stage for a year.
-pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageOutput, RunError> {
-    let project = runner.project;
-    let loaded = load(runner.ctx, runner.lake, project, year).await?;
-    let rows_in = loaded
-        .indicators
-        .clone()
-        .count()
-        .await
-        .map_err(|e| engine(STAGE, e))? as u64;
+async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageError> {
+    const STAGE: &str = "disclose";
+    let (project, year) = (cx.project, cx.year);
+    let loaded = load(cx.ctx, cx.lake, project, year).await?;
+    let rows_in = loaded.indicators.clone().count().await? as u64;
     let input = loaded.input(project, None);
-    let disclosed = match disclose::disclose(runner.ctx, input).await {
-        Ok(d) => d,
-        Err(e @ (DiscloseError::Audit { .. } | DiscloseError::RelationDoesNotHold { .. })) => {
-            return Err(RunError::Stage {
-                stage: STAGE,
-                message: e.to_string(),
-                status: ExitStatus::DataQuality,
-            });
-        }
-        Err(e) => return Err(engine(STAGE, e)),
-    };
-    let batches = disclosed
-        .table
-        .collect()
-        .await
-        .map_err(|e| engine(STAGE, e))?;
+    let disclosed = disclose::disclose(cx.ctx, input).await?;
+    let batches = disclosed.table.collect().await?;
 
-    let check = runner
-        .ctx
-        .read_batches(batches.clone())
-        .map_err(|e| engine(STAGE, e))?;
-    let violations = disclose::verify(runner.ctx, check)
-        .await
-        .map_err(|e| engine(STAGE, e))?;
+    let check = cx.ctx.read_batches(batches.clone())?;
+    let violations = disclose::verify(cx.ctx, check).await?;
     let report = &disclosed.report;
     let verification = serde_json::json!({
         "id": "disclosure_verification",
@@ -170,19 +175,9 @@ pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageO
         "seconds": report.audit.seconds,
     });
     if !violations.is_empty() {
-        return Err(RunError::Stage {
-            stage: STAGE,
-            message: format!(
-                "disclosure verification failed: {} unsafe cell(s); nothing was published:\n{}",
-                violations.len(),
-                violations
-                    .iter()
-                    .take(20)
-                    .map(|v| format!("  {v}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-            status: ExitStatus::DataQuality,
+        return Err(StageError::Unsafe {
+            count: violations.len(),
+            examples: violations.iter().take(20).map(|v| v.to_string()).collect(),
         });
     }
 
@@ -191,8 +186,8 @@ pub async fn run(runner: &Runner<'_>, year: i64, txn: &Txn<'_>) -> Result<StageO
         .map(|b| b.schema())
         .unwrap_or_else(disclose::shape::disclosed_schema);
     let rows_out = lake::write_batches(
-        runner.lake,
-        &txn.target(&layout::warehouse_file(OUTPUT_DATASET, year)),
+        cx.lake,
+        &txn.target(&layout::warehouse_file(DISCLOSED_DATASET, year)),
         schema,
         &batches,
     )
@@ -303,7 +298,7 @@ fn number_column(
 async fn earlier_releases(
     lake: &Store,
     year: i64,
-) -> Result<Vec<(u32, Vec<RecordBatch>)>, RunError> {
+) -> Result<Vec<(u32, Vec<RecordBatch>)>, StageError> {
     let listed = lake.list(&layout::releases_dir(year)).await?;
     let mut versions: Vec<u32> = listed
         .iter()
@@ -316,12 +311,8 @@ async fn earlier_releases(
     let store = lake.object_store();
     let mut out = Vec::new();
     for v in versions {
-        let release = publish::read_release(store.as_ref(), &lake.path(""), year, v)
-            .await
-            .map_err(|e| engine(STAGE, e))?;
-        let table = publish::release_table(store.as_ref(), &release)
-            .await
-            .map_err(|e| engine(STAGE, e))?;
+        let release = publish::read_release(store.as_ref(), &lake.path(""), year, v).await?;
+        let table = publish::release_table(store.as_ref(), &release).await?;
         out.push((v, table));
     }
     Ok(out)

@@ -2,13 +2,13 @@
 //! the kommun facts of the warehouse (län, kommungrupp, population), and the current releases of
 //! earlier years for trends. Shared by the publish stage and `oj report`.
 
-use super::engine;
 use crate::lake;
 use crate::layout;
+use crate::pipeline::StageError;
 use crate::publication::{self, IndicatorMeta, RegionFacts};
 use crate::publish;
-use crate::runner::RunError;
 use crate::store::Store;
+use crate::vocab::names::KOMMUN_MODEL;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
@@ -29,32 +29,24 @@ pub async fn load(
     project: &crate::config::Project,
     lake: &Store,
     year: i64,
-    stage: &'static str,
-) -> Result<PublicationContext, RunError> {
-    let meta = publication::indicator_meta(project, year).map_err(|e| engine(stage, e))?;
-    let kommun_file = layout::warehouse_file("int_kommun", year);
-    let facts = if super::declared_model(project, "int_kommun")
-        && lake.head(&kommun_file).await?.is_some()
+) -> Result<PublicationContext, StageError> {
+    let meta = publication::indicator_meta(project, year)?;
+    let kommun_file = layout::warehouse_file(KOMMUN_MODEL, year);
+    let facts = if project.declares_model(KOMMUN_MODEL) && lake.head(&kommun_file).await?.is_some()
     {
         let batches = lake::read_files(ctx, lake, &[kommun_file])
             .await?
             .collect()
-            .await
-            .map_err(|e| engine(stage, e))?;
-        Some(publication::region_facts(&batches).map_err(|e| engine(stage, e))?)
+            .await?;
+        Some(publication::region_facts(&batches)?)
     } else {
         None
     };
     let mut earlier = Vec::new();
     for y in (year - TREND_YEARS)..year {
         let store = lake.object_store();
-        if let Some(release) = publish::latest_release(store.as_ref(), &lake.path(""), y)
-            .await
-            .map_err(|e| engine(stage, e))?
-        {
-            let batches = publish::release_table(store.as_ref(), &release)
-                .await
-                .map_err(|e| engine(stage, e))?;
+        if let Some(release) = publish::latest_release(store.as_ref(), &lake.path(""), y).await? {
+            let batches = publish::release_table(store.as_ref(), &release).await?;
             earlier.push((y, batches));
         }
     }

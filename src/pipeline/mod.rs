@@ -1,0 +1,118 @@
+//! The pipeline layer: what a stage is ([`Stage`]), what it is given ([`StageContext`]), what it
+//! reports ([`StageOutput`]) and how it fails ([`StageError`]), and the [`runner`] that executes a
+//! year's stages in order without knowing any of them by name.
+//!
+//! Guarantees: a stage writes only through the run's [`Txn`]; the runner gates its pending
+//! outputs and commits them only when the gate passed ("write, check, then commit"); every
+//! failure keeps its typed source up to the command line, where [`RunError::exit_status`] decides
+//! the process status in one place.
+
+pub mod error;
+pub mod runner;
+pub mod typecheck;
+
+pub use error::{RunError, StageError};
+pub use runner::{RunOptions, RunResult, Runner, Selection, current_stage};
+
+use crate::clock::Clock;
+use crate::commit::Txn;
+use crate::config::Project;
+use crate::ledger::RunRecord;
+use crate::store::Store;
+use crate::vocab::StageId;
+use datafusion::prelude::SessionContext;
+use futures::future::BoxFuture;
+use std::any::Any;
+
+/// Reads, compiles ([`crate::config::compile_project`]) and type-checks ([`typecheck`]: every
+/// model and check planned against the schemas it reads) the project folder `root`. Nothing runs
+/// on a project that did not pass both; every problem is returned at once.
+pub fn load_project(root: &std::path::Path) -> Result<Project, crate::config::ConfigErrors> {
+    let project = crate::config::compile_project(root)?;
+    let planned = typecheck::check(&project);
+    if planned.is_empty() {
+        Ok(project)
+    } else {
+        Err(crate::config::ConfigErrors(planned, project.sources))
+    }
+}
+
+/// What a stage runs with: the compiled project, the stores, the session, the clock, the year,
+/// and the run so far (for stages that report on earlier stages, such as publish).
+pub struct StageContext<'a> {
+    pub project: &'a Project,
+    pub drops: &'a Store,
+    pub lake: &'a Store,
+    pub ctx: &'a SessionContext,
+    pub clock: &'a dyn Clock,
+    pub year: i64,
+    /// This run's record so far (the stages before this one).
+    pub run: &'a RunRecord,
+    /// The ledger as read when the run began.
+    pub earlier: &'a [RunRecord],
+}
+
+/// A committed lake file a stage reads, and the stage that produces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    pub producer: StageId,
+    /// The file relative to the lake root.
+    pub file: String,
+    /// The year whose stage produced it.
+    pub year: i64,
+}
+
+/// What a stage reads besides the configuration, found before it runs: the stage's part of the
+/// input fingerprint, the committed lake files it reads (the runner adds their versions to the
+/// fingerprint and refuses to run when their producer failed), and whatever the stage prepared
+/// for its run.
+#[derive(Default)]
+pub struct Inputs {
+    /// Fingerprint parts: (label, bytes).
+    pub parts: Vec<(String, Vec<u8>)>,
+    pub reads: Vec<Read>,
+    /// What the stage read while preparing and uses in its run (ingest: the drop files).
+    pub prepared: Option<Box<dyn Any + Send + Sync>>,
+}
+
+/// The facts a stage reports when it has run.
+#[derive(Debug, Default)]
+pub struct StageOutput {
+    pub rows_in: u64,
+    pub rows_out: u64,
+    pub details: serde_json::Value,
+    pub checks: Vec<serde_json::Value>,
+    /// Lines for the progress output, with their facts.
+    pub lines: Vec<crate::events::Line>,
+}
+
+/// One stage of the pipeline: each folder of the `stages` layer implements it. The runner asks it
+/// what it reads, decides from the fingerprint whether it runs, runs it into a transaction, runs
+/// the gate of [`Stage::id`] over the pending outputs and commits.
+pub trait Stage: Send + Sync {
+    /// Which stage this is (its name, order and gate).
+    fn id(&self) -> StageId;
+
+    /// What the stage reads for the year besides the configuration.
+    fn inputs<'a>(&'a self, cx: &'a StageContext<'a>) -> BoxFuture<'a, Result<Inputs, StageError>>;
+
+    /// The lake files a successful run leaves committed (a skipped stage must still have them).
+    fn outputs(&self, project: &Project, year: i64) -> Vec<String>;
+
+    /// Runs the stage, writing through `txn` only.
+    fn run<'a>(
+        &'a self,
+        cx: &'a StageContext<'a>,
+        inputs: Inputs,
+        txn: &'a Txn<'a>,
+    ) -> BoxFuture<'a, Result<StageOutput, StageError>>;
+
+    /// Datasets outside the lake the stage reads, for its lineage (drop files).
+    fn external_inputs(
+        &self,
+        _cx: &StageContext<'_>,
+        _inputs: &Inputs,
+    ) -> Vec<crate::lineage::Dataset> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,133 @@
+//! The ingest stage: every dataset of the pipeline, reference data first, from the year's drop
+//! folder into `staging/<dataset>/ar=<Y>/` ([`crate::ingest`] reads, validates and writes; rejected
+//! rows go to `rejects/`). Its fingerprint is the content of the drop files, read once before
+//! the stage decides to run and handed to the run.
+
+use crate::commit::Txn;
+use crate::config::Project;
+use crate::events;
+use crate::ingest::{self, DropFile, QuestionColumn};
+use crate::layout;
+use crate::pipeline::{Inputs, Stage, StageContext, StageError, StageOutput};
+use crate::vocab::{AnswerType, StageId};
+use futures::future::BoxFuture;
+use std::time::Instant;
+
+/// The ingest stage.
+pub struct Ingest;
+
+/// The drop files of every dataset, in the pipeline's dataset order.
+struct Drops(Vec<Vec<DropFile>>);
+
+impl Stage for Ingest {
+    fn id(&self) -> StageId {
+        StageId::Ingest
+    }
+
+    fn inputs<'a>(&'a self, cx: &'a StageContext<'a>) -> BoxFuture<'a, Result<Inputs, StageError>> {
+        Box::pin(async move {
+            let mut inputs = Inputs::default();
+            let mut drops = Vec::new();
+            for dataset in &cx.project.pipeline.datasets {
+                let files = ingest::load_drop(cx.drops, cx.year, dataset).await?;
+                for file in &files {
+                    inputs
+                        .parts
+                        .push((file.relative.clone(), file.sha256.as_bytes().to_vec()));
+                }
+                drops.push(files);
+            }
+            inputs.prepared = Some(Box::new(Drops(drops)));
+            Ok(inputs)
+        })
+    }
+
+    fn outputs(&self, project: &Project, year: i64) -> Vec<String> {
+        project
+            .pipeline
+            .datasets
+            .iter()
+            .map(|d| layout::staging_file(&d.name, year))
+            .collect()
+    }
+
+    fn run<'a>(
+        &'a self,
+        cx: &'a StageContext<'a>,
+        inputs: Inputs,
+        txn: &'a Txn<'a>,
+    ) -> BoxFuture<'a, Result<StageOutput, StageError>> {
+        Box::pin(async move {
+            let drops = match inputs.prepared.map(|p| p.downcast::<Drops>()) {
+                Some(Ok(d)) => d.0,
+                // Not prepared by this stage's `inputs`: read the drops now.
+                _ => {
+                    let mut drops = Vec::new();
+                    for dataset in &cx.project.pipeline.datasets {
+                        drops.push(ingest::load_drop(cx.drops, cx.year, dataset).await?);
+                    }
+                    drops
+                }
+            };
+            let questions = survey_questions(cx.project, cx.year);
+            let mut out = StageOutput::default();
+            let mut details = serde_json::Map::new();
+            for (dataset, files) in cx.project.pipeline.datasets.iter().zip(drops) {
+                let start = Instant::now();
+                let o = ingest::ingest_dataset(
+                    cx.ctx, cx.project, dataset, cx.year, &files, cx.drops, txn, &questions,
+                )
+                .await?;
+                out.rows_in += o.rows_read;
+                out.rows_out += o.rows_staged;
+                out.lines.push(events::Line::Dataset {
+                    dataset: o.dataset.clone(),
+                    rows_in: o.rows_read,
+                    rows_out: o.rows_staged,
+                    rejected: o.rows_rejected,
+                    seconds: start.elapsed().as_secs_f64(),
+                });
+                details.insert(
+                    o.dataset.clone(),
+                    serde_json::to_value(&o).unwrap_or_default(),
+                );
+            }
+            out.details = serde_json::Value::Object(details);
+            Ok(out)
+        })
+    }
+
+    fn external_inputs(
+        &self,
+        cx: &StageContext<'_>,
+        inputs: &Inputs,
+    ) -> Vec<crate::lineage::Dataset> {
+        match inputs
+            .prepared
+            .as_ref()
+            .and_then(|p| p.downcast_ref::<Drops>())
+        {
+            Some(d) => crate::lineage::drop_datasets(cx.project, cx.drops, &d.0),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// The survey's question columns for a year, with their allowed answers.
+fn survey_questions(project: &Project, year: i64) -> Vec<QuestionColumn> {
+    project
+        .survey
+        .questions_for_year(year)
+        .into_iter()
+        .map(|q| QuestionColumn {
+            name: q.column.clone(),
+            allowed: q
+                .answer_type
+                .allowed_answers()
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+            numeric: q.answer_type == AnswerType::Tal,
+        })
+        .collect()
+}

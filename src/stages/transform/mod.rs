@@ -1,0 +1,152 @@
+//! The transform stage: registers the staged datasets of the years the models need (the
+//! very-long-term window for the register and the regions, the previous year for the mean
+//! population), the survey's configuration tables, and runs every `sql/` model in dependency
+//! order into a [`LakeSink`] (each model kept in memory for the models that read it and written
+//! run-scoped, committed to `warehouse/<model>/ar=<Y>/data.parquet` after the gate). The
+//! warehouse files of the year of models the current `sql/` no longer declares are retired by the
+//! same commit.
+
+use crate::commit::Txn;
+use crate::config::Project;
+use crate::config::params::ModelParams;
+use crate::lake;
+use crate::layout;
+use crate::pipeline::{Inputs, Read, Stage, StageContext, StageError, StageOutput};
+use crate::transform::{self, LakeSink};
+use crate::vocab::StageId;
+use crate::vocab::names::{DISCLOSED_DATASET, INDICATOR_MODEL, MODEL_SOURCES};
+use futures::future::BoxFuture;
+
+/// The transform stage.
+pub struct Transform;
+
+/// The years of a staged dataset the models of `year` read: the very-long-term window for the
+/// register and the regions, the previous year for the mean population, else the year itself.
+fn source_years(project: &Project, dataset: &str, year: i64) -> Vec<i64> {
+    let window = project.pipeline.params.register.very_long_term_window_years;
+    match dataset {
+        "register" | "regioner" => ((year - window + 1)..=year).collect(),
+        "befolkning" => vec![year - 1, year],
+        _ => vec![year],
+    }
+}
+
+/// Every (staged dataset, year) the transform of `year` reads, history years included.
+pub fn staged_inputs(project: &Project, year: i64) -> Vec<(&'static str, i64)> {
+    MODEL_SOURCES
+        .iter()
+        .flat_map(|d| {
+            source_years(project, d, year)
+                .into_iter()
+                .map(move |y| (*d, y))
+        })
+        .collect()
+}
+
+impl Stage for Transform {
+    fn id(&self) -> StageId {
+        StageId::Transform
+    }
+
+    fn inputs<'a>(&'a self, cx: &'a StageContext<'a>) -> BoxFuture<'a, Result<Inputs, StageError>> {
+        Box::pin(async move {
+            let reads = staged_inputs(cx.project, cx.year)
+                .into_iter()
+                .map(|(dataset, y)| Read {
+                    producer: StageId::Ingest,
+                    file: layout::staging_file(dataset, y),
+                    year: y,
+                })
+                .collect();
+            // The text of every model, by file name: an edited definition re-runs the stage.
+            let mut parts: Vec<(String, Vec<u8>)> = cx
+                .project
+                .models
+                .in_order()
+                .map(|m| {
+                    let file = m.path.file_name().unwrap_or_default().to_string_lossy();
+                    (format!("sql/{file}"), m.sql.clone().into_bytes())
+                })
+                .collect();
+            parts.sort();
+            Ok(Inputs {
+                parts,
+                reads,
+                prepared: None,
+            })
+        })
+    }
+
+    fn outputs(&self, _project: &Project, year: i64) -> Vec<String> {
+        vec![layout::warehouse_file(INDICATOR_MODEL, year)]
+    }
+
+    fn run<'a>(
+        &'a self,
+        cx: &'a StageContext<'a>,
+        _inputs: Inputs,
+        txn: &'a Txn<'a>,
+    ) -> BoxFuture<'a, Result<StageOutput, StageError>> {
+        Box::pin(run(cx, txn))
+    }
+}
+
+async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageError> {
+    let (project, year) = (cx.project, cx.year);
+    for dataset in MODEL_SOURCES {
+        let years = source_years(project, dataset, year);
+        let missing = lake::register_years(
+            cx.ctx,
+            cx.lake,
+            dataset,
+            |y| layout::staging_file(dataset, y),
+            &years,
+        )
+        .await?;
+        if missing.contains(&year) {
+            return Err(StageError::NotStaged {
+                dataset: dataset.to_string(),
+                year,
+            });
+        }
+    }
+    crate::config::survey_tables::register_tables(cx.ctx, &project.survey, year)?;
+    let models = &project.models;
+    let params = ModelParams::new(year, &project.pipeline.params.register);
+    for file in cx.lake.list(layout::warehouse_dir()).await? {
+        if let Some(model) = layout::warehouse_model_of(&file, year)
+            && models.get(model).is_none()
+            && model != DISCLOSED_DATASET
+        {
+            txn.retire(&file);
+        }
+    }
+    let mut sink = LakeSink::new(txn, year, models);
+    let runs = transform::run_models(cx.ctx, models, &params, &mut sink).await?;
+    sink.finish().await?;
+    // Later stages read the warehouse files; the in-memory tables are released here.
+    for name in models.names_in_order() {
+        cx.ctx.deregister_table(name)?;
+    }
+    let rows_out = runs
+        .iter()
+        .find(|r| r.name == INDICATOR_MODEL)
+        .map(|r| r.rows)
+        .unwrap_or_default();
+    Ok(StageOutput {
+        rows_in: 0,
+        rows_out,
+        details: serde_json::json!({
+            "models": runs.iter().map(|r| serde_json::json!({"model": r.name, "rows": r.rows, "seconds": r.seconds})).collect::<Vec<_>>(),
+        }),
+        checks: Vec::new(),
+        lines: runs
+            .iter()
+            .map(|r| crate::events::Line::Model {
+                model: r.name.clone(),
+                rows: r.rows,
+                seconds: r.seconds,
+            })
+            .collect(),
+    })
+}
