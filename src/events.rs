@@ -7,7 +7,7 @@
 //! `rows_in`, `rows_out`, `rejected`, `seconds`, `peak_memory` (bytes), `check`, `outcome`,
 //! `failing`, `reason`, `error`. A field a event does not know is left out, never guessed.
 
-use crate::gates::{CheckResult, Status};
+use crate::gates::{CheckResult, CheckStatus};
 
 /// The run an event belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -66,10 +66,10 @@ impl Line {
     /// [`crate::gates::GateReport::lines`]).
     pub fn check((r, text): (&CheckResult, String)) -> Line {
         let outcome = match r.status {
-            Status::Pass => "pass",
-            Status::Skip => "skip",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
+            CheckStatus::Pass => "pass",
+            CheckStatus::Skip => "skip",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Fail => "fail",
         };
         Line::Check {
             check: r.id.clone(),

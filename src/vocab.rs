@@ -131,6 +131,212 @@ pub enum MissingHistory {
     NotApplicable,
 }
 
+/// What an indicator's value is, as declared by `kind:` in `pipelines/ekonomiskt_bistand.yaml`
+/// (register and background indicators: `andel`, `antal`, `kronor`, `tkr`) or set by its rule
+/// in `pipelines/enkat.yaml` (survey indicators: `andel`, `kvot`). Decides rounding, the primary
+/// disclosure rules (the `disclose` module) and how values and change are shown (`publication`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndicatorKind {
+    /// A share in percent: numerator (persons) over denominator (persons); change in percentage
+    /// points.
+    Andel,
+    /// A count of persons or households; the count is the numerator.
+    Antal,
+    /// Kronor per inhabitant: an amount over a (mean) population.
+    Kronor,
+    /// A total amount in thousands of kronor (the model's `varde` is already belopp / 1000).
+    Tkr,
+    /// A ratio of two quantities that are not persons over persons, e.g. households per
+    /// full-time case worker.
+    Kvot,
+}
+
+impl IndicatorKind {
+    /// Every kind.
+    pub const ALL: [IndicatorKind; 5] = [
+        IndicatorKind::Andel,
+        IndicatorKind::Antal,
+        IndicatorKind::Kronor,
+        IndicatorKind::Tkr,
+        IndicatorKind::Kvot,
+    ];
+
+    /// The kind as written in the configuration and the indicator metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            IndicatorKind::Andel => "andel",
+            IndicatorKind::Antal => "antal",
+            IndicatorKind::Kronor => "kronor",
+            IndicatorKind::Tkr => "tkr",
+            IndicatorKind::Kvot => "kvot",
+        }
+    }
+
+    /// Parses a kind's name.
+    pub fn parse(name: &str) -> Option<IndicatorKind> {
+        IndicatorKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Decimals of the published value; rounding is half away from zero.
+    pub fn decimals(self) -> i64 {
+        match self {
+            IndicatorKind::Andel | IndicatorKind::Kvot => 1,
+            IndicatorKind::Antal | IndicatorKind::Kronor | IndicatorKind::Tkr => 0,
+        }
+    }
+}
+
+impl fmt::Display for IndicatorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The publication status of a cell (`status` of the release table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// `''`: the value is published.
+    Published,
+    /// `..`: suppressed (sekretess).
+    Suppressed,
+    /// `-`: missing (bortfall or no answer).
+    Missing,
+    /// `.`: not applicable.
+    NotApplicable,
+}
+
+impl Status {
+    /// Every status.
+    pub const ALL: [Status; 4] = [
+        Status::Published,
+        Status::Suppressed,
+        Status::Missing,
+        Status::NotApplicable,
+    ];
+
+    /// Parses a marker (`''`, `..`, `-`, `.`).
+    pub fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.marker() == text)
+    }
+
+    /// The marker printed instead of a value (empty for a published value).
+    pub fn marker(self) -> &'static str {
+        match self {
+            Status::Published => "",
+            Status::Suppressed => "..",
+            Status::Missing => "-",
+            Status::NotApplicable => ".",
+        }
+    }
+
+    /// The marker's meaning in Swedish, for legends and tooltips.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Status::Published => "publicerat värde",
+            Status::Suppressed => "sekretess",
+            Status::Missing => "bortfall/saknas",
+            Status::NotApplicable => "ej tillämpligt",
+        }
+    }
+}
+
+/// The geographic or group level of a row (`niva`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Niva {
+    Riket,
+    Lan,
+    Kommun,
+    Stadsdel,
+    Kommungrupp,
+    Storleksklass,
+}
+
+impl Niva {
+    /// Every level, in the release's order.
+    pub const ALL: [Niva; 6] = [
+        Niva::Riket,
+        Niva::Lan,
+        Niva::Kommun,
+        Niva::Stadsdel,
+        Niva::Kommungrupp,
+        Niva::Storleksklass,
+    ];
+
+    /// The level as written in the release and the configuration (`lan`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Niva::Riket => "riket",
+            Niva::Lan => "lan",
+            Niva::Kommun => "kommun",
+            Niva::Stadsdel => "stadsdel",
+            Niva::Kommungrupp => "kommungrupp",
+            Niva::Storleksklass => "storleksklass",
+        }
+    }
+
+    /// Parses a level's name.
+    pub fn parse(text: &str) -> Option<Niva> {
+        Niva::ALL.into_iter().find(|n| n.name() == text)
+    }
+
+    /// The level's Swedish name as shown to readers.
+    pub fn label(self) -> &'static str {
+        match self {
+            Niva::Lan => "län",
+            other => other.name(),
+        }
+    }
+}
+
+/// The population group of a row (`grupp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grupp {
+    Totalt,
+    Kvinnor,
+    Man,
+    Inrikes,
+    Utrikes,
+}
+
+impl Grupp {
+    /// Every group, in the release's order.
+    pub const ALL: [Grupp; 5] = [
+        Grupp::Totalt,
+        Grupp::Kvinnor,
+        Grupp::Man,
+        Grupp::Inrikes,
+        Grupp::Utrikes,
+    ];
+
+    /// The group as written in the release and the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            Grupp::Totalt => "totalt",
+            Grupp::Kvinnor => "kvinnor",
+            Grupp::Man => "man",
+            Grupp::Inrikes => "inrikes",
+            Grupp::Utrikes => "utrikes",
+        }
+    }
+
+    /// Parses a group's name.
+    pub fn parse(text: &str) -> Option<Grupp> {
+        Grupp::ALL.into_iter().find(|g| g.name() == text)
+    }
+
+    /// The group's Swedish label as shown to readers.
+    pub fn label(self) -> &'static str {
+        match self {
+            Grupp::Totalt => "Totalt",
+            Grupp::Kvinnor => "Kvinnor",
+            Grupp::Man => "Män",
+            Grupp::Inrikes => "Inrikes födda",
+            Grupp::Utrikes => "Utrikes födda",
+        }
+    }
+}
+
 /// Whether `id` has the shape of a Kolada KPI id: one capital letter and five digits, e.g.
 /// `N31807` (`N` nyckeltal, `U` uppgift).
 pub fn is_kpi_id(id: &str) -> bool {

@@ -27,11 +27,6 @@ pub fn synthesize(
     seed: u64,
     faults: Vec<Fault>,
 ) -> Result<(), CliError> {
-    let questions = project
-        .sources
-        .get("pipelines/enkat.yaml")
-        .cloned()
-        .unwrap_or_default();
     let options = SynthOptions {
         out: out.to_path_buf(),
         years: (years.0 as i32)..=(years.1 as i32),
@@ -40,7 +35,7 @@ pub fn synthesize(
         faults,
     };
     let start = Instant::now();
-    let report = synth::generate(&options, &questions)?;
+    let report = synth::generate(&options, &project.survey)?;
     crate::events::note(&format!(
         "synth      wrote {}..{} at scale {scale} to {} in {:.1} s",
         years.0,

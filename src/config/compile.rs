@@ -7,6 +7,7 @@
 
 use super::raw::*;
 use super::*;
+use crate::vocab::IndicatorKind;
 use crate::vocab::MissingHistory;
 use crate::yaml::{self, Pos, Spans};
 use datafusion::arrow::datatypes::{Field, Schema};

@@ -10,25 +10,13 @@
 //! all at once.
 
 use super::{Diagnostic, IndicatorDef};
+use crate::vocab::{Grupp, Niva};
 use crate::yaml;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The disclosure configuration file, relative to the project root.
 pub const DISCLOSURE_FILE: &str = "pipelines/disclosure.yaml";
-
-/// The levels (`niva`) of the release.
-pub const LEVELS: [&str; 6] = [
-    "riket",
-    "lan",
-    "kommun",
-    "stadsdel",
-    "kommungrupp",
-    "storleksklass",
-];
-
-/// The groups (`grupp`) of the release.
-pub const GROUPS: [&str; 5] = ["totalt", "kvinnor", "man", "inrikes", "utrikes"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -311,7 +299,7 @@ impl Compiler<'_> {
     }
 
     fn level(&mut self, path: &str, context: &str, level: &str) -> bool {
-        if LEVELS.contains(&level) {
+        if Niva::parse(level).is_some() {
             return true;
         }
         self.push(
@@ -323,7 +311,7 @@ impl Compiler<'_> {
     }
 
     fn group(&mut self, path: &str, context: &str, group: &str) -> bool {
-        if GROUPS.contains(&group) {
+        if Grupp::parse(group).is_some() {
             return true;
         }
         self.push(
@@ -386,9 +374,9 @@ impl Compiler<'_> {
                 );
             }
             // An indicator whose own groups are broken is reported by the pipeline's compile.
-            let own_valid = own.iter().all(|g| GROUPS.contains(&g.as_str()));
+            let own_valid = own.iter().all(|g| Grupp::parse(g).is_some());
             for g in groups.iter().filter(|_| own_valid) {
-                if GROUPS.contains(&g.as_str()) && !own.contains(g) {
+                if Grupp::parse(g).is_some() && !own.contains(g) {
                     self.push(
                         &indicator,
                         format!(

@@ -13,7 +13,7 @@ pub mod raw;
 pub mod survey;
 pub mod survey_tables;
 
-use crate::vocab::StageId;
+use crate::vocab::{IndicatorKind, StageId};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -235,15 +235,6 @@ pub struct Parameters {
     pub ingest: raw::RawIngestParams,
     pub survey: raw::RawSurveyParams,
     pub drift: raw::RawDriftParams,
-}
-
-/// How an indicator's value is rounded and compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IndicatorKind {
-    Andel,
-    Antal,
-    Kronor,
-    Tkr,
 }
 
 /// A register or background indicator's definition.

@@ -9,7 +9,7 @@
 //! for one year; `replaces` names an indicator that ended the year before, with the same shape.
 
 use crate::config::{Diagnostic, Project};
-use crate::vocab::{AnswerType, Years};
+use crate::vocab::{AnswerType, IndicatorKind, Years};
 use crate::yaml::{self, Pos, Spans, YamlError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -73,25 +73,6 @@ pub struct Question {
     pub line: usize,
     /// Where the entry's `column` value starts.
     pub at: Pos,
-}
-
-/// Whether an indicator is a share or a ratio; decides rounding and how change is expressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IndicatorKind {
-    /// Share in percent (`andel`); change in percentage points.
-    Andel,
-    /// A ratio such as households per case worker (`kvot`).
-    Kvot,
-}
-
-impl IndicatorKind {
-    /// The kind as written in indicator metadata (`andel`, `kvot`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IndicatorKind::Andel => "andel",
-            IndicatorKind::Kvot => "kvot",
-        }
-    }
 }
 
 /// Which value of the households-per-case-worker family an indicator publishes.

@@ -6,8 +6,9 @@
 //! ([`Cell::numerator`]).
 
 use super::error::DiscloseError;
-use super::kind::{IndicatorKind, IndicatorKinds};
+use super::kind::IndicatorKinds;
 use super::scratch::{floats, ints, texts};
+use crate::vocab::IndicatorKind;
 use datafusion::arrow::array::RecordBatch;
 use std::collections::HashMap;
 use std::fmt;

@@ -1,31 +1,11 @@
-//! Indicator kinds and the disclosure policy that follows from each kind: which primary
-//! suppression rules apply and how many decimals the published value keeps.
+//! The disclosure policy that follows from an indicator's kind ([`IndicatorKind`]): which
+//! primary suppression rules apply.
 //!
 //! Guarantees: the policy is decided here, in one place, and nowhere else; the SQL of the
 //! disclose stage only applies the flags this module hands it.
 
-use serde::{Deserialize, Serialize};
+use crate::vocab::IndicatorKind;
 use std::collections::HashMap;
-use std::fmt;
-
-/// What an indicator's value is, as declared by `kind:` in `pipelines/ekonomiskt_bistand.yaml`
-/// (and by the survey configuration for `enk_` indicators).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IndicatorKind {
-    /// A share in percent: numerator (persons) over denominator (persons).
-    Andel,
-    /// A count of persons or households; the count is the numerator.
-    Antal,
-    /// Kronor per inhabitant: an amount over a (mean) population.
-    Kronor,
-    /// A total amount in thousands of kronor; the model's unrounded `varde` is already in tkr
-    /// (belopp / 1000) and is rounded here to whole tkr.
-    Tkr,
-    /// A ratio of two quantities that are not persons over persons, e.g. households per
-    /// full-time case worker.
-    Kvot,
-}
 
 /// The kind of every indicator id that may appear in the indicator rows.
 pub type IndicatorKinds = HashMap<String, IndicatorKind>;
@@ -34,14 +14,6 @@ pub type IndicatorKinds = HashMap<String, IndicatorKind>;
 pub const SURVEY_PREFIX: &str = "enk_";
 
 impl IndicatorKind {
-    /// Decimals of the published value; rounding is half away from zero.
-    pub fn decimals(self) -> i64 {
-        match self {
-            IndicatorKind::Andel | IndicatorKind::Kvot => 1,
-            IndicatorKind::Antal | IndicatorKind::Kronor | IndicatorKind::Tkr => 0,
-        }
-    }
-
     /// Whether the numerator rule (numerator in `1..min_numerator`) applies.
     ///
     /// - `andel`, `antal`: the numerator counts persons or households – yes.
@@ -78,36 +50,10 @@ impl IndicatorKind {
     }
 }
 
-impl From<crate::config::IndicatorKind> for IndicatorKind {
-    fn from(kind: crate::config::IndicatorKind) -> Self {
-        match kind {
-            crate::config::IndicatorKind::Andel => IndicatorKind::Andel,
-            crate::config::IndicatorKind::Antal => IndicatorKind::Antal,
-            crate::config::IndicatorKind::Kronor => IndicatorKind::Kronor,
-            crate::config::IndicatorKind::Tkr => IndicatorKind::Tkr,
-        }
-    }
-}
-
 /// The kinds of the register and background indicators of a compiled pipeline; survey
 /// indicators are added by the survey configuration.
 pub fn kinds_of(indicators: &[crate::config::IndicatorDef]) -> IndicatorKinds {
-    indicators
-        .iter()
-        .map(|d| (d.id.clone(), IndicatorKind::from(d.kind)))
-        .collect()
-}
-
-impl fmt::Display for IndicatorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            IndicatorKind::Andel => "andel",
-            IndicatorKind::Antal => "antal",
-            IndicatorKind::Kronor => "kronor",
-            IndicatorKind::Tkr => "tkr",
-            IndicatorKind::Kvot => "kvot",
-        })
-    }
+    indicators.iter().map(|d| (d.id.clone(), d.kind)).collect()
 }
 
 #[cfg(test)]

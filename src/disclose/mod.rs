@@ -25,7 +25,7 @@ pub mod table;
 mod verify;
 
 pub use error::DiscloseError;
-pub use kind::{IndicatorKind, IndicatorKinds, kinds_of};
+pub use kind::{IndicatorKinds, kinds_of};
 pub use params::DisclosureParams;
 pub use stage::{DiscloseInput, Disclosed, audit_release, disclose};
 pub use verify::{CellKey, MAX_VALUES_PER_COLUMN, Violation, verify};

@@ -91,7 +91,7 @@ pub fn primary(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::disclose::kind::IndicatorKind;
+    use crate::vocab::IndicatorKind;
 
     fn config() -> DisclosureConfig {
         crate::config::compile_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))

@@ -20,6 +20,7 @@ use super::secondary;
 use super::shape::{conform, disclosed_schema};
 use super::table::Table;
 use crate::config::disclosure::{DisclosureConfig, RelationKind};
+use crate::vocab::IndicatorKind;
 use datafusion::arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{ParamValues, ScalarValue};
@@ -495,9 +496,7 @@ fn freeze_earlier(table: &mut Table, earlier: &[RecordBatch]) -> Result<(), Disc
             };
             if let Some(cell) = table.cells.find(i, n, r, g) {
                 let numerator = match table.cells[cell].kind {
-                    super::kind::IndicatorKind::Antal | super::kind::IndicatorKind::Tkr => {
-                        taljare[row].or(varde[row])
-                    }
+                    IndicatorKind::Antal | IndicatorKind::Tkr => taljare[row].or(varde[row]),
                     _ => taljare[row],
                 };
                 published.insert(cell, (numerator, namnare[row]));

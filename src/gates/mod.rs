@@ -21,7 +21,7 @@ use serde::Serialize;
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub enum CheckStatus {
     /// Within its threshold.
     Pass,
     /// A `warn` check over its threshold.
@@ -39,7 +39,7 @@ pub struct CheckResult {
     pub stage: &'static str,
     pub kind: &'static str,
     pub severity: Severity,
-    pub status: Status,
+    pub status: CheckStatus,
     /// Offending rows (or keys) found.
     pub failing: u64,
     /// Rows (or keys) checked.
@@ -59,14 +59,14 @@ pub struct GateReport {
 impl GateReport {
     /// Whether an `error` check failed: the run must stop.
     pub fn blocking(&self) -> bool {
-        self.results.iter().any(|r| r.status == Status::Fail)
+        self.results.iter().any(|r| r.status == CheckStatus::Fail)
     }
 
     /// The ids of the failing checks.
     pub fn failed(&self) -> Vec<String> {
         self.results
             .iter()
-            .filter(|r| r.status == Status::Fail)
+            .filter(|r| r.status == CheckStatus::Fail)
             .map(|r| r.id.clone())
             .collect()
     }
@@ -77,13 +77,13 @@ impl GateReport {
             .iter()
             .map(|r| {
                 let head = match r.status {
-                    Status::Pass => "PASS".to_string(),
-                    Status::Skip => "SKIP".to_string(),
-                    Status::Warn => format!("WARN {}", r.failing),
-                    Status::Fail => format!("FAIL {}", r.failing),
+                    CheckStatus::Pass => "PASS".to_string(),
+                    CheckStatus::Skip => "SKIP".to_string(),
+                    CheckStatus::Warn => format!("WARN {}", r.failing),
+                    CheckStatus::Fail => format!("FAIL {}", r.failing),
                 };
                 let mut line = format!("check {head:<10} {}", r.id);
-                if r.status != Status::Pass {
+                if r.status != CheckStatus::Pass {
                     line.push_str(&format!(" – {}", r.message));
                 }
                 if let Some(q) = &r.quarantine {

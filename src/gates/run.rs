@@ -7,7 +7,7 @@
 //! never replaces the multi-year tables the stages registered.
 
 use super::kinds::{self, Params, RowPlan};
-use super::{CheckResult, GateError, GateReport, Status};
+use super::{CheckResult, CheckStatus, GateError, GateReport};
 use crate::commit::View;
 use crate::config::Project;
 use crate::config::checks::{Check, Kind, Severity, TableSource};
@@ -86,7 +86,7 @@ pub async fn run_gate_in(
     for (i, check) in checks.iter().enumerate() {
         if let Some(reason) = check.reads.iter().find_map(|t| missing.get(t)) {
             results[i] = Some(
-                gate.finish(check, Status::Skip, 0, 0, reason.clone(), None)
+                gate.finish(check, CheckStatus::Skip, 0, 0, reason.clone(), None)
                     .await?,
             );
         } else if check.kind.is_row_level()
@@ -324,7 +324,7 @@ impl Gate<'_> {
                         continue;
                     }
                     let status = self.status(check, failing, total);
-                    let quarantine = if status == Status::Pass {
+                    let quarantine = if status == CheckStatus::Pass {
                         None
                     } else {
                         Some(kinds::row_offending_sql(table, plan))
@@ -382,7 +382,7 @@ impl Gate<'_> {
             Some(_) => format!("{failing} of {total} {what}: {}", check.description),
             None => format!("{failing} offending rows: {}", check.description),
         };
-        if status != Status::Pass
+        if status != CheckStatus::Pass
             && let Kind::Drift { keys, .. } = &check.kind
             && keys.iter().any(|k| k == "region")
         {
@@ -391,7 +391,7 @@ impl Gate<'_> {
                 Err(e) => return Err(GateError::check(self.stage.name(), &check.id, e)),
             }
         }
-        let offending = (status != Status::Pass).then_some(plan.offending);
+        let offending = (status != CheckStatus::Pass).then_some(plan.offending);
         self.finish_with_rows(check, status, failing, total, message, offending, &params)
             .await
     }
@@ -423,13 +423,13 @@ impl Gate<'_> {
         ))
     }
 
-    fn status(&self, check: &Check, failing: u64, total: u64) -> Status {
+    fn status(&self, check: &Check, failing: u64, total: u64) -> CheckStatus {
         if check.threshold.tolerates(failing, total) {
-            Status::Pass
+            CheckStatus::Pass
         } else {
             match check.severity {
-                Severity::Error => Status::Fail,
-                Severity::Warn => Status::Warn,
+                Severity::Error => CheckStatus::Fail,
+                Severity::Warn => CheckStatus::Warn,
             }
         }
     }
@@ -439,7 +439,7 @@ impl Gate<'_> {
     async fn finish_with_rows(
         &self,
         check: &Check,
-        status: Status,
+        status: CheckStatus,
         failing: u64,
         total: u64,
         message: String,
@@ -477,7 +477,7 @@ impl Gate<'_> {
     async fn finish(
         &self,
         check: &Check,
-        status: Status,
+        status: CheckStatus,
         failing: u64,
         total: u64,
         message: String,

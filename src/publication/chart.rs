@@ -6,9 +6,9 @@
 //! `<svg>` element with no external references.
 
 use super::error::PublicationError;
-use super::input::IndicatorKind;
 use super::numbers;
 use super::rows::Cell;
+use crate::vocab::IndicatorKind;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::fmt::Display;
@@ -404,7 +404,7 @@ pub(crate) fn trend(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publication::rows::Status;
+    use crate::vocab::Status;
 
     #[test]
     fn bins_cover_every_value_once() {

@@ -6,9 +6,10 @@
 //! only the inline style sheet and the SVG charts (built by `chart`, with their text escaped
 //! there) are inserted as markup. Pages load nothing from outside the file.
 
-use super::input::IndicatorKind;
 use super::numbers;
-use super::rows::{Cell, Status};
+use super::rows::Cell;
+use crate::vocab::IndicatorKind;
+use crate::vocab::Status;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 const STYLE: &str = r#"

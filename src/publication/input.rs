@@ -2,26 +2,11 @@
 //! of `pipelines/`, the release facts, optional per-region facts for sorting, and the
 //! `indikatorer` of earlier years' releases for trends.
 
+use crate::vocab::IndicatorKind;
 use arrow::record_batch::RecordBatch;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-/// How an indicator's value is expressed; decides display decimals and units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IndicatorKind {
-    /// A share in percent, one decimal; change in percentage points.
-    Andel,
-    /// A whole count.
-    Antal,
-    /// Whole kronor.
-    Kronor,
-    /// Whole thousands of kronor.
-    Tkr,
-    /// A ratio such as households per case worker, one decimal.
-    Kvot,
-}
 
 /// Where an indicator comes from; decides the workbook sheet and report section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

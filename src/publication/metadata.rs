@@ -6,9 +6,8 @@
 //! configuration's.
 
 use super::error::PublicationError;
-use super::input::{IndicatorKind, IndicatorMeta, IndicatorSource};
-use crate::config::survey;
-use crate::config::{self, Project};
+use super::input::{IndicatorMeta, IndicatorSource};
+use crate::config::Project;
 
 /// The metadata of every indicator the project publishes for `year`.
 pub fn indicator_meta(
@@ -32,12 +31,7 @@ pub fn indicator_meta(
         meta.push(IndicatorMeta {
             id: def.id.clone(),
             namn: def.namn.clone(),
-            kind: match def.kind {
-                config::IndicatorKind::Andel => IndicatorKind::Andel,
-                config::IndicatorKind::Antal => IndicatorKind::Antal,
-                config::IndicatorKind::Kronor => IndicatorKind::Kronor,
-                config::IndicatorKind::Tkr => IndicatorKind::Tkr,
-            },
+            kind: def.kind,
             source,
             taljare: Some(def.taljare.clone()),
             namnare: def.namnare.clone(),
@@ -49,10 +43,7 @@ pub fn indicator_meta(
         meta.push(IndicatorMeta {
             id: ind.id.clone(),
             namn: ind.namn.clone(),
-            kind: match ind.kind {
-                survey::IndicatorKind::Andel => IndicatorKind::Andel,
-                survey::IndicatorKind::Kvot => IndicatorKind::Kvot,
-            },
+            kind: ind.kind,
             source: IndicatorSource::Enkat,
             taljare: Some(ind.taljare.clone()),
             namnare: ind.namnare.clone(),

@@ -2,16 +2,8 @@
 //! separator, the kind's decimals (one for shares and ratios, none for counts and kronor), and a
 //! sign on changes (`+0,4`, `−1 234`).
 
-use super::input::IndicatorKind;
 use super::rows::Cell;
-
-/// Display decimals of a kind.
-pub(crate) fn decimals(kind: IndicatorKind) -> usize {
-    match kind {
-        IndicatorKind::Andel | IndicatorKind::Kvot => 1,
-        IndicatorKind::Antal | IndicatorKind::Kronor | IndicatorKind::Tkr => 0,
-    }
-}
+use crate::vocab::IndicatorKind;
 
 /// The unit written after a value (empty for counts and ratios).
 pub(crate) fn unit(kind: IndicatorKind) -> &'static str {
@@ -56,7 +48,7 @@ pub(crate) fn cell(kind: IndicatorKind, cell: Cell) -> String {
 
 /// The rounded magnitude with Swedish separators, and whether the rounded value is negative.
 fn unsigned(kind: IndicatorKind, v: f64) -> (bool, String) {
-    let text = format!("{:.*}", decimals(kind), v.abs());
+    let text = format!("{:.*}", kind.decimals() as usize, v.abs());
     let (int, frac) = match text.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (text.as_str(), None),

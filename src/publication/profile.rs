@@ -6,10 +6,12 @@
 use super::chart::{self, PALETTE, Series};
 use super::error::PublicationError;
 use super::html::{self, Table, Td};
-use super::input::{IndicatorKind, IndicatorSource, PublicationInput};
+use super::input::{IndicatorSource, PublicationInput};
 use super::numbers;
 use super::release::Release;
-use super::rows::{Niva, group_label};
+use super::rows::group_label;
+use crate::vocab::IndicatorKind;
+use crate::vocab::Niva;
 use maud::{Markup, html};
 
 /// A comparison column: label, level and code.

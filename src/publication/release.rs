@@ -6,7 +6,8 @@
 
 use super::error::PublicationError;
 use super::input::{IndicatorMeta, IndicatorSource, PublicationInput, RegionFacts, ReleaseInfo};
-use super::rows::{Cell, Niva, Table};
+use super::rows::{Cell, Table};
+use crate::vocab::Niva;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Storleksklass codes from the smallest kommuner to the largest (domain.md).

@@ -6,10 +6,12 @@
 use super::chart::{self, Distribution, PALETTE, Series};
 use super::error::PublicationError;
 use super::html::{self, Table, Td};
-use super::input::{IndicatorKind, IndicatorMeta, IndicatorSource, PublicationInput};
+use super::input::{IndicatorMeta, IndicatorSource, PublicationInput};
 use super::numbers;
 use super::release::{Release, STORLEKSKLASSER};
-use super::rows::{Cell, Niva, Row, Status, group_label};
+use super::rows::{Cell, Row, group_label};
+use crate::vocab::IndicatorKind;
+use crate::vocab::{Niva, Status};
 use maud::{Markup, html};
 use std::collections::BTreeMap;
 use std::fmt::Write;

@@ -6,104 +6,17 @@
 
 use super::columns::{float, int, text};
 use super::error::PublicationError;
+use crate::vocab::{Grupp, Niva, Status};
 use arrow::array::{Array, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use std::collections::HashMap;
 
-/// The publication status of a cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Status {
-    /// `''`: the value is published.
-    Published,
-    /// `..`: suppressed (sekretess).
-    Suppressed,
-    /// `-`: missing (bortfall or no answer).
-    Missing,
-    /// `.`: not applicable.
-    NotApplicable,
-}
-
-impl Status {
-    fn parse(text: &str) -> Option<Status> {
-        match text {
-            "" => Some(Status::Published),
-            ".." => Some(Status::Suppressed),
-            "-" => Some(Status::Missing),
-            "." => Some(Status::NotApplicable),
-            _ => None,
-        }
-    }
-
-    /// The marker printed instead of a value (empty for a published value).
-    pub(crate) fn marker(self) -> &'static str {
-        match self {
-            Status::Published => "",
-            Status::Suppressed => "..",
-            Status::Missing => "-",
-            Status::NotApplicable => ".",
-        }
-    }
-
-    /// The marker's meaning in Swedish, for legends and tooltips.
-    pub(crate) fn meaning(self) -> &'static str {
-        match self {
-            Status::Published => "publicerat värde",
-            Status::Suppressed => "sekretess",
-            Status::Missing => "bortfall/saknas",
-            Status::NotApplicable => "ej tillämpligt",
-        }
-    }
-}
-
-/// The geographic or group level of a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Niva {
-    Riket,
-    Lan,
-    Kommun,
-    Stadsdel,
-    Kommungrupp,
-    Storleksklass,
-}
-
-impl Niva {
-    fn parse(text: &str) -> Option<Niva> {
-        match text {
-            "riket" => Some(Niva::Riket),
-            "lan" => Some(Niva::Lan),
-            "kommun" => Some(Niva::Kommun),
-            "stadsdel" => Some(Niva::Stadsdel),
-            "kommungrupp" => Some(Niva::Kommungrupp),
-            "storleksklass" => Some(Niva::Storleksklass),
-            _ => None,
-        }
-    }
-
-    /// The level's Swedish name as shown to readers.
-    pub(crate) fn label(self) -> &'static str {
-        match self {
-            Niva::Riket => "riket",
-            Niva::Lan => "län",
-            Niva::Kommun => "kommun",
-            Niva::Stadsdel => "stadsdel",
-            Niva::Kommungrupp => "kommungrupp",
-            Niva::Storleksklass => "storleksklass",
-        }
-    }
-}
-
-const GROUPS: [&str; 5] = ["totalt", "kvinnor", "man", "inrikes", "utrikes"];
-
-/// The Swedish label of a group as shown to readers.
+/// The Swedish label of a group as shown to readers (the text itself when it is no group).
 pub(crate) fn group_label(grupp: &str) -> &str {
-    match grupp {
-        "totalt" => "Totalt",
-        "kvinnor" => "Kvinnor",
-        "man" => "Män",
-        "inrikes" => "Inrikes födda",
-        "utrikes" => "Utrikes födda",
-        other => other,
+    match Grupp::parse(grupp) {
+        Some(g) => g.label(),
+        None => grupp,
     }
 }
 
@@ -303,7 +216,7 @@ impl Columns {
             )
         })?;
         let grupp = required(&self.grupp, "grupp")?;
-        if !GROUPS.contains(&grupp.as_str()) {
+        if Grupp::parse(&grupp).is_none() {
             return Err(bad(
                 "grupp",
                 grupp,

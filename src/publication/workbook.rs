@@ -12,9 +12,10 @@ mod cells;
 mod table;
 
 use super::error::PublicationError;
-use super::input::{IndicatorKind, IndicatorSource, PublicationInput};
+use super::input::{IndicatorSource, PublicationInput};
 use super::release::Release;
-use super::rows::Niva;
+use crate::vocab::IndicatorKind;
+use crate::vocab::Niva;
 use cells::{Formats, Sheet};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 use table::{Column, Key, Layout};

@@ -12,6 +12,7 @@
 
 use super::error::PublishError;
 use crate::layout::release::{DATAPACKAGE, INDIKATORER_CSV};
+use crate::vocab::{Grupp, Niva, Status};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use serde_json::{Value, json};
 
@@ -42,16 +43,16 @@ fn description(column: &str) -> &'static str {
 /// Values a text column may take, where the set is fixed.
 fn allowed(column: &str) -> Option<Vec<&'static str>> {
     match column {
-        "niva" => Some(vec![
-            "riket",
-            "lan",
-            "kommun",
-            "stadsdel",
-            "kommungrupp",
-            "storleksklass",
-        ]),
-        "grupp" => Some(vec!["totalt", "kvinnor", "man", "inrikes", "utrikes"]),
-        "status" => Some(vec!["..", "-", "."]),
+        "niva" => Some(Niva::ALL.iter().map(|n| n.name()).collect()),
+        "grupp" => Some(Grupp::ALL.iter().map(|g| g.name()).collect()),
+        // The empty status of a published value is written as a missing value in the CSV.
+        "status" => Some(
+            Status::ALL
+                .iter()
+                .map(|s| s.marker())
+                .filter(|m| !m.is_empty())
+                .collect(),
+        ),
         _ => None,
     }
 }

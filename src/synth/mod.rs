@@ -32,7 +32,6 @@ pub use calibration::Figure;
 pub use faults::{Fault, InjectedFault};
 pub use report::{SynthReport, YearReport};
 
-use crate::yaml::YamlError;
 use calibration::Targets;
 use geography::Geography;
 use population::Population;
@@ -72,14 +71,6 @@ pub enum SynthError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0} (the survey question configuration, pipelines/enkat.yaml)")]
-    Questions(#[from] YamlError),
-    #[error("{file}: question `{column}` has type `{kind}`; use one of ja_nej, helt_delvis, tal")]
-    QuestionType {
-        file: String,
-        column: String,
-        kind: String,
-    },
     #[error("years {start}..{end}: give a non-empty range within {FIRST_YEAR}..{LAST_YEAR}")]
     Years { start: i32, end: i32 },
     #[error("scale {0}: give a number above 0 and at most {MAX_SCALE} (1.0 = national size)")]
@@ -97,9 +88,12 @@ pub(crate) fn population_scale(scale: f64) -> f64 {
     scale.max(1.0)
 }
 
-/// Generates the drops of `opts.years` under `opts.out`; `questions` is the text of
-/// `pipelines/enkat.yaml` (the survey columns per year). Returns the calibration report.
-pub fn generate(opts: &SynthOptions, questions: &str) -> Result<SynthReport, SynthError> {
+/// Generates the drops of `opts.years` under `opts.out`; `questions` is the compiled survey
+/// configuration (the survey columns per year). Returns the calibration report.
+pub fn generate(
+    opts: &SynthOptions,
+    questions: &crate::config::survey::SurveyConfig,
+) -> Result<SynthReport, SynthError> {
     let (first, last) = (*opts.years.start(), *opts.years.end());
     if first > last || first < FIRST_YEAR || last > LAST_YEAR {
         return Err(SynthError::Years {
@@ -110,7 +104,6 @@ pub fn generate(opts: &SynthOptions, questions: &str) -> Result<SynthReport, Syn
     if !(opts.scale > 0.0 && opts.scale <= MAX_SCALE) {
         return Err(SynthError::Scale(opts.scale));
     }
-    let questions = survey::Questions::parse("pipelines/enkat.yaml", questions)?;
     let geo = Geography::load()?;
     let published = calibration::published()?;
     let targets = Targets::new(&published);
@@ -160,7 +153,7 @@ pub fn generate(opts: &SynthOptions, questions: &str) -> Result<SynthReport, Syn
                 population: &pop,
                 need: &need,
                 rows: &rows,
-                questions: &questions,
+                questions,
                 plan: &plan,
             };
             writer::write_year(&opts.out, &ctx)?;

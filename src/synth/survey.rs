@@ -10,76 +10,13 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::Deserialize;
 
-use super::SynthError;
 use super::geography::Geography;
 use super::population::{Population, count};
 use super::register::{RegRow, normal};
 use super::streams::{Label, stream};
+use crate::config::survey::{Question, SurveyConfig};
 use crate::vocab::AnswerType;
-
-/// One configured question.
-#[derive(Clone, Debug)]
-pub(crate) struct Question {
-    pub column: String,
-    pub kind: AnswerType,
-    from: Option<i32>,
-    to: Option<i32>,
-}
-
-impl Question {
-    pub fn asked_in(&self, year: i32) -> bool {
-        self.from.is_none_or(|f| f <= year) && self.to.is_none_or(|t| year <= t)
-    }
-}
-
-/// The question configuration, in file order.
-#[derive(Clone, Debug)]
-pub(crate) struct Questions(pub Vec<Question>);
-
-#[derive(Deserialize)]
-struct File {
-    questions: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct Entry {
-    column: String,
-    #[serde(rename = "type")]
-    kind: String,
-    from: Option<i32>,
-    to: Option<i32>,
-}
-
-impl Questions {
-    /// Parses the configuration text; keys other than column/type/from/to are ignored.
-    pub fn parse(file: &str, text: &str) -> Result<Self, SynthError> {
-        let parsed: File = crate::yaml::parse(file, text)?;
-        let mut out = Vec::with_capacity(parsed.questions.len());
-        for e in parsed.questions {
-            let Some(kind) = AnswerType::parse(&e.kind) else {
-                return Err(SynthError::QuestionType {
-                    file: file.to_string(),
-                    column: e.column,
-                    kind: e.kind,
-                });
-            };
-            out.push(Question {
-                column: e.column,
-                kind,
-                from: e.from,
-                to: e.to,
-            });
-        }
-        Ok(Questions(out))
-    }
-
-    /// The questions of `year`, in file order.
-    pub fn of_year(&self, year: i32) -> impl Iterator<Item = &Question> {
-        self.0.iter().filter(move |q| q.asked_in(year))
-    }
-}
 
 /// A survey respondent.
 pub(crate) struct Respondent {
@@ -190,7 +127,7 @@ pub(crate) fn answers(
     geo: &Geography,
     pop: &Population,
     rows: &[RegRow],
-    questions: &Questions,
+    questions: &SurveyConfig,
     year: i32,
     seed: u64,
 ) -> Vec<Answers> {
@@ -208,7 +145,7 @@ pub(crate) fn answers(
         })
         .collect();
     let mean = size.iter().sum::<f64>() / size.len().max(1) as f64;
-    let qs: Vec<&Question> = questions.of_year(year).collect();
+    let qs: Vec<&Question> = questions.questions_for_year(year as i64);
     let mut out = Vec::with_capacity(resp.len());
     for (r, z) in resp.iter().zip(&size) {
         let z = z - mean;
@@ -257,7 +194,7 @@ fn answer(q: &Question, rng: &mut ChaCha8Rng, z: f64, year: i32, households: f64
     if blank {
         return String::new();
     }
-    match q.kind {
+    match q.answer_type {
         AnswerType::JaNej => {
             let p0 = ja_share(&q.column, year).unwrap_or(0.5);
             let p = sigmoid(logit(p0) + sign * 0.45 * z);
@@ -306,23 +243,6 @@ fn answer(q: &Question, rng: &mut ChaCha8Rng, z: f64, year: i32, households: f64
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_types_and_years_ignoring_other_keys() {
-        let text = "questions:\n  - column: a\n    text: A?\n    type: ja_nej\n    from: 2010\n    indicator: x\n  - column: b\n    type: helt_delvis\n    from: 2020\n  - column: c\n    type: tal\n    from: 2010\n    to: 2015\nother: 1\n";
-        let q = Questions::parse("q.yaml", text).unwrap();
-        let cols = |y| q.of_year(y).map(|q| q.column.as_str()).collect::<Vec<_>>();
-        assert_eq!(cols(2015), ["a", "c"]);
-        assert_eq!(cols(2020), ["a", "b"]);
-        assert_eq!(q.0[1].kind, AnswerType::HeltDelvis);
-    }
-
-    #[test]
-    fn unknown_type_is_an_error_naming_the_column() {
-        let text = "questions:\n  - column: a\n    type: yes_no\n    from: 2010\n";
-        let e = Questions::parse("q.yaml", text).unwrap_err().to_string();
-        assert!(e.contains("`a`") && e.contains("yes_no"), "{e}");
-    }
 
     #[test]
     fn shares_interpolate_between_published_years() {

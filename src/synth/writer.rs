@@ -14,7 +14,8 @@ use super::faults::{BAD_KOMMUN, FaultPlan, UNKNOWN_QUESTION};
 use super::geography::Geography;
 use super::population::{AGES, Population, cell};
 use super::register::RegRow;
-use super::survey::{Questions, answers};
+use super::survey::answers;
+use crate::config::survey::SurveyConfig;
 
 /// The header of register.tsv (drops.md).
 pub(crate) const REGISTER_HEADER: &str = "ar\tmanad\tkommun\tdistrikt\thushall_id\tbarn_under_16\tbelopp_kr\tpnr1\tkon1\talder1\tutrikes1\tpnr2\tkon2\talder2\tutrikes2\tpnr3\tkon3\talder3\tutrikes3\tpnr4\tkon4\talder4\tutrikes4\tpnr5\tkon5\talder5\tutrikes5";
@@ -31,7 +32,7 @@ pub(crate) struct YearFiles<'a> {
     pub population: &'a Population,
     pub need: &'a [f64],
     pub rows: &'a [RegRow],
-    pub questions: &'a Questions,
+    pub questions: &'a SurveyConfig,
     pub plan: &'a FaultPlan,
 }
 
@@ -256,7 +257,7 @@ fn bakgrund(w: &mut impl Write, y: &YearFiles) -> std::io::Result<()> {
 
 fn enkat(w: &mut impl Write, y: &YearFiles) -> std::io::Result<()> {
     let mut s = String::from("respondent;inkommen");
-    for q in y.questions.of_year(y.year) {
+    for q in y.questions.questions_for_year(y.year as i64) {
         s.push(';');
         s.push_str(&q.column);
     }

@@ -12,9 +12,8 @@ use oj::disclose::cells::{Cell, Cells, Mark, PrimaryReason};
 use oj::disclose::primary::{Contribution, Contributions};
 use oj::disclose::relations::{self, KommunGroups, Membership};
 use oj::disclose::table::Table;
-use oj::disclose::{
-    self, DiscloseError, DiscloseInput, DisclosureParams, IndicatorKind, IndicatorKinds,
-};
+use oj::disclose::{self, DiscloseError, DiscloseInput, DisclosureParams, IndicatorKinds};
+use oj::vocab::IndicatorKind;
 use std::sync::Arc;
 
 fn session() -> SessionContext {

@@ -165,24 +165,11 @@ pub const BAKGRUND: &str = "kommun;lag_inkomst_18_64;arbetslosa_18_64;arbetslosa
 
 /// The survey columns the questionnaire of `year` has, in configuration order.
 pub fn survey_columns(year: i64) -> Vec<String> {
-    #[derive(serde::Deserialize)]
-    struct F {
-        questions: Vec<Q>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Q {
-        column: String,
-        from: Option<i64>,
-        to: Option<i64>,
-        #[serde(rename = "type")]
-        kind: String,
-    }
-    let text = std::fs::read_to_string(project_root().join("pipelines/enkat.yaml")).unwrap();
-    let f: F = oj::yaml::parse("enkat.yaml", &text).unwrap();
-    f.questions
+    project()
+        .survey
+        .questions_for_year(year)
         .into_iter()
-        .filter(|q| q.from.is_none_or(|x| x <= year) && q.to.is_none_or(|x| x >= year))
-        .map(|q| format!("{}:{}", q.column, q.kind))
+        .map(|q| format!("{}:{}", q.column, q.answer_type.name()))
         .collect()
 }
 

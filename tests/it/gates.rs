@@ -7,7 +7,7 @@ use super::fixtures::{self, write_drop};
 use oj::clock::FixedClock;
 use oj::config::Project;
 use oj::exit::ExitStatus;
-use oj::gates::{self, CheckResult, GateReport, Status};
+use oj::gates::{self, CheckResult, CheckStatus, GateReport};
 use oj::ledger::StageStatus;
 use oj::pipeline::{RunError, RunOptions, Runner, Selection, StageError};
 use oj::session::{self, SessionOptions};
@@ -131,7 +131,7 @@ async fn fail_then_pass(
     let env2 = self::env();
     put_t(&env2, clean).await;
     let passed = result(&gate(&env2, &project, StageId::Transform).await, "c").clone();
-    assert_eq!(passed.status, Status::Pass, "{passed:?}");
+    assert_eq!(passed.status, CheckStatus::Pass, "{passed:?}");
     assert_eq!(passed.failing, 0);
     assert!(passed.quarantine.is_none());
     assert!(!quarantine_exists(&env2, "transform", "c").await);
@@ -150,7 +150,7 @@ async fn not_null_names_the_empty_columns() {
     // Rows 2 and 3 each have one empty column: 2 of 3 fail.
     assert_eq!(
         (failed.status, failed.failing, failed.total),
-        (Status::Fail, 2, 3)
+        (CheckStatus::Fail, 2, 3)
     );
     assert_eq!(passed.total, 1);
     assert_eq!(
@@ -266,11 +266,11 @@ async fn row_count_between_bounds() {
     .await;
     let r = result(&gate(&env, &project, StageId::Transform).await, "c").clone();
     // Two riket rows where exactly one is expected.
-    assert_eq!((r.status, r.failing, r.total), (Status::Fail, 1, 2));
+    assert_eq!((r.status, r.failing, r.total), (CheckStatus::Fail, 1, 2));
     assert_eq!(r.message, "2 rows; expected 1..1");
     put_t(&env, "SELECT * FROM (VALUES ('riket'), ('lan')) AS v(niva)").await;
     let r = result(&gate(&env, &project, StageId::Transform).await, "c").clone();
-    assert_eq!((r.status, r.total), (Status::Pass, 1));
+    assert_eq!((r.status, r.total), (CheckStatus::Pass, 1));
 }
 
 const REGIONER: &str = "SELECT * FROM (VALUES \
@@ -305,7 +305,7 @@ async fn reference_to_another_dataset() {
     )
     .await;
     let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
-    assert_eq!((r.status, r.failing, r.total), (Status::Fail, 2, 3));
+    assert_eq!((r.status, r.failing, r.total), (CheckStatus::Fail, 2, 3));
     assert_eq!(
         quarantined(&env.lake, "ingest", "c", &["kommun", "hushall_id"]).await,
         vec!["03|H3", "9999|H2"]
@@ -317,7 +317,7 @@ async fn reference_to_another_dataset() {
     )
     .await;
     let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
-    assert_eq!((r.status, r.total), (Status::Pass, 2));
+    assert_eq!((r.status, r.total), (CheckStatus::Pass, 2));
     // A passing re-run removes the rows the failing run kept.
     assert!(!quarantine_exists(&env, "ingest", "c").await);
 }
@@ -354,14 +354,14 @@ async fn completeness_every_kommun_all_twelve_months() {
     put_staged(&env, "register", &register_months(Some(("0302", 5)))).await;
     let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
     // 2 kommuner × 12 months = 24 expected keys; (0302, 5) is missing. A warning, not blocking.
-    assert_eq!((r.status, r.failing, r.total), (Status::Warn, 1, 24));
+    assert_eq!((r.status, r.failing, r.total), (CheckStatus::Warn, 1, 24));
     assert_eq!(
         quarantined(&env.lake, "ingest", "c", &["reason", "kommun", "manad"]).await,
         vec!["missing|0302|5"]
     );
     put_staged(&env, "register", &register_months(None)).await;
     let report = gate(&env, &project, StageId::Ingest).await;
-    assert_eq!(result(&report, "c").status, Status::Pass);
+    assert_eq!(result(&report, "c").status, CheckStatus::Pass);
     assert!(!report.blocking());
 }
 
@@ -379,7 +379,7 @@ async fn completeness_every_kommun_of_regioner() {
     )
     .await;
     let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
-    assert_eq!((r.status, r.failing, r.total), (Status::Fail, 1, 2));
+    assert_eq!((r.status, r.failing, r.total), (CheckStatus::Fail, 1, 2));
     assert_eq!(
         quarantined(&env.lake, "ingest", "c", &["region"]).await,
         vec!["0302"]
@@ -392,7 +392,7 @@ async fn completeness_every_kommun_of_regioner() {
     .await;
     assert_eq!(
         result(&gate(&env, &project, StageId::Ingest).await, "c").status,
-        Status::Pass
+        CheckStatus::Pass
     );
 }
 
@@ -413,7 +413,7 @@ async fn sum_consistency_stadsdelar_sum_to_their_kommun() {
     .await;
     let r = result(&gate(&env, &project, StageId::Ingest).await, "c").clone();
     // One whole (0302) checked, and it is off by -10.
-    assert_eq!((r.status, r.failing, r.total), (Status::Fail, 1, 1));
+    assert_eq!((r.status, r.failing, r.total), (CheckStatus::Fail, 1, 1));
     assert_eq!(
         quarantined(
             &env.lake,
@@ -433,7 +433,7 @@ async fn sum_consistency_stadsdelar_sum_to_their_kommun() {
     .await;
     assert_eq!(
         result(&gate(&env, &project, StageId::Ingest).await, "c").status,
-        Status::Pass
+        CheckStatus::Pass
     );
 }
 
@@ -475,14 +475,14 @@ async fn thresholds_count_and_percent() {
     };
     put_t(&env, &ten(1)).await;
     let report = gate(&env, &project, StageId::Transform).await;
-    assert_eq!(result(&report, "by_count").status, Status::Pass);
+    assert_eq!(result(&report, "by_count").status, CheckStatus::Pass);
     assert_eq!(result(&report, "by_count").failing, 1);
-    assert_eq!(result(&report, "by_percent").status, Status::Pass);
+    assert_eq!(result(&report, "by_percent").status, CheckStatus::Pass);
     // 2 of 10 = 20 %: over both.
     put_t(&env, &ten(2)).await;
     let report = gate(&env, &project, StageId::Transform).await;
-    assert_eq!(result(&report, "by_count").status, Status::Fail);
-    assert_eq!(result(&report, "by_percent").status, Status::Warn);
+    assert_eq!(result(&report, "by_count").status, CheckStatus::Fail);
+    assert_eq!(result(&report, "by_percent").status, CheckStatus::Warn);
     assert!(report.blocking());
     assert_eq!(report.failed(), vec!["by_count"]);
     let lines = report.lines();
@@ -497,7 +497,7 @@ async fn a_table_not_built_is_skipped_and_a_broken_check_is_a_configuration_erro
     let env = env();
     let report = gate(&env, &project, StageId::Transform).await;
     let r = result(&report, "skipped");
-    assert_eq!(r.status, Status::Skip);
+    assert_eq!(r.status, CheckStatus::Skip);
     assert!(
         r.message
             .contains("warehouse/t/ar=2017/data.parquet does not exist"),
@@ -621,7 +621,7 @@ gates:
     put_t(&env, "SELECT * FROM (VALUES ('reg_andel', 'kommun', '0301', 'totalt', 10.0)) AS v(indikator, niva, region, grupp, varde)").await;
     assert_eq!(
         result(&gate(&env, &project, StageId::Transform).await, "c").status,
-        Status::Skip
+        CheckStatus::Skip
     );
 
     // The 2016 release (v002 is LATEST; v001 is stale and must not be read).
@@ -668,7 +668,7 @@ gates:
     let report = gate(&env, &project, StageId::Transform).await;
     let r = result(&report, "c");
     // Five pairs compared (the riket count has no previous value); two moved too much.
-    assert_eq!((r.status, r.failing, r.total), (Status::Warn, 2, 5));
+    assert_eq!((r.status, r.failing, r.total), (CheckStatus::Warn, 2, 5));
     assert!(r.message.ends_with("regions: 0301"), "{}", r.message);
     assert!(!report.blocking());
     assert_eq!(
@@ -744,14 +744,20 @@ async fn the_projects_transform_gate_on_a_clean_ind_register() {
     ] {
         assert_eq!(
             result(&report, id).status,
-            Status::Pass,
+            CheckStatus::Pass,
             "{:?}",
             result(&report, id)
         );
     }
     // The other models are not built and there is no release of 2016: skipped, not crashed.
-    assert_eq!(result(&report, "ind_bakgrund.unique").status, Status::Skip);
-    assert_eq!(result(&report, "ind_register.drift").status, Status::Skip);
+    assert_eq!(
+        result(&report, "ind_bakgrund.unique").status,
+        CheckStatus::Skip
+    );
+    assert_eq!(
+        result(&report, "ind_register.drift").status,
+        CheckStatus::Skip
+    );
     assert!(!report.blocking());
 }
 
@@ -866,17 +872,17 @@ async fn background_counts_stay_within_the_population() {
     let report = gate(&env, &project, StageId::Ingest).await;
     assert_eq!(
         result(&report, "bakgrund.within_population").status,
-        Status::Pass
+        CheckStatus::Pass
     );
     assert_eq!(
         result(&report, "befolkning.stadsdelar_sum_to_kommun").status,
-        Status::Pass
+        CheckStatus::Pass
     );
     // 0302: 501 unemployed of a population 18-64 of 500.
     put_population(&env, "'0302', 40, 501, 10, 30, 20, 10").await;
     let report = gate(&env, &project, StageId::Ingest).await;
     let r = result(&report, "bakgrund.within_population");
-    assert_eq!((r.status, r.failing, r.total), (Status::Fail, 1, 2));
+    assert_eq!((r.status, r.failing, r.total), (CheckStatus::Fail, 1, 2));
     assert_eq!(
         quarantined(
             &env.lake,
@@ -905,7 +911,7 @@ async fn a_low_survey_response_rate_is_a_warning() {
     let report = gate(&env, &project, StageId::Ingest).await;
     let r = result(&report, "enkat.response_rate");
     // 2 of 3 returned = 66.7 % < 90 %: riket and län 03 are listed.
-    assert_eq!((r.status, r.failing), (Status::Warn, 2));
+    assert_eq!((r.status, r.failing), (CheckStatus::Warn, 2));
     assert_eq!(
         quarantined(
             &env.lake,
@@ -918,7 +924,10 @@ async fn a_low_survey_response_rate_is_a_warning() {
     );
     put_staged(&env, "enkat", &enkat("DATE '2017-03-09'")).await;
     let report = gate(&env, &project, StageId::Ingest).await;
-    assert_eq!(result(&report, "enkat.response_rate").status, Status::Pass);
+    assert_eq!(
+        result(&report, "enkat.response_rate").status,
+        CheckStatus::Pass
+    );
 }
 
 struct DropEnv {
@@ -1200,7 +1209,7 @@ async fn gate_benchmark() {
                 seed: 2017,
                 faults: vec![],
             };
-            oj::synth::generate(&opts, include_str!("../../pipelines/enkat.yaml")).unwrap();
+            oj::synth::generate(&opts, &fixtures::project().survey).unwrap();
             println!(
                 "synth scale {scale}: {:.1} s",
                 start.elapsed().as_secs_f64()
@@ -1267,7 +1276,7 @@ async fn gate_benchmark() {
         .unwrap();
     let shared = start.elapsed().as_secs_f64();
     assert_eq!(report.results.len(), 20);
-    assert!(report.results.iter().all(|r| r.status == Status::Pass));
+    assert!(report.results.iter().all(|r| r.status == CheckStatus::Pass));
     println!("20 row-level rules on register, one shared scan: {shared:.2} s");
 
     let start = Instant::now();
@@ -1335,7 +1344,7 @@ async fn the_projects_publish_gate_checks_the_latest_release() {
     put_staged(&env, "regioner", REGIONER).await;
     let report = publish_gate_with(&env, &clean_release()).await;
     assert!(
-        report.results.iter().all(|r| r.status == Status::Pass),
+        report.results.iter().all(|r| r.status == CheckStatus::Pass),
         "{:#?}",
         report.results
     );
@@ -1383,7 +1392,7 @@ async fn the_projects_publish_gate_checks_the_latest_release() {
             "region not in regioner of the year|stadsdel|03020X"
         ]
     );
-    assert_eq!(result(&report, "release.unique").status, Status::Pass);
+    assert_eq!(result(&report, "release.unique").status, CheckStatus::Pass);
 }
 
 #[tokio::test]
@@ -1408,7 +1417,7 @@ async fn the_projects_disclose_gate_catches_an_unsuppressed_small_cell() {
     put(&env, &rel, &disclosed(&clean)).await;
     let report = gate(&env, &project, StageId::Disclose).await;
     assert!(
-        report.results.iter().all(|r| r.status == Status::Pass),
+        report.results.iter().all(|r| r.status == CheckStatus::Pass),
         "{:#?}",
         report.results
     );
@@ -1496,7 +1505,7 @@ async fn synth_ingest(faults: Vec<oj::synth::Fault>) -> SynthOutcome {
         seed: 6,
         faults,
     };
-    oj::synth::generate(&opts, include_str!("../../pipelines/enkat.yaml")).unwrap();
+    oj::synth::generate(&opts, &fixtures::project().survey).unwrap();
     let drops = Store::open(drops_path.to_str().unwrap()).unwrap();
     let lake = Store::open(dir.path().join("lake").to_str().unwrap()).unwrap();
     let project = fixtures::project();
@@ -1646,7 +1655,7 @@ async fn an_unreadable_latest_skips_the_previous_release() {
         .await
         .unwrap();
     let r = result(&gate(&env, &project, StageId::Transform).await, "c").clone();
-    assert_eq!(r.status, Status::Skip);
+    assert_eq!(r.status, CheckStatus::Skip);
     assert!(r.message.contains("no release of 2016"), "{}", r.message);
     assert!(
         r.message

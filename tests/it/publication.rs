@@ -10,6 +10,7 @@ use oj::publication::{
     PublicationError, PublicationInput, region_profile_html, report_html, workbook,
     workbook_file_name,
 };
+use oj::vocab::IndicatorKind;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
@@ -715,7 +716,7 @@ fn pipeline_indicator_metadata_deserializes_into_indicator_meta() {
     );
     let text = std::fs::read_to_string(path).unwrap();
     let p: Pipeline = oj::yaml::parse(path, &text).unwrap();
-    use oj::publication::{IndicatorKind, IndicatorSource};
+    use oj::publication::IndicatorSource;
     let count = |s| p.indicators.iter().filter(|m| m.source == s).count();
     assert_eq!(count(IndicatorSource::Register), 11);
     assert_eq!(count(IndicatorSource::Bakgrund), 7);
@@ -839,7 +840,7 @@ fn project_metadata_covers_register_background_and_the_years_survey() {
         oj::pipeline::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
     let m2019 = oj::publication::indicator_meta(&project, 2019).unwrap();
     let m2020 = oj::publication::indicator_meta(&project, 2020).unwrap();
-    use oj::publication::{IndicatorKind, IndicatorSource};
+    use oj::publication::IndicatorSource;
     let count =
         |m: &[oj::publication::IndicatorMeta], s| m.iter().filter(|x| x.source == s).count();
     // domain.md: 11 register indicators and 7 background measures, every year.

@@ -20,13 +20,14 @@ use oj::commit::release::ReleaseError;
 use oj::config::disclosure::{DisclosureConfig, LinkedTables};
 use oj::disclose::primary::Contributions;
 use oj::disclose::{
-    self, CellKey, DiscloseError, DiscloseInput, Disclosed, DisclosureParams, IndicatorKind,
-    IndicatorKinds, Violation, verify,
+    self, CellKey, DiscloseError, DiscloseInput, Disclosed, DisclosureParams, IndicatorKinds,
+    Violation, verify,
 };
 use oj::publish::{
     self, ExtraFiles, FileHash, PublishError, PublishOutcome, ReleaseFile, ReleaseInputs, diff,
     latest_release, read_release, release_table, sha256_hex,
 };
+use oj::vocab::IndicatorKind;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;

@@ -11,10 +11,11 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use oj::config::survey::{
-    IndicatorKind, Rule, SurveyConfig, SurveyConfigError, check_against_contract, previous_ids,
+    Rule, SurveyConfig, SurveyConfigError, check_against_contract, previous_ids,
 };
 use oj::config::survey_tables::register_tables;
 use oj::vocab::AnswerType;
+use oj::vocab::IndicatorKind;
 use std::sync::Arc;
 
 // ---------------------------------------------------------------------------------------------
@@ -216,7 +217,7 @@ fn indicators_expand_per_answer_type_and_year() {
         .iter()
         .find(|i| i.id == "enk_hushall_per_handlaggare")
         .expect("kvot");
-    assert_eq!(kvot.kind.as_str(), "kvot");
+    assert_eq!(kvot.kind.name(), "kvot");
     assert!(kvot.namnare.is_some());
     let max = year
         .iter()

@@ -4,9 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
+use super::fixtures;
 use oj::synth::{Fault, Figure, SynthError, SynthOptions, SynthReport, generate};
-
-const QUESTIONS: &str = include_str!("../../pipelines/enkat.yaml");
 
 fn run(
     out: &Path,
@@ -22,7 +21,7 @@ fn run(
         seed,
         faults,
     };
-    generate(&opts, QUESTIONS).unwrap()
+    generate(&opts, &fixtures::project().survey).unwrap()
 }
 
 fn text(dir: &Path, year: i32, file: &str) -> String {
@@ -605,30 +604,22 @@ fn invalid_options_are_errors_that_say_what_to_do() {
     };
     let e = generate(
         &opts(std::ops::RangeInclusive::new(2020, 2019), 1.0),
-        QUESTIONS,
+        &fixtures::project().survey,
     )
     .unwrap_err();
     assert!(matches!(e, SynthError::Years { .. }), "{e}");
-    let e = generate(&opts(2000..=2001, 1.0), QUESTIONS).unwrap_err();
+    let e = generate(&opts(2000..=2001, 1.0), &fixtures::project().survey).unwrap_err();
     assert!(e.to_string().contains("2007"), "{e}");
-    let e = generate(&opts(2020..=2020, 0.0), QUESTIONS).unwrap_err();
+    let e = generate(&opts(2020..=2020, 0.0), &fixtures::project().survey).unwrap_err();
     assert!(matches!(e, SynthError::Scale(_)), "{e}");
     // MAX_SCALE is 10 (ten times national size).
-    let e = generate(&opts(2020..=2020, 10.5), QUESTIONS).unwrap_err();
+    let e = generate(&opts(2020..=2020, 10.5), &fixtures::project().survey).unwrap_err();
     assert!(e.to_string().contains("at most 10"), "{e}");
-    let e = generate(&opts(2020..=2020, 0.01), "questions: [").unwrap_err();
-    assert!(matches!(e, SynthError::Questions(_)), "{e}");
-    let e = generate(
-        &opts(2020..=2020, 0.01),
-        "questions:\n  - column: x\n    type: janej\n",
-    )
-    .unwrap_err();
-    assert!(e.to_string().contains("janej"), "{e}");
     let file = d.path().join("not-a-dir");
     std::fs::write(&file, "x").unwrap();
     let mut o = opts(2020..=2020, 0.01);
     o.out = file.clone();
-    let e = generate(&o, QUESTIONS).unwrap_err();
+    let e = generate(&o, &fixtures::project().survey).unwrap_err();
     assert!(
         matches!(e, SynthError::Io { .. }) && e.to_string().contains("not-a-dir"),
         "{e}"

@@ -1,10 +1,11 @@
 //! The *Om filen* sheet: what the file is (year, release, creation time, sources), the marker
 //! legend, and every indicator's definition exactly as the metadata states it.
 
-use super::super::input::{IndicatorKind, IndicatorSource};
+use super::super::input::IndicatorSource;
 use super::super::release::Release;
-use super::super::rows::Status;
 use super::cells::{Formats, Sheet};
+use crate::vocab::IndicatorKind;
+use crate::vocab::Status;
 use rust_xlsxwriter::{RowNum, XlsxError};
 
 /// The Swedish name of a kind, as shown in the indicator table.

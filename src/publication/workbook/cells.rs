@@ -1,8 +1,8 @@
 //! Cell formats and cell writing shared by the workbook's sheets: number formats per indicator
 //! kind, markers as right-aligned text, header styles, and column widths that fit the content.
 
-use super::super::input::IndicatorKind;
 use super::super::rows::Cell;
+use crate::vocab::IndicatorKind;
 use rust_xlsxwriter::{
     ColNum, Color, Format, FormatAlign, FormatBorder, RowNum, Worksheet, XlsxError,
 };

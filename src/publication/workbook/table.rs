@@ -3,10 +3,12 @@
 //! respondents, the previous year's value and the change). Three header rows, frozen together
 //! with the code and name columns; an autofilter over the last header row.
 
-use super::super::input::{IndicatorKind, IndicatorMeta, IndicatorSource};
+use super::super::input::{IndicatorMeta, IndicatorSource};
 use super::super::release::{Region, Release};
-use super::super::rows::{Cell, Niva, Row, group_label};
+use super::super::rows::{Cell, Row, group_label};
 use super::cells::{Formats, Sheet};
+use crate::vocab::IndicatorKind;
+use crate::vocab::Niva;
 use rust_xlsxwriter::{ColNum, IgnoreError, RowNum, XlsxError};
 
 /// One column of an indicator × group block.

@@ -7,11 +7,10 @@
 use super::read_lake_file;
 use crate::commit::Txn;
 use crate::config::Project;
-use crate::config::survey::IndicatorKind as SurveyKind;
 use crate::disclose::IndicatorKinds;
 use crate::disclose::primary::{Contribution, Contributions};
 use crate::disclose::relations::{KommunGroups, Membership};
-use crate::disclose::{self, DiscloseError, DiscloseInput, DisclosureParams, IndicatorKind};
+use crate::disclose::{self, DiscloseError, DiscloseInput, DisclosureParams};
 use crate::lake;
 use crate::layout;
 use crate::pipeline::{Inputs, Read, Stage, StageContext, StageError, StageOutput};
@@ -128,11 +127,7 @@ pub async fn load(
     };
     let mut kinds = disclose::kinds_of(&project.pipeline.indicators);
     for ind in project.survey.indicators_for_year(year) {
-        let kind = match ind.kind {
-            SurveyKind::Andel => IndicatorKind::Andel,
-            SurveyKind::Kvot => IndicatorKind::Kvot,
-        };
-        kinds.insert(ind.id.clone(), kind);
+        kinds.insert(ind.id.clone(), ind.kind);
     }
     Ok(DiscloseInputs {
         indicators,
