@@ -40,7 +40,8 @@ pub enum LakeError {
     Store(#[from] StoreError),
 }
 
-fn writer_properties() -> WriterProperties {
+/// The Parquet settings of every file the pipeline writes (staging, warehouse, releases).
+pub(crate) fn writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(1 << 20))

@@ -183,7 +183,7 @@ pub(super) async fn report(
     let rows = crate::publish::release_table(lake.object_store().as_ref(), &release).await?;
     let context =
         crate::stages::publish::publication::load(&ctx, project, &lake, args.year).await?;
-    let info = crate::publication::ReleaseInfo {
+    let info = crate::render::ReleaseInfo {
         year: args.year,
         version: crate::layout::release_name(release.version),
         created: chrono::DateTime::parse_from_rfc3339(&release.manifest.created)
@@ -191,7 +191,7 @@ pub(super) async fn report(
             .unwrap_or_else(|_| chrono::Utc::now()),
         sources: Vec::new(),
     };
-    let input = crate::publication::PublicationInput {
+    let input = crate::render::PublicationInput {
         rows: &rows,
         meta: &context.meta,
         info: &info,
@@ -199,7 +199,7 @@ pub(super) async fn report(
         earlier: &context.earlier,
     };
     let html =
-        crate::publication::region_profile_html(&input, &args.region).map_err(CliError::Region)?;
+        crate::render::region_profile_html(&input, &args.region).map_err(CliError::Region)?;
     let out = args
         .out
         .clone()

@@ -32,7 +32,7 @@ pub enum CliError {
     NoRelease(PublishError),
     /// The region asked for has no profile in the release.
     #[error(transparent)]
-    Region(crate::publication::PublicationError),
+    Region(crate::render::PublicationError),
     /// The synthetic drops cannot be written.
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),
@@ -45,7 +45,7 @@ pub enum CliError {
     #[error(transparent)]
     Publish(#[from] PublishError),
     #[error(transparent)]
-    Publication(#[from] crate::publication::PublicationError),
+    Publication(#[from] crate::render::PublicationError),
     #[error(transparent)]
     Disclose(#[from] crate::disclose::DiscloseError),
     #[error(transparent)]

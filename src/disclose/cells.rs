@@ -7,7 +7,7 @@
 
 use super::error::DiscloseError;
 use super::kind::IndicatorKinds;
-use super::scratch::{floats, ints, texts};
+use crate::session::scratch::{floats, ints, texts};
 use crate::vocab::IndicatorKind;
 use datafusion::arrow::array::RecordBatch;
 use std::collections::HashMap;

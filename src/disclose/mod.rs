@@ -17,7 +17,6 @@ mod params;
 pub mod primary;
 pub mod relations;
 pub mod report;
-pub(crate) mod scratch;
 pub mod secondary;
 pub mod shape;
 mod stage;

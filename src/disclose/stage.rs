@@ -15,11 +15,11 @@ use super::params::DisclosureParams;
 use super::primary::{Contributions, primary};
 use super::relations::{self, Membership};
 use super::report::{self, DisclosureReport};
-use super::scratch::{Scratch, ints, texts};
 use super::secondary;
 use super::shape::{conform, disclosed_schema};
 use super::table::Table;
 use crate::config::disclosure::{DisclosureConfig, RelationKind};
+use crate::session::scratch::{Scratch, ints, texts};
 use crate::vocab::IndicatorKind;
 use datafusion::arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
@@ -479,7 +479,7 @@ fn freeze_earlier(table: &mut Table, earlier: &[RecordBatch]) -> Result<(), Disc
         let status = texts(batch, s)?;
         let number = |name: &str| -> Result<Vec<Option<f64>>, DiscloseError> {
             Ok(match col(name) {
-                Some(c) => super::scratch::floats(batch, c)?,
+                Some(c) => crate::session::scratch::floats(batch, c)?,
                 None => vec![None; batch.num_rows()],
             })
         };

@@ -7,8 +7,8 @@
 //! list means the table passed.
 
 use super::error::DiscloseError;
-use super::scratch::{Scratch, ints, texts};
 use super::stage::require_columns;
+use crate::session::scratch::{Scratch, ints, texts};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::functions::regex::expr_fn::regexp_like;

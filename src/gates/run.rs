@@ -17,18 +17,12 @@ use crate::vocab::StageId;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
-use datafusion::catalog::{
-    CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList,
-    MemorySchemaProvider,
-};
 use datafusion::common::ParamValues;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
-use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionContext, ident, lit};
 use datafusion::scalar::ScalarValue;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 /// Regions listed in a drift warning's message (all of them are in the quarantine file).
 const LISTED_REGIONS: usize = 20;
@@ -57,10 +51,7 @@ pub async fn run_gate_in(
     let checks = project.checks.of(stage);
     let gate = Gate {
         view,
-        ctx: private_session(ctx).map_err(|source| GateError::Session {
-            stage: stage.name(),
-            source,
-        })?,
+        ctx: crate::session::private(ctx),
         lake,
         stage,
         year,
@@ -109,24 +100,6 @@ pub async fn run_gate_in(
     Ok(GateReport {
         results: results.into_iter().flatten().collect(),
     })
-}
-
-/// A session sharing `ctx`'s configuration, runtime and object stores, with its own empty catalog.
-fn private_session(ctx: &SessionContext) -> Result<SessionContext, DataFusionError> {
-    let state = ctx.state();
-    let options = state.config().options();
-    let (catalog_name, schema_name) = (
-        options.catalog.default_catalog.clone(),
-        options.catalog.default_schema.clone(),
-    );
-    let catalog = Arc::new(MemoryCatalogProvider::new());
-    catalog.register_schema(&schema_name, Arc::new(MemorySchemaProvider::new()))?;
-    let catalogs = Arc::new(MemoryCatalogProviderList::new());
-    catalogs.register_catalog(catalog_name, catalog);
-    let state = SessionStateBuilder::new_from_existing(state)
-        .with_catalog_list(catalogs)
-        .build();
-    Ok(SessionContext::new_with_state(state))
 }
 
 /// The pipeline's parameters, bound by name in every check query (`$year`,

@@ -5,11 +5,11 @@
 //! listed sorted by indikator, niva, region, grupp.
 
 use super::error::PublishError;
-use super::release::{read_release, release_table};
+use super::read::{read_release, release_table};
 use crate::commit::release::{is_complete, read_latest};
-use crate::disclose::scratch::{Scratch, floats, ints, texts};
 use crate::disclose::shape::{conform, release_schema};
 use crate::layout::release_name;
+use crate::session::scratch::{Scratch, floats, ints, texts};
 use datafusion::common::ParamValues;
 use datafusion::prelude::SessionContext;
 use object_store::ObjectStore;

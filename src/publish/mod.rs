@@ -10,13 +10,11 @@
 //! `commit`); publishing the same content (indikatorer table and input files) as the current
 //! release writes nothing and says so ([`PublishOutcome::Unchanged`]).
 
-mod datapackage;
 mod diff;
+mod encode;
 mod error;
-mod files;
-mod kolada;
 mod manifest;
-mod release;
+mod read;
 mod summary;
 mod table;
 
@@ -25,17 +23,17 @@ pub use crate::layout::release::{
     latest, version_dir, year_dir,
 };
 pub use diff::{CellChange, CellState, ReleaseDiff, diff};
+pub use encode::kolada::kolada_schema;
 pub use error::{BoxError, PublishError};
-pub use kolada::kolada_schema;
 pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, content_hash, sha256_hex};
-pub use release::{Release, latest_release, read_release, release_table};
+pub use read::{Release, latest_release, read_release, release_table};
 pub use summary::ReleaseSummary;
 
 use crate::clock::Clock;
 use crate::disclose::DisclosureParams;
-use crate::disclose::scratch::Scratch;
 use crate::disclose::shape::release_schema;
 use crate::layout::release_name;
+use crate::session::scratch::Scratch;
 use chrono::SecondsFormat;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::{DataFrame, SessionContext};
@@ -181,7 +179,7 @@ pub async fn write_release(
     )
     .await?;
     scratch.put("release", schema.clone(), batches.clone())?;
-    let csv = files::csv_bytes(&schema, &batches, b',')?;
+    let csv = encode::csv_bytes(&schema, &batches, b',')?;
     let content = content_hash(&csv, &inputs.input_files);
     if let Some(current) = latest_release(store, lake, year).await?
         && current.manifest.content_hash == content
@@ -192,8 +190,8 @@ pub async fn write_release(
         });
     }
 
-    let parquet = files::parquet_bytes(&schema, &batches)?;
-    let kolada = kolada::kolada(&scratch, &inputs.kolada_kpis).await?;
+    let parquet = encode::parquet_bytes(&schema, &batches)?;
+    let kolada = encode::kolada::kolada(&scratch, &inputs.kolada_kpis).await?;
     let cells = summary::count_cells(&scratch).await?;
     let base_files = vec![
         ReleaseFile {
@@ -214,7 +212,7 @@ pub async fn write_release(
         },
         ReleaseFile {
             name: DATAPACKAGE.to_string(),
-            bytes: datapackage::datapackage(&schema, year)?,
+            bytes: encode::datapackage::datapackage(&schema, year)?,
         },
     ];
     let created = clock.now().to_rfc3339_opts(SecondsFormat::Secs, true);

@@ -3,7 +3,7 @@
 
 use super::error::PublishError;
 use super::manifest::CellCounts;
-use crate::disclose::scratch::{Scratch, ints, texts};
+use crate::session::scratch::{Scratch, ints, texts};
 use datafusion::common::ParamValues;
 use object_store::path::Path;
 use std::fmt;

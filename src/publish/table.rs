@@ -7,9 +7,9 @@
 //! shares) and rounded to one decimal, which is exact for the whole-number kinds.
 
 use super::error::PublishError;
-use super::release::{Release, latest_release, release_table};
-use crate::disclose::scratch::Scratch;
+use super::read::{Release, latest_release, release_table};
 use crate::disclose::shape::{conform, release_schema};
+use crate::session::scratch::Scratch;
 use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ParamValues;

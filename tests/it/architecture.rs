@@ -33,7 +33,7 @@ const LAYERS: &[&[&str]] = &[
         "transform",
         "disclose",
         "publish",
-        "publication",
+        "render",
         "synth",
         "lineage",
         "events",

@@ -6,7 +6,7 @@ mod fixture;
 
 use calamine::{Data, Range, Reader, Xlsx, open_workbook_from_rs};
 use fixture::{ARBL, Fixture, HPH, JOUR, MOTT, R, SVARS, TKR, VUXNA, batch, rows_2017};
-use oj::publication::{
+use oj::render::{
     PublicationError, PublicationInput, region_profile_html, report_html, workbook,
     workbook_file_name,
 };
@@ -708,7 +708,7 @@ fn pipeline_indicator_metadata_deserializes_into_indicator_meta() {
     // IndicatorMeta: 11 register indicators and 7 background measures (domain.md).
     #[derive(serde::Deserialize)]
     struct Pipeline {
-        indicators: Vec<oj::publication::IndicatorMeta>,
+        indicators: Vec<oj::render::IndicatorMeta>,
     }
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -716,7 +716,7 @@ fn pipeline_indicator_metadata_deserializes_into_indicator_meta() {
     );
     let text = std::fs::read_to_string(path).unwrap();
     let p: Pipeline = oj::yaml::parse(path, &text).unwrap();
-    use oj::publication::IndicatorSource;
+    use oj::render::IndicatorSource;
     let count = |s| p.indicators.iter().filter(|m| m.source == s).count();
     assert_eq!(count(IndicatorSource::Register), 11);
     assert_eq!(count(IndicatorSource::Bakgrund), 7);
@@ -838,16 +838,15 @@ fn an_indicator_without_kommun_values_draws_no_chart_and_lists_no_290_names() {
 fn project_metadata_covers_register_background_and_the_years_survey() {
     let project =
         oj::pipeline::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let m2019 = oj::publication::indicator_meta(&project, 2019).unwrap();
-    let m2020 = oj::publication::indicator_meta(&project, 2020).unwrap();
-    use oj::publication::IndicatorSource;
-    let count =
-        |m: &[oj::publication::IndicatorMeta], s| m.iter().filter(|x| x.source == s).count();
+    let m2019 = oj::render::indicator_meta(&project, 2019).unwrap();
+    let m2020 = oj::render::indicator_meta(&project, 2020).unwrap();
+    use oj::render::IndicatorSource;
+    let count = |m: &[oj::render::IndicatorMeta], s| m.iter().filter(|x| x.source == s).count();
     // domain.md: 11 register indicators and 7 background measures, every year.
     assert_eq!(count(&m2020, IndicatorSource::Register), 11);
     assert_eq!(count(&m2020, IndicatorSource::Bakgrund), 7);
     // Individual meetings (helt_delvis) from 2020: two more survey indicators than 2019.
-    let has = |m: &[oj::publication::IndicatorMeta], id: &str| m.iter().any(|x| x.id == id);
+    let has = |m: &[oj::render::IndicatorMeta], id: &str| m.iter().any(|x| x.id == id);
     assert!(
         has(&m2020, "enk_individuella_moten_helt")
             && has(&m2020, "enk_individuella_moten_helt_delvis")
@@ -871,7 +870,7 @@ fn project_metadata_covers_register_background_and_the_years_survey() {
 #[test]
 fn release_files_are_the_workbook_and_the_report() {
     let f = Fixture::new();
-    let files = oj::publication::release_files(&f.input()).unwrap();
+    let files = oj::render::release_files(&f.input()).unwrap();
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["oj_ekonomiskt_bistand_2017.xlsx", "rapport.html"]);
     assert_eq!(files[0].bytes, workbook(&f.input()).unwrap());
@@ -904,12 +903,12 @@ fn region_facts_come_from_int_kommun_rows() {
         ),
     ])
     .unwrap();
-    let facts = oj::publication::region_facts(std::slice::from_ref(&batch)).unwrap();
+    let facts = oj::render::region_facts(std::slice::from_ref(&batch)).unwrap();
     assert_eq!(facts.len(), 2);
     assert_eq!(facts["0114"], fixture::facts()["0114"]);
     assert_eq!(facts["0305"].kommungrupp, None);
     assert_eq!(facts["0305"].folkmangd, Some(21000));
-    let err = oj::publication::region_facts(&[batch.clone(), batch]).unwrap_err();
+    let err = oj::render::region_facts(&[batch.clone(), batch]).unwrap_err();
     assert_eq!(
         err.to_string(),
         "int_kommun: row 3: column `kommun` = \"0114\": listed twice; one row per kommun"

@@ -274,7 +274,7 @@ fn text_column(b: &RecordBatch, name: &str) -> Result<Vec<Option<String>>, Discl
             table: "disclose inputs",
             message: format!("missing column {name}"),
         })?;
-    Ok(crate::disclose::scratch::texts(b, index)?)
+    Ok(crate::session::scratch::texts(b, index)?)
 }
 
 fn number_column(

@@ -174,20 +174,20 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
     let extra = |batches: &[datafusion::arrow::record_batch::RecordBatch],
                  version: &str|
      -> Result<Vec<publish::ReleaseFile>, publish::BoxError> {
-        let info = crate::publication::ReleaseInfo {
+        let info = crate::render::ReleaseInfo {
             year,
             version: version.to_string(),
             created,
             sources: sources.clone(),
         };
-        let input = crate::publication::PublicationInput {
+        let input = crate::render::PublicationInput {
             rows: batches,
             meta: &context.meta,
             info: &info,
             regions: context.facts.as_ref(),
             earlier: &context.earlier,
         };
-        Ok(crate::publication::release_files(&input)?)
+        Ok(crate::render::release_files(&input)?)
     };
     let outcome = publish::write_release(
         cx.ctx,

@@ -5,8 +5,8 @@
 use crate::lake;
 use crate::layout;
 use crate::pipeline::StageError;
-use crate::publication::{self, IndicatorMeta, RegionFacts};
 use crate::publish;
+use crate::render::{self, IndicatorMeta, RegionFacts};
 use crate::store::Store;
 use crate::vocab::names::KOMMUN_MODEL;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -30,7 +30,7 @@ pub async fn load(
     lake: &Store,
     year: i64,
 ) -> Result<PublicationContext, StageError> {
-    let meta = publication::indicator_meta(project, year)?;
+    let meta = render::indicator_meta(project, year)?;
     let kommun_file = layout::warehouse_file(KOMMUN_MODEL, year);
     let facts = if project.declares_model(KOMMUN_MODEL) && lake.head(&kommun_file).await?.is_some()
     {
@@ -38,7 +38,7 @@ pub async fn load(
             .await?
             .collect()
             .await?;
-        Some(publication::region_facts(&batches)?)
+        Some(render::region_facts(&batches)?)
     } else {
         None
     };

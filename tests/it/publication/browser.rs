@@ -5,7 +5,7 @@
 //! chromium" and passes.
 
 use super::fixture::Fixture;
-use oj::publication::{region_profile_html, report_html};
+use oj::render::{region_profile_html, report_html};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -184,7 +184,7 @@ fn report_screenshot_is_a_plausible_png() {
         std::fs::copy(&page, Path::new(&keep).join("rapport.html")).unwrap();
         let profile = region_profile_html(&f.input(), "0114").unwrap();
         std::fs::write(Path::new(&keep).join("0114.html"), profile).unwrap();
-        let book = oj::publication::workbook(&f.input()).unwrap();
+        let book = oj::render::workbook(&f.input()).unwrap();
         std::fs::write(
             Path::new(&keep).join("oj_ekonomiskt_bistand_2017.xlsx"),
             book,

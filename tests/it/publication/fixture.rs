@@ -8,7 +8,7 @@ use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use chrono::{TimeZone, Utc};
-use oj::publication::{IndicatorMeta, IndicatorSource, PublicationInput, RegionFacts, ReleaseInfo};
+use oj::render::{IndicatorMeta, IndicatorSource, PublicationInput, RegionFacts, ReleaseInfo};
 use oj::vocab::IndicatorKind;
 use std::collections::BTreeMap;
 use std::sync::Arc;

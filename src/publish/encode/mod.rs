@@ -1,5 +1,6 @@
-//! Encoding the release tables: `indikatorer.parquet`, `indikatorer.csv` (and the CSV writer
-//! `kolada.csv` uses, see [`super::kolada`]).
+//! Every encoder of a release file in one place: `indikatorer.parquet`, `indikatorer.csv` and the
+//! CSV writer `kolada.csv` uses (here), `kolada.csv`/`kolada.json` ([`kolada`]) and
+//! `datapackage.json` ([`datapackage`]). The workbook and the report are rendered by `render`.
 //!
 //! Guarantees: byte-for-byte deterministic for the same batches. CSV: UTF-8, header row, `.`
 //! decimals (Arrow's shortest round-trip float formatting, e.g. `12.3`, `120.0`), nulls as empty
@@ -9,23 +10,22 @@
 //! negative `forandring` stays `-1.5`), and the marker `-` as the whole value of `status` is a
 //! defined marker (outputs.md), written as it is.
 
+pub(crate) mod datapackage;
+pub(crate) mod kolada;
+
 use super::error::PublishError;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
 use std::sync::Arc;
 
-/// `batches` as a Parquet file (Snappy-compressed).
+/// `batches` as a Parquet file, with the lake's settings.
 pub(crate) fn parquet_bytes(
     schema: &SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<Vec<u8>, PublishError> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
+    let props = crate::lake::writer_properties();
     let mut writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))?;
     for batch in batches {
         writer.write(batch)?;

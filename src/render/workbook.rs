@@ -13,7 +13,7 @@ mod table;
 
 use super::error::PublicationError;
 use super::input::{IndicatorSource, PublicationInput};
-use super::release::Release;
+use super::view::Release;
 use crate::vocab::IndicatorKind;
 use crate::vocab::Niva;
 use cells::{Formats, Sheet};

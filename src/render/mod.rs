@@ -23,9 +23,9 @@ mod input;
 mod metadata;
 mod numbers;
 mod profile;
-mod release;
 mod report;
 mod rows;
+mod view;
 mod workbook;
 
 pub use error::PublicationError;

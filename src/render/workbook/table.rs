@@ -4,8 +4,8 @@
 //! with the code and name columns; an autofilter over the last header row.
 
 use super::super::input::{IndicatorMeta, IndicatorSource};
-use super::super::release::{Region, Release};
 use super::super::rows::{Cell, Row, group_label};
+use super::super::view::{Region, Release};
 use super::cells::{Formats, Sheet};
 use crate::vocab::IndicatorKind;
 use crate::vocab::Niva;

@@ -2,7 +2,7 @@
 //! legend, and every indicator's definition exactly as the metadata states it.
 
 use super::super::input::IndicatorSource;
-use super::super::release::Release;
+use super::super::view::Release;
 use super::cells::{Formats, Sheet};
 use crate::vocab::IndicatorKind;
 use crate::vocab::Status;

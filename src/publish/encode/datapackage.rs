@@ -10,8 +10,8 @@
 //! `..` `-` `.` are values of `status` (allowed by its enum), never missing values, so a reader
 //! keeps why a cell has no number. Deterministic: the same year gives the same bytes.
 
-use super::error::PublishError;
 use crate::layout::release::{DATAPACKAGE, INDIKATORER_CSV};
+use crate::publish::PublishError;
 use crate::vocab::{Grupp, Niva, Status};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use serde_json::{Value, json};

@@ -9,6 +9,8 @@
 //! exhausted limit names the five largest consumers. Below [`HASH_JOIN_MIN_LIMIT`] joins are
 //! planned as sort-merge joins, which spill, instead of hash joins, which cannot.
 
+pub mod scratch;
+
 use crate::store::Store;
 use datafusion::error::DataFusionError;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
@@ -95,6 +97,13 @@ pub fn build(
         store.register(&ctx);
     }
     Ok(ctx)
+}
+
+/// A session sharing `parent`'s configuration and runtime (memory pool, spill directory, object
+/// stores) with its own empty catalog: a stage's or a gate's intermediate tables never leak into
+/// the caller's catalog, and it is the same engine, not a second one.
+pub fn private(parent: &SessionContext) -> SessionContext {
+    SessionContext::new_with_config_rt(parent.copied_config(), parent.runtime_env())
 }
 
 #[cfg(test)]

@@ -12,10 +12,10 @@
 //! cell, 0 for a marker). Both files hold the same cells, sorted by kpi, municipality, period,
 //! gender; byte-for-byte deterministic.
 
-use super::error::PublishError;
-use super::files::csv_bytes;
-use crate::disclose::scratch::Scratch;
+use super::csv_bytes;
 use crate::disclose::shape::conform;
+use crate::publish::PublishError;
+use crate::session::scratch::Scratch;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema, SchemaRef};
 use datafusion::common::ParamValues;

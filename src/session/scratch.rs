@@ -23,7 +23,7 @@ impl Scratch {
     /// A scratch session with the configuration and runtime of `parent`.
     pub(crate) fn new(parent: &SessionContext) -> Self {
         Scratch {
-            ctx: SessionContext::new_with_config_rt(parent.copied_config(), parent.runtime_env()),
+            ctx: super::private(parent),
         }
     }
 
