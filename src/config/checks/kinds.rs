@@ -1,8 +1,9 @@
-//! Compiles each kind's own fields into its [`Kind`]: one small function per kind.
+//! Compiles each kind's own fields into its [`Kind`]: one small function per kind, and the rule
+//! of a compiled check in words ([`rule_text`]).
 //!
-//! Guarantees: a missing field is reported in the kind's words (`check `x` (range) needs `min or
-//! max``), every column name is a plain identifier, every table named is declared, every SQL
-//! fragment parses; each problem at the field it is about.
+//! Guarantees: a missing field is reported in the kind's words ("check `r` (range) needs
+//! `min or max`"), every column name is a plain identifier, every table named is declared, every
+//! SQL fragment parses; each problem at the field it is about.
 
 use super::Kind;
 use super::check::One;

@@ -4,8 +4,9 @@
 //! Guarantees: a field the kind does not take is kept in the kind's `foreign` (not refused by
 //! serde), so the compiler reports every such field at its key, with the fields the kind takes,
 //! in one run; a kind's own fields are optional here, so a missing one is reported by the
-//! compiler in the kind's words. A value of the wrong type is serde's error, located at its
-//! check (serde reads a tagged check whole before it picks the kind).
+//! compiler in the kind's words. A value of the wrong type in a kind's own fields is serde's
+//! error, located at its check (serde reads a tagged check whole before it picks the kind, and
+//! then takes a number as a number: `pattern: 123` is refused, not read as text).
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;

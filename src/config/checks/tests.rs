@@ -219,3 +219,17 @@ fn every_kind_takes_the_fields_its_hint_lists() {
         }
     }
 }
+
+#[test]
+fn a_wrongly_typed_field_of_a_kind_is_serdes_error_at_its_check() {
+    // `min: abc` is no number: serde's error, placed at the check's first key (line 3,
+    // column 7), as serde reads a tagged check whole before it picks its kind.
+    let d = compile_text("gates:\n  ingest:\n    - id: a\n      kind: range\n      table: register\n      column: manad\n      min: abc\n      severity: error\n").unwrap_err();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].line, d[0].column), (Some(3), Some(7)), "{}", d[0]);
+    assert!(d[0].message.contains("invalid type"), "{}", d[0]);
+    assert_eq!(
+        d[0].hint.as_deref(),
+        Some("see the field list in src/config/checks/raw.rs")
+    );
+}
