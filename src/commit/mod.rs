@@ -20,7 +20,12 @@
 //! - A committed dataset's version ([`version`]) is the store's e_tag and size of its file: it
 //!   changes whenever a commit replaces the file, so fingerprints and manifests name what was read.
 
+mod gc;
+mod lease;
 pub mod release;
+
+pub use gc::{GcReport, gc};
+pub use lease::{Holder, Lease, break_lease};
 
 use crate::layout;
 use crate::store::{Store, StoreError};
@@ -69,57 +74,12 @@ pub enum CommitError {
     Release(#[from] release::ReleaseError),
 }
 
-/// Who holds a year's lease.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Holder {
-    pub run_id: String,
-    pub host: String,
-    pub pid: u32,
-    pub started: String,
-}
-
-impl std::fmt::Display for Holder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "run {} on host {}, pid {}, started {}",
-            self.run_id, self.host, self.pid, self.started
-        )
-    }
-}
-
-impl Holder {
-    /// This process as the holder of run `run_id`.
-    pub fn this_process(run_id: &str, started: &str) -> Self {
-        Holder {
-            run_id: run_id.to_string(),
-            host: host_name(),
-            pid: std::process::id(),
-            started: started.to_string(),
-        }
-    }
-
-    /// Whether the holder is a process of this host that no longer exists (Linux `/proc`).
-    fn is_gone(&self) -> bool {
-        let proc = std::path::Path::new("/proc");
-        self.host == host_name()
-            && proc.join("self").exists()
-            && !proc.join(self.pid.to_string()).exists()
-    }
-}
-
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 /// Puts `bytes` at `relative` only when nothing is there; `false` when something is.
-async fn put_create(lake: &Store, relative: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+pub(super) async fn put_create(
+    lake: &Store,
+    relative: &str,
+    bytes: Vec<u8>,
+) -> Result<bool, StoreError> {
     use object_store::{PutMode, PutOptions, PutPayload};
     let path = lake.path(relative);
     match lake
@@ -140,7 +100,7 @@ async fn put_create(lake: &Store, relative: &str, bytes: Vec<u8>) -> Result<bool
     }
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(
+pub(super) async fn read_json<T: serde::de::DeserializeOwned>(
     lake: &Store,
     relative: &str,
 ) -> Result<Option<T>, CommitError> {
@@ -153,75 +113,6 @@ async fn read_json<T: serde::de::DeserializeOwned>(
             path: lake.display(relative),
             source,
         })
-}
-
-/// The lease of one year, held by this run until [`Lease::release`].
-#[derive(Debug)]
-pub struct Lease {
-    lake: Store,
-    year: i64,
-    run_id: String,
-}
-
-impl Lease {
-    /// Takes the lease of `year` for `holder`, or refuses naming the current holder.
-    pub async fn acquire(lake: &Store, year: i64, holder: &Holder) -> Result<Lease, CommitError> {
-        let path = layout::lease_file(year);
-        let body = serde_json::to_vec_pretty(holder).map_err(|source| CommitError::Json {
-            path: lake.display(&path),
-            source,
-        })?;
-        let mut broke_stale = false;
-        loop {
-            if put_create(lake, &path, body.clone()).await? {
-                return Ok(Lease {
-                    lake: lake.clone(),
-                    year,
-                    run_id: holder.run_id.clone(),
-                });
-            }
-            let current: Option<Holder> = read_json(lake, &path).await?;
-            match current {
-                // Released between the two calls: try again.
-                None => continue,
-                Some(h) if h.is_gone() && !broke_stale => {
-                    tracing::warn!(
-                        "{}: breaking the stale lease of {h}: that process no longer exists",
-                        lake.display(&path)
-                    );
-                    lake.delete(&path).await?;
-                    broke_stale = true;
-                }
-                Some(h) => {
-                    return Err(CommitError::Leased {
-                        year,
-                        holder: h,
-                        path: lake.display(&path),
-                        lake: lake.display(""),
-                    });
-                }
-            }
-        }
-    }
-
-    /// Gives the lease back (only if it is still this run's).
-    pub async fn release(self) -> Result<(), CommitError> {
-        let path = layout::lease_file(self.year);
-        let current: Option<Holder> = read_json(&self.lake, &path).await.unwrap_or(None);
-        if current.is_some_and(|h| h.run_id == self.run_id) {
-            self.lake.delete(&path).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Removes the lease of `year` whoever holds it (`oj unlock`); returns the holder it removed.
-pub async fn break_lease(lake: &Store, year: i64) -> Result<Option<Holder>, CommitError> {
-    let path = layout::lease_file(year);
-    let holder = read_json(lake, &path).await.unwrap_or(None);
-    let existed = lake.head(&path).await?.is_some();
-    lake.delete(&path).await?;
-    Ok(if existed { holder } else { None })
 }
 
 /// The record of a stage's failed attempt for a year.
@@ -429,7 +320,7 @@ impl<'a> Txn<'a> {
         if let Some((year, version)) = view.release {
             release::move_latest(store.as_ref(), &self.lake.path(""), year, version).await?;
         }
-        sweep(self.lake, self.year).await?;
+        gc::sweep(self.lake, self.year).await?;
         Ok(())
     }
 
@@ -452,82 +343,6 @@ pub fn crash_point(stage: &str, point: &str) {
         eprintln!("OJ_CRASH_AT={stage}:{point}: aborting");
         std::process::abort();
     }
-}
-
-/// Deletes the run-scoped files of `year` (left by failed or killed runs, or by a store's
-/// temporary upload files); returns how many. Called under the year's lease or by [`gc`].
-async fn sweep(lake: &Store, year: i64) -> Result<usize, CommitError> {
-    let mut removed = 0;
-    for file in lake.list(&layout::pending_year_dir(year)).await? {
-        lake.delete(&file).await?;
-        removed += 1;
-    }
-    Ok(removed)
-}
-
-/// What [`gc`] removed.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct GcReport {
-    /// Run-scoped files of failed or killed runs.
-    pub pending_files: usize,
-    /// Files of release folders without a manifest (abandoned publishes).
-    pub incomplete_release_files: usize,
-    /// Years skipped because a run holds their lease.
-    pub busy_years: Vec<i64>,
-}
-
-/// Removes the abandoned run-scoped files and incomplete release folders of every year whose
-/// lease nobody holds (`oj gc`).
-pub async fn gc(lake: &Store) -> Result<GcReport, CommitError> {
-    let mut report = GcReport::default();
-    let mut years = BTreeSet::new();
-    for file in lake
-        .list(&format!("{}/pending", layout::commit_dir()))
-        .await?
-    {
-        if let Some(y) = file
-            .split('/')
-            .nth(2)
-            .and_then(|p| p.strip_prefix("ar="))
-            .and_then(|y| y.parse::<i64>().ok())
-        {
-            years.insert(y);
-        }
-    }
-    for file in lake.list("releases").await? {
-        if let Some(y) = file.split('/').nth(1).and_then(|y| y.parse::<i64>().ok()) {
-            years.insert(y);
-        }
-    }
-    for year in years {
-        let held: Option<Holder> = read_json(lake, &layout::lease_file(year)).await?;
-        if held.is_some_and(|h| !h.is_gone()) {
-            report.busy_years.push(year);
-            continue;
-        }
-        report.pending_files += sweep(lake, year).await?;
-        let files = lake.list(&layout::releases_dir(year)).await?;
-        let folders: BTreeSet<&str> = files
-            .iter()
-            .filter_map(|f| f.split('/').nth(2))
-            .filter(|n| layout::parse_release_version(n).is_some())
-            .collect();
-        for folder in folders {
-            let prefix = format!("{}/{folder}/", layout::releases_dir(year));
-            let inside: Vec<&String> = files.iter().filter(|f| f.starts_with(&prefix)).collect();
-            if inside
-                .iter()
-                .any(|f| f.ends_with(&format!("/{}", crate::layout::release::MANIFEST)))
-            {
-                continue;
-            }
-            for f in inside {
-                lake.delete(f).await?;
-                report.incomplete_release_files += 1;
-            }
-        }
-    }
-    Ok(report)
 }
 
 #[cfg(test)]

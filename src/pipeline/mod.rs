@@ -8,6 +8,8 @@
 //! the process status in one place.
 
 pub mod error;
+mod observe;
+mod prepare;
 pub mod runner;
 pub mod typecheck;
 

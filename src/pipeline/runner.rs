@@ -8,13 +8,13 @@
 //! passed, so a failed or killed stage leaves the committed data as it was; the stage's own error
 //! is the run's failure, and a failure to write the run record afterwards is reported second.
 
-use super::{Inputs, RunError, Stage, StageContext, StageOutput};
+use super::prepare::{Prepared, changed_reason};
+use super::{RunError, Stage, StageContext, StageOutput};
 use crate::clock::Clock;
 use crate::commit::{self, Holder, Lease, Txn, View};
 use crate::config::Project;
 use crate::events::{self, Decision};
-use crate::fingerprint::{self, Fingerprint};
-use crate::layout;
+use crate::fingerprint;
 use crate::ledger::{self, Outcome, RunRecord, StageRecord, StageStatus};
 use crate::lineage;
 use crate::store::Store;
@@ -401,114 +401,6 @@ impl Runner<'_> {
         }
     }
 
-    /// Reads what a stage needs to decide whether to run, and its input fingerprint: the program
-    /// build, the configuration (pipelines, checks, contracts, `sql/`), what the stage itself
-    /// reads ([`Stage::inputs`]: the drop files, pointers to earlier releases) and the committed
-    /// versions of the lake files it reads (history years included). Refuses when a stage that
-    /// produces data this stage reads failed its last attempt.
-    async fn prepare(
-        &self,
-        stage: &dyn Stage,
-        cx: &StageContext<'_>,
-    ) -> Result<Prepared, RunError> {
-        let id = stage.id();
-        let mut f = Fingerprint::new(id.name());
-        f.add("year", cx.year.to_string().as_bytes());
-        for (file, text) in &self.project.sources {
-            f.add(file, text.as_bytes());
-        }
-        let inputs = stage.inputs(cx).await.map_err(|e| RunError::stage(id, e))?;
-        for (label, bytes) in &inputs.parts {
-            f.add(label, bytes);
-        }
-        let reads = &inputs.reads;
-        let mut refused = std::collections::BTreeSet::new();
-        let mut datasets = std::collections::BTreeMap::new();
-        for read in reads {
-            if refused.insert((read.producer, read.year)) {
-                let what = reads
-                    .iter()
-                    .filter(|r| r.producer == read.producer && r.year == read.year)
-                    .map(|r| layout::partition_of(layout::partition_of(&r.file)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                commit::require_intact(self.lake, read.producer.name(), read.year, &what).await?;
-            }
-            let label = layout::partition_of(&read.file);
-            let version = commit::version(self.lake, &read.file).await?;
-            f.add(label, version.as_bytes());
-            datasets.insert(label.to_string(), version);
-        }
-        let parts = f.parts().clone();
-        Ok(Prepared {
-            fingerprint: f.finish(),
-            parts,
-            datasets,
-            inputs,
-        })
-    }
-
-    /// The committed lake datasets a stage reads, for its lineage.
-    async fn lineage_inputs(&self, prepared: &Prepared) -> Vec<lineage::Dataset> {
-        let files = prepared
-            .inputs
-            .reads
-            .iter()
-            .map(|r| (layout::partition_of(&r.file).to_string(), r.file.clone()));
-        lineage::lake_datasets(self.ctx, self.lake, files).await
-    }
-
-    /// The datasets a stage wrote (read from where they are before the commit), for its lineage:
-    /// each partition folder, and the release folder the stage made.
-    async fn lineage_outputs(&self, year: i64, view: &View) -> Vec<lineage::Dataset> {
-        let mut files: Vec<(String, String)> = view
-            .outputs()
-            .map(|(committed, pending)| {
-                (
-                    layout::partition_of(committed).to_string(),
-                    pending.to_string(),
-                )
-            })
-            .collect();
-        if let Some(v) = view.release(year) {
-            files.push((
-                layout::release_dir(year, v),
-                layout::release_file(year, v, crate::publish::INDIKATORER_PARQUET),
-            ));
-        }
-        lineage::lake_datasets(self.ctx, self.lake, files).await
-    }
-
-    /// The dataset (lineage name) check `id` of the gate after `stage` reads: a staged dataset or
-    /// a warehouse model of the year, or the release the stage made.
-    fn checked_dataset(&self, stage: StageId, year: i64, view: &View, id: &str) -> Option<String> {
-        use crate::gates::TableSource;
-        let check = self.project.checks.of(stage).iter().find(|c| c.id == id)?;
-        match self.project.checks.tables.get(check.table.as_deref()?)? {
-            TableSource::Staging(d) => {
-                Some(layout::partition_of(&layout::staging_file(d, year)).to_string())
-            }
-            TableSource::Warehouse(m) => {
-                Some(layout::partition_of(&layout::warehouse_file(m, year)).to_string())
-            }
-            TableSource::Release {
-                previous_year: false,
-                ..
-            } => view.release(year).map(|v| layout::release_dir(year, v)),
-            TableSource::Release { .. } => None,
-        }
-    }
-
-    /// Whether a stage's outputs are still in the lake (a skipped stage must have them).
-    async fn outputs_exist(&self, stage: &dyn Stage, year: i64) -> Result<bool, RunError> {
-        for file in stage.outputs(self.project, year) {
-            if self.lake.head(&file).await?.is_none() {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
     /// Runs the gate after `stage` over the stage's pending outputs (`view`): its lines and
     /// results go into `out`; a blocking failure (or a gate that could not run) is the error that
     /// stops the run before anything is committed.
@@ -546,18 +438,6 @@ impl Runner<'_> {
     }
 }
 
-/// What [`Runner::prepare`] read for a stage.
-#[derive(Default)]
-struct Prepared {
-    fingerprint: String,
-    /// The fingerprint's parts by label.
-    parts: std::collections::BTreeMap<String, String>,
-    /// The committed datasets read, with their versions.
-    datasets: std::collections::BTreeMap<String, String>,
-    /// What the stage read (its [`Stage::inputs`]).
-    inputs: Inputs,
-}
-
 /// The record of `stage`'s current output for `year`: this run's when the stage ran or was skipped
 /// here, else the last successful run's (from `earlier`, the ledger as read when the run began).
 pub fn current_stage(
@@ -573,28 +453,6 @@ pub fn current_stage(
         .find(|s| s.name == stage && matches!(s.status, StageStatus::Ran | StageStatus::Skipped))
         .cloned()
         .or_else(|| ledger::last_success_in(earlier, year, stage))
-}
-
-/// "inputs changed: …" naming the parts of the fingerprint that differ from the last success.
-fn changed_reason(
-    before: &std::collections::BTreeMap<String, String>,
-    now: &std::collections::BTreeMap<String, String>,
-) -> String {
-    if before.is_empty() {
-        return "inputs changed since the last successful run".to_string();
-    }
-    let changed = fingerprint::changed(before, now);
-    const SHOWN: usize = 6;
-    let mut text = changed
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if changed.len() > SHOWN {
-        text.push_str(&format!(" and {} more", changed.len() - SHOWN));
-    }
-    format!("inputs changed: {text}")
 }
 
 fn stage_record(
