@@ -305,6 +305,25 @@ pub async fn check_gate(
     }
 }
 
+/// The runner of every stage, on the system clock.
+pub(super) fn runner<'a>(
+    project: &'a Project,
+    drops: &'a Store,
+    lake: &'a Store,
+    ctx: &'a SessionContext,
+    lineage: Option<&'a crate::lineage::Lineage>,
+) -> Runner<'a> {
+    Runner {
+        project,
+        drops,
+        lake,
+        ctx,
+        clock: &SystemClock,
+        lineage,
+        stages: &crate::stages::ALL,
+    }
+}
+
 /// Opens the stores, builds the session and runs (or plans) one year.
 pub async fn run_year(
     project: &Project,
@@ -319,15 +338,7 @@ pub async fn run_year(
         (None, None) => Selection::All,
     };
     let (drops, lake, ctx) = open_drops_and_lake(&args.drops, &args.lake, !dry_run, options)?;
-    let runner = Runner {
-        project,
-        drops: &drops,
-        lake: &lake,
-        ctx: &ctx,
-        clock: &SystemClock,
-        lineage,
-        stages: &crate::stages::ALL,
-    };
+    let runner = runner(project, &drops, &lake, &ctx, lineage);
     let run_options = RunOptions {
         year: args.year,
         selection,

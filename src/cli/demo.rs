@@ -4,10 +4,9 @@
 //! releases are.
 
 use super::CliError;
-use crate::clock::SystemClock;
 use crate::config::Project;
 use crate::exit::ExitStatus;
-use crate::pipeline::{RunOptions, Runner, Selection};
+use crate::pipeline::{RunOptions, Selection};
 use crate::session::{self, SessionOptions};
 use crate::store::Store;
 use crate::synth::{self, Fault, SynthOptions};
@@ -71,15 +70,7 @@ pub async fn demo(
     let drops = Store::open(drops_dir.to_str().unwrap_or(".")).map_err(CliError::Open)?;
     let lake = Store::open(dir.join("lake").to_str().unwrap_or(".")).map_err(CliError::Open)?;
     let ctx = session::build(options, &[&drops, &lake]).map_err(CliError::Session)?;
-    let runner = Runner {
-        project,
-        drops: &drops,
-        lake: &lake,
-        ctx: &ctx,
-        clock: &SystemClock,
-        lineage,
-        stages: &crate::stages::ALL,
-    };
+    let runner = super::commands::runner(project, &drops, &lake, &ctx, lineage);
     let bar = crate::progress::Bar::new((years.1 - first_history + 1) as u64, "demo");
     for year in first_history..=years.1 {
         bar.step();

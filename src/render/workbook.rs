@@ -60,14 +60,7 @@ const LAYOUTS: [Layout; 4] = [
     Layout {
         name: REGISTER,
         source: IndicatorSource::Register,
-        levels: &[
-            Niva::Riket,
-            Niva::Lan,
-            Niva::Kommun,
-            Niva::Stadsdel,
-            Niva::Kommungrupp,
-            Niva::Storleksklass,
-        ],
+        levels: &Niva::ALL,
         keys: LOCAL_KEYS,
         columns: value_previous_change,
         answers: false,
@@ -75,14 +68,7 @@ const LAYOUTS: [Layout; 4] = [
     Layout {
         name: BAKGRUND,
         source: IndicatorSource::Bakgrund,
-        levels: &[
-            Niva::Riket,
-            Niva::Lan,
-            Niva::Kommun,
-            Niva::Stadsdel,
-            Niva::Kommungrupp,
-            Niva::Storleksklass,
-        ],
+        levels: &Niva::ALL,
         keys: LOCAL_KEYS,
         columns: value_previous_change,
         answers: false,
