@@ -46,7 +46,7 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use oj::config::models::ModelSet;
 use oj::config::params::{ModelParams, RegisterParameters};
-use oj::transform::{MemorySink, ModelSink, TransformError, history_status, run_models};
+use oj::transform::{LakeSink, MemorySink, ModelSink, TransformError, history_status, run_models};
 use oj::vocab::MissingHistory;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -529,11 +529,45 @@ fn register_models() -> ModelSet {
         .unwrap()
 }
 
-async fn run(ctx: &SessionContext, policy: MissingHistory) -> Result<MemorySink, TransformError> {
+/// The warehouse a run of the register models leaves: a memory:// lake to read each model's
+/// committed table from.
+struct Warehouse {
+    lake: oj::store::Store,
+    ctx: SessionContext,
+}
+
+impl Warehouse {
+    /// The committed table of `model` for the year, as a later stage reads it.
+    async fn batches(&self, model: &str) -> Vec<RecordBatch> {
+        let file = oj::layout::warehouse_file(model, Y);
+        oj::lake::read_files(&self.ctx, &self.lake, &[file])
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap()
+    }
+}
+
+/// Runs the register models the way the transform stage does (the production path): into a
+/// `LakeSink` on a fresh memory:// lake – each model kept in memory for its readers and written
+/// run-scoped – then committed to the warehouse.
+async fn run(ctx: &SessionContext, policy: MissingHistory) -> Result<Warehouse, TransformError> {
+    static LAKES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = LAKES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let lake = oj::store::Store::open(&format!("memory://transform-models-{n}/lake")).unwrap();
+    lake.register(ctx);
     let params = ModelParams::new(Y, &pipeline_params(policy));
-    let mut sink = MemorySink::new();
-    run_models(ctx, &register_models(), &params, &mut sink).await?;
-    Ok(sink)
+    let models = register_models();
+    let txn = oj::commit::Txn::new(&lake, Y, "model-test", "transform");
+    let mut sink = LakeSink::new(&txn, Y, &models);
+    run_models(ctx, &models, &params, &mut sink).await?;
+    sink.finish().await?;
+    txn.commit().await.unwrap();
+    Ok(Warehouse {
+        lake,
+        ctx: ctx.clone(),
+    })
 }
 
 // ---------------------------------------------------------------- reading indicator rows
@@ -549,11 +583,14 @@ struct Cell {
 
 type Key = (String, String, String, String);
 
-fn indicator_rows(sink: &MemorySink, model: &str) -> BTreeMap<Key, Cell> {
+/// The indicator rows of a model's table by key; text columns read as Utf8 whichever string type
+/// the table carries (Parquet read back gives Utf8View).
+fn indicator_rows(batches: &[RecordBatch]) -> BTreeMap<Key, Cell> {
     let mut out = BTreeMap::new();
-    for b in sink.batches(model).unwrap() {
+    for b in batches {
         let s = |n: &str| {
-            b.column_by_name(n)
+            let column = b.column_by_name(n).unwrap();
+            datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8)
                 .unwrap()
                 .as_any()
                 .downcast_ref::<StringArray>()
@@ -697,7 +734,7 @@ fn marker(
 async fn register_indicators_shape_and_markers() {
     let ctx = fixture_ctx(true);
     let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
-    let rows = indicator_rows(&sink, "ind_register");
+    let rows = indicator_rows(&sink.batches("ind_register").await);
     // Regions: riket 1, län 2, kommuner 4, stadsdelar 2, kommungrupper A1 A2 B3, storleksklasser 4
     // = 16. Per region: 4 indicators × 5 groups + 7 × totalt = 27 rows → 432.
     assert_eq!(rows.len(), 16 * 27);
@@ -725,7 +762,7 @@ async fn register_indicators_shape_and_markers() {
 async fn register_indicators_per_kommun_and_stadsdel() {
     let ctx = fixture_ctx(true);
     let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
-    let r = indicator_rows(&sink, "ind_register");
+    let r = indicator_rows(&sink.batches("ind_register").await);
 
     // --- 0180: recipients 16+ in 2017: a (m1–6), f (m1–8), g (m10–12) = 3; c26/c27 were there
     // only in 2016/2015, so they are not recipients in 0180. All three adults (f is 18 in month 8).
@@ -829,7 +866,7 @@ async fn register_indicators_per_kommun_and_stadsdel() {
 async fn register_indicators_per_lan_riket_and_groups() {
     let ctx = fixture_ctx(true);
     let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
-    let r = indicator_rows(&sink, "ind_register");
+    let r = indicator_rows(&sink.batches("ind_register").await);
 
     // --- Län 01 (0180 + 0114). a: m1–6 in 0180 + m7–11 in 0114 = 11 months in the län →
     // long-term here though in neither kommun. g: m10–12 ∪ m12 = 3 distinct months.
@@ -923,7 +960,7 @@ async fn register_indicators_per_lan_riket_and_groups() {
 async fn background_measures_are_ratios_of_sums() {
     let ctx = fixture_ctx(true);
     let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
-    let r = indicator_rows(&sink, "ind_bakgrund");
+    let r = indicator_rows(&sink.batches("ind_bakgrund").await);
     // kommun 4 + län 2 + riket 1 + kommungrupp A1, A2, B3 = 10 regions × 7 measures.
     assert_eq!(r.len(), 70);
     // Population per kommun: 18–64 = 700k, inrikes 25–64 = 500k, 18–24 = 200k
@@ -970,7 +1007,7 @@ async fn missing_previous_year_population_marks_kronor_per_inhabitant_missing() 
     ctx.deregister_table("befolkning").unwrap();
     befolkning(&ctx, &only_y);
     let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
-    let r = indicator_rows(&sink, "ind_register");
+    let r = indicator_rows(&sink.batches("ind_register").await);
     // No 31 Dec 2016 population → no mean population → '-' (not a made-up denominator).
     marker(
         &r,
@@ -1014,7 +1051,7 @@ async fn a_belopp_of_i64_max_does_not_wrap_the_riket_sum() {
     ctx.deregister_table("register").unwrap();
     register(&ctx, &rows);
     let sink = run(&ctx, MissingHistory::Fail).await.unwrap();
-    let r = indicator_rows(&sink, "ind_register");
+    let r = indicator_rows(&sink.batches("ind_register").await);
     let kronor = (i64::MAX as i128 + 66_500) as f64;
     let riket = cell(&r, "reg_belopp_tkr", "riket", "00", "totalt");
     assert!(riket.varde.unwrap() > 0.0, "{riket:?}");
@@ -1065,7 +1102,7 @@ async fn missing_history_fails_naming_the_years_and_the_ingest_command() {
 async fn missing_history_not_applicable_marks_very_long_term_with_dot() {
     let ctx = fixture_ctx(false);
     let sink = run(&ctx, MissingHistory::NotApplicable).await.unwrap();
-    let r = indicator_rows(&sink, "ind_register");
+    let r = indicator_rows(&sink.batches("ind_register").await);
     let very_long: Vec<&Cell> = r
         .iter()
         .filter(|(k, _)| k.0 == "reg_mycket_langvarigt_andel")
@@ -1338,7 +1375,7 @@ fn riket_bounds_hold(households: Vec<RandomHousehold>) -> Result<(), TestCaseErr
     let sink = rt
         .block_on(run(&ctx, MissingHistory::NotApplicable))
         .unwrap();
-    let r = indicator_rows(&sink, "ind_register");
+    let r = indicator_rows(&rt.block_on(sink.batches("ind_register")));
     // Recipient and household counts only: long-term counts may exceed the kommun sum (6 + 5
     // months in two kommuner is long-term in riket only).
     for (ind, grupp) in [
