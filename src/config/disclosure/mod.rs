@@ -19,7 +19,7 @@ use crate::yaml;
 use std::collections::BTreeMap;
 
 /// The disclosure configuration file, relative to the project root.
-pub const DISCLOSURE_FILE: &str = "pipelines/disclosure.yaml";
+pub(crate) const DISCLOSURE_FILE: &str = "pipelines/disclosure.yaml";
 
 /// How the left side (a parent, a total) relates to the sum of the right side (its parts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -291,7 +291,7 @@ impl SurveyConfig {
     }
 
     /// Every indicator of every year (expanded ids), in configuration order.
-    pub fn all_indicators(&self) -> &[Indicator] {
+    pub(crate) fn all_indicators(&self) -> &[Indicator] {
         &self.indicators
     }
 

@@ -25,7 +25,7 @@ impl Pool {
 
     /// Simulates the twelve months of `ctx.year`, appending the rows of paid and registered
     /// household-months to `rows`.
-    pub fn simulate_year(&mut self, ctx: &YearContext, rows: &mut Vec<RegRow>) {
+    pub(crate) fn simulate_year(&mut self, ctx: &YearContext, rows: &mut Vec<RegRow>) {
         let num = ctx.geo.kommuner[self.owner].num;
         let mut rng = stream(ctx.seed, Label::Register, &[ctx.year as u64, num]);
         let mut spawned = Vec::new();
