@@ -206,7 +206,7 @@ impl Line {
 }
 
 /// A stage whose inputs could not be read, or that failed without rows.
-pub fn stage_failed(scope: Scope, stage: &str, error: &str) {
+pub(crate) fn stage_failed(scope: Scope, stage: &str, error: &str) {
     let Scope { run_id, year } = scope;
     tracing::error!(
         target: PROGRESS,
@@ -216,7 +216,7 @@ pub fn stage_failed(scope: Scope, stage: &str, error: &str) {
 }
 
 /// A stage that failed after running `seconds`.
-pub fn stage_failed_after(scope: Scope, stage: &str, seconds: f64) {
+pub(crate) fn stage_failed_after(scope: Scope, stage: &str, seconds: f64) {
     let Scope { run_id, year } = scope;
     tracing::error!(
         target: PROGRESS,
@@ -226,7 +226,7 @@ pub fn stage_failed_after(scope: Scope, stage: &str, seconds: f64) {
 }
 
 /// A stage's gate that stopped the run.
-pub fn gate_failed(scope: Scope, stage: &str, error: &str) {
+pub(crate) fn gate_failed(scope: Scope, stage: &str, error: &str) {
     let Scope { run_id, year } = scope;
     tracing::error!(
         target: PROGRESS,
@@ -236,7 +236,7 @@ pub fn gate_failed(scope: Scope, stage: &str, error: &str) {
 }
 
 /// A stage skipped (up to date), planned (dry run) or started, with the reason.
-pub fn stage_decided(scope: Scope, stage: &str, outcome: Decision, reason: &str) {
+pub(crate) fn stage_decided(scope: Scope, stage: &str, outcome: Decision, reason: &str) {
     let Scope { run_id, year } = scope;
     let (event, word) = match outcome {
         Decision::Skipped => ("stage_skipped", "skipped  "),
@@ -251,7 +251,7 @@ pub fn stage_decided(scope: Scope, stage: &str, outcome: Decision, reason: &str)
 
 /// What the runner decided for a stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Up to date; not run.
     Skipped,
     /// Would run (dry run).
@@ -283,7 +283,7 @@ pub fn stage_done(
 
 /// The human log format: a progress event prints its message – the line `oj` has always
 /// printed – and nothing else; any other event prints its message and fields, as before.
-pub struct Human;
+pub(crate) struct Human;
 
 impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Human
 where
@@ -308,7 +308,7 @@ where
 }
 
 /// The target of every progress event.
-pub const PROGRESS: &str = "oj::progress";
+pub(crate) const PROGRESS: &str = "oj::progress";
 
 /// Collects an event's `message` field.
 struct Message(String);
@@ -341,6 +341,6 @@ pub fn run_done(scope: Scope, dry_run: bool, ran: usize, skipped: usize, record:
 }
 
 /// A progress line outside a run's stages (the demo's year headings, synth's summary).
-pub fn note(text: &str) {
+pub(crate) fn note(text: &str) {
     tracing::info!(target: PROGRESS, event = "note", "{text}");
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// The build identity of this program: the package version, the SHA-256 of its sources (`src/**`,
 /// `Cargo.toml`, `Cargo.lock`, computed by `build.rs`, so the SQL and rules embedded in the program
 /// are part of it) and the git commit when the build environment set `OJ_GIT_COMMIT`.
-pub fn build_identity() -> String {
+pub(crate) fn build_identity() -> String {
     let mut id = format!(
         "oj {} sources {}",
         env!("CARGO_PKG_VERSION"),

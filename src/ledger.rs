@@ -96,7 +96,7 @@ static RUNS_STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32
 
 /// A new run id: UTC time to the millisecond, a sequence number within this process, the year
 /// and a random suffix, so ids sort by start time and two concurrent runs never share one.
-pub fn new_run_id(now: chrono::DateTime<chrono::Utc>, year: i64) -> String {
+pub(crate) fn new_run_id(now: chrono::DateTime<chrono::Utc>, year: i64) -> String {
     let seq = RUNS_STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let suffix: u16 = rand::random();
     format!(
@@ -154,7 +154,7 @@ pub async fn last_success(
 }
 
 /// [`last_success`] over run records already read (oldest first), so a run reads the ledger once.
-pub fn last_success_in(runs: &[RunRecord], year: i64, stage: &str) -> Option<StageRecord> {
+pub(crate) fn last_success_in(runs: &[RunRecord], year: i64, stage: &str) -> Option<StageRecord> {
     runs.iter()
         .rev()
         .filter(|r| r.year == year)

@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 use std::sync::Mutex;
 
 /// The spec every event follows.
-pub const SCHEMA_URL: &str = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
+pub(crate) const SCHEMA_URL: &str =
+    "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
 const SCHEMA_FACET: &str =
     "https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet";
 const ASSERTIONS_FACET: &str = "https://openlineage.io/spec/facets/1-1-0/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet";
@@ -25,7 +26,7 @@ const PARENT_FACET: &str =
     "https://openlineage.io/spec/facets/1-2-0/ParentRunFacet.json#/$defs/ParentRunFacet";
 const ERROR_FACET: &str = "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet";
 /// The job namespace of every event.
-pub const NAMESPACE: &str = "oj";
+pub(crate) const NAMESPACE: &str = "oj";
 
 /// Who produced the events: `oj` and its version (a URN: the program has no public URL).
 pub fn producer() -> String {
@@ -33,7 +34,7 @@ pub fn producer() -> String {
 }
 
 /// The environment variable naming the sink when `--lineage` is not given.
-pub const ENV: &str = "OJ_LINEAGE";
+pub(crate) const ENV: &str = "OJ_LINEAGE";
 
 /// Where the events go.
 #[derive(Debug)]
@@ -71,7 +72,7 @@ impl Lineage {
     }
 
     /// The sink named by `flag` (`--lineage`), else by `OJ_LINEAGE`; none when neither is set.
-    pub fn from_flag_or_env(flag: Option<&str>) -> Option<Lineage> {
+    pub(crate) fn from_flag_or_env(flag: Option<&str>) -> Option<Lineage> {
         let env = std::env::var(ENV).ok().filter(|v| !v.is_empty());
         flag.map(str::to_string).or(env).map(|t| Lineage::new(&t))
     }
@@ -146,7 +147,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// A UUID (version 4 layout) from the first 16 bytes of SHA-256 of `text`: the same text always
 /// gives the same id.
-pub fn uuid_of(text: &str) -> String {
+pub(crate) fn uuid_of(text: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(text.as_bytes());
     let mut bytes = [0u8; 16];
@@ -255,12 +256,12 @@ pub struct StageRun<'a> {
 
 impl StageRun<'_> {
     /// The stage run's own run id.
-    pub fn stage_run_id(&self) -> String {
+    pub(crate) fn stage_run_id(&self) -> String {
         uuid_of(&format!("oj run {} stage {}", self.run_id, self.stage))
     }
 
     /// The parent run's id.
-    pub fn parent_run_id(&self) -> String {
+    pub(crate) fn parent_run_id(&self) -> String {
         uuid_of(&format!("oj run {}", self.run_id))
     }
 
@@ -307,7 +308,7 @@ impl StageRun<'_> {
 }
 
 /// The columns of an Arrow schema as (name, type) pairs.
-pub fn fields_of(schema: &datafusion::arrow::datatypes::Schema) -> Vec<(String, String)> {
+pub(crate) fn fields_of(schema: &datafusion::arrow::datatypes::Schema) -> Vec<(String, String)> {
     schema
         .fields()
         .iter()
@@ -317,7 +318,7 @@ pub fn fields_of(schema: &datafusion::arrow::datatypes::Schema) -> Vec<(String, 
 
 /// Datasets of lake files: (name, file to read the schema from). A file whose schema cannot be
 /// read is listed without a schema facet.
-pub async fn lake_datasets(
+pub(crate) async fn lake_datasets(
     ctx: &datafusion::prelude::SessionContext,
     lake: &crate::store::Store,
     files: impl IntoIterator<Item = (String, String)>,
@@ -342,7 +343,7 @@ pub async fn lake_datasets(
 }
 
 /// The drop files an ingest reads, each with its contract's columns.
-pub fn drop_datasets(
+pub(crate) fn drop_datasets(
     project: &crate::config::Project,
     drops: &crate::store::Store,
     files: &[Vec<crate::ingest::DropFile>],
@@ -391,7 +392,7 @@ impl<'a> Tracker<'a> {
     }
 
     /// The datasets the stage wrote.
-    pub fn set_outputs(&mut self, outputs: Vec<Dataset>) {
+    pub(crate) fn set_outputs(&mut self, outputs: Vec<Dataset>) {
         self.outputs = outputs;
     }
 

@@ -35,7 +35,7 @@ fn shows_bytes(enabled: bool, len: u64, other_bar_shown: bool) -> bool {
 }
 
 /// A bar over `len` steps named `what`, shown until dropped; hidden unless enabled.
-pub struct Bar {
+pub(crate) struct Bar {
     bar: ProgressBar,
     /// Whether this bar is the one log lines are written around.
     current: bool,
@@ -89,12 +89,13 @@ impl Bar {
     }
 
     /// `pos` steps (bytes) done.
-    pub fn set_position(&self, pos: u64) {
+    pub(crate) fn set_position(&self, pos: u64) {
         self.bar.set_position(pos);
     }
 
-    /// Whether the bar draws nothing.
-    pub fn is_hidden(&self) -> bool {
+    /// Whether the bar draws nothing (its unit test only).
+    #[cfg(test)]
+    pub(crate) fn is_hidden(&self) -> bool {
         self.bar.is_hidden()
     }
 }

@@ -70,7 +70,7 @@ impl Store {
 
     /// Opens a location like [`Store::open`], but a local folder must exist already: it is
     /// never created (a drops folder, or a lake that is only read).
-    pub fn open_existing(location: &str) -> Result<Store, StoreError> {
+    pub(crate) fn open_existing(location: &str) -> Result<Store, StoreError> {
         Self::open_with(location, false)
     }
 
@@ -260,7 +260,7 @@ impl Store {
     }
 
     /// Deletes an object; deleting a missing object is not an error.
-    pub async fn delete(&self, relative: &str) -> Result<(), StoreError> {
+    pub(crate) async fn delete(&self, relative: &str) -> Result<(), StoreError> {
         match self.object_store.delete(&self.path(relative)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.io(relative, e)),

@@ -66,7 +66,7 @@ impl AnswerType {
 
     /// The answers allowed besides blank, exactly as written in the drop; empty for `tal`, whose
     /// answers are numbers.
-    pub fn allowed_answers(self) -> &'static [&'static str] {
+    pub(crate) fn allowed_answers(self) -> &'static [&'static str] {
         match self {
             AnswerType::JaNej => &["Ja", "Nej", "Vet ej"],
             AnswerType::HeltDelvis => &["Helt", "Delvis", "Inte alls", "Vet ej"],
@@ -96,7 +96,7 @@ impl Years {
     }
 
     /// Whether the two ranges share a year.
-    pub fn overlaps(&self, other: &Years) -> bool {
+    pub(crate) fn overlaps(&self, other: &Years) -> bool {
         self.contains(other.from) || other.contains(self.from)
     }
 
@@ -243,7 +243,7 @@ impl Status {
 
 /// The geographic or group level of a row (`niva`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Niva {
+pub(crate) enum Niva {
     Riket,
     Lan,
     Kommun,
@@ -291,7 +291,7 @@ impl Niva {
 
 /// The population group of a row (`grupp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Grupp {
+pub(crate) enum Grupp {
     Totalt,
     Kvinnor,
     Man,
@@ -339,7 +339,7 @@ impl Grupp {
 
 /// Whether `id` has the shape of a Kolada KPI id: one capital letter and five digits, e.g.
 /// `N31807` (`N` nyckeltal, `U` uppgift).
-pub fn is_kpi_id(id: &str) -> bool {
+pub(crate) fn is_kpi_id(id: &str) -> bool {
     let b = id.as_bytes();
     b.len() == 6 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit)
 }
@@ -347,21 +347,21 @@ pub fn is_kpi_id(id: &str) -> bool {
 /// The names of the datasets and models that pass from one stage to the next.
 pub mod names {
     /// The staged datasets the `sql/` models read.
-    pub const MODEL_SOURCES: [&str; 5] =
+    pub(crate) const MODEL_SOURCES: [&str; 5] =
         ["regioner", "befolkning", "register", "bakgrund", "enkat"];
     /// The staged reference dataset of regions.
     pub const REGIONS: &str = "regioner";
     /// The model holding every indicator row before disclosure control.
-    pub const INDICATOR_MODEL: &str = "ind_indikatorer";
+    pub(crate) const INDICATOR_MODEL: &str = "ind_indikatorer";
     /// The model with each kommun's län, kommungrupp and storleksklass.
-    pub const KOMMUN_MODEL: &str = "int_kommun";
+    pub(crate) const KOMMUN_MODEL: &str = "int_kommun";
     /// The model with the households behind each amount cell.
-    pub const CONTRIBUTIONS_MODEL: &str = "int_belopp_bidrag";
+    pub(crate) const CONTRIBUTIONS_MODEL: &str = "int_belopp_bidrag";
     /// The model with each kommun's survey non-response.
-    pub const BORTFALL_MODEL: &str = "int_bortfall";
+    pub(crate) const BORTFALL_MODEL: &str = "int_bortfall";
     /// The dataset the disclose stage writes (the publishable table without previous-year
     /// columns).
-    pub const DISCLOSED_DATASET: &str = "rel_indikatorer";
+    pub(crate) const DISCLOSED_DATASET: &str = "rel_indikatorer";
 }
 
 #[cfg(test)]

@@ -154,7 +154,7 @@ impl Spans {
 
     /// The index of the first item of the list at `list` whose `key` is the scalar `value`, for
     /// lists whose items are told apart by a key such as `id` or `name`.
-    pub fn item_with(&self, list: &str, key: &str, value: &str) -> Option<usize> {
+    pub(crate) fn item_with(&self, list: &str, key: &str, value: &str) -> Option<usize> {
         let (_, node) = self.find(list)?;
         let Kind::List(items) = &node.kind else {
             return None;

@@ -195,7 +195,7 @@ impl Project {
 
     /// Whether the project's `sql/` declares `model`: the warehouse output of a model that was
     /// deleted or renamed is never read.
-    pub fn declares_model(&self, model: &str) -> bool {
+    pub(crate) fn declares_model(&self, model: &str) -> bool {
         self.models.get(model).is_some()
     }
 
@@ -327,7 +327,7 @@ impl LogicalType {
     }
 
     /// The Arrow type staged for this logical type.
-    pub fn arrow_type(self) -> datafusion::arrow::datatypes::DataType {
+    pub(crate) fn arrow_type(self) -> datafusion::arrow::datatypes::DataType {
         use datafusion::arrow::datatypes::DataType;
         match self {
             LogicalType::String => DataType::Utf8,

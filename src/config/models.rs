@@ -152,7 +152,7 @@ impl ModelSet {
     }
 
     /// Models in run order.
-    pub fn in_order(&self) -> impl Iterator<Item = &Model> {
+    pub(crate) fn in_order(&self) -> impl Iterator<Item = &Model> {
         self.order.iter().filter_map(|n| self.models.get(n))
     }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Orders `deps` (model → models it reads) so that each model follows its dependencies. On failure
 /// returns every cycle, each as the list of its members starting from the smallest name.
-pub fn topological(
+pub(crate) fn topological(
     deps: &BTreeMap<String, BTreeSet<String>>,
 ) -> Result<Vec<String>, Vec<Vec<String>>> {
     let mut waiting: BTreeMap<&str, usize> = deps

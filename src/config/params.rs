@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 /// The longest very-long-term window the SQL supports: 5 years × 12 months = 60 bits of the month
 /// sets in int_person_region_ar. `oj validate` and the run enforce the same limit.
-pub const MAX_WINDOW_YEARS: i64 = 5;
+pub(crate) const MAX_WINDOW_YEARS: i64 = 5;
 
 /// `parameters.register` of the pipeline file (domain.md thresholds).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]

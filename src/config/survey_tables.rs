@@ -63,7 +63,7 @@ pub fn register_tables(ctx: &SessionContext, config: &SurveyConfig, year: i64) -
 }
 
 /// The rows of the tables in [`TABLES`] for `year`, in that order.
-pub fn config_batches(config: &SurveyConfig, year: i64) -> Result<Vec<RecordBatch>> {
+pub(crate) fn config_batches(config: &SurveyConfig, year: i64) -> Result<Vec<RecordBatch>> {
     let questions = config.questions_for_year(year);
     let indicators = config.indicators_for_year(year);
 

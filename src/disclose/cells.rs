@@ -141,7 +141,7 @@ impl Cells {
 
     /// Reads indicator rows (ar, indikator, niva, region, regionnamn, grupp, varde, taljare, namnare, status)
     /// from batches; `kinds` gives each indicator's kind.
-    pub fn from_batches(
+    pub(crate) fn from_batches(
         batches: &[RecordBatch],
         kinds: &IndicatorKinds,
     ) -> Result<Self, DiscloseError> {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 pub type IndicatorKinds = HashMap<String, IndicatorKind>;
 
 /// Ids of survey indicators start with this prefix (domain.md: `enk_…`).
-pub const SURVEY_PREFIX: &str = "enk_";
+pub(crate) const SURVEY_PREFIX: &str = "enk_";
 
 impl IndicatorKind {
     /// Whether the numerator rule (numerator in `1..min_numerator`) applies.
@@ -20,7 +20,7 @@ impl IndicatorKind {
     /// - `kvot`: the numerator counts households (e.g. households per case worker) – yes.
     /// - `kronor`, `tkr`: the numerator is an amount of money, not a count of persons; an
     ///   amount of 1–4 kronor says nothing about how few people it concerns – no.
-    pub fn numerator_rule(self) -> bool {
+    pub(crate) fn numerator_rule(self) -> bool {
         matches!(
             self,
             IndicatorKind::Andel | IndicatorKind::Antal | IndicatorKind::Kvot
@@ -36,7 +36,7 @@ impl IndicatorKind {
     /// - `antal`, `tkr`: there is no denominator – no.
     /// - `kvot`: the denominator is a number of case workers (often below 20 in every kommun);
     ///   it is not a population and protects nobody – no.
-    pub fn denominator_rule(self) -> bool {
+    pub(crate) fn denominator_rule(self) -> bool {
         matches!(self, IndicatorKind::Andel | IndicatorKind::Kronor)
     }
 
@@ -45,7 +45,7 @@ impl IndicatorKind {
     /// of 7 responding kommuner reveals nothing that is not already public. Respondent-level
     /// survey values (namnare null at kommun/stadsdel level) are exempt for the same reason
     /// whatever their kind; that row-level rule is applied in the disclose SQL.
-    pub fn survey_exempt(self, indikator: &str) -> bool {
+    pub(crate) fn survey_exempt(self, indikator: &str) -> bool {
         indikator.starts_with(SURVEY_PREFIX) && self == IndicatorKind::Andel
     }
 }

@@ -78,7 +78,7 @@ pub struct KommunGroups {
 pub type Membership = HashMap<String, KommunGroups>;
 
 /// The parent region at `parent_level` of a region at `child_level`, when known.
-pub fn parent_region(
+pub(crate) fn parent_region(
     membership: &Membership,
     child_level: &str,
     region: &str,

@@ -38,7 +38,7 @@ impl Loss {
     }
 
     /// Published cells as a share of the cells that had a number to publish, in percent.
-    pub fn published_percent(&self) -> f64 {
+    pub(crate) fn published_percent(&self) -> f64 {
         let base = self.published + self.primary + self.secondary;
         if base == 0 {
             100.0
@@ -110,7 +110,7 @@ impl DisclosureReport {
 
 impl DisclosureReport {
     /// One line per level: what protection cost there.
-    pub fn level_lines(&self) -> Vec<String> {
+    pub(crate) fn level_lines(&self) -> Vec<String> {
         self.information_loss
             .iter()
             .map(|(niva, per)| {
@@ -183,7 +183,7 @@ pub fn build(
 
 /// One failing cell for the error message: the cell, its interval, its need and the relations
 /// that pin it.
-pub fn describe_failure(table: &Table, f: &Audited) -> String {
+pub(crate) fn describe_failure(table: &Table, f: &Audited) -> String {
     let hi = if f.hi.is_finite() {
         format!("{:.1}", f.hi)
     } else {

@@ -10,9 +10,6 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use std::sync::Arc;
 
-/// The key of a cell, in sort order.
-pub const KEY: [&str; 5] = ["ar", "indikator", "niva", "region", "grupp"];
-
 fn disclosed_fields() -> Vec<Field> {
     vec![
         Field::new("ar", DataType::Int64, false),
@@ -43,7 +40,7 @@ pub fn release_schema() -> SchemaRef {
 }
 
 /// Casts the columns of `batch`, taken by name, into `schema`.
-pub fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
+pub(crate) fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
     let columns = schema
         .fields()
         .iter()

@@ -7,7 +7,7 @@
 //! list means the table passed.
 
 use super::error::DiscloseError;
-use super::stage::require_columns;
+use super::stage::checks::require_columns;
 use crate::session::scratch::{Scratch, ints, texts};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::DataType;

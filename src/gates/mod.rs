@@ -95,7 +95,7 @@ impl GateReport {
     }
 
     /// The results as JSON values for the run record.
-    pub fn to_json(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn to_json(&self) -> Vec<serde_json::Value> {
         self.results
             .iter()
             .map(|r| serde_json::to_value(r).unwrap_or_default())

@@ -14,7 +14,7 @@ pub mod release;
 const DATA_FILE: &str = "data.parquet";
 
 /// Folder of one year's drop files below the drops root.
-pub fn drop_dir(year: i64) -> String {
+pub(crate) fn drop_dir(year: i64) -> String {
     format!("{year}")
 }
 
@@ -44,12 +44,12 @@ pub fn quarantine_file(stage: &str, check: &str, year: i64) -> String {
 }
 
 /// Folder holding every run record.
-pub fn runs_dir() -> &'static str {
+pub(crate) fn runs_dir() -> &'static str {
     "runs"
 }
 
 /// The record of one run.
-pub fn run_record(run_id: &str) -> String {
+pub(crate) fn run_record(run_id: &str) -> String {
     format!("runs/{run_id}/run.json")
 }
 
@@ -64,7 +64,7 @@ pub fn release_dir(year: i64, version: u32) -> String {
 }
 
 /// The folder name of a release version: `v` and three digits.
-pub fn release_name(version: u32) -> String {
+pub(crate) fn release_name(version: u32) -> String {
     format!("v{version:03}")
 }
 
@@ -89,7 +89,7 @@ pub fn release_file(year: i64, version: u32, file_name: &str) -> String {
 
 /// Folder of the lake's commit protocol (the `commit` module): run-scoped writes, leases, failure
 /// markers and release claims. Nothing below it is data a stage reads.
-pub fn commit_dir() -> &'static str {
+pub(crate) fn commit_dir() -> &'static str {
     "_commit"
 }
 
@@ -99,7 +99,7 @@ pub fn pending_year_dir(year: i64) -> String {
 }
 
 /// Where run `run_id` writes the future `committed` file (a lake path) before its gate passes.
-pub fn pending_file(year: i64, run_id: &str, committed: &str) -> String {
+pub(crate) fn pending_file(year: i64, run_id: &str, committed: &str) -> String {
     format!("{}/{run_id}/{committed}", pending_year_dir(year))
 }
 
@@ -109,12 +109,12 @@ pub fn lease_file(year: i64) -> String {
 }
 
 /// The marker saying the last attempt of `stage` for a year failed (its committed output is older).
-pub fn failed_marker(stage: &str, year: i64) -> String {
+pub(crate) fn failed_marker(stage: &str, year: i64) -> String {
     format!("_commit/failed/{stage}/ar={year}.json")
 }
 
 /// Folder of the version claims of a year's releases.
-pub fn release_claims_dir(year: i64) -> String {
+pub(crate) fn release_claims_dir(year: i64) -> String {
     format!("_commit/claims/{year}")
 }
 
@@ -130,17 +130,17 @@ pub fn release_claim(year: i64, version: u32) -> String {
 
 /// The partition folder of a dataset file (`staging/register/ar=2016/data.parquet` →
 /// `staging/register/ar=2016`): how fingerprints and manifests name a committed dataset.
-pub fn partition_of(file: &str) -> &str {
+pub(crate) fn partition_of(file: &str) -> &str {
     file.rsplit_once('/').map_or(file, |(dir, _)| dir)
 }
 
 /// The folder of a model's output for every year (`warehouse/<model>`).
-pub fn warehouse_dir() -> &'static str {
+pub(crate) fn warehouse_dir() -> &'static str {
     "warehouse"
 }
 
 /// The model a committed warehouse file belongs to, when `relative` is one of year `year`.
-pub fn warehouse_model_of(relative: &str, year: i64) -> Option<&str> {
+pub(crate) fn warehouse_model_of(relative: &str, year: i64) -> Option<&str> {
     let rest = relative.strip_prefix("warehouse/")?;
     let (model, tail) = rest.split_once('/')?;
     (tail == format!("ar={year}/{DATA_FILE}")).then_some(model)

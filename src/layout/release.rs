@@ -41,7 +41,7 @@ pub fn version_dir(lake: &Path, year: i64, n: u32) -> Path {
 }
 
 /// `<lake>/_commit/claims/<Y>`: the claims of a year's versions.
-pub fn claims_dir(lake: &Path, year: i64) -> Path {
+pub(crate) fn claims_dir(lake: &Path, year: i64) -> Path {
     at(lake, &layout::release_claims_dir(year))
 }
 

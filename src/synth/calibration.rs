@@ -183,7 +183,7 @@ impl Targets {
     }
 
     /// Kronor paid per household and year.
-    pub fn kr_per_household(&self, year: i32) -> f64 {
+    pub(crate) fn kr_per_household(&self, year: i32) -> f64 {
         interpolate(&self.kr_per_household, year)
     }
 }

@@ -68,7 +68,7 @@ pub(crate) struct Geography {
 }
 
 impl Stadsdel {
-    pub fn valid_in(&self, year: i32) -> bool {
+    pub(crate) fn valid_in(&self, year: i32) -> bool {
         (self.valid_from..=self.valid_to).contains(&year)
     }
 
@@ -178,7 +178,7 @@ impl Geography {
     }
 
     /// The stadsdel a fine area belongs to in `year`, if the kommun has stadsdelar that year.
-    pub fn stadsdel_of(&self, area: usize, year: i32) -> Option<usize> {
+    pub(crate) fn stadsdel_of(&self, area: usize, year: i32) -> Option<usize> {
         let mut s = area;
         loop {
             if self.stadsdelar[s].valid_in(year) {
@@ -189,7 +189,7 @@ impl Geography {
     }
 
     /// Whether kommun `k` reports by district in `year`.
-    pub fn has_districts(&self, k: usize, year: i32) -> bool {
+    pub(crate) fn has_districts(&self, k: usize, year: i32) -> bool {
         self.kommuner[k]
             .areas
             .first()
@@ -197,7 +197,7 @@ impl Geography {
     }
 
     /// The stadsdelar valid in `year`, in code order.
-    pub fn stadsdelar_in(&self, year: i32) -> impl Iterator<Item = (usize, &Stadsdel)> {
+    pub(crate) fn stadsdelar_in(&self, year: i32) -> impl Iterator<Item = (usize, &Stadsdel)> {
         self.stadsdelar
             .iter()
             .enumerate()

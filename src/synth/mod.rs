@@ -38,9 +38,9 @@ use population::Population;
 use register::{Pool, YearContext};
 
 /// First year the generator accepts (the stadsdelar of regions.csv start in 2007).
-pub const FIRST_YEAR: i32 = 2007;
+pub(crate) const FIRST_YEAR: i32 = 2007;
 /// Last year the generator accepts.
-pub const LAST_YEAR: i32 = 2040;
+pub(crate) const LAST_YEAR: i32 = 2040;
 /// Largest accepted scale (1.0 is national size; the generator's memory grows linearly).
 pub const MAX_SCALE: f64 = 10.0;
 /// The simulation warms up from this many years before the first year (or before 2010).

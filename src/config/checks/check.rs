@@ -53,7 +53,7 @@ impl One<'_> {
     }
 
     /// The configured table `name` (at `key`) is read by the check.
-    pub fn use_table(&mut self, name: &str, key: &str) {
+    pub(crate) fn use_table(&mut self, name: &str, key: &str) {
         let place = self.at(key);
         if self.tables.contains_key(name) {
             if !self.reads.iter().any(|x| x == name) {
@@ -73,13 +73,13 @@ impl One<'_> {
     }
 
     /// The column name at `key` is a plain identifier.
-    pub fn ident(&mut self, key: &str, name: &str) {
+    pub(crate) fn ident(&mut self, key: &str, name: &str) {
         let place = self.at(key);
         check_ident(self.cx, place, "column", name);
     }
 
     /// The column names of the list at `key` are plain identifiers.
-    pub fn idents(&mut self, key: &str, names: &[String]) {
+    pub(crate) fn idents(&mut self, key: &str, names: &[String]) {
         for (k, name) in names.iter().enumerate() {
             self.ident(&format!("{key}.{k}"), name);
         }

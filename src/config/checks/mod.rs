@@ -23,10 +23,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The checks file, relative to the project root.
-pub const CHECKS_FILE: &str = "pipelines/checks.yaml";
+pub(crate) const CHECKS_FILE: &str = "pipelines/checks.yaml";
 
 /// Offending rows kept per failing check when the file does not say.
-pub const DEFAULT_QUARANTINE_ROWS: u64 = 1000;
+pub(crate) const DEFAULT_QUARANTINE_ROWS: u64 = 1000;
 
 /// Every gate's checks and the tables they read.
 #[derive(Debug, Clone)]
@@ -165,7 +165,7 @@ pub enum Kind {
 
 impl Kind {
     /// Whether the check is evaluated in the one shared scan of its table.
-    pub fn is_row_level(&self) -> bool {
+    pub(crate) fn is_row_level(&self) -> bool {
         matches!(
             self,
             Kind::NotNull { .. }

@@ -23,9 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The pipeline definition file, relative to the project root.
-pub const PIPELINE_FILE: &str = "pipelines/ekonomiskt_bistand.yaml";
+pub(crate) const PIPELINE_FILE: &str = "pipelines/ekonomiskt_bistand.yaml";
 /// Folder of the data contracts.
-pub const CONTRACTS_DIR: &str = "data-contracts";
+pub(crate) const CONTRACTS_DIR: &str = "data-contracts";
 
 /// The problems found so far.
 struct Collector {

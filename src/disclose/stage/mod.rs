@@ -7,26 +7,30 @@
 //! [`DiscloseError::Audit`] naming the cells; a suppressed, missing or not-applicable cell
 //! carries no varde, taljare or namnare; values are rounded here and nowhere earlier.
 
-use super::audit::{self, AuditReport, Need};
-use super::cells::{Cells, Mark, PrimaryReason};
-use super::error::DiscloseError;
-use super::kind::IndicatorKinds;
-use super::params::DisclosureParams;
-use super::primary::{Contributions, primary};
-use super::relations::{self, Membership};
-use super::report::{self, DisclosureReport};
-use super::secondary;
-use super::shape::{conform, disclosed_schema};
-use super::table::Table;
-use crate::config::disclosure::{DisclosureConfig, RelationKind};
-use crate::session::scratch::{Scratch, ints, texts};
-use crate::vocab::IndicatorKind;
+pub(super) mod checks;
+mod protect;
+
+use self::checks::{check_input, check_relations_hold, freeze_earlier, no_params, require_columns};
+use self::protect::{NeedClass, need_of, needs_class, repair, suppress_extremes};
+use crate::config::disclosure::DisclosureConfig;
+use crate::disclose::audit::{self, AuditReport};
+use crate::disclose::cells::{Cells, Mark};
+use crate::disclose::error::DiscloseError;
+use crate::disclose::kind::IndicatorKinds;
+use crate::disclose::params::DisclosureParams;
+use crate::disclose::primary::{Contributions, primary};
+use crate::disclose::relations::{self, Membership};
+use crate::disclose::report::{self, DisclosureReport};
+use crate::disclose::secondary;
+use crate::disclose::shape::{conform, disclosed_schema};
+use crate::disclose::table::Table;
+use crate::session::scratch::{Scratch, texts};
 use datafusion::arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{DataFrame, SessionContext};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// Rounding is half away from zero (`round` of DataFusion on the scaled value). The scaled value
@@ -270,251 +274,6 @@ pub async fn audit_release(
     Ok((report, lines))
 }
 
-/// What protection a suppressed cell gets.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum NeedClass {
-    Amount,
-    SmallCount { upper_from_households: bool },
-    Count,
-}
-
-fn table_need(primary_marks: &[Mark], cell: usize) -> NeedClass {
-    match primary_marks[cell] {
-        Mark::Primary(PrimaryReason::Numerator) => NeedClass::SmallCount {
-            upper_from_households: false,
-        },
-        Mark::Primary(PrimaryReason::Households) => NeedClass::SmallCount {
-            upper_from_households: true,
-        },
-        _ => NeedClass::Count,
-    }
-}
-
-fn needs_class(
-    table: &Table,
-    primary_marks: &[Mark],
-    config: &DisclosureConfig,
-    cell: usize,
-) -> NeedClass {
-    if config
-        .amounts
-        .indicators
-        .contains(&table.cells[cell].indikator)
-    {
-        NeedClass::Amount
-    } else {
-        table_need(primary_marks, cell)
-    }
-}
-
-fn need_of(class: &NeedClass, config: &DisclosureConfig) -> Need {
-    let p = &config.protection;
-    match class {
-        NeedClass::Amount => Need::Percent {
-            percent: p.amount_percent,
-        },
-        NeedClass::SmallCount {
-            upper_from_households: true,
-        } => Need::ReachesZero {
-            upper: config.households.min_households,
-        },
-        NeedClass::SmallCount { .. } => Need::ReachesZero {
-            upper: p.primary_count_upper,
-        },
-        NeedClass::Count => Need::Width {
-            width: p.count_width,
-        },
-    }
-}
-
-/// One repair round: for every failing cell, one more suppression in the relation that pins it
-/// most (fewest unknown terms, then declaration order), the cheapest published term there.
-/// Returns whether anything was suppressed.
-fn repair(table: &mut Table, report: &AuditReport) -> bool {
-    let mut touched: BTreeSet<usize> = BTreeSet::new();
-    let mut changed = false;
-    let none = Default::default();
-    for failure in &report.failures {
-        let relations = &table.relations_of[failure.cell];
-        if relations.iter().any(|r| touched.contains(r)) {
-            continue;
-        }
-        let mut options: Vec<(usize, usize)> = relations
-            .iter()
-            .map(|&r| {
-                let unknown = table.relations[r]
-                    .terms()
-                    .filter(|t| table.unknown(t))
-                    .count();
-                (unknown, r)
-            })
-            .collect();
-        options.sort();
-        for (_, r) in options {
-            if let Some(cell) = secondary::cheapest(table, r, &none) {
-                table.marks[cell] = Mark::Secondary;
-                touched.extend(table.relations_of[cell].iter().copied());
-                changed = true;
-                break;
-            }
-        }
-    }
-    changed
-}
-
-/// The lowest and highest households per case worker of a län are suppressed when they equal
-/// the value of a suppressed respondent of that län.
-fn suppress_extremes(table: &mut Table, config: &DisclosureConfig) {
-    let rule = &config.households;
-    let hidden: Vec<(String, f64)> = table
-        .cells
-        .cells
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| {
-            c.indikator == rule.indicator
-                && matches!(c.niva.as_str(), "kommun" | "stadsdel")
-                && table.marks[*i].suppressed()
-        })
-        .filter_map(|(_, c)| Some((c.region.get(..2)?.to_string(), c.varde?)))
-        .collect();
-    for i in 0..table.cells.len() {
-        let c = &table.cells[i];
-        if !rule.extremes.contains(&c.indikator)
-            || c.niva != "lan"
-            || table.marks[i] != Mark::Published
-        {
-            continue;
-        }
-        let Some(v) = c.varde else { continue };
-        if hidden
-            .iter()
-            .any(|(lan, x)| lan == &c.region && (x - v).abs() <= 1e-9 * v.abs().max(1.0))
-        {
-            table.marks[i] = Mark::Secondary;
-        }
-    }
-}
-
-/// Every declared exact relation holds on the true numbers (to rounding): otherwise the
-/// declaration or a model is wrong, and nothing can be audited. An inequality (movers, long-term
-/// counts, subsets) that does not hold for some cells (a person who is long-term in two parts,
-/// say) cannot be relied on there, by the audit or an intruder: those instances are left out and
-/// counted. Returns the table to work on and the number left out.
-fn check_relations_hold(table: Table) -> Result<(Table, usize), DiscloseError> {
-    let mut broken = Vec::new();
-    let mut dropped = Vec::new();
-    for (r, rel) in table.relations.iter().enumerate() {
-        // Relations over cells without numbers (`-`, `.`) say nothing checkable.
-        let Some(left) = table.value(&rel.left) else {
-            continue;
-        };
-        let right: Option<Vec<f64>> = rel.right.iter().map(|t| table.value(t)).collect();
-        let Some(right) = right else { continue };
-        if !table.cells[rel.left.cell].computed()
-            || rel.right.iter().any(|t| !table.cells[t.cell].computed())
-        {
-            continue;
-        }
-        let sum: f64 = right.iter().sum();
-        let tol = 1e-6 * left.abs().max(sum.abs()).max(1.0);
-        let max = right.iter().copied().fold(0.0, f64::max);
-        let holds = match rel.kind {
-            RelationKind::Exact => (left - sum).abs() <= tol,
-            RelationKind::Movers => left <= sum + tol && left >= max - tol,
-            RelationKind::AtLeastSum => left >= sum - tol,
-            RelationKind::AtMost => left <= sum + tol,
-        };
-        if holds {
-            continue;
-        }
-        if rel.kind == RelationKind::Exact {
-            broken.push(format!(
-                "{}: left = {left}, parts sum to {sum}",
-                rel.describe(&table.cells)
-            ));
-        } else {
-            dropped.push(r);
-        }
-    }
-    if !broken.is_empty() {
-        return Err(DiscloseError::RelationDoesNotHold {
-            count: broken.len(),
-            examples: broken.into_iter().take(10).collect(),
-        });
-    }
-    if dropped.is_empty() {
-        return Ok((table, 0));
-    }
-    let Table {
-        cells, relations, ..
-    } = table;
-    let kept = relations
-        .into_iter()
-        .enumerate()
-        .filter(|(r, _)| dropped.binary_search(r).is_err())
-        .map(|(_, rel)| rel)
-        .collect();
-    Ok((Table::new(cells, kept), dropped.len()))
-}
-
-/// Marks the cells an earlier release of the year published with the numbers they have now.
-fn freeze_earlier(table: &mut Table, earlier: &[RecordBatch]) -> Result<(), DiscloseError> {
-    let mut published: HashMap<usize, (Option<f64>, Option<f64>)> = HashMap::new();
-    for batch in earlier {
-        let col = |name: &str| batch.schema().index_of(name).ok();
-        let (Some(i), Some(n), Some(r), Some(g), Some(s)) = (
-            col("indikator"),
-            col("niva"),
-            col("region"),
-            col("grupp"),
-            col("status"),
-        ) else {
-            continue;
-        };
-        let indikator = texts(batch, i)?;
-        let niva = texts(batch, n)?;
-        let region = texts(batch, r)?;
-        let grupp = texts(batch, g)?;
-        let status = texts(batch, s)?;
-        let number = |name: &str| -> Result<Vec<Option<f64>>, DiscloseError> {
-            Ok(match col(name) {
-                Some(c) => crate::session::scratch::floats(batch, c)?,
-                None => vec![None; batch.num_rows()],
-            })
-        };
-        let varde = number("varde")?;
-        let taljare = number("taljare")?;
-        let namnare = number("namnare")?;
-        for row in 0..batch.num_rows() {
-            if status[row].as_deref() != Some("") {
-                continue;
-            }
-            let key = (&indikator[row], &niva[row], &region[row], &grupp[row]);
-            let (Some(i), Some(n), Some(r), Some(g)) = key else {
-                continue;
-            };
-            if let Some(cell) = table.cells.find(i, n, r, g) {
-                let numerator = match table.cells[cell].kind {
-                    IndicatorKind::Antal | IndicatorKind::Tkr => taljare[row].or(varde[row]),
-                    _ => taljare[row],
-                };
-                published.insert(cell, (numerator, namnare[row]));
-            }
-        }
-    }
-    for (cell, (numerator, namnare)) in published {
-        let c = &table.cells[cell];
-        // Published numbers are rounded (one decimal, whole tkr): equal within that.
-        let same = |old: Option<f64>, now: Option<f64>| match (old, now) {
-            (Some(a), Some(b)) => (a - b).abs() <= 0.5,
-            _ => false,
-        };
-        table.frozen[cell] = (same(numerator, c.numerator()), same(namnare, c.namnare));
-    }
-    Ok(())
-}
-
 /// The disclosed columns (unrounded) plus `scale` = 10^decimals, for the rounding query.
 fn cells_schema() -> Arc<Schema> {
     let mut fields: Vec<Field> = disclosed_schema()
@@ -558,66 +317,4 @@ fn cells_batch(table: &Table) -> Result<RecordBatch, DiscloseError> {
             )),
         ],
     )?)
-}
-
-/// No bound parameters.
-pub(crate) fn no_params() -> ParamValues {
-    ParamValues::List(Vec::new())
-}
-
-/// Fails with [`DiscloseError::Shape`] when `df` lacks one of `columns`.
-pub(crate) fn require_columns(
-    table: &'static str,
-    df: &DataFrame,
-    columns: &[&str],
-) -> Result<(), DiscloseError> {
-    let schema = df.schema();
-    let missing: Vec<&str> = columns
-        .iter()
-        .copied()
-        .filter(|c| schema.index_of_column_by_name(None, c).is_none())
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(DiscloseError::Shape {
-            table,
-            message: format!("missing column(s) {}", missing.join(", ")),
-        })
-    }
-}
-
-/// Rejects rows the stage cannot decide about: statuses the models may not set, duplicate
-/// keys. (An unknown indicator kind is refused when the cells are read.)
-async fn check_input(scratch: &Scratch) -> Result<(), DiscloseError> {
-    for batch in scratch.query(INVALID_STATUS_SQL, no_params()).await? {
-        if batch.num_rows() > 0 {
-            let text = |i: usize| -> Result<String, DiscloseError> {
-                Ok(texts(&batch, i)?.swap_remove(0).unwrap_or_default())
-            };
-            return Err(DiscloseError::InvalidStatus {
-                indikator: text(0)?,
-                niva: text(1)?,
-                region: text(2)?,
-                grupp: text(3)?,
-                status: text(4)?,
-            });
-        }
-    }
-    for batch in scratch.query(DUPLICATE_SQL, no_params()).await? {
-        if batch.num_rows() > 0 {
-            let text = |i: usize| -> Result<String, DiscloseError> {
-                Ok(texts(&batch, i)?.swap_remove(0).unwrap_or_default())
-            };
-            return Err(DiscloseError::DuplicateCell {
-                ar: ints(&batch, 0)?[0].unwrap_or_default(),
-                indikator: text(1)?,
-                niva: text(2)?,
-                region: text(3)?,
-                grupp: text(4)?,
-                count: ints(&batch, 5)?[0].unwrap_or_default(),
-            });
-        }
-    }
-    Ok(())
 }

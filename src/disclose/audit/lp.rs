@@ -1,0 +1,360 @@
+//! The linear program of one block of unknowns: its columns and rows (relations, published
+//! numbers, earlier points), the base solve, the warm-started exact solves of each interval,
+//! and a trace of every solve's time.
+
+use super::{Need, tolerance};
+use crate::config::disclosure::{Part, RelationKind};
+use crate::disclose::relations::Term;
+use crate::disclose::table::Table;
+use microlp::{ComparisonOp, OptimizationDirection, Problem};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// The cap of the exact solves' extra column, in scaled units (the largest known number of a
+/// block is 10^4 scaled units): an interval reaching it is reported as unbounded.
+pub(super) const Z_CAP: f64 = 1e7;
+
+/// Logs one LP solve at trace level when dropped: `columns` summed in its objective (`None`:
+/// the block's base solve from scratch) and its time.
+pub(super) struct SolveTimer(Instant, Option<usize>);
+
+impl Drop for SolveTimer {
+    fn drop(&mut self) {
+        tracing::trace!(
+            target: "oj::disclose",
+            columns = self.1,
+            seconds = self.0.elapsed().as_secs_f64(),
+            "disclosure audit solve"
+        );
+    }
+}
+
+/// The solved programs the exact solves of a block start from.
+pub(super) struct Bases {
+    base: microlp::Solution,
+    /// The block's columns, then z and w.
+    cols: Vec<microlp::Variable>,
+}
+
+/// One constraint over columns: coefficients, comparison, right-hand side.
+pub(super) type Row = (Vec<(usize, f64)>, ComparisonOp, f64);
+
+/// The no-movers model of a block has no solution.
+pub(super) struct Infeasible;
+
+/// The linear program of one block of unknowns.
+pub(super) struct BlockLp {
+    /// Unknown (global var index) → column.
+    column: HashMap<usize, usize>,
+    /// Constraints over columns: (coefficients, op, right-hand side), in scaled units.
+    rows: Vec<Row>,
+    /// Numbers are divided by this in the LP (amounts reach 10^10 kronor).
+    scale: f64,
+    pub(super) solves: usize,
+    pub(super) failure: Option<String>,
+    /// The feasible points found or carried over (values of the columns, unscaled).
+    pub(super) points: Vec<Vec<f64>>,
+}
+
+impl BlockLp {
+    pub(super) fn new(
+        table: &Table,
+        vars: &[(usize, Part)],
+        members: &[usize],
+        relations: &[usize],
+        no_movers: bool,
+    ) -> Self {
+        let column: HashMap<usize, usize> =
+            members.iter().enumerate().map(|(i, &v)| (v, i)).collect();
+        let by_term: HashMap<(usize, Part), usize> =
+            members.iter().map(|&v| (vars[v], column[&v])).collect();
+        let mut rows = Vec::new();
+        let mut largest: f64 = 1.0;
+        for &r in relations {
+            let rel = &table.relations[r];
+            // Each term as a column or a known number.
+            let side = |t: &Term| -> Result<(usize, f64), f64> {
+                match by_term.get(&(t.cell, t.part)) {
+                    Some(&c) => Ok((c, t.factor)),
+                    None => Err(table.known(t).unwrap_or(0.0)),
+                }
+            };
+            let left = side(&rel.left);
+            let right: Vec<Result<(usize, f64), f64>> = rel.right.iter().map(side).collect();
+            for v in std::iter::once(&left).chain(right.iter()) {
+                if let Err(k) = v {
+                    largest = largest.max(k.abs());
+                }
+            }
+            let known_right: f64 = right.iter().filter_map(|x| x.err()).sum();
+            let equality = match rel.kind {
+                RelationKind::Exact => true,
+                RelationKind::AtMost => false,
+                RelationKind::Movers | RelationKind::AtLeastSum => {
+                    no_movers
+                        && match left {
+                            Ok(_) => true,
+                            Err(l) => {
+                                right.iter().any(|x| x.is_ok()) && l - known_right >= -tolerance(l)
+                            }
+                        }
+                }
+            };
+            // left − Σ right (op) 0, with the known numbers moved to the right-hand side.
+            let mut coefs = Vec::new();
+            let mut rhs = 0.0;
+            match left {
+                Ok((c, f)) => coefs.push((c, f)),
+                Err(k) => rhs -= k,
+            }
+            for x in &right {
+                match x {
+                    Ok((c, f)) => coefs.push((*c, -f)),
+                    Err(k) => rhs += k,
+                }
+            }
+            let op = if equality {
+                ComparisonOp::Eq
+            } else if rel.kind == RelationKind::AtLeastSum {
+                ComparisonOp::Ge
+            } else {
+                ComparisonOp::Le
+            };
+            rows.push((coefs, op, rhs));
+            if rel.kind == RelationKind::Movers && !equality {
+                // The parent is at least each of its parts.
+                for x in &right {
+                    let mut coefs = Vec::new();
+                    let mut rhs = 0.0;
+                    match left {
+                        Ok((c, f)) => coefs.push((c, f)),
+                        Err(k) => rhs -= k,
+                    }
+                    match x {
+                        Ok((c, f)) => coefs.push((*c, -f)),
+                        Err(k) => rhs += k,
+                    }
+                    if !coefs.is_empty() {
+                        rows.push((coefs, ComparisonOp::Ge, rhs));
+                    }
+                }
+            }
+        }
+        let scale = (largest / 1e4).max(1.0);
+        for row in &mut rows {
+            row.2 /= scale;
+        }
+        BlockLp {
+            column,
+            rows,
+            scale,
+            solves: 0,
+            failure: None,
+            points: Vec::new(),
+        }
+    }
+
+    /// Whether a point (values of the columns, unscaled) satisfies every row and bound.
+    pub(super) fn satisfies(&self, point: &[f64]) -> bool {
+        point.len() == self.column.len()
+            && point.iter().all(|&x| x >= -1e-9)
+            && self.rows.iter().all(|(coefs, op, rhs)| {
+                let lhs: f64 = coefs.iter().map(|&(c, f)| f * point[c] / self.scale).sum();
+                let tol = 1e-7 * rhs.abs().max(1.0);
+                match op {
+                    ComparisonOp::Eq => (lhs - rhs).abs() <= tol,
+                    ComparisonOp::Le => lhs <= rhs + tol,
+                    ComparisonOp::Ge => lhs >= rhs - tol,
+                }
+            })
+    }
+
+    /// The program every solve of the block starts from: the block's rows plus two columns z
+    /// and w in [0, [`Z_CAP`]] and the objective max z − w, solved once (z = cap, w = 0).
+    pub(super) fn base(&mut self) -> Result<Bases, Infeasible> {
+        let _timer = SolveTimer(Instant::now(), None);
+        self.solves += 1;
+        let mut p = Problem::new(OptimizationDirection::Maximize);
+        let mut cols: Vec<_> = (0..self.column.len())
+            .map(|_| p.add_var(0.0, (0.0, f64::INFINITY)))
+            .collect();
+        cols.push(p.add_var(1.0, (0.0, Z_CAP)));
+        cols.push(p.add_var(-1.0, (0.0, Z_CAP)));
+        for (coefs, op, rhs) in &self.rows {
+            let expr: Vec<_> = coefs.iter().map(|&(c, f)| (cols[c], f)).collect();
+            p.add_constraint(expr, *op, *rhs);
+        }
+        match p.solve().map(|o| o.into_solution()) {
+            Ok(Ok(base)) => Ok(Bases { base, cols }),
+            Err(microlp::Error::Infeasible) => Err(Infeasible),
+            Ok(Err(_)) => {
+                self.failure = Some("the solve was interrupted".into());
+                Err(Infeasible)
+            }
+            Err(e) => {
+                self.failure = Some(format!("{e:?}"));
+                Err(Infeasible)
+            }
+        }
+    }
+
+    /// From the base, adds z ≤ Σ x_c (`up`: the objective becomes max Σ) or w ≥ Σ x_c (min Σ)
+    /// over `columns` and re-solves: the point found (unscaled: the block's columns, then z, then
+    /// w), or `None` (recorded as a failure) when the solver gives up.
+    pub(super) fn warm(&mut self, bases: &Bases, up: bool, columns: &[usize]) -> Option<Vec<f64>> {
+        self.solves += 1;
+        let _timer = SolveTimer(Instant::now(), Some(columns.len()));
+        let n = self.column.len();
+        let (extra, op) = if up {
+            (bases.cols[n], ComparisonOp::Le)
+        } else {
+            (bases.cols[n + 1], ComparisonOp::Ge)
+        };
+        let row: Vec<_> = std::iter::once((extra, 1.0))
+            .chain(columns.iter().map(|&c| (bases.cols[c], -1.0)))
+            .collect();
+        match bases.base.clone().add_constraint(row, op, 0.0) {
+            Ok(outcome) => match outcome.into_solution() {
+                Ok(s) => Some(
+                    bases
+                        .cols
+                        .iter()
+                        .map(|&v| s.var_value(v) * self.scale)
+                        .collect(),
+                ),
+                Err(_) => {
+                    self.failure = Some("the solve was interrupted".into());
+                    None
+                }
+            },
+            Err(e) => {
+                self.failure = Some(format!("{e:?}"));
+                None
+            }
+        }
+    }
+
+    /// Intervals of the `targets` (global var indices): (var, lo, hi, exact).
+    ///
+    /// Every solve is warm-started from one solved program (see [`BlockLp::base`]): to maximise
+    /// (minimise) a sum of unknowns the row z ≤ Σ (w ≥ Σ) is added and the dual simplex moves
+    /// from there – a few pivots instead of a solve from scratch.
+    pub(super) fn intervals(
+        &mut self,
+        targets: &[usize],
+        vars: &[(usize, Part)],
+        table: &Table,
+        need: &dyn Fn(usize) -> Need,
+        prior: &[Vec<f64>],
+    ) -> Result<Vec<(usize, f64, f64, bool)>, Infeasible> {
+        let n = self.column.len();
+        let mut seen_lo = vec![f64::INFINITY; n];
+        let mut seen_hi = vec![f64::NEG_INFINITY; n];
+        let see = |point: &[f64], lo: &mut [f64], hi: &mut [f64], kept: &mut Vec<Vec<f64>>| {
+            for (c, &x) in point[..lo.len()].iter().enumerate() {
+                lo[c] = lo[c].min(x);
+                hi[c] = hi[c].max(x);
+            }
+            kept.push(point[..lo.len()].to_vec());
+        };
+        let mut kept = Vec::new();
+        for point in prior {
+            if self.satisfies(point) {
+                see(point, &mut seen_lo, &mut seen_hi, &mut kept);
+            }
+        }
+        let target: Vec<(usize, Need, f64)> = targets
+            .iter()
+            .map(|&v| {
+                let cell = vars[v].0;
+                let value = table.cells[cell].numerator().unwrap_or(0.0);
+                (self.column[&v], need(cell), value)
+            })
+            .collect();
+        let proven = |lo: &[f64], hi: &[f64], &(c, need, value): &(usize, Need, f64)| {
+            need.met(value, lo[c], hi[c], tolerance(value))
+        };
+        let bases = if target.iter().all(|t| proven(&seen_lo, &seen_hi, t)) {
+            None
+        } else {
+            Some(self.base()?)
+        };
+        // Shared solves: push the unproven targets up together, then down together, while that
+        // proves more of them; a target proven by any feasible point needs no solve of its own.
+        for _ in 0..12 {
+            let unproven: Vec<&(usize, Need, f64)> = target
+                .iter()
+                .filter(|t| !proven(&seen_lo, &seen_hi, t))
+                .collect();
+            let Some(bases) = bases.as_ref().filter(|_| !unproven.is_empty()) else {
+                break;
+            };
+            let up: Vec<usize> = unproven
+                .iter()
+                .filter(|(c, need, value)| match need {
+                    Need::ReachesZero { upper } => seen_hi[*c] < *upper,
+                    Need::Percent { percent } => seen_hi[*c] < value * (1.0 + percent / 100.0),
+                    Need::Width { .. } => true,
+                })
+                .map(|(c, _, _)| *c)
+                .collect();
+            let down: Vec<usize> = unproven
+                .iter()
+                .filter(|(c, need, value)| match need {
+                    Need::ReachesZero { .. } => seen_lo[*c] > 0.0,
+                    Need::Percent { percent } => seen_lo[*c] > value * (1.0 - percent / 100.0),
+                    Need::Width { .. } => true,
+                })
+                .map(|(c, _, _)| *c)
+                .collect();
+            let before = unproven.len();
+            for (direction_up, columns) in [(true, &up), (false, &down)] {
+                if columns.is_empty() {
+                    continue;
+                }
+                if let Some(point) = self.warm(bases, direction_up, columns) {
+                    see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
+                }
+            }
+            let after = unproven
+                .iter()
+                .filter(|t| !proven(&seen_lo, &seen_hi, t))
+                .count();
+            if after == before {
+                break;
+            }
+        }
+        // Exact intervals of the rest, one target at a time.
+        let mut out = Vec::new();
+        for (&v, &(c, need, value)) in targets.iter().zip(&target) {
+            let bases = match bases.as_ref() {
+                Some(b) if !need.met(value, seen_lo[c], seen_hi[c], tolerance(value)) => b,
+                _ => {
+                    out.push((v, seen_lo[c], seen_hi[c], false));
+                    continue;
+                }
+            };
+            let hi = match self.warm(bases, true, &[c]) {
+                Some(point) => {
+                    see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
+                    if point[n] >= Z_CAP * self.scale * (1.0 - 1e-9) {
+                        f64::INFINITY
+                    } else {
+                        point[n]
+                    }
+                }
+                None => f64::INFINITY,
+            };
+            let lo = match self.warm(bases, false, &[c]) {
+                Some(point) => {
+                    see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
+                    point[n + 1].max(0.0)
+                }
+                None => 0.0,
+            };
+            out.push((v, lo, hi, true));
+        }
+        self.points = kept;
+        Ok(out)
+    }
+}
