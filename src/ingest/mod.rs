@@ -257,18 +257,26 @@ pub async fn ingest_dataset(
         } else {
             // Bounded before the text is decoded (a copy) or parsed: a huge line is an error
             // naming its line, not an allocation of its size.
-            lines::scan(bytes, contract.format.delimiter, max_line_bytes, |_| {}).map_err(|e| {
-                IngestError::Read {
-                    file: display.clone(),
-                    source: e.into(),
-                }
-            })?;
+            let too_long = |e: lines::TooLong| IngestError::Read {
+                file: display.clone(),
+                source: e.into(),
+            };
+            let found = lines::records(bytes, contract.format.delimiter, max_line_bytes)
+                .map_err(too_long)?;
             let text = decode::decode(bytes, contract.format.encoding).map_err(|source| {
                 IngestError::Text {
                     file: display.clone(),
                     source,
                 }
             })?;
+            // UTF-8 text is the bytes themselves: their records are the text's. A decoded copy
+            // (or text after a byte-order mark) is scanned again.
+            let found = if std::ptr::eq(text.as_bytes(), &bytes[..]) {
+                found
+            } else {
+                lines::records(text.as_bytes(), contract.format.delimiter, max_line_bytes)
+                    .map_err(too_long)?
+            };
             let header = read::read_header(&text, contract.format.delimiter).map_err(|source| {
                 IngestError::Read {
                     file: display.clone(),
@@ -281,11 +289,12 @@ pub async fn ingest_dataset(
                     problems,
                 }
             })?;
-            let rows = read::read_delimited(&text, contract.format.delimiter, max_line_bytes)
-                .map_err(|source| IngestError::Read {
+            let rows = read::read_delimited(&text, contract.format.delimiter, found).map_err(
+                |source| IngestError::Read {
                     file: display.clone(),
                     source,
-                })?;
+                },
+            )?;
             (rows, Some(text))
         };
         let mapped = header::map_header(&rows.header, contract, questions).map_err(|problems| {
