@@ -55,13 +55,26 @@ pub async fn write_dataframe(
     relative: &str,
     df: DataFrame,
 ) -> Result<u64, LakeError> {
-    let display = store.display(relative);
-    let engine = |source| LakeError::Engine {
-        path: display.clone(),
-        source,
-    };
     let schema: SchemaRef = df.schema().inner().clone();
-    let mut stream = df.execute_stream().await.map_err(engine)?;
+    let stream = df
+        .execute_stream()
+        .await
+        .map_err(|source| LakeError::Engine {
+            path: store.display(relative),
+            source,
+        })?;
+    write_stream(store, relative, schema, stream).await
+}
+
+/// Writes a stream of record batches as one Parquet file at `relative`, as they come; returns the
+/// rows written. The file appears only when complete.
+pub async fn write_stream(
+    store: &Store,
+    relative: &str,
+    schema: SchemaRef,
+    mut stream: impl futures::Stream<Item = Result<RecordBatch, DataFusionError>> + Unpin,
+) -> Result<u64, LakeError> {
+    let display = store.display(relative);
     let writer = BufWriter::new(store.object_store(), store.path(relative));
     let mut parquet = AsyncArrowWriter::try_new(writer, schema, Some(writer_properties()))
         .map_err(|source| LakeError::Parquet {
@@ -70,7 +83,10 @@ pub async fn write_dataframe(
         })?;
     let mut rows = 0u64;
     while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(engine)?;
+        let batch = batch.map_err(|source| LakeError::Engine {
+            path: display.clone(),
+            source,
+        })?;
         rows += batch.num_rows() as u64;
         parquet
             .write(&batch)

@@ -75,7 +75,7 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, TextErro
 fn find_blank_line(body: &str) -> Option<usize> {
     let bytes = body.as_bytes();
     let mut i = 0;
-    while let Some(rel) = memchr_newline(&bytes[i..]) {
+    while let Some(rel) = memchr::memchr(b'\n', &bytes[i..]) {
         let pos = i + rel;
         let rest = &bytes[pos + 1..];
         let blank = rest.first() == Some(&b'\n') || rest.starts_with(b"\r\n");
@@ -85,10 +85,6 @@ fn find_blank_line(body: &str) -> Option<usize> {
         i = pos + 1;
     }
     None
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|b| *b == b'\n')
 }
 
 #[cfg(test)]

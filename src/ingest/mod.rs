@@ -1,7 +1,8 @@
 //! The ingest stage: each drop file of a dataset is found in the year's drop folder, decoded as its
 //! contract says, read as text with arrow's CSV reader (or calamine for an xlsx survey), typed and
-//! validated row by row in DataFusion ([`validate`]), and written as one Parquet file through the
-//! stage's transaction ([`crate::commit::Txn`]): run-scoped first, committed to
+//! validated row by row in DataFusion ([`validate`]), and streamed – one pass, the checked rows are
+//! never all in memory – into one Parquet file through the stage's transaction
+//! ([`crate::commit::Txn`]): run-scoped first, committed to
 //! `<lake>/staging/<dataset>/ar=<Y>/` only after the ingest gate passed. Rejected rows go to
 //! `<lake>/rejects/<dataset>/ar=<Y>/` with file, line, broken rules, reason and the raw line; the
 //! stage fails when rejects exceed the contract's tolerance, and then leaves the previous staged
@@ -20,11 +21,13 @@ use crate::lake::{self, LakeError};
 use crate::layout;
 use crate::store::{Store, StoreError};
 use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
-use datafusion::logical_expr::{col, ident, lit};
+use datafusion::logical_expr::{ident, lit};
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
 pub use header::QuestionColumn;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -241,18 +244,26 @@ pub async fn ingest_dataset(
         } else {
             // Bounded before the text is decoded (a copy) or parsed: a huge line is an error
             // naming its line, not an allocation of its size.
-            lines::scan(bytes, contract.format.delimiter, max_line_bytes, |_| {}).map_err(|e| {
-                IngestError::Read {
-                    file: display.clone(),
-                    source: e.into(),
-                }
-            })?;
+            let too_long = |e: lines::TooLong| IngestError::Read {
+                file: display.clone(),
+                source: e.into(),
+            };
+            let found = lines::records(bytes, contract.format.delimiter, max_line_bytes)
+                .map_err(too_long)?;
             let text = decode::decode(bytes, contract.format.encoding).map_err(|source| {
                 IngestError::Text {
                     file: display.clone(),
                     source,
                 }
             })?;
+            // UTF-8 text is the bytes themselves: their records are the text's. A decoded copy
+            // (or text after a byte-order mark) is scanned again.
+            let found = if std::ptr::eq(text.as_bytes(), &bytes[..]) {
+                found
+            } else {
+                lines::records(text.as_bytes(), contract.format.delimiter, max_line_bytes)
+                    .map_err(too_long)?
+            };
             let header = read::read_header(&text, contract.format.delimiter).map_err(|source| {
                 IngestError::Read {
                     file: display.clone(),
@@ -265,11 +276,12 @@ pub async fn ingest_dataset(
                     problems,
                 }
             })?;
-            let rows = read::read_delimited(&text, contract.format.delimiter, max_line_bytes)
-                .map_err(|source| IngestError::Read {
+            let rows = read::read_delimited(&text, contract.format.delimiter, found).map_err(
+                |source| IngestError::Read {
                     file: display.clone(),
                     source,
-                })?;
+                },
+            )?;
             (rows, Some(text))
         };
         let mapped = header::map_header(&rows.header, contract, questions).map_err(|problems| {
@@ -309,6 +321,11 @@ pub async fn ingest_dataset(
 
     tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "decoded and read");
     let file_names: Vec<String> = files.iter().map(|f| drops.display(&f.relative)).collect();
+    // The rows read (as text) stay in memory until validation has passed over them, counted
+    // against the session's memory limit.
+    let _read_rows =
+        crate::memory::reserve(ctx, &format!("rows read of {}", dataset.name), &batches)
+            .map_err(engine)?;
     let raw = ctx.read_batches(batches).map_err(engine)?;
     let validation = validate::Validation {
         contract,
@@ -317,46 +334,67 @@ pub async fn ingest_dataset(
         references: &references,
         file_names: &file_names,
     };
-    // The typed, checked rows are kept in memory (read for the rejects and for staging), counted
-    // against the session's memory limit.
     let checked = validate::check(ctx, raw, &validation)
         .await
         .map_err(engine)?;
-    let planned = Arc::new(checked.schema().as_arrow().clone());
-    let partitions = checked
-        .collect_partitioned()
-        .await
-        .map_err(engine)?
-        .into_iter()
-        .map(|p| p.into_iter().map(crate::memory::compact).collect())
-        .collect::<Result<Vec<Vec<_>>, _>>()
-        .map_err(|e| engine(e.into()))?;
-    let all: Vec<RecordBatch> = partitions.iter().flatten().cloned().collect();
-    let _reservation =
-        crate::memory::reserve(ctx, &format!("checked rows of {}", dataset.name), &all)
-            .map_err(engine)?;
-    let schema = all.first().map(|b| b.schema()).unwrap_or(planned);
-    drop(all);
-    let checked = ctx
-        .read_table(Arc::new(
-            datafusion::datasource::MemTable::try_new(schema, partitions).map_err(engine)?,
-        ))
-        .map_err(engine)?;
-    let total = checked.clone().count().await.map_err(engine)? as u64;
-    tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "validated");
+    // One pass over the checked rows: valid rows go to the staged file as they come (the survey's
+    // are unpivoted first, so they are kept: a few thousand rows), rejected rows keep only where
+    // they came from and what they broke, for the rejects file.
+    let unpivot = contract.question_columns;
+    let streamed = if unpivot {
+        checked
+    } else {
+        let mut select = staged_columns(contract, year);
+        select.extend(META_COLUMNS.iter().map(|c| ident(*c)));
+        checked.select(select).map_err(engine)?
+    };
+    let staged_columns = streamed.schema().fields().len() - META_COLUMNS.len();
+    let staged_schema = Arc::new(
+        streamed
+            .schema()
+            .as_arrow()
+            .project(&(0..staged_columns).collect::<Vec<_>>())
+            .map_err(|e| engine(e.into()))?,
+    );
+    let mut total = 0u64;
+    let mut rejected_parts: Vec<RecordBatch> = Vec::new();
+    let mut valid_parts: Vec<RecordBatch> = Vec::new();
+    let staged_rel = txn.target(&layout::staging_file(&dataset.name, year));
+    let stream = streamed.execute_stream().await.map_err(engine)?;
+    let split = stream.map(|batch| {
+        let batch = batch?;
+        total += batch.num_rows() as u64;
+        let (valid, rejected) = split_verdict(&batch, staged_columns)?;
+        if rejected.num_rows() > 0 {
+            rejected_parts.push(rejected);
+        }
+        Ok(valid)
+    });
+    let mut rows_staged = if unpivot {
+        let mut split = split;
+        while let Some(valid) = split.next().await {
+            valid_parts.push(valid.map_err(engine)?);
+        }
+        0
+    } else {
+        lake::write_stream(lake, &staged_rel, staged_schema, split).await?
+    };
+    tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "validated and staged");
 
-    let reject_batches = checked
-        .clone()
-        .filter(col(validate::RULES_COLUMN).not_eq(lit("")))
-        .map_err(engine)?
-        .sort(vec![
-            ident(validate::FILE_COLUMN).sort(true, false),
-            ident(read::LINE_COLUMN).sort(true, false),
-        ])
-        .map_err(engine)?
-        .collect()
-        .await
-        .map_err(engine)?;
+    let reject_batches = if rejected_parts.is_empty() {
+        Vec::new()
+    } else {
+        ctx.read_batches(rejected_parts)
+            .map_err(engine)?
+            .sort(vec![
+                ident(validate::FILE_COLUMN).sort(true, false),
+                ident(read::LINE_COLUMN).sort(true, false),
+            ])
+            .map_err(engine)?
+            .collect()
+            .await
+            .map_err(engine)?
+    };
     let (rejects, examples) = reject_rows(&reject_batches, &file_names, &texts, &records)
         .map_err(|e| engine(e.into()))?;
     let rejected = rejects.num_rows() as u64;
@@ -382,17 +420,11 @@ pub async fn ingest_dataset(
             examples,
         });
     }
-
-    let valid = checked
-        .filter(col(validate::RULES_COLUMN).eq(lit("")))
-        .map_err(engine)?;
-    let staged = staged_frame(valid, contract, questions, year).map_err(engine)?;
-    let rows_staged = lake::write_dataframe(
-        lake,
-        &txn.target(&layout::staging_file(&dataset.name, year)),
-        staged,
-    )
-    .await?;
+    if unpivot {
+        let valid = ctx.read_batches(valid_parts).map_err(engine)?;
+        let staged = staged_frame(valid, contract, questions, year).map_err(engine)?;
+        rows_staged = lake::write_dataframe(lake, &staged_rel, staged).await?;
+    }
     Ok(IngestOutcome {
         dataset: dataset.name.clone(),
         files: inputs,
@@ -486,6 +518,16 @@ pub fn staged_schema(contract: &Contract) -> Schema {
     Schema::new(fields)
 }
 
+/// The typed contract columns, and `ar` (the drop's year) when the contract has none.
+fn staged_columns(contract: &Contract, year: i64) -> Vec<datafusion::logical_expr::Expr> {
+    let mut base: Vec<datafusion::logical_expr::Expr> =
+        contract.columns.iter().map(|c| ident(&c.name)).collect();
+    if contract.column("ar").is_none() {
+        base.push(lit(year).alias("ar"));
+    }
+    base
+}
+
 /// The staged shape: typed contract columns plus `ar`; the survey is unpivoted to
 /// (ar, respondent, inkommen, fraga, svar).
 fn staged_frame(
@@ -494,12 +536,7 @@ fn staged_frame(
     questions: &[QuestionColumn],
     year: i64,
 ) -> Result<DataFrame, DataFusionError> {
-    let has_ar = contract.column("ar").is_some();
-    let mut base: Vec<datafusion::logical_expr::Expr> =
-        contract.columns.iter().map(|c| ident(&c.name)).collect();
-    if !has_ar {
-        base.push(lit(year).alias("ar"));
-    }
+    let base = staged_columns(contract, year);
     if !contract.question_columns {
         return valid.select(base);
     }
@@ -523,6 +560,35 @@ fn staged_frame(
             valid.select(select)?.limit(0, Some(0))
         }
     }
+}
+
+/// The columns of the checked rows that say where a row came from and which rules it broke.
+const META_COLUMNS: [&str; 4] = [
+    validate::FILE_COLUMN,
+    read::LINE_COLUMN,
+    validate::RULES_COLUMN,
+    validate::REASON_COLUMN,
+];
+
+/// Splits a batch of checked rows (the first `staged_columns` columns are the staged ones, then
+/// [`META_COLUMNS`]) into its valid rows (staged columns) and its rejected rows (meta columns).
+fn split_verdict(
+    batch: &RecordBatch,
+    staged_columns: usize,
+) -> Result<(RecordBatch, RecordBatch), DataFusionError> {
+    let rules = column::<StringArray>(batch, validate::RULES_COLUMN)?;
+    let valid: datafusion::arrow::array::BooleanArray =
+        rules.iter().map(|r| Some(r == Some(""))).collect();
+    let rejected = datafusion::arrow::compute::not(&valid)?;
+    let meta: Vec<usize> = META_COLUMNS
+        .iter()
+        .map(|c| batch.schema().index_of(c))
+        .collect::<Result<_, _>>()?;
+    let staged: Vec<usize> = (0..staged_columns).collect();
+    Ok((
+        filter_record_batch(&batch.project(&staged)?, &valid)?,
+        filter_record_batch(&batch.project(&meta)?, &rejected)?,
+    ))
 }
 
 /// Builds the rejects table (file, line, rules, reason, raw: the whole record, every line of it)

@@ -3,7 +3,7 @@
 //! Each row carries the 1-based line number in the file where its record starts ([`super::lines`]:
 //! a quoted field with a newline does not shift the numbers of the rows after it).
 
-use super::lines::{self, Record, TooLong};
+use super::lines::{Record, TooLong};
 use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringBuilder};
 use datafusion::arrow::csv::ReaderBuilder;
 use datafusion::arrow::csv::reader::Format;
@@ -88,14 +88,13 @@ pub fn read_header(text: &str, delimiter: u8) -> Result<Vec<String>, ReadError> 
     Ok(header)
 }
 
-/// Reads delimited text (already decoded) with arrow's CSV reader; no record may be longer than
-/// `max_line_bytes`.
+/// Reads delimited text (already decoded) with arrow's CSV reader; `records` are the text's
+/// records ([`lines::records`], the header's included), which number the rows by line.
 pub fn read_delimited(
     text: &str,
     delimiter: u8,
-    max_line_bytes: usize,
+    mut records: Vec<Record>,
 ) -> Result<RawRows, ReadError> {
-    let mut records = lines::records(text.as_bytes(), delimiter, max_line_bytes)?;
     let header = read_header(text, delimiter)?;
     let n = header.len();
     let read_schema = Arc::new(Schema::new(
@@ -295,6 +294,11 @@ fn excel_date(serial: f64) -> String {
 mod tests {
     use super::*;
     use datafusion::arrow::array::{Array, StringArray};
+
+    fn read_delimited(text: &str, delimiter: u8, limit: usize) -> Result<RawRows, ReadError> {
+        let records = super::super::lines::records(text.as_bytes(), delimiter, limit)?;
+        super::read_delimited(text, delimiter, records)
+    }
 
     #[test]
     fn reads_text_fields_with_line_numbers() {

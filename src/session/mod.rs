@@ -7,7 +7,8 @@
 //! operator – sort, aggregation, sort-merge join – gets an equal share of what the non-spilling
 //! ones leave and spills to the disk manager when it is used up), tracked per consumer so that an
 //! exhausted limit names the five largest consumers. Below [`HASH_JOIN_MIN_LIMIT`] joins are
-//! planned as sort-merge joins, which spill, instead of hash joins, which cannot.
+//! planned as sort-merge joins, which spill, instead of hash joins, which cannot. Any DataFusion
+//! option can be overridden for tuning by its environment variable (`DATAFUSION_…`).
 
 pub mod scratch;
 
@@ -79,6 +80,7 @@ pub fn build(
     if let Some(n) = options.target_partitions {
         config = config.with_target_partitions(n);
     }
+    apply_overrides(&mut config, std::env::vars())?;
     let disk = match &options.spill_dir {
         Some(dir) => {
             DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![dir.clone()]))
@@ -106,6 +108,38 @@ pub fn private(parent: &SessionContext) -> SessionContext {
     SessionContext::new_with_config_rt(parent.copied_config(), parent.runtime_env())
 }
 
+/// Sets every DataFusion option named by one of `vars` in its environment-variable form
+/// (`datafusion.execution.batch_size` ← `DATAFUSION_EXECUTION_BATCH_SIZE`), over the settings
+/// above: a tuning knob for benchmarks (docs/benchmarks.md). A value that does not parse is an
+/// error naming the option; other variables are ignored.
+fn apply_overrides(
+    config: &mut SessionConfig,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), DataFusionError> {
+    let vars: Vec<(String, String)> = vars
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("DATAFUSION_"))
+        .collect();
+    if vars.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = config
+        .options()
+        .entries()
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
+    for (name, value) in vars {
+        if let Some(key) = keys
+            .iter()
+            .find(|k| k.to_uppercase().replace('.', "_") == name)
+        {
+            config.options_mut().set(key, &value)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +159,25 @@ mod tests {
             |ctx: &SessionContext| ctx.state().config().options().optimizer.prefer_hash_join;
         assert!(!prefers_hash(&session(512 << 20)));
         assert!(prefers_hash(&session(HASH_JOIN_MIN_LIMIT)));
+    }
+
+    #[test]
+    fn datafusion_options_can_be_overridden_by_their_environment_names() {
+        let mut config = SessionConfig::new().with_batch_size(BATCH_ROWS);
+        let vars = [
+            ("DATAFUSION_EXECUTION_BATCH_SIZE", "4096"),
+            ("DATAFUSION_OPTIMIZER_PREFER_HASH_JOIN", "false"),
+            ("DATAFUSION_NO_SUCH_OPTION", "1"),
+            ("PATH", "/bin"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        apply_overrides(&mut config, vars).unwrap();
+        assert_eq!(config.batch_size(), 4096);
+        assert!(!config.options().optimizer.prefer_hash_join);
+        let bad = [("DATAFUSION_EXECUTION_BATCH_SIZE", "many")]
+            .map(|(k, v)| (k.to_string(), v.to_string()));
+        let err = apply_overrides(&mut config, bad).unwrap_err().to_string();
+        assert!(err.contains("batch_size"), "{err}");
     }
 
     #[test]
