@@ -9,23 +9,27 @@
 //! data untouched.
 
 pub mod decode;
+mod error;
 pub mod header;
 pub mod lines;
 pub mod read;
+mod shape;
 pub mod validate;
+mod verdict;
+
+pub use error::IngestError;
+pub use shape::staged_schema;
+use shape::{canonical_batch, raw_schema, staged_columns, staged_frame};
+use verdict::{META_COLUMNS, reject_rows, split_verdict};
 
 use crate::commit::Txn;
 use crate::config::{Contract, Dataset, Project};
 
-use crate::lake::{self, LakeError};
+use crate::lake;
 use crate::layout;
-use crate::store::{Store, StoreError};
-use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
-use datafusion::arrow::compute::filter_record_batch;
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::dataframe::DataFrame;
-use datafusion::error::DataFusionError;
-use datafusion::logical_expr::{ident, lit};
+use crate::store::Store;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::logical_expr::ident;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 pub use header::QuestionColumn;
@@ -55,73 +59,6 @@ pub struct IngestOutcome {
     pub tolerance_percent: f64,
     /// The first rejects as `file:line: reason`.
     pub first_rejects: Vec<String>,
-}
-
-/// Why a dataset could not be ingested.
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    /// No file of the dataset in the year's drop folder.
-    #[error(
-        "{dir}: no file for dataset `{dataset}` (expected {patterns}) (hint: the delivery is missing; put the file in {dir} or fix `files` in pipelines/)"
-    )]
-    Missing {
-        dataset: String,
-        dir: String,
-        patterns: String,
-    },
-    /// The file's bytes or structure are unusable.
-    #[error("{file}: {source}")]
-    Text {
-        file: String,
-        #[source]
-        source: decode::TextError,
-    },
-    /// Rows cannot be read.
-    #[error("{file}: {source}")]
-    Read {
-        file: String,
-        #[source]
-        source: read::ReadError,
-    },
-    /// The header does not match the contract.
-    #[error("{file}:1: the header does not match the contract:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
-    Header { file: String, problems: Vec<String> },
-    /// A file with a header but no data rows.
-    #[error("{file}: the file has a header but no data rows (hint: the delivery is incomplete)")]
-    NoRows { file: String },
-    /// A dataset this one refers to is not staged for the year.
-    #[error(
-        "dataset `{dataset}` refers to `{target}`, which is not staged for {year} (hint: run `oj run --year {year} --stage ingest`; {target} is ingested first)"
-    )]
-    ReferenceNotStaged {
-        dataset: String,
-        target: String,
-        year: i64,
-    },
-    /// More rejected rows than the contract tolerates.
-    #[error("{dataset}: {rejected} of {total} rows rejected ({percent:.3} %), more than the tolerance of {tolerance} %; rejected rows are in {rejects}. First rejects:\n{}", .examples.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
-    TooManyRejects {
-        dataset: String,
-        rejected: u64,
-        total: u64,
-        percent: f64,
-        tolerance: f64,
-        rejects: String,
-        examples: Vec<String>,
-    },
-    /// The engine failed.
-    #[error("{dataset}: {source}")]
-    Engine {
-        dataset: String,
-        #[source]
-        source: DataFusionError,
-    },
-    /// Reading the drop failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Writing the lake failed.
-    #[error(transparent)]
-    Lake(#[from] LakeError),
 }
 
 /// The files of `dataset` in the year's drop folder: the first pattern with any match wins.
@@ -452,219 +389,4 @@ fn referenced_datasets(contract: &Contract) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-/// Text columns in contract order, then question columns, then `_file`, `_line`.
-fn raw_schema(contract: &Contract, questions: &[QuestionColumn]) -> Arc<Schema> {
-    let mut fields: Vec<Field> = contract
-        .columns
-        .iter()
-        .map(|c| Field::new(&c.name, DataType::Utf8, true))
-        .chain(
-            questions
-                .iter()
-                .map(|q| Field::new(&q.name, DataType::Utf8, true)),
-        )
-        .collect();
-    fields.push(Field::new(validate::FILE_COLUMN, DataType::Int64, false));
-    fields.push(Field::new(read::LINE_COLUMN, DataType::Int64, false));
-    Arc::new(Schema::new(fields))
-}
-
-/// Reorders a file's text batch (`f0..fN`, `_line`) into the canonical raw schema.
-fn canonical_batch(
-    batch: &RecordBatch,
-    mapped: &[String],
-    schema: &Arc<Schema>,
-    file_index: usize,
-) -> Result<RecordBatch, datafusion::arrow::error::ArrowError> {
-    let n = batch.num_rows();
-    let line_index = batch.num_columns() - 1;
-    let columns: Vec<ArrayRef> = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            if f.name() == validate::FILE_COLUMN {
-                Arc::new(Int64Array::from(vec![file_index as i64; n])) as ArrayRef
-            } else if f.name() == read::LINE_COLUMN {
-                batch.column(line_index).clone()
-            } else {
-                mapped
-                    .iter()
-                    .position(|m| m == f.name())
-                    .map(|i| batch.column(i).clone())
-                    .unwrap_or_else(|| Arc::new(StringArray::new_null(n)) as ArrayRef)
-            }
-        })
-        .collect();
-    RecordBatch::try_new(schema.clone(), columns)
-}
-
-/// The schema of a staged dataset ([`staged_frame`]): the typed contract columns, `ar` when the
-/// contract has none, and for the survey `fraga` and `svar` (text).
-pub fn staged_schema(contract: &Contract) -> Schema {
-    let mut fields: Vec<Field> = contract
-        .columns
-        .iter()
-        .map(|c| Field::new(&c.name, c.logical.arrow_type(), true))
-        .collect();
-    if contract.column("ar").is_none() {
-        fields.push(Field::new("ar", DataType::Int64, false));
-    }
-    if contract.question_columns {
-        fields.push(Field::new("fraga", DataType::Utf8, true));
-        fields.push(Field::new("svar", DataType::Utf8, true));
-    }
-    Schema::new(fields)
-}
-
-/// The typed contract columns, and `ar` (the drop's year) when the contract has none.
-fn staged_columns(contract: &Contract, year: i64) -> Vec<datafusion::logical_expr::Expr> {
-    let mut base: Vec<datafusion::logical_expr::Expr> =
-        contract.columns.iter().map(|c| ident(&c.name)).collect();
-    if contract.column("ar").is_none() {
-        base.push(lit(year).alias("ar"));
-    }
-    base
-}
-
-/// The staged shape: typed contract columns plus `ar`; the survey is unpivoted to
-/// (ar, respondent, inkommen, fraga, svar).
-fn staged_frame(
-    valid: DataFrame,
-    contract: &Contract,
-    questions: &[QuestionColumn],
-    year: i64,
-) -> Result<DataFrame, DataFusionError> {
-    let base = staged_columns(contract, year);
-    if !contract.question_columns {
-        return valid.select(base);
-    }
-    let mut long: Option<DataFrame> = None;
-    for q in questions {
-        let mut select = base.clone();
-        select.push(lit(q.name.clone()).alias("fraga"));
-        select.push(ident(&q.name).alias("svar"));
-        let part = valid.clone().select(select)?;
-        long = Some(match long {
-            None => part,
-            Some(acc) => acc.union(part)?,
-        });
-    }
-    match long {
-        Some(df) => Ok(df),
-        None => {
-            let mut select = base;
-            select.push(lit(datafusion::scalar::ScalarValue::Utf8(None)).alias("fraga"));
-            select.push(lit(datafusion::scalar::ScalarValue::Utf8(None)).alias("svar"));
-            valid.select(select)?.limit(0, Some(0))
-        }
-    }
-}
-
-/// The columns of the checked rows that say where a row came from and which rules it broke.
-const META_COLUMNS: [&str; 4] = [
-    validate::FILE_COLUMN,
-    read::LINE_COLUMN,
-    validate::RULES_COLUMN,
-    validate::REASON_COLUMN,
-];
-
-/// Splits a batch of checked rows (the first `staged_columns` columns are the staged ones, then
-/// [`META_COLUMNS`]) into its valid rows (staged columns) and its rejected rows (meta columns).
-fn split_verdict(
-    batch: &RecordBatch,
-    staged_columns: usize,
-) -> Result<(RecordBatch, RecordBatch), DataFusionError> {
-    let rules = column::<StringArray>(batch, validate::RULES_COLUMN)?;
-    let valid: datafusion::arrow::array::BooleanArray =
-        rules.iter().map(|r| Some(r == Some(""))).collect();
-    let rejected = datafusion::arrow::compute::not(&valid)?;
-    let meta: Vec<usize> = META_COLUMNS
-        .iter()
-        .map(|c| batch.schema().index_of(c))
-        .collect::<Result<_, _>>()?;
-    let staged: Vec<usize> = (0..staged_columns).collect();
-    Ok((
-        filter_record_batch(&batch.project(&staged)?, &valid)?,
-        filter_record_batch(&batch.project(&meta)?, &rejected)?,
-    ))
-}
-
-/// Builds the rejects table (file, line, rules, reason, raw: the whole record, every line of it)
-/// and the first messages.
-fn reject_rows(
-    batches: &[RecordBatch],
-    file_names: &[String],
-    texts: &[Option<std::borrow::Cow<str>>],
-    records: &[Vec<lines::Record>],
-) -> Result<(RecordBatch, Vec<String>), datafusion::arrow::error::ArrowError> {
-    let mut files = Vec::new();
-    let mut lines = Vec::new();
-    let mut rules = Vec::new();
-    let mut reasons = Vec::new();
-    let mut raws = Vec::new();
-    let mut examples = Vec::new();
-    for b in batches {
-        let file_col = column::<Int64Array>(b, validate::FILE_COLUMN)?;
-        let line_col = column::<Int64Array>(b, read::LINE_COLUMN)?;
-        let rules_col = column::<StringArray>(b, validate::RULES_COLUMN)?;
-        let reason_col = column::<StringArray>(b, validate::REASON_COLUMN)?;
-        for i in 0..b.num_rows() {
-            let fi = file_col.value(i) as usize;
-            let line = line_col.value(i);
-            let name = file_names.get(fi).cloned().unwrap_or_default();
-            let raw = texts
-                .get(fi)
-                .and_then(|t| t.as_deref())
-                .zip(records.get(fi))
-                .and_then(|(text, records)| {
-                    let at = records
-                        .binary_search_by_key(&(line as usize), |r| r.line)
-                        .ok()?;
-                    text.get(records[at].start..records[at].end)
-                })
-                .unwrap_or_default()
-                .to_string();
-            if examples.len() < 10 {
-                examples.push(format!("{name}:{line}: {}", reason_col.value(i)));
-            }
-            files.push(name);
-            lines.push(line);
-            rules.push(rules_col.value(i).to_string());
-            reasons.push(reason_col.value(i).to_string());
-            raws.push(raw);
-        }
-    }
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("file", DataType::Utf8, false),
-        Field::new("line", DataType::Int64, false),
-        Field::new("rules", DataType::Utf8, false),
-        Field::new("reason", DataType::Utf8, false),
-        Field::new("raw", DataType::Utf8, false),
-    ]));
-    let batch = RecordBatch::try_new(
-        schema,
-        vec![
-            Arc::new(StringArray::from(files)),
-            Arc::new(Int64Array::from(lines)),
-            Arc::new(StringArray::from(rules)),
-            Arc::new(StringArray::from(reasons)),
-            Arc::new(StringArray::from(raws)),
-        ],
-    )?;
-    Ok((batch, examples))
-}
-
-fn column<'a, T: 'static>(
-    b: &'a RecordBatch,
-    name: &str,
-) -> Result<&'a T, datafusion::arrow::error::ArrowError> {
-    b.column_by_name(name)
-        .and_then(|c| c.as_any().downcast_ref::<T>())
-        .ok_or_else(|| {
-            datafusion::arrow::error::ArrowError::SchemaError(format!(
-                "column {name} missing or mistyped"
-            ))
-        })
 }
