@@ -45,8 +45,6 @@ pub enum CliError {
     #[error(transparent)]
     Publish(#[from] PublishError),
     #[error(transparent)]
-    Publication(#[from] crate::render::PublicationError),
-    #[error(transparent)]
     Disclose(#[from] crate::disclose::DiscloseError),
     #[error(transparent)]
     Commit(Box<crate::commit::CommitError>),
@@ -106,7 +104,6 @@ impl CliError {
             CliError::Stage(e) => e.exit_status(),
             CliError::Session(_)
             | CliError::Publish(_)
-            | CliError::Publication(_)
             | CliError::Disclose(_)
             | CliError::Commit(_)
             | CliError::Write { .. }

@@ -26,19 +26,18 @@ impl Stage for Ingest {
 
     fn inputs<'a>(&'a self, cx: &'a StageContext<'a>) -> BoxFuture<'a, Result<Inputs, StageError>> {
         Box::pin(async move {
-            let mut inputs = Inputs::default();
-            let mut drops = Vec::new();
-            for dataset in &cx.project.pipeline.datasets {
-                let files = ingest::load_drop(cx.drops, cx.year, dataset).await?;
-                for file in &files {
-                    inputs
-                        .parts
-                        .push((file.relative.clone(), file.sha256.as_bytes().to_vec()));
-                }
-                drops.push(files);
-            }
-            inputs.prepared = Some(Box::new(Drops(drops)));
-            Ok(inputs)
+            let drops = read_drops(cx).await?;
+            let parts = drops
+                .0
+                .iter()
+                .flatten()
+                .map(|file| (file.relative.clone(), file.sha256.as_bytes().to_vec()))
+                .collect();
+            Ok(Inputs {
+                parts,
+                reads: Vec::new(),
+                prepared: Some(Box::new(drops)),
+            })
         })
     }
 
@@ -58,16 +57,10 @@ impl Stage for Ingest {
         txn: &'a Txn<'a>,
     ) -> BoxFuture<'a, Result<StageOutput, StageError>> {
         Box::pin(async move {
+            // The drops read (and fingerprinted) by `inputs`; read now only when run without it.
             let drops = match inputs.prepared.map(|p| p.downcast::<Drops>()) {
                 Some(Ok(d)) => d.0,
-                // Not prepared by this stage's `inputs`: read the drops now.
-                _ => {
-                    let mut drops = Vec::new();
-                    for dataset in &cx.project.pipeline.datasets {
-                        drops.push(ingest::load_drop(cx.drops, cx.year, dataset).await?);
-                    }
-                    drops
-                }
+                _ => read_drops(cx).await?.0,
             };
             let questions = survey_questions(cx.project, cx.year);
             let mut out = StageOutput::default();
@@ -111,6 +104,15 @@ impl Stage for Ingest {
             None => Vec::new(),
         }
     }
+}
+
+/// Every drop file of every dataset of the year, read once and fingerprinted.
+async fn read_drops(cx: &StageContext<'_>) -> Result<Drops, StageError> {
+    let mut drops = Vec::new();
+    for dataset in &cx.project.pipeline.datasets {
+        drops.push(ingest::load_drop(cx.drops, cx.year, dataset).await?);
+    }
+    Ok(Drops(drops))
 }
 
 /// The survey's question columns for a year, with their allowed answers.
