@@ -15,7 +15,7 @@ pub fn reserve(
     what: &str,
     batches: &[RecordBatch],
 ) -> Result<MemoryReservation, DataFusionError> {
-    let bytes: usize = batches.iter().map(held_bytes).sum();
+    let bytes: usize = batches.iter().map(batch_bytes).sum();
     let reservation = MemoryConsumer::new(what).register(&ctx.runtime_env().memory_pool);
     reservation.try_grow(bytes).map_err(|e| {
         DataFusionError::ResourcesExhausted(format!(
@@ -45,7 +45,7 @@ pub fn reset_peak() -> bool {
 /// `get_array_memory_size`, which counts a shared buffer whole for every slice: a sort reading a
 /// model table of slices believed it held many times its rows and spilled at a 4 GiB limit.
 pub fn compact(batch: RecordBatch) -> Result<RecordBatch, datafusion::arrow::error::ArrowError> {
-    if batch.get_array_memory_size() <= 2 * held_bytes(&batch) + 4096 {
+    if batch.get_array_memory_size() <= 2 * batch_bytes(&batch) + 4096 {
         return Ok(batch);
     }
     let rows = datafusion::arrow::array::UInt32Array::from_iter_values(0..batch.num_rows() as u32);
@@ -55,7 +55,7 @@ pub fn compact(batch: RecordBatch) -> Result<RecordBatch, datafusion::arrow::err
 /// The bytes of a batch's own rows. Operators emit batches as slices of one large array, and
 /// `get_array_memory_size` counts the whole shared buffer for every slice; the slices' own sizes
 /// add up to the buffer once.
-fn held_bytes(batch: &RecordBatch) -> usize {
+pub fn batch_bytes(batch: &RecordBatch) -> usize {
     batch
         .columns()
         .iter()
@@ -84,7 +84,7 @@ mod tests {
         let batch = RecordBatch::try_from_iter([("v", all)]).unwrap();
         // Ten slices of 100 rows: 10 × 800 bytes of values (no nulls), not 10 × the whole array.
         let slices: Vec<RecordBatch> = (0..10).map(|i| batch.slice(i * 100, 100)).collect();
-        assert_eq!(slices.iter().map(held_bytes).sum::<usize>(), 8000);
+        assert_eq!(slices.iter().map(batch_bytes).sum::<usize>(), 8000);
         assert!(
             slices
                 .iter()
@@ -97,7 +97,7 @@ mod tests {
         assert!(
             compacted
                 .iter()
-                .all(|b| b.get_array_memory_size() < 2 * held_bytes(b) + 4096)
+                .all(|b| b.get_array_memory_size() < 2 * batch_bytes(b) + 4096)
         );
         assert_eq!(compacted[3], batch.slice(300, 100));
     }

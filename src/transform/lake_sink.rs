@@ -1,40 +1,67 @@
-//! The production [`ModelSink`]: each model is materialised in memory, registered under its name
-//! for the models that read it (and released after its last reader), and written to the lake
-//! through the run's transaction in the background while the next models run.
+//! The production [`ModelSink`]: each model's result streams into its run-scoped warehouse file
+//! (written by a background task while the model runs), and a model that later models read is
+//! registered for them under its name – from memory when the memory pool and the model-table
+//! budget grant its batches, otherwise from the file just written. A table kept in memory is
+//! released after its last reader.
 //!
-//! Guarantees: every model table counts against the session's memory pool while it is held;
-//! [`LakeSink::finish`] returns only when every write is done, naming the first model whose write
-//! failed.
+//! Guarantees: a model's result is never held whole unless its memory was granted (every kept
+//! table counts against the session's memory pool while it is held, and all kept tables together
+//! stay within [`LakeSink::budget`]); a model read from its file is read only after the file is
+//! complete; [`LakeSink::finish`] returns only when every write is done, naming the first model
+//! whose write failed.
 
 use super::{ModelSink, TransformError};
 use crate::commit::Txn;
 use crate::config::models::ModelSet;
 use crate::lake;
 use crate::layout;
+use crate::memory;
 use crate::store::Store;
-use datafusion::execution::memory_pool::MemoryReservation;
-use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryLimit, MemoryReservation};
+use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext};
 use futures::future::BoxFuture;
+use futures::{SinkExt, StreamExt};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// Materialises each model in memory, registers it under the model's name for the models that
-/// read it, and writes it to the lake in the background while the next models run. The stage
-/// waits for every write before it reports success.
+/// The share of the session's memory limit that model tables kept in memory for their readers
+/// may hold together; the rest is left to the operators (sorts, aggregations, joins). A table
+/// that does not fit is read back from its warehouse file.
+pub const MODEL_TABLE_SHARE: f64 = 0.25;
+
+/// Batches queued between a running model and its file writer.
+const QUEUED_BATCHES: usize = 8;
+
+/// A model's background write: its rows written, or the first error.
+type Write = tokio::task::JoinHandle<Result<u64, lake::LakeError>>;
+
+/// Streams each model into the lake through the run's transaction and registers it for the
+/// models that read it (see the module documentation). The stage waits for every write before it
+/// reports success.
 pub struct LakeSink<'a> {
     lake: &'a Store,
     txn: &'a Txn<'a>,
     year: i64,
-    writes: Vec<(
-        String,
-        tokio::task::JoinHandle<Result<u64, lake::LakeError>>,
-    )>,
-    /// Per model, how many models still to run read it; at zero its memory is released.
+    writes: Vec<(String, Write)>,
+    /// Per model, how many models still to run read it; at zero its table is released.
     readers_left: BTreeMap<String, usize>,
     /// What each model reads.
     reads: BTreeMap<String, Vec<String>>,
-    /// The memory-pool reservation of each model table still registered
-    /// (shared with its background write: released when both are done).
-    reserved: BTreeMap<String, std::sync::Arc<MemoryReservation>>,
+    /// The memory-pool reservation of each model table kept in memory.
+    reserved: BTreeMap<String, MemoryReservation>,
+    /// Bytes all kept tables may hold together; `None` until the first model (taken from the
+    /// session's memory limit) unless set with [`LakeSink::with_budget`].
+    budget: Option<usize>,
+}
+
+/// Where a model's readers find it.
+enum Kept {
+    /// Its batches, in memory, with their reservation.
+    Memory(Vec<RecordBatch>, MemoryReservation),
+    /// Its warehouse file (it did not fit, or nothing reads it).
+    File,
 }
 
 impl ModelSink for LakeSink<'_> {
@@ -49,16 +76,59 @@ impl ModelSink for LakeSink<'_> {
                 model: model.to_string(),
                 message: e.to_string(),
             };
-            let planned = std::sync::Arc::new(df.schema().as_arrow().clone());
-            let task = std::sync::Arc::new(df.task_ctx());
+            let budget = *self.budget.get_or_insert_with(|| default_budget(ctx));
+            let task = Arc::new(df.task_ctx());
             let plan = df.create_physical_plan().await.map_err(|e| sink_err(&e))?;
-            let partitions = datafusion::physical_plan::collect_partitioned(plan.clone(), task)
-                .await
-                .map_err(|e| sink_err(&e))?
-                .into_iter()
-                .map(|p| p.into_iter().map(crate::memory::compact).collect())
-                .collect::<Result<Vec<Vec<_>>, _>>()
+            // The physical plan's schema is the one the batches carry (its nullability can differ
+            // from the logical schema's).
+            let schema = plan.schema();
+            let rel = self.txn.target(&layout::warehouse_file(model, self.year));
+            let (mut queue, queued) = futures::channel::mpsc::channel(QUEUED_BATCHES);
+            let write: Write = {
+                let (lake, rel, schema) = (self.lake.clone(), rel.clone(), schema.clone());
+                tokio::spawn(async move { lake::write_stream(&lake, &rel, schema, queued).await })
+            };
+            let read_later = self.readers_left.get(model).is_some_and(|n| *n > 0);
+            let held: usize = self.reserved.values().map(MemoryReservation::size).sum();
+            let mut kept = if read_later {
+                let consumer = MemoryConsumer::new(format!("model table {model}"));
+                Kept::Memory(
+                    Vec::new(),
+                    consumer.register(&ctx.runtime_env().memory_pool),
+                )
+            } else {
+                Kept::File
+            };
+            let mut rows = 0u64;
+            let mut stream = datafusion::physical_plan::execute_stream(plan.clone(), task)
                 .map_err(|e| sink_err(&e))?;
+            while let Some(batch) = stream.next().await {
+                let batch = match batch.and_then(|b| Ok(memory::compact(b)?)) {
+                    Ok(batch) => batch,
+                    Err(e) => {
+                        // The writer stops without finishing the file; the stage fails.
+                        let message = e.to_string();
+                        let _ = queue.send(Err(e)).await;
+                        return Err(sink_err(&message));
+                    }
+                };
+                rows += batch.num_rows() as u64;
+                if let Kept::Memory(batches, reservation) = &mut kept {
+                    let bytes = memory::batch_bytes(&batch);
+                    if held + reservation.size() + bytes <= budget
+                        && reservation.try_grow(bytes).is_ok()
+                    {
+                        batches.push(batch.clone());
+                    } else {
+                        tracing::debug!(model, budget, "model table read back from its file");
+                        kept = Kept::File;
+                    }
+                }
+                if queue.send(Ok(batch)).await.is_err() {
+                    break; // the writer failed: its error is reported below or by `finish`
+                }
+            }
+            drop(queue);
             tracing::debug!(
                 target: "oj::transform::plan",
                 model,
@@ -69,45 +139,25 @@ impl ModelSink for LakeSink<'_> {
                 .indent(true)
             );
             drop(plan);
-            // The table counts against the session's memory limit for as long as later models
-            // read it or its write runs.
-            let all: Vec<_> = partitions.iter().flatten().cloned().collect();
-            let reservation = crate::memory::reserve(ctx, &format!("model table {model}"), &all)
-                .map_err(|e| sink_err(&e))?;
-            drop(all);
-            let schema = partitions
-                .iter()
-                .flatten()
-                .next()
-                .map(|b| b.schema())
-                .unwrap_or(planned);
-            let rows = partitions
-                .iter()
-                .flatten()
-                .map(|b| b.num_rows() as u64)
-                .sum();
-            let table =
-                datafusion::datasource::MemTable::try_new(schema.clone(), partitions.clone())
-                    .map_err(|e| sink_err(&e))?;
             ctx.deregister_table(model).map_err(|e| sink_err(&e))?;
-            ctx.register_table(model, std::sync::Arc::new(table))
-                .map_err(|e| sink_err(&e))?;
-            let lake = self.lake.clone();
-            let rel = self.txn.target(&layout::warehouse_file(model, self.year));
-            let batches: Vec<_> = partitions.into_iter().flatten().collect();
-            let reservation = std::sync::Arc::new(reservation);
-            let writing = reservation.clone();
-            let handle = tokio::spawn(async move {
-                let written = lake::write_batches(&lake, &rel, schema, &batches).await;
-                drop((batches, writing));
-                written
-            });
-            self.writes.push((model.to_string(), handle));
-            if self.readers_left.get(model).is_some_and(|n| *n > 0) {
-                self.reserved.insert(model.to_string(), reservation);
-            } else {
-                // Read by no later model: later stages read the warehouse file.
-                ctx.deregister_table(model).map_err(|e| sink_err(&e))?;
+            match kept {
+                Kept::Memory(batches, reservation) => {
+                    let partitions = deal(batches, ctx.copied_config().target_partitions());
+                    let table = MemTable::try_new(schema, partitions).map_err(|e| sink_err(&e))?;
+                    ctx.register_table(model, Arc::new(table))
+                        .map_err(|e| sink_err(&e))?;
+                    self.reserved.insert(model.to_string(), reservation);
+                    self.writes.push((model.to_string(), write));
+                }
+                Kept::File if read_later => {
+                    // Its readers need the whole file: wait for it, then read it from the lake.
+                    let written = write.await.map_err(|e| sink_err(&e))?;
+                    written.map_err(|e| sink_err(&e))?;
+                    ctx.register_parquet(model, self.lake.url(&rel), ParquetReadOptions::default())
+                        .await
+                        .map_err(|e| sink_err(&e))?;
+                }
+                Kept::File => self.writes.push((model.to_string(), write)),
             }
             for read in self.reads.get(model).cloned().unwrap_or_default() {
                 if let Some(left) = self.readers_left.get_mut(&read) {
@@ -121,6 +171,24 @@ impl ModelSink for LakeSink<'_> {
             Ok(rows)
         })
     }
+}
+
+/// [`MODEL_TABLE_SHARE`] of the session's memory limit (unbounded pools: no limit).
+fn default_budget(ctx: &SessionContext) -> usize {
+    match ctx.runtime_env().memory_pool.memory_limit() {
+        MemoryLimit::Finite(limit) => (limit as f64 * MODEL_TABLE_SHARE) as usize,
+        MemoryLimit::Infinite | MemoryLimit::Unknown => usize::MAX,
+    }
+}
+
+/// `batches` dealt round-robin into `n` partitions (at least one), so readers scan in parallel.
+fn deal(batches: Vec<RecordBatch>, n: usize) -> Vec<Vec<RecordBatch>> {
+    let mut partitions = vec![Vec::new(); n.max(1)];
+    let count = partitions.len();
+    for (i, batch) in batches.into_iter().enumerate() {
+        partitions[i % count].push(batch);
+    }
+    partitions
 }
 
 impl<'a> LakeSink<'a> {
@@ -152,7 +220,15 @@ impl<'a> LakeSink<'a> {
             readers_left,
             reads,
             reserved: BTreeMap::new(),
+            budget: None,
         }
+    }
+
+    /// The same sink with at most `bytes` of model tables kept in memory at once (0: every
+    /// reader reads the written file). By default [`MODEL_TABLE_SHARE`] of the memory limit.
+    pub fn with_budget(mut self, bytes: usize) -> Self {
+        self.budget = Some(bytes);
+        self
     }
 
     /// Waits for every background write; the first failure names its model.

@@ -551,8 +551,42 @@ impl Warehouse {
 
 /// Runs the register models the way the transform stage does (the production path): into a
 /// `LakeSink` on a fresh memory:// lake – each model kept in memory for its readers and written
-/// run-scoped – then committed to the warehouse.
+/// run-scoped – then committed to the warehouse. The models run twice, the second time with no
+/// model-table budget (every reader reads the file just written), and every model's warehouse
+/// table must hold the same rows both times.
 async fn run(ctx: &SessionContext, policy: MissingHistory) -> Result<Warehouse, TransformError> {
+    let kept = run_with(ctx, policy, None).await?;
+    let from_files = run_with(ctx, policy, Some(0)).await?;
+    for model in register_models().names_in_order() {
+        let file = oj::layout::warehouse_file(model, Y);
+        let a = oj::lake::read_files(ctx, &kept.lake, std::slice::from_ref(&file))
+            .await
+            .unwrap();
+        let b = oj::lake::read_files(ctx, &from_files.lake, &[file])
+            .await
+            .unwrap();
+        let rows = a.clone().count().await.unwrap();
+        assert_eq!(
+            b.clone().count().await.unwrap(),
+            rows,
+            "{model}: row counts differ"
+        );
+        let only_a = a.clone().except(b.clone()).unwrap().count().await.unwrap();
+        let only_b = b.except(a).unwrap().count().await.unwrap();
+        assert_eq!(
+            (only_a, only_b),
+            (0, 0),
+            "{model}: {rows} rows kept in memory, read back from files differ"
+        );
+    }
+    Ok(kept)
+}
+
+async fn run_with(
+    ctx: &SessionContext,
+    policy: MissingHistory,
+    budget: Option<usize>,
+) -> Result<Warehouse, TransformError> {
     static LAKES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = LAKES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let lake = oj::store::Store::open(&format!("memory://transform-models-{n}/lake")).unwrap();
@@ -561,6 +595,9 @@ async fn run(ctx: &SessionContext, policy: MissingHistory) -> Result<Warehouse, 
     let models = register_models();
     let txn = oj::commit::Txn::new(&lake, Y, "model-test", "transform");
     let mut sink = LakeSink::new(&txn, Y, &models);
+    if let Some(bytes) = budget {
+        sink = sink.with_budget(bytes);
+    }
     run_models(ctx, &models, &params, &mut sink).await?;
     sink.finish().await?;
     txn.commit().await.unwrap();
