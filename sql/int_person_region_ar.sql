@@ -27,45 +27,65 @@ WITH plats AS (
     FROM stg_person_manad
     GROUP BY pnr, ar, plats
 ),
+-- Each region (niva, region) as one number, so the largest step groups by (number, pnr) instead of
+-- three texts; the names are joined back at the end from this small table.
+regioner AS (
+    SELECT niva, region, ROW_NUMBER() OVER (ORDER BY niva, region) AS nr
+    FROM (SELECT DISTINCT niva, region FROM int_region_tillhorighet) r
+),
+tillhorighet AS (
+    SELECT t.ar, t.plats, r.nr
+    FROM int_region_tillhorighet t
+    JOIN regioner r ON r.niva = t.niva AND r.region = t.region
+),
+-- Only persons with a paid month in Y anywhere (those int_person_attribut lists) can be recipients
+-- in a region: the join with their attributes leaves the others out before the largest step and
+-- carries kon, alder and utrikes (one value per person) through it.
 region AS (
-    SELECT t.niva, t.region, p.pnr, bit_or(p.manader) AS fonster
+    SELECT
+        t.nr,
+        p.pnr,
+        MAX(a.kon) AS kon,
+        MAX(a.alder) AS alder,
+        MAX(a.utrikes) AS utrikes,
+        bit_or(p.manader) AS fonster
     FROM plats p
-    JOIN int_region_tillhorighet t ON t.ar = p.ar AND t.plats = p.plats
-    GROUP BY t.niva, t.region, p.pnr
+    JOIN int_person_attribut a ON a.pnr = p.pnr
+    JOIN tillhorighet t ON t.ar = p.ar AND t.plats = p.plats
+    GROUP BY t.nr, p.pnr
 ),
 i_ar AS (
-    SELECT niva, region, pnr, fonster >> (12 * ($very_long_term_window_years - 1)) AS ar, fonster
+    SELECT nr, pnr, kon, alder, utrikes,
+        fonster >> (12 * ($very_long_term_window_years - 1)) AS ar, fonster
     FROM region
     WHERE fonster >> (12 * ($very_long_term_window_years - 1)) > 0
 ),
 par AS (
-    SELECT niva, region, pnr,
+    SELECT nr, pnr, kon, alder, utrikes,
         ar - ((ar >> 1) & 6148914691236517205) AS ar,
         fonster - ((fonster >> 1) & 6148914691236517205) AS fonster
     FROM i_ar
 ),
 fyror AS (
-    SELECT niva, region, pnr,
+    SELECT nr, pnr, kon, alder, utrikes,
         (ar & 3689348814741910323) + ((ar >> 2) & 3689348814741910323) AS ar,
         (fonster & 3689348814741910323) + ((fonster >> 2) & 3689348814741910323) AS fonster
     FROM par
 ),
 byte AS (
-    SELECT niva, region, pnr,
+    SELECT nr, pnr, kon, alder, utrikes,
         (ar + (ar >> 4)) & 1085102592571150095 AS ar,
         (fonster + (fonster >> 4)) & 1085102592571150095 AS fonster
     FROM fyror
 ),
 summa AS (
-    SELECT niva, region, pnr,
+    SELECT nr, pnr, kon, alder, utrikes,
         (ar + (ar >> 8) + (ar >> 16) + (ar >> 24) + (ar >> 32) + (ar >> 40) + (ar >> 48)
             + (ar >> 56)) & 255 AS manader_ar,
         (fonster + (fonster >> 8) + (fonster >> 16) + (fonster >> 24) + (fonster >> 32)
             + (fonster >> 40) + (fonster >> 48) + (fonster >> 56)) & 255 AS manader_fonster
     FROM byte
 )
--- The persons' attributes (one row per person) are the join's first, build side: the engine keeps
--- the first side of a join in memory, and summa has about five rows per person.
-SELECT s.niva, s.region, s.pnr, a.kon, a.alder, a.utrikes, s.manader_ar, s.manader_fonster
-FROM int_person_attribut a
-JOIN summa s ON s.pnr = a.pnr
+SELECT r.niva, r.region, s.pnr, s.kon, s.alder, s.utrikes, s.manader_ar, s.manader_fonster
+FROM summa s
+JOIN regioner r ON r.nr = s.nr

@@ -173,13 +173,28 @@ impl ModelSink for LakeSink<'_> {
     }
 }
 
-/// [`MODEL_TABLE_SHARE`] of the session's memory limit (unbounded pools: no limit).
+/// [`MODEL_TABLE_SHARE`] of the session's memory limit (unbounded pools: no limit), or the share
+/// given by the environment variable [`SHARE_VARIABLE`] (a number from 0 to 1, for comparing the
+/// two ways in a benchmark; anything else is ignored with a warning).
 fn default_budget(ctx: &SessionContext) -> usize {
+    let share = match std::env::var(SHARE_VARIABLE) {
+        Err(_) => MODEL_TABLE_SHARE,
+        Ok(text) => match text.parse::<f64>() {
+            Ok(share) if (0.0..=1.0).contains(&share) => share,
+            _ => {
+                tracing::warn!("{SHARE_VARIABLE}={text} is not a number from 0 to 1; ignored");
+                MODEL_TABLE_SHARE
+            }
+        },
+    };
     match ctx.runtime_env().memory_pool.memory_limit() {
-        MemoryLimit::Finite(limit) => (limit as f64 * MODEL_TABLE_SHARE) as usize,
+        MemoryLimit::Finite(limit) => (limit as f64 * share) as usize,
         MemoryLimit::Infinite | MemoryLimit::Unknown => usize::MAX,
     }
 }
+
+/// The environment variable that overrides [`MODEL_TABLE_SHARE`].
+pub const SHARE_VARIABLE: &str = "OJ_MODEL_TABLE_SHARE";
 
 /// `batches` dealt round-robin into `n` partitions (at least one), so readers scan in parallel.
 fn deal(batches: Vec<RecordBatch>, n: usize) -> Vec<Vec<RecordBatch>> {
