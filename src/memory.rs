@@ -16,14 +16,29 @@ pub fn reserve(
     batches: &[RecordBatch],
 ) -> Result<MemoryReservation, DataFusionError> {
     let bytes: usize = batches.iter().map(batch_bytes).sum();
-    let reservation = MemoryConsumer::new(what).register(&ctx.runtime_env().memory_pool);
-    reservation.try_grow(bytes).map_err(|e| {
+    let mut reservation = MemoryConsumer::new(what).register(&ctx.runtime_env().memory_pool);
+    resize(&mut reservation, what, bytes)?;
+    Ok(reservation)
+}
+
+/// Sets `reservation` (named `what` in errors) to `bytes`: a bounded buffer that changes size as
+/// it runs (ingest's rows in flight). The error is [`reserve`]'s.
+pub fn resize(
+    reservation: &mut MemoryReservation,
+    what: &str,
+    bytes: usize,
+) -> Result<(), DataFusionError> {
+    reservation.try_resize(bytes).map_err(|e| {
         DataFusionError::ResourcesExhausted(format!(
             "{what} ({}) does not fit in the memory limit (hint: raise --memory-limit): {e}",
             mib(bytes as u64)
         ))
-    })?;
-    Ok(reservation)
+    })
+}
+
+/// The bytes of a batch's own rows (see [`compact`]).
+pub fn batch_bytes(batch: &RecordBatch) -> usize {
+    batch_bytes(batch)
 }
 
 /// The process's peak resident set size in bytes (VmHWM), when the OS reports it.

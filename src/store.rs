@@ -7,7 +7,8 @@
 
 use bytes::Bytes;
 use datafusion::prelude::SessionContext;
-use futures::TryStreamExt;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 use std::collections::HashMap;
@@ -213,6 +214,77 @@ impl Store {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(self.io(relative, e)),
         }
+    }
+
+    /// Reads an object in chunks of at most `chunk_bytes` (a local file is read `chunk_bytes` at
+    /// a time, other stores' streams are split where their pieces are larger), with its size;
+    /// `None` when it does not exist. The object is never held whole.
+    pub async fn get_chunks(
+        &self,
+        relative: &str,
+        chunk_bytes: usize,
+    ) -> Result<Option<(u64, BoxStream<'static, Result<Bytes, StoreError>>)>, StoreError> {
+        let path = self.path(relative);
+        let result = match self.object_store.get(&path).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.io(relative, e)),
+        };
+        let size = result.meta.size;
+        let chunk_bytes = chunk_bytes.max(1);
+        let display = self.display(relative);
+        let stream = match result.payload {
+            object_store::GetResultPayload::File(file, _) => {
+                let display = display.clone();
+                futures::stream::try_unfold(Some(file), move |file| {
+                    let display = display.clone();
+                    async move {
+                        let Some(mut file) = file else {
+                            return Ok(None);
+                        };
+                        let read = tokio::task::spawn_blocking(move || {
+                            use std::io::Read;
+                            let mut buffer = Vec::with_capacity(chunk_bytes);
+                            (&mut file)
+                                .take(chunk_bytes as u64)
+                                .read_to_end(&mut buffer)
+                                .map(|_| (file, buffer))
+                        })
+                        .await
+                        .map_err(std::io::Error::other)
+                        .and_then(|r| r);
+                        match read {
+                            Ok((_, buffer)) if buffer.is_empty() => Ok(None),
+                            Ok((file, buffer)) => Ok(Some((Bytes::from(buffer), Some(file)))),
+                            Err(source) => Err(StoreError::Io {
+                                path: display,
+                                source: object_store::Error::Generic {
+                                    store: "LocalFileSystem",
+                                    source: Box::new(source),
+                                },
+                            }),
+                        }
+                    }
+                })
+                .boxed()
+            }
+            object_store::GetResultPayload::Stream(s) => s
+                .map_err(move |source| StoreError::Io {
+                    path: display.clone(),
+                    source,
+                })
+                .map_ok(move |mut bytes| {
+                    let mut pieces = Vec::with_capacity(bytes.len() / chunk_bytes + 1);
+                    while bytes.len() > chunk_bytes {
+                        pieces.push(Ok(bytes.split_to(chunk_bytes)));
+                    }
+                    pieces.push(Ok(bytes));
+                    futures::stream::iter(pieces)
+                })
+                .try_flatten()
+                .boxed(),
+        };
+        Ok(Some((size, stream)))
     }
 
     /// Writes a whole object atomically.

@@ -89,6 +89,14 @@ pub struct RawIngestParams {
     /// The longest line (record) of a delimited drop file, in bytes; a longer one is an error
     /// naming its line.
     pub max_line_bytes: u64,
+    /// The size of the chunks a drop file is read in, in bytes (memory holds about one chunk and
+    /// the rows of one batch of each file, never the file).
+    #[serde(default = "default_read_chunk_bytes")]
+    pub read_chunk_bytes: u64,
+}
+
+fn default_read_chunk_bytes() -> u64 {
+    1 << 20
 }
 
 #[derive(Debug, Deserialize, serde::Serialize, Clone)]

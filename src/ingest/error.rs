@@ -37,6 +37,11 @@ pub enum IngestError {
     /// A file with a header but no data rows.
     #[error("{file}: the file has a header but no data rows (hint: the delivery is incomplete)")]
     NoRows { file: String },
+    /// A drop file whose bytes changed between its fingerprint and its reading.
+    #[error(
+        "{file}: the file changed while it was ingested (its SHA-256 is not the one it had when the run started) (hint: a delivery was replaced during the run; run again)"
+    )]
+    Changed { file: String },
     /// A dataset this one refers to is not staged for the year.
     #[error(
         "dataset `{dataset}` refers to `{target}`, which is not staged for {year} (hint: run `oj run --year {year} --stage ingest`; {target} is ingested first)"

@@ -3,9 +3,10 @@
 //! `"` is quoted, `""` inside it is a quote, a newline inside it belongs to the field). The CSV
 //! itself is parsed by arrow; this scan only numbers the records by their first physical line, so
 //! reject line numbers stay right after a quoted field with a newline, and bounds the length of a
-//! record before the text is decoded or parsed.
+//! record before the text is decoded or parsed. The text may come in chunks ([`Scanner`]): a record,
+//! a quoted field or a line end split across chunks is scanned as if the text were whole.
 //!
-//! Guarantees: no allocation besides the returned records; a record longer than the limit is an
+//! Guarantees: no allocation besides the records handed out; a record longer than the limit is an
 //! error naming its first line as soon as the limit is passed, without reading the rest of it.
 
 /// One record: its 1-based first physical line (lines end at `\n`) and its bytes (without the
@@ -30,90 +31,193 @@ pub struct TooLong {
 }
 
 /// Calls `each` with every non-empty record of `bytes` in order; stops with [`TooLong`] at the
-/// first record longer than `limit` bytes.
-///
-/// The bytes are searched with `memchr` for the few bytes that matter (line ends and quotes; the
-/// delimiter only matters just before a quote): a field that starts with `"` is quoted up to the
-/// next `"` not doubled; any other `"` is an ordinary byte. No search looks further than `limit`
-/// bytes past the start of the record.
+/// first record longer than `limit` bytes (one [`Scanner`] fed the whole slice).
 pub fn scan(
     bytes: &[u8],
     delimiter: u8,
     limit: usize,
     mut each: impl FnMut(Record),
 ) -> Result<(), TooLong> {
-    let mut line = 1;
-    let mut start = 0;
-    while start < bytes.len() {
-        let first_line = line;
-        // The record may not reach beyond `window`: one byte more is already too long.
-        let window = bytes
-            .len()
-            .min(start.saturating_add(limit).saturating_add(1));
-        let mut at = start;
-        let end = loop {
-            let Some(found) = memchr::memchr3(b'\n', b'\r', b'"', &bytes[at..window]) else {
-                if window == bytes.len() && bytes.len() - start <= limit {
-                    break bytes.len();
-                }
+    let mut scanner = Scanner::new(delimiter, limit);
+    scanner.feed(bytes, &mut each)?;
+    scanner.finish(&mut each)
+}
+
+/// Where the scan stands between two bytes: the quoting state of arrow's CSV reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// At the start of a field (of a record, or after a delimiter): a `"` opens a quoted field.
+    FieldStart,
+    /// Inside an unquoted field: a `"` is an ordinary byte.
+    Unquoted,
+    /// Inside a quoted field: line ends belong to the field.
+    Quoted,
+    /// Just after a `"` inside a quoted field: a second `"` is a literal quote, anything else
+    /// closes the field.
+    QuoteInQuoted,
+}
+
+/// The record scan over text that comes in chunks (a drop read from the store piece by piece):
+/// records, quoted newlines and the length limit carry across chunk boundaries, and offsets are
+/// counted from the start of the whole text. Feeding the text in any split gives the same records
+/// as feeding it whole.
+///
+/// The bytes are searched with `memchr` for the few bytes that matter (line ends and quotes; the
+/// delimiter only matters just before a quote): a field that starts with `"` is quoted up to the
+/// next `"` not doubled; any other `"` is an ordinary byte. No search looks further than `limit`
+/// bytes past the start of the record.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    delimiter: u8,
+    limit: usize,
+    state: State,
+    /// 1-based physical line of the next byte.
+    line: usize,
+    /// Offset of the next byte (the end of the text fed so far).
+    offset: usize,
+    /// Offset where the current record starts.
+    start: usize,
+    /// 1-based line where the current record starts.
+    first_line: usize,
+}
+
+impl Scanner {
+    /// A scan of a text's first byte onwards.
+    pub fn new(delimiter: u8, limit: usize) -> Scanner {
+        Scanner {
+            delimiter,
+            limit,
+            state: State::FieldStart,
+            line: 1,
+            offset: 0,
+            start: 0,
+            first_line: 1,
+        }
+    }
+
+    /// Offset of the end of the text fed so far.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Offset where the record not yet complete starts: every record before it is complete.
+    pub fn record_start(&self) -> usize {
+        self.start
+    }
+
+    /// Scans the next `chunk` of the text; calls `each` with every record it completes.
+    pub fn feed(&mut self, chunk: &[u8], each: &mut impl FnMut(Record)) -> Result<(), TooLong> {
+        let base = self.offset;
+        let mut i = 0;
+        while i < chunk.len() {
+            // The record may hold `limit` bytes: a byte at `start + limit + 1` (even a line end)
+            // is too long; its terminator may be at `start + limit`.
+            let last = self.start.saturating_add(self.limit);
+            if base + i > last {
                 return Err(TooLong {
-                    line: first_line,
-                    limit,
+                    line: self.first_line,
+                    limit: self.limit,
                 });
-            };
-            let i = at + found;
-            if bytes[i] != b'"' {
-                break i;
             }
-            if i > start && bytes[i - 1] != delimiter {
-                // A quote inside an unquoted field.
-                at = i + 1;
-                continue;
-            }
-            // A quoted field: up to the next quote that is not doubled; its newlines are lines.
-            let mut q = i + 1;
-            loop {
-                match memchr::memchr(b'"', &bytes[q..window]) {
-                    Some(k) => {
-                        line += memchr::memchr_iter(b'\n', &bytes[q..q + k]).count();
-                        if q + k + 1 < window && bytes[q + k + 1] == b'"' {
-                            q += k + 2;
-                        } else {
-                            at = q + k + 1;
-                            break;
+            let window = chunk.len().min((last - base).saturating_add(1));
+            match self.state {
+                State::FieldStart | State::Unquoted => {
+                    match memchr::memchr3(b'\n', b'\r', b'"', &chunk[i..window]) {
+                        Some(k) => {
+                            let j = i + k;
+                            let b = chunk[j];
+                            if b == b'"' {
+                                let opens = if j == i {
+                                    self.state == State::FieldStart
+                                } else {
+                                    chunk[j - 1] == self.delimiter
+                                };
+                                self.state = if opens {
+                                    State::Quoted
+                                } else {
+                                    State::Unquoted
+                                };
+                                i = j + 1;
+                            } else {
+                                self.end_record(base + j, b, each);
+                                i = j + 1;
+                            }
+                        }
+                        None => {
+                            if window > i {
+                                self.state = if chunk[window - 1] == self.delimiter {
+                                    State::FieldStart
+                                } else {
+                                    State::Unquoted
+                                };
+                            }
+                            i = window;
                         }
                     }
-                    None => {
-                        line += memchr::memchr_iter(b'\n', &bytes[q..window]).count();
-                        at = window;
-                        break;
+                }
+                State::Quoted => match memchr::memchr(b'"', &chunk[i..window]) {
+                    Some(k) => {
+                        self.line += memchr::memchr_iter(b'\n', &chunk[i..i + k]).count();
+                        self.state = State::QuoteInQuoted;
+                        i += k + 1;
                     }
+                    None => {
+                        self.line += memchr::memchr_iter(b'\n', &chunk[i..window]).count();
+                        i = window;
+                    }
+                },
+                State::QuoteInQuoted => {
+                    let b = chunk[i];
+                    match b {
+                        b'"' => self.state = State::Quoted,
+                        b'\n' | b'\r' => self.end_record(base + i, b, each),
+                        _ if b == self.delimiter => self.state = State::FieldStart,
+                        _ => self.state = State::Unquoted,
+                    }
+                    i += 1;
                 }
             }
-            if at >= window {
-                // The quoted field runs to the window's end: the end of the data or too long.
-                if window == bytes.len() && bytes.len() - start <= limit {
-                    break bytes.len();
-                }
-                return Err(TooLong {
-                    line: first_line,
-                    limit,
-                });
-            }
-        };
-        if end > start {
+        }
+        self.offset = base + chunk.len();
+        Ok(())
+    }
+
+    /// Ends the text: the last record (without a line end) is complete.
+    pub fn finish(&mut self, each: &mut impl FnMut(Record)) -> Result<(), TooLong> {
+        let end = self.offset;
+        if end - self.start > self.limit {
+            return Err(TooLong {
+                line: self.first_line,
+                limit: self.limit,
+            });
+        }
+        if end > self.start {
             each(Record {
-                line: first_line,
-                start,
+                line: self.first_line,
+                start: self.start,
                 end,
             });
         }
-        if bytes.get(end) == Some(&b'\n') {
-            line += 1;
-        }
-        start = end + 1;
+        self.start = end;
+        Ok(())
     }
-    Ok(())
+
+    /// A line end `b` at `at` outside quotes ends the current record.
+    fn end_record(&mut self, at: usize, b: u8, each: &mut impl FnMut(Record)) {
+        if at > self.start {
+            each(Record {
+                line: self.first_line,
+                start: self.start,
+                end: at,
+            });
+        }
+        if b == b'\n' {
+            self.line += 1;
+        }
+        self.start = at + 1;
+        self.first_line = self.line;
+        self.state = State::FieldStart;
+    }
 }
 
 /// Every non-empty record of `bytes` (see [`scan`]).
@@ -218,6 +322,57 @@ mod tests {
                 reference(&bytes, b';', 1000)
             );
         }
+    }
+
+    /// The records of `bytes` fed to one scanner in pieces of `size` bytes.
+    fn chunked(bytes: &[u8], size: usize, limit: usize) -> Result<Vec<Record>, TooLong> {
+        let mut out = Vec::new();
+        let mut scanner = Scanner::new(b';', limit);
+        for chunk in bytes.chunks(size.max(1)) {
+            scanner.feed(chunk, &mut |r| out.push(r))?;
+        }
+        scanner.finish(&mut |r| out.push(r))?;
+        Ok(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_split_into_chunks_gives_the_same_records(
+            picks in proptest::collection::vec(0usize..7, 0..60),
+            limit in 0usize..12,
+            size in 1usize..9,
+        ) {
+            let alphabet = [b'"', b';', b'\n', b'\r', b'a', b'b', b'"'];
+            let bytes: Vec<u8> = picks.iter().map(|i| alphabet[*i]).collect();
+            proptest::prop_assert_eq!(
+                chunked(&bytes, size, limit),
+                reference(&bytes, b';', limit)
+            );
+            proptest::prop_assert_eq!(
+                chunked(&bytes, size, 1000),
+                reference(&bytes, b';', 1000)
+            );
+        }
+    }
+
+    #[test]
+    fn a_quoted_newline_split_across_chunks_keeps_the_line_numbers() {
+        // Every split of the text, one byte at a time included: the record with the quoted
+        // newline starts on line 2, the next record on line 4.
+        let text = b"h;i\n1;\"a\nb\"\n2;c\n";
+        for size in 1..text.len() {
+            let lines: Vec<usize> = chunked(text, size, 1000)
+                .unwrap()
+                .iter()
+                .map(|r| r.line)
+                .collect();
+            assert_eq!(lines, vec![1, 2, 4], "chunks of {size}");
+        }
+        // A record split across chunks is still too long as a whole.
+        assert_eq!(
+            chunked(b"h\nshort\n0123456789\n", 3, 9).unwrap_err(),
+            TooLong { line: 3, limit: 9 }
+        );
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! The ingest stage: each drop file of a dataset is found in the year's drop folder, decoded as its
-//! contract says, read as text with arrow's CSV reader (or calamine for an xlsx survey), typed and
-//! validated row by row in DataFusion ([`validate`]), and streamed – one pass, the checked rows are
-//! never all in memory – into one Parquet file through the stage's transaction
-//! ([`crate::commit::Txn`]): run-scoped first, committed to
-//! `<lake>/staging/<dataset>/ar=<Y>/` only after the ingest gate passed. Rejected rows go to
-//! `<lake>/rejects/<dataset>/ar=<Y>/` with file, line, broken rules, reason and the raw line; the
-//! stage fails when rejects exceed the contract's tolerance, and then leaves the previous staged
-//! data untouched.
+//! The ingest stage: each drop file of a dataset is found in the year's drop folder and
+//! fingerprinted ([`fingerprint_drop`]: SHA-256 and the checks of its text, read in chunks), then
+//! read again in chunks of `ingest.read_chunk_bytes` – decoded as its contract says, read as text
+//! by arrow's incremental CSV decoder ([`read::DelimitedReader`]; calamine reads an xlsx survey
+//! whole) – and its rows stream through validation in DataFusion ([`validate`]) into one Parquet
+//! file through the stage's transaction ([`crate::commit::Txn`]): run-scoped first, committed to
+//! `<lake>/staging/<dataset>/ar=<Y>/` only after the ingest gate passed. Memory holds a few
+//! batches of rows and one chunk per file, never the file; unique keys are checked by a streamed
+//! aggregation beside the rows ([`unique`]). Rejected rows go to `<lake>/rejects/<dataset>/ar=<Y>/`
+//! with file, line, broken rules, reason and the raw line (the record's text travels with its row);
+//! the stage fails when rejects exceed the contract's tolerance, and then leaves the previous
+//! staged data untouched.
 
 pub mod decode;
 mod error;
@@ -14,6 +17,7 @@ pub mod header;
 pub mod lines;
 pub mod read;
 mod shape;
+mod unique;
 pub mod validate;
 mod verdict;
 
@@ -29,13 +33,22 @@ use crate::lake;
 use crate::layout;
 use crate::store::Store;
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::error::DataFusionError;
+use datafusion::execution::TaskContext;
+use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::logical_expr::ident;
-use datafusion::prelude::SessionContext;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::PartitionStream;
+use datafusion::prelude::{DataFrame, SessionContext};
 use futures::StreamExt;
 pub use header::QuestionColumn;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use unique::Duplicates;
 
 /// A drop file that was read, with its fingerprint.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -95,44 +108,298 @@ pub async fn find_files(
     })
 }
 
-/// A drop file read into memory, with its fingerprint.
+/// A drop file found and fingerprinted (read once, in chunks, never whole), with what that first
+/// read found wrong with its text.
 #[derive(Debug, Clone)]
 pub struct DropFile {
     /// Path relative to the drops root.
     pub relative: String,
-    /// The whole file.
-    pub bytes: bytes::Bytes,
     /// SHA-256 of the bytes, hex.
     pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// The first structural problem of the file's text (a line above `ingest.max_line_bytes`, an
+    /// undecodable byte, an empty file, a blank line), reported when the file is ingested.
+    pub problem: Option<read::TextProblem>,
 }
 
-/// Reads every file of `dataset` for `year` (see [`find_files`]) and fingerprints it.
-pub async fn load_drop(
+/// Fingerprints every file of `dataset` for `year` (see [`find_files`]), reading each in chunks
+/// of `chunk_bytes`: its SHA-256 and, for delimited text, the checks of its text that come before
+/// any row is read ([`read::TextCheck`]).
+pub async fn fingerprint_drop(
     drops: &Store,
     year: i64,
     dataset: &Dataset,
+    contract: &Contract,
+    max_line_bytes: usize,
+    chunk_bytes: usize,
 ) -> Result<Vec<DropFile>, IngestError> {
     let mut out = Vec::new();
     for relative in find_files(drops, year, dataset).await? {
-        let bytes = drops
-            .get(&relative)
-            .await?
-            .ok_or_else(|| IngestError::Missing {
-                dataset: dataset.name.clone(),
-                dir: drops.display(&layout::drop_dir(year)),
-                patterns: dataset.files.join(" or "),
-            })?;
-        let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        let (size, mut chunks) = open(drops, year, dataset, &relative, chunk_bytes).await?;
+        let mut hasher = Sha256::new();
+        let mut check = (!is_workbook(&relative)).then(|| {
+            read::TextCheck::new(
+                contract.format.delimiter,
+                contract.format.encoding,
+                max_line_bytes,
+            )
+        });
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            hasher.update(&chunk);
+            if let Some(check) = check.as_mut() {
+                check.push(&chunk);
+            }
+        }
         out.push(DropFile {
             relative,
-            bytes,
-            sha256,
+            sha256: format!("{:x}", hasher.finalize()),
+            bytes: size,
+            problem: check.and_then(read::TextCheck::finish),
         });
     }
     Ok(out)
 }
 
-/// Ingests one dataset of one year from its loaded drop files.
+fn is_workbook(relative: &str) -> bool {
+    relative.to_lowercase().ends_with(".xlsx")
+}
+
+/// The chunks of a drop file, with its size.
+async fn open(
+    drops: &Store,
+    year: i64,
+    dataset: &Dataset,
+    relative: &str,
+    chunk_bytes: usize,
+) -> Result<
+    (
+        u64,
+        futures::stream::BoxStream<'static, Result<bytes::Bytes, crate::store::StoreError>>,
+    ),
+    IngestError,
+> {
+    drops
+        .get_chunks(relative, chunk_bytes)
+        .await?
+        .ok_or_else(|| IngestError::Missing {
+            dataset: dataset.name.clone(),
+            dir: drops.display(&layout::drop_dir(year)),
+            patterns: dataset.files.join(" or "),
+        })
+}
+
+/// How a dataset's rows are read: where from, in what pieces, into what shape.
+struct Source<'a> {
+    contract: &'a Contract,
+    dataset: &'a Dataset,
+    year: i64,
+    questions: &'a [QuestionColumn],
+    files: &'a [DropFile],
+    drops: &'a Store,
+    max_line_bytes: usize,
+    chunk_bytes: usize,
+    schema: Arc<Schema>,
+}
+
+/// Batches of rows in flight between the reading of a drop and its validation.
+const IN_FLIGHT: usize = 2;
+
+type BatchSender = tokio::sync::mpsc::Sender<Result<RecordBatch, DataFusionError>>;
+type BatchReceiver = tokio::sync::mpsc::Receiver<Result<RecordBatch, DataFusionError>>;
+
+impl Source<'_> {
+    /// Reads every file in order and sends its rows (canonical raw schema) to `tx`, reserving
+    /// the rows in flight in the session's memory pool. Stops quietly when the receiver is gone
+    /// (its side reports why).
+    async fn send_rows(&self, ctx: &SessionContext, tx: BatchSender) -> Result<(), IngestError> {
+        let engine = |source| IngestError::Engine {
+            dataset: self.dataset.name.clone(),
+            source,
+        };
+        let what = format!("rows read of {}", self.dataset.name);
+        let mut held = MemoryConsumer::new(what.clone()).register(&ctx.runtime_env().memory_pool);
+        for (index, file) in self.files.iter().enumerate() {
+            let display = self.drops.display(&file.relative);
+            if let Some(problem) = &file.problem {
+                return Err(problem.clone().into_error(display));
+            }
+            let (size, mut chunks) = open(
+                self.drops,
+                self.year,
+                self.dataset,
+                &file.relative,
+                self.chunk_bytes,
+            )
+            .await?;
+            let mut hasher = Sha256::new();
+            let mut rows = 0usize;
+            let mut send =
+                async |batch: RecordBatch, mapped: &[String]| -> Result<bool, IngestError> {
+                    let batch = canonical_batch(&batch, mapped, &self.schema, index)
+                        .map_err(|e| engine(e.into()))?;
+                    rows += batch.num_rows();
+                    crate::memory::resize(
+                        &mut held,
+                        &what,
+                        crate::memory::batch_bytes(&batch) * (IN_FLIGHT + 1),
+                    )
+                    .map_err(engine)?;
+                    Ok(tx.send(Ok(batch)).await.is_ok())
+                };
+            if is_workbook(&file.relative) {
+                let mut bytes = Vec::with_capacity(size as usize);
+                while let Some(chunk) = chunks.next().await {
+                    let chunk = chunk?;
+                    hasher.update(&chunk);
+                    bytes.extend_from_slice(&chunk);
+                }
+                let read_error = |source| IngestError::Read {
+                    file: display.clone(),
+                    source,
+                };
+                let raw = read::read_xlsx(&bytes).map_err(read_error)?;
+                let mapped = self.map_header(&raw.header, &display)?;
+                for batch in raw.batches {
+                    if !send(batch, &mapped).await? {
+                        return Ok(());
+                    }
+                }
+            } else {
+                let format = &self.contract.format;
+                let mut reader = read::DelimitedReader::new(
+                    format.delimiter,
+                    format.encoding,
+                    self.max_line_bytes,
+                );
+                let file_error = |e: read::FileError| match e {
+                    read::FileError::Text(source) => IngestError::Text {
+                        file: display.clone(),
+                        source,
+                    },
+                    read::FileError::Read(source) => IngestError::Read {
+                        file: display.clone(),
+                        source,
+                    },
+                };
+                let bar = crate::progress::Bar::bytes(size, "reading");
+                let mut mapped: Option<Vec<String>> = None;
+                let mut position = 0u64;
+                let mut done = false;
+                while !done {
+                    match chunks.next().await {
+                        Some(chunk) => {
+                            let chunk = chunk?;
+                            hasher.update(&chunk);
+                            position += chunk.len() as u64;
+                            bar.set_position(position);
+                            reader.push(&chunk).map_err(file_error)?;
+                        }
+                        None => {
+                            reader.finish().map_err(file_error)?;
+                            done = true;
+                        }
+                    }
+                    if mapped.is_none() {
+                        match reader.header() {
+                            Some(header) => mapped = Some(self.map_header(header, &display)?),
+                            None => continue,
+                        }
+                    }
+                    let mapped = mapped.as_deref().unwrap_or_default();
+                    while let Some(batch) = reader.next_batch().map_err(file_error)? {
+                        if !send(batch, mapped).await? {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            if format!("{:x}", hasher.finalize()) != file.sha256 {
+                return Err(IngestError::Changed { file: display });
+            }
+            if rows == 0 {
+                return Err(IngestError::NoRows { file: display });
+            }
+        }
+        Ok(())
+    }
+
+    fn map_header(&self, header: &[String], display: &str) -> Result<Vec<String>, IngestError> {
+        header::map_header(header, self.contract, self.questions).map_err(|problems| {
+            IngestError::Header {
+                file: display.to_string(),
+                problems,
+            }
+        })
+    }
+}
+
+/// A one-partition table over a stream that can be executed once: the rows of a drop as they are
+/// read, planned like any table.
+struct OneShot {
+    schema: SchemaRef,
+    rows: std::sync::Mutex<Option<BatchReceiver>>,
+}
+
+impl std::fmt::Debug for OneShot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OneShot").finish_non_exhaustive()
+    }
+}
+
+impl PartitionStream for OneShot {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let rows = self.rows.lock().ok().and_then(|mut r| r.take());
+        let stream = match rows {
+            Some(rx) => futures::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|batch| (batch, rx))
+            })
+            .boxed(),
+            None => futures::stream::once(async {
+                Err(DataFusionError::Internal(
+                    "the rows of a drop were read twice".into(),
+                ))
+            })
+            .boxed(),
+        };
+        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream))
+    }
+}
+
+/// The rows `rx` receives as a table that streams them (read once).
+fn one_shot(
+    ctx: &SessionContext,
+    schema: SchemaRef,
+    rx: BatchReceiver,
+) -> datafusion::error::Result<DataFrame> {
+    let partition = OneShot {
+        schema: schema.clone(),
+        rows: std::sync::Mutex::new(Some(rx)),
+    };
+    let table = StreamingTable::try_new(schema, vec![Arc::new(partition)])?;
+    ctx.read_table(Arc::new(table))
+}
+
+/// What one pass over a drop found.
+#[derive(Default)]
+struct Pass {
+    total: u64,
+    rows_staged: u64,
+    rejected: Vec<RecordBatch>,
+    /// The survey's valid rows (kept to be unpivoted).
+    valid: Vec<RecordBatch>,
+    /// The duplicated keys of each unique key (first pass only).
+    duplicates: Vec<Vec<RecordBatch>>,
+}
+
+/// Ingests one dataset of one year from its drop files (fingerprinted by [`fingerprint_drop`]):
+/// the files are read in chunks of `ingest.read_chunk_bytes`, their rows validated and staged as
+/// they arrive, so memory holds a few batches of rows, not the drop.
 #[allow(clippy::too_many_arguments)]
 pub async fn ingest_dataset(
     ctx: &SessionContext,
@@ -155,91 +422,20 @@ pub async fn ingest_dataset(
     } else {
         &[]
     };
+    let inputs: Vec<InputFile> = files
+        .iter()
+        .map(|f| InputFile {
+            relative: f.relative.clone(),
+            sha256: f.sha256.clone(),
+            bytes: f.bytes,
+        })
+        .collect();
+    let file_names: Vec<String> = files.iter().map(|f| drops.display(&f.relative)).collect();
 
-    let started = std::time::Instant::now();
-    let mut inputs = Vec::new();
-    let mut texts: Vec<Option<std::borrow::Cow<str>>> = Vec::new();
-    let mut records: Vec<Vec<lines::Record>> = Vec::new();
-    let max_line_bytes = project.pipeline.params.ingest.max_line_bytes as usize;
-    let mut batches = Vec::new();
-    let schema = raw_schema(contract, questions);
-    for (index, file) in files.iter().enumerate() {
-        let relative = &file.relative;
-        let display = drops.display(relative);
-        let bytes = &file.bytes;
-        inputs.push(InputFile {
-            relative: relative.clone(),
-            sha256: file.sha256.clone(),
-            bytes: bytes.len() as u64,
-        });
-        let (mut rows, text) = if relative.to_lowercase().ends_with(".xlsx") {
-            let rows = read::read_xlsx(bytes).map_err(|source| IngestError::Read {
-                file: display.clone(),
-                source,
-            })?;
-            (rows, None)
-        } else {
-            // Bounded before the text is decoded (a copy) or parsed: a huge line is an error
-            // naming its line, not an allocation of its size.
-            let too_long = |e: lines::TooLong| IngestError::Read {
-                file: display.clone(),
-                source: e.into(),
-            };
-            let found = lines::records(bytes, contract.format.delimiter, max_line_bytes)
-                .map_err(too_long)?;
-            let text = decode::decode(bytes, contract.format.encoding).map_err(|source| {
-                IngestError::Text {
-                    file: display.clone(),
-                    source,
-                }
-            })?;
-            // UTF-8 text is the bytes themselves: their records are the text's. A decoded copy
-            // (or text after a byte-order mark) is scanned again.
-            let found = if std::ptr::eq(text.as_bytes(), &bytes[..]) {
-                found
-            } else {
-                lines::records(text.as_bytes(), contract.format.delimiter, max_line_bytes)
-                    .map_err(too_long)?
-            };
-            let header = read::read_header(&text, contract.format.delimiter).map_err(|source| {
-                IngestError::Read {
-                    file: display.clone(),
-                    source,
-                }
-            })?;
-            header::map_header(&header, contract, questions).map_err(|problems| {
-                IngestError::Header {
-                    file: display.clone(),
-                    problems,
-                }
-            })?;
-            let rows = read::read_delimited(&text, contract.format.delimiter, found).map_err(
-                |source| IngestError::Read {
-                    file: display.clone(),
-                    source,
-                },
-            )?;
-            (rows, Some(text))
-        };
-        let mapped = header::map_header(&rows.header, contract, questions).map_err(|problems| {
-            IngestError::Header {
-                file: display.clone(),
-                problems,
-            }
-        })?;
-        if rows.batches.iter().all(|b| b.num_rows() == 0) {
-            return Err(IngestError::NoRows { file: display });
-        }
-        records.push(std::mem::take(&mut rows.records));
-        for batch in rows.batches {
-            batches.push(
-                canonical_batch(&batch, &mapped, &schema, index).map_err(|e| engine(e.into()))?,
-            );
-        }
-        texts.push(text);
-    }
-
+    // The datasets this one refers to; a missing one is reported after the files are read (their
+    // own errors come first).
     let mut references = BTreeMap::new();
+    let mut not_staged = None;
     for target in referenced_datasets(contract) {
         // A dataset ingested earlier in this stage is read where this run wrote it.
         let rel = txn
@@ -247,23 +443,23 @@ pub async fn ingest_dataset(
             .file(&layout::staging_file(&target, year))
             .unwrap_or_default();
         if rel.is_empty() || lake.head(&rel).await?.is_none() {
-            return Err(IngestError::ReferenceNotStaged {
-                dataset: dataset.name.clone(),
-                target,
-                year,
-            });
+            not_staged.get_or_insert(target);
+            continue;
         }
         references.insert(target, lake::read_files(ctx, lake, &[rel]).await?);
     }
 
-    tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "decoded and read");
-    let file_names: Vec<String> = files.iter().map(|f| drops.display(&f.relative)).collect();
-    // The rows read (as text) stay in memory until validation has passed over them, counted
-    // against the session's memory limit.
-    let _read_rows =
-        crate::memory::reserve(ctx, &format!("rows read of {}", dataset.name), &batches)
-            .map_err(engine)?;
-    let raw = ctx.read_batches(batches).map_err(engine)?;
+    let source = Source {
+        contract,
+        dataset,
+        year,
+        questions,
+        files,
+        drops,
+        max_line_bytes: project.pipeline.params.ingest.max_line_bytes as usize,
+        chunk_bytes: project.pipeline.params.ingest.read_chunk_bytes as usize,
+        schema: raw_schema(contract, questions),
+    };
     let validation = validate::Validation {
         contract,
         year,
@@ -271,57 +467,52 @@ pub async fn ingest_dataset(
         references: &references,
         file_names: &file_names,
     };
-    let checked = validate::check(ctx, raw, &validation)
-        .await
-        .map_err(engine)?;
-    // One pass over the checked rows: valid rows go to the staged file as they come (the survey's
-    // are unpivoted first, so they are kept: a few thousand rows), rejected rows keep only where
-    // they came from and what they broke, for the rejects file.
-    let unpivot = contract.question_columns;
-    let streamed = if unpivot {
-        checked
-    } else {
-        let mut select = staged_columns(contract, year);
-        select.extend(META_COLUMNS.iter().map(|c| ident(*c)));
-        checked.select(select).map_err(engine)?
-    };
-    let staged_columns = streamed.schema().fields().len() - META_COLUMNS.len();
-    let staged_schema = Arc::new(
-        streamed
-            .schema()
-            .as_arrow()
-            .project(&(0..staged_columns).collect::<Vec<_>>())
-            .map_err(|e| engine(e.into()))?,
-    );
-    let mut total = 0u64;
-    let mut rejected_parts: Vec<RecordBatch> = Vec::new();
-    let mut valid_parts: Vec<RecordBatch> = Vec::new();
     let staged_rel = txn.target(&layout::staging_file(&dataset.name, year));
-    let stream = streamed.execute_stream().await.map_err(engine)?;
-    let split = stream.map(|batch| {
-        let batch = batch?;
-        total += batch.num_rows() as u64;
-        let (valid, rejected) = split_verdict(&batch, staged_columns)?;
-        if rejected.num_rows() > 0 {
-            rejected_parts.push(rejected);
+    let started = std::time::Instant::now();
+    let mut first = pass(
+        ctx,
+        &source,
+        &validation,
+        not_staged.is_some(),
+        &staged_rel,
+        lake,
+        None,
+    )
+    .await?;
+    if let Some(target) = not_staged {
+        return Err(IngestError::ReferenceNotStaged {
+            dataset: dataset.name.clone(),
+            target,
+            year,
+        });
+    }
+    tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "read, validated and staged");
+    let found = std::mem::take(&mut first.duplicates);
+    let duplicates = Duplicates::new(contract, found, &file_names).map_err(engine)?;
+    let done = match duplicates {
+        // A duplicated key: read the drop again, rejecting every later occurrence as it passes.
+        Some(duplicates) => {
+            let second = pass(
+                ctx,
+                &source,
+                &validation,
+                false,
+                &staged_rel,
+                lake,
+                Some(&duplicates),
+            )
+            .await?;
+            tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "duplicates rejected");
+            second
         }
-        Ok(valid)
-    });
-    let mut rows_staged = if unpivot {
-        let mut split = split;
-        while let Some(valid) = split.next().await {
-            valid_parts.push(valid.map_err(engine)?);
-        }
-        0
-    } else {
-        lake::write_stream(lake, &staged_rel, staged_schema, split).await?
+        None => first,
     };
-    tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "validated and staged");
+    let total = done.total;
 
-    let reject_batches = if rejected_parts.is_empty() {
+    let reject_batches = if done.rejected.is_empty() {
         Vec::new()
     } else {
-        ctx.read_batches(rejected_parts)
+        ctx.read_batches(done.rejected)
             .map_err(engine)?
             .sort(vec![
                 ident(validate::FILE_COLUMN).sort(true, false),
@@ -332,8 +523,8 @@ pub async fn ingest_dataset(
             .await
             .map_err(engine)?
     };
-    let (rejects, examples) = reject_rows(&reject_batches, &file_names, &texts, &records)
-        .map_err(|e| engine(e.into()))?;
+    let (rejects, examples) =
+        reject_rows(&reject_batches, &file_names).map_err(|e| engine(e.into()))?;
     let rejected = rejects.num_rows() as u64;
     let rejects_rel = layout::rejects_file(&dataset.name, year);
     lake::write_batches(lake, &rejects_rel, rejects.schema(), &[rejects]).await?;
@@ -357,8 +548,9 @@ pub async fn ingest_dataset(
             examples,
         });
     }
-    if unpivot {
-        let valid = ctx.read_batches(valid_parts).map_err(engine)?;
+    let mut rows_staged = done.rows_staged;
+    if contract.question_columns {
+        let valid = ctx.read_batches(done.valid).map_err(engine)?;
         let staged = staged_frame(valid, contract, questions, year).map_err(engine)?;
         rows_staged = lake::write_dataframe(lake, &staged_rel, staged).await?;
     }
@@ -371,6 +563,178 @@ pub async fn ingest_dataset(
         tolerance_percent: tolerance,
         first_rejects: examples,
     })
+}
+
+/// One pass over a drop: its files are read ([`Source::send_rows`]) while the rows are validated
+/// (one DataFusion plan over the stream of rows), each checked batch is split by its verdict –
+/// valid rows to the staged file as they come (the survey's kept, to be unpivoted), rejected rows
+/// kept for the rejects file – and, in the first pass, each unique key's columns stream into the
+/// aggregation that finds duplicates ([`unique::find`]). With `duplicates` (the second pass), the
+/// later occurrences of a duplicated key are rejected. `read_only`: the rows are read (for their
+/// errors) and not validated (a referenced dataset is missing).
+#[allow(clippy::too_many_arguments)]
+async fn pass(
+    ctx: &SessionContext,
+    source: &Source<'_>,
+    validation: &validate::Validation<'_>,
+    read_only: bool,
+    staged_rel: &str,
+    lake: &Store,
+    duplicates: Option<&Duplicates>,
+) -> Result<Pass, IngestError> {
+    let contract = source.contract;
+    let name = &source.dataset.name;
+    let engine = |e: DataFusionError| IngestError::Engine {
+        dataset: name.clone(),
+        source: e,
+    };
+    let (rows_tx, rows_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
+    let read = source.send_rows(ctx, rows_tx);
+    if read_only {
+        let mut rows_rx = rows_rx;
+        let drain = async move { while rows_rx.recv().await.is_some() {} };
+        let (read, ()) = futures::join!(read, drain);
+        read?;
+        return Ok(Pass::default());
+    }
+    let work = async {
+        let unpivot = contract.question_columns;
+        // A contract that refers to itself (a region's parent is a region) needs the whole drop
+        // as its key set: its rows (a reference table, small) are collected first.
+        let self_referencing = contract
+            .columns
+            .iter()
+            .filter_map(|c| c.references.as_ref())
+            .map(|r| &r.dataset)
+            .chain(contract.expr_references.iter().map(|r| &r.target.dataset))
+            .any(|d| *d == contract.id);
+        let (raw, _held) = if self_referencing {
+            let mut rows_rx = rows_rx;
+            let mut batches = Vec::new();
+            while let Some(batch) = rows_rx.recv().await {
+                batches.push(batch.map_err(engine)?);
+            }
+            let held = crate::memory::reserve(ctx, &format!("rows read of {name}"), &batches)
+                .map_err(engine)?;
+            (ctx.read_batches(batches).map_err(engine)?, Some(held))
+        } else {
+            (
+                one_shot(ctx, source.schema.clone(), rows_rx).map_err(engine)?,
+                None,
+            )
+        };
+        let checked = validate::check(ctx, raw, validation)
+            .await
+            .map_err(engine)?;
+        let streamed = if unpivot {
+            checked
+        } else {
+            let mut select = staged_columns(contract, source.year);
+            select.extend(META_COLUMNS.iter().map(|c| ident(*c)));
+            checked.select(select).map_err(engine)?
+        };
+        let arrow_schema = streamed.schema().as_arrow().clone();
+        let staged_columns = arrow_schema.fields().len() - META_COLUMNS.len();
+        let staged_schema = Arc::new(
+            arrow_schema
+                .project(&(0..staged_columns).collect::<Vec<_>>())
+                .map_err(|e| engine(e.into()))?,
+        );
+        // The first pass feeds each unique key's columns to the aggregation of duplicates.
+        let uniques = if duplicates.is_none() {
+            contract.uniques.len()
+        } else {
+            0
+        };
+        let mut key_txs = Vec::new();
+        let mut finds = Vec::new();
+        for i in 0..uniques {
+            let indices: Vec<usize> = unique::key_columns(contract, i)
+                .iter()
+                .map(|c| arrow_schema.index_of(c))
+                .collect::<Result<_, _>>()
+                .map_err(|e| engine(e.into()))?;
+            let key_schema = Arc::new(
+                arrow_schema
+                    .project(&indices)
+                    .map_err(|e| engine(e.into()))?,
+            );
+            let (tx, rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
+            key_txs.push(tx);
+            let rows = one_shot(ctx, key_schema, rx).map_err(engine)?;
+            finds.push(unique::find(rows, &contract.uniques[i].columns));
+        }
+        let mut stream = streamed.execute_stream().await.map_err(engine)?;
+        let (valid_tx, mut valid_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
+
+        // Each checked batch: duplicates marked (second pass), keys fed (first pass), split.
+        let split = async move {
+            let mut total = 0u64;
+            let mut rejected = Vec::new();
+            'batches: while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(engine)?;
+                let batch = match duplicates {
+                    Some(d) => d.mark(batch).map_err(engine)?,
+                    None => batch,
+                };
+                total += batch.num_rows() as u64;
+                for (i, tx) in key_txs.iter().enumerate() {
+                    let keys =
+                        unique::key_batch(&batch, contract, i).map_err(|e| engine(e.into()))?;
+                    if tx.send(Ok(keys)).await.is_err() {
+                        // The aggregation stopped; it reports why.
+                        break 'batches;
+                    }
+                }
+                let (valid, rejects) = split_verdict(&batch, staged_columns).map_err(engine)?;
+                if rejects.num_rows() > 0 {
+                    rejected.push(rejects);
+                }
+                if valid_tx
+                    .send(Ok::<_, DataFusionError>(valid))
+                    .await
+                    .is_err()
+                {
+                    // The writer stopped; it reports why.
+                    break;
+                }
+            }
+            Ok::<_, IngestError>((total, rejected))
+        };
+        let write = async {
+            if unpivot {
+                let mut valid = Vec::new();
+                while let Some(batch) = valid_rx.recv().await {
+                    valid.push(batch.map_err(engine)?);
+                }
+                return Ok::<_, IngestError>((0, valid));
+            }
+            let batches = futures::stream::unfold(valid_rx, |mut rx| async move {
+                rx.recv().await.map(|batch| (batch, rx))
+            });
+            let rows =
+                lake::write_stream(lake, staged_rel, staged_schema, Box::pin(batches)).await?;
+            Ok((rows, Vec::new()))
+        };
+        let (split, written, found) =
+            futures::join!(split, write, futures::future::join_all(finds));
+        let (rows_staged, valid) = written?;
+        let duplicates = found
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(engine)?;
+        let (total, rejected) = split?;
+        Ok::<_, IngestError>(Pass {
+            total,
+            rows_staged,
+            rejected,
+            valid,
+            duplicates,
+        })
+    };
+    let (read, work) = futures::join!(read, work);
+    read?;
+    work
 }
 
 fn referenced_datasets(contract: &Contract) -> Vec<String> {

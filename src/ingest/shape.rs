@@ -11,7 +11,7 @@ use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{ident, lit};
 use std::sync::Arc;
 
-/// Text columns in contract order, then question columns, then `_file`, `_line`.
+/// Text columns in contract order, then question columns, then `_file`, `_line`, `_raw`.
 pub(super) fn raw_schema(contract: &Contract, questions: &[QuestionColumn]) -> Arc<Schema> {
     let mut fields: Vec<Field> = contract
         .columns
@@ -25,10 +25,11 @@ pub(super) fn raw_schema(contract: &Contract, questions: &[QuestionColumn]) -> A
         .collect();
     fields.push(Field::new(validate::FILE_COLUMN, DataType::Int64, false));
     fields.push(Field::new(read::LINE_COLUMN, DataType::Int64, false));
+    fields.push(Field::new(read::RAW_COLUMN, DataType::Utf8, false));
     Arc::new(Schema::new(fields))
 }
 
-/// Reorders a file's text batch (`f0..fN`, `_line`) into the canonical raw schema.
+/// Reorders a file's text batch (`f0..fN`, `_line`, `_raw`) into the canonical raw schema.
 pub(super) fn canonical_batch(
     batch: &RecordBatch,
     mapped: &[String],
@@ -36,7 +37,8 @@ pub(super) fn canonical_batch(
     file_index: usize,
 ) -> Result<RecordBatch, datafusion::arrow::error::ArrowError> {
     let n = batch.num_rows();
-    let line_index = batch.num_columns() - 1;
+    let line_index = batch.num_columns() - 2;
+    let raw_index = batch.num_columns() - 1;
     let columns: Vec<ArrayRef> = schema
         .fields()
         .iter()
@@ -45,6 +47,8 @@ pub(super) fn canonical_batch(
                 Arc::new(Int64Array::from(vec![file_index as i64; n])) as ArrayRef
             } else if f.name() == read::LINE_COLUMN {
                 batch.column(line_index).clone()
+            } else if f.name() == read::RAW_COLUMN {
+                batch.column(raw_index).clone()
             } else {
                 mapped
                     .iter()

@@ -1,22 +1,21 @@
 //! Row validation of a drop against its contract, as DataFusion expressions over the rows read as
 //! text: typing (`try_cast`), required, allowed values, patterns, ranges, the drop year, row rules
 //! (SQL from the contract), references to other datasets (membership in their key set; a reference
-//! to the dataset itself is a join) and unique keys (an aggregate of the duplicated keys, run first;
-//! joined back only when there is a duplicate, so a 2.5 M-row file is neither sorted nor joined).
+//! to the dataset itself is a join). Unique keys are checked beside the stream of checked rows
+//! ([`super::unique`]).
 //!
-//! The result has the typed contract columns plus `_file`, `_line`, `_rules` (ids of the broken
+//! The result has the typed contract columns plus `_file`, `_line`, `_raw`, `_rules` (ids of the broken
 //! rules, comma-separated, empty when the row is valid) and `_reason` (one message per broken rule,
 //! naming the column and value).
 
 use super::header::QuestionColumn;
-use super::read::LINE_COLUMN;
+use super::read::{LINE_COLUMN, RAW_COLUMN};
 use crate::config::{Contract, LogicalType, Reference};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::JoinType;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::Result;
 use datafusion::functions::expr_fn::{btrim, concat, concat_ws, nullif, regexp_like, replace};
-use datafusion::functions_aggregate::expr_fn::{count, min};
 use datafusion::logical_expr::{Expr, cast, ident, lit, not, try_cast, when};
 use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
@@ -27,8 +26,6 @@ pub const FILE_COLUMN: &str = "_file";
 pub const RULES_COLUMN: &str = "_rules";
 /// Column with the messages of the broken rules.
 pub const REASON_COLUMN: &str = "_reason";
-
-const LINE_FACTOR: i64 = 1_000_000_000;
 
 struct Violation {
     rule: String,
@@ -66,12 +63,12 @@ fn cast_to_strings(
         .unwrap_or_else(|| datafusion::arrow::array::StringArray::from(Vec::<Option<&str>>::new())))
 }
 
-/// Types and checks `raw` (canonical text columns, `_file`, `_line`).
+/// Types and checks `raw` (canonical text columns, `_file`, `_line`, `_raw`).
 pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> Result<DataFrame> {
     let contract = v.contract;
     let decimal_comma = contract.format.decimal_comma;
     // 1. trimmed text (empty → NULL) kept as __raw_<c>, typed value as <c>.
-    let mut select = vec![ident(FILE_COLUMN), ident(LINE_COLUMN)];
+    let mut select = vec![ident(FILE_COLUMN), ident(LINE_COLUMN), ident(RAW_COLUMN)];
     let mut violations: Vec<Violation> = Vec::new();
     for c in &contract.columns {
         let text = nullif(btrim(vec![ident(&c.name)]), lit(""));
@@ -337,71 +334,6 @@ pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> 
         });
     }
 
-    // 3. unique keys: the duplicated keys with their first occurrence, joined back.
-    let order = ident(FILE_COLUMN) * lit(LINE_FACTOR) + ident(LINE_COLUMN);
-    for (i, key) in contract.uniques.iter().enumerate() {
-        let first_col = format!("__ufirst_{i}");
-        let count_col = format!("__ucount_{i}");
-        let renamed: Vec<String> = (0..key.columns.len())
-            .map(|j| format!("__ukey_{i}_{j}"))
-            .collect();
-        let group: Vec<Expr> = key.columns.iter().map(ident).collect();
-        let dups = self_rows
-            .clone()
-            .aggregate(
-                group,
-                vec![
-                    min(order.clone()).alias(&first_col),
-                    count(lit(1)).alias(&count_col),
-                ],
-            )?
-            .filter(ident(&count_col).gt(lit(1i64)))?;
-        let mut select: Vec<Expr> = key
-            .columns
-            .iter()
-            .zip(&renamed)
-            .map(|(k, r)| ident(k).alias(r))
-            .collect();
-        select.push(ident(&first_col));
-        // Usually there is no duplicate: then the rows are not joined at all; otherwise the few
-        // duplicated keys (in memory) are joined back.
-        let dups = dups.select(select)?.collect().await?;
-        if dups.iter().all(|b| b.num_rows() == 0) {
-            continue;
-        }
-        let dups = ctx.read_batches(dups)?;
-        let left: Vec<&str> = key.columns.iter().map(String::as_str).collect();
-        let right: Vec<&str> = renamed.iter().map(String::as_str).collect();
-        df = df.join(dups, JoinType::Left, &left, &right, None)?;
-        let first_line = ident(&first_col) % lit(LINE_FACTOR);
-        let first_file = ident(&first_col) / lit(LINE_FACTOR);
-        let mut file_name = when(
-            first_file.clone().eq(lit(0i64)),
-            lit(v.file_names.first().cloned().unwrap_or_default()),
-        );
-        for (idx, name) in v.file_names.iter().enumerate().skip(1) {
-            file_name = file_name.when(first_file.clone().eq(lit(idx as i64)), lit(name.clone()));
-        }
-        let mut parts = vec![lit(format!(
-            "duplicate of ({}): first at ",
-            key.columns.join(", ")
-        ))];
-        if v.file_names.len() > 1 {
-            parts.push(file_name.otherwise(lit("?"))?);
-            parts.push(lit(":"));
-        } else {
-            parts.push(lit("line "));
-        }
-        parts.push(cast(first_line, DataType::Utf8));
-        violations.push(Violation {
-            rule: key.id.clone(),
-            when: ident(&first_col)
-                .is_not_null()
-                .and(order.clone().not_eq(ident(&first_col))),
-            message: concat(parts),
-        });
-    }
-
     // 4. the verdict per row. The rule list and the messages are built only for rows that broke
     // a rule (a CASE evaluates its THEN on the matching rows only); a valid row gets '' without
     // evaluating the rules' texts.
@@ -419,6 +351,7 @@ pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> 
     out.extend(v.questions.iter().map(|q| ident(&q.name)));
     out.push(ident(FILE_COLUMN));
     out.push(ident(LINE_COLUMN));
+    out.push(ident(RAW_COLUMN));
     let (rules, reasons) = match broke_any {
         None => (lit(""), lit("")),
         Some(any) => (

@@ -1,7 +1,7 @@
 //! Splitting checked rows into the staged rows and the rejects: the rejects table (file, line,
 //! broken rules, reason and the raw record) and the first reject messages.
 
-use super::{lines, read, validate};
+use super::{read, validate};
 use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
@@ -9,9 +9,10 @@ use datafusion::error::DataFusionError;
 use std::sync::Arc;
 
 /// The columns of the checked rows that say where a row came from and which rules it broke.
-pub(super) const META_COLUMNS: [&str; 4] = [
+pub(super) const META_COLUMNS: [&str; 5] = [
     validate::FILE_COLUMN,
     read::LINE_COLUMN,
+    read::RAW_COLUMN,
     validate::RULES_COLUMN,
     validate::REASON_COLUMN,
 ];
@@ -42,8 +43,6 @@ pub(super) fn split_verdict(
 pub(super) fn reject_rows(
     batches: &[RecordBatch],
     file_names: &[String],
-    texts: &[Option<std::borrow::Cow<str>>],
-    records: &[Vec<lines::Record>],
 ) -> Result<(RecordBatch, Vec<String>), datafusion::arrow::error::ArrowError> {
     let mut files = Vec::new();
     let mut lines = Vec::new();
@@ -56,22 +55,12 @@ pub(super) fn reject_rows(
         let line_col = column::<Int64Array>(b, read::LINE_COLUMN)?;
         let rules_col = column::<StringArray>(b, validate::RULES_COLUMN)?;
         let reason_col = column::<StringArray>(b, validate::REASON_COLUMN)?;
+        let raw_col = column::<StringArray>(b, read::RAW_COLUMN)?;
         for i in 0..b.num_rows() {
             let fi = file_col.value(i) as usize;
             let line = line_col.value(i);
             let name = file_names.get(fi).cloned().unwrap_or_default();
-            let raw = texts
-                .get(fi)
-                .and_then(|t| t.as_deref())
-                .zip(records.get(fi))
-                .and_then(|(text, records)| {
-                    let at = records
-                        .binary_search_by_key(&(line as usize), |r| r.line)
-                        .ok()?;
-                    text.get(records[at].start..records[at].end)
-                })
-                .unwrap_or_default()
-                .to_string();
+            let raw = raw_col.value(i).to_string();
             if examples.len() < 10 {
                 examples.push(format!("{name}:{line}: {}", reason_col.value(i)));
             }

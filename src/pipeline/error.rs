@@ -71,9 +71,10 @@ impl StageError {
         use ExitStatus::{DataQuality, Invalid, Runtime};
         match self {
             StageError::Ingest(e) => match e {
-                IngestError::Engine { .. } | IngestError::Store(_) | IngestError::Lake(_) => {
-                    Runtime
-                }
+                IngestError::Engine { .. }
+                | IngestError::Changed { .. }
+                | IngestError::Store(_)
+                | IngestError::Lake(_) => Runtime,
                 _ => DataQuality,
             },
             StageError::Transform(TransformError::MissingHistory { .. }) => DataQuality,

@@ -418,6 +418,144 @@ async fn rejects_within_tolerance_are_kept_and_the_rest_staged() {
     assert!(first.ends_with("register.tsv:26: column belopp_kr = \"-5\" is below the minimum 0; kommun || distrikt = \"030207\" is not a regioner.kod where niva = 'stadsdel'"), "{first}");
 }
 
+/// Issue 15: drops are read in chunks (`ingest.read_chunk_bytes`). With chunks of 5 bytes every
+/// record, the quoted newline, the Windows-1252 letters of regioner and the UTF-8 byte-order mark of
+/// the register cross chunk boundaries; what is staged and rejected is what the whole files give.
+/// Hand-counted: register line 1 header, 2–25 the fixture's 24 rows, 26–27 one record with
+/// hushall_id `"H⏎8"` and belopp -5, 28 a repeat of line 2's household-month, 29 a kommun not in
+/// regioner: three rejects of 27 rows, 24 rows staged.
+#[tokio::test]
+async fn chunks_of_a_few_bytes_stage_and_reject_what_whole_files_do() {
+    let mut project = fixtures::project();
+    project.pipeline.params.ingest.read_chunk_bytes = 5;
+    project
+        .contracts
+        .get_mut("register")
+        .unwrap()
+        .reject_tolerance_percent = Some(20.0);
+    project
+        .contracts
+        .get_mut("regioner")
+        .unwrap()
+        .format
+        .encoding = Encoding::Windows1252;
+    let env = env(2017);
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(fixtures::REGIONER);
+    std::fs::write(drop_file(&env, 2017, "regioner.csv"), &bytes).unwrap();
+    let mut text = String::from("\u{feff}");
+    text.push_str(&fixtures::register(2017));
+    for (month, kommun, hushall, barn, belopp, pnr) in [
+        (4, "0301", "\"H\n8\"", 0, -5, "00000000000000f6"),
+        (1, "0301", "H1", 1, 5000, "00000000000000a1"),
+        (4, "9999", "H9", 0, 100, "00000000000000c3"),
+    ] {
+        text.push_str(&fixtures::register_row(
+            2017, month, kommun, "", hushall, barn, belopp, pnr,
+        ));
+        text.push('\n');
+    }
+    std::fs::write(drop_file(&env, 2017, "register.tsv"), text).unwrap();
+    let result = ingest(&project, &env, 2017).await;
+    assert!(result.failure.is_none(), "{:?}", result.failure);
+    assert_eq!(staged_rows(&env, "register", 2017).await, 24);
+    assert_eq!(staged_rows(&env, "regioner", 2017).await, 6);
+    let details = &result.record.stages[0].details["register"];
+    assert_eq!(details["rows_read"], 27);
+    assert_eq!(details["rows_rejected"], 3);
+
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let rejects = oj::lake::read_files(
+        &ctx,
+        &env.lake,
+        &[oj::layout::rejects_file("register", 2017)],
+    )
+    .await
+    .unwrap();
+    ctx.register_table("rej", rejects.into_view()).unwrap();
+    let b = ctx
+        .sql("SELECT line, rules, reason, raw FROM rej ORDER BY line")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let mut rows = Vec::new();
+    for batch in &b {
+        let strings = |i: usize| {
+            datafusion::arrow::compute::cast(
+                batch.column(i),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .unwrap()
+        };
+        let (lines, rules, reasons, raws) = (strings(0), strings(1), strings(2), strings(3));
+        let text = |a: &datafusion::arrow::array::ArrayRef, i: usize| {
+            a.as_any()
+                .downcast_ref::<datafusion::arrow::array::StringArray>()
+                .unwrap()
+                .value(i)
+                .to_string()
+        };
+        for i in 0..batch.num_rows() {
+            rows.push((
+                text(&lines, i),
+                text(&rules, i),
+                text(&reasons, i),
+                text(&raws, i),
+            ));
+        }
+    }
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str(), rows[0].2.as_str()),
+        (
+            "26",
+            "minimum:belopp_kr",
+            "column belopp_kr = \"-5\" is below the minimum 0"
+        )
+    );
+    assert!(
+        rows[0].3.starts_with("2017\t4\t0301\t\t\"H\n8\"\t0\t-5\t"),
+        "{rows:?}"
+    );
+    assert_eq!(
+        (rows[1].0.as_str(), rows[1].1.as_str(), rows[1].2.as_str()),
+        (
+            "28",
+            "unique_household_month",
+            "duplicate of (ar, manad, kommun, hushall_id): first at line 2"
+        )
+    );
+    assert!(
+        rows[1].3.starts_with("2017\t1\t0301\t\tH1\t1\t5000\t"),
+        "{rows:?}"
+    );
+    assert_eq!(
+        (rows[2].0.as_str(), rows[2].1.as_str()),
+        ("29", "reference:kommun")
+    );
+
+    let regioner = oj::lake::read_files(
+        &ctx,
+        &env.lake,
+        &[oj::layout::staging_file("regioner", 2017)],
+    )
+    .await
+    .unwrap();
+    ctx.register_table("r", regioner.into_view()).unwrap();
+    let b = ctx
+        .sql("SELECT namn FROM r WHERE kod = '0302'")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&b)
+        .unwrap()
+        .to_string();
+    assert!(text.contains("Östad"), "{text}");
+}
+
 #[tokio::test]
 async fn unchanged_inputs_skip_and_changed_inputs_rerun() {
     let project = fixtures::project();

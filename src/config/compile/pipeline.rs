@@ -299,6 +299,18 @@ fn check_ingest_limits(c: &mut Collector, spans: &Spans, p: &RawParameters) {
             Some("arrow's text arrays hold at most 4 GiB; a drop line is a few hundred bytes"),
         );
     }
+    if p.ingest.read_chunk_bytes == 0 || p.ingest.read_chunk_bytes > u64::from(u32::MAX) {
+        c.push(
+            file,
+            spans.value("parameters.ingest.read_chunk_bytes"),
+            format!(
+                "read_chunk_bytes = {} is outside 1..={}",
+                p.ingest.read_chunk_bytes,
+                u32::MAX
+            ),
+            Some("drop files are read in chunks of this size; 1048576 (1 MiB) is the default"),
+        );
+    }
     let max_belopp = p.ingest.max_belopp_kr_per_household_month;
     if max_belopp.is_nan() || max_belopp <= 0.0 {
         c.push(

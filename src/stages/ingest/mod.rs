@@ -1,7 +1,8 @@
 //! The ingest stage: every dataset of the pipeline, reference data first, from the year's drop
 //! folder into `staging/<dataset>/ar=<Y>/` ([`crate::ingest`] reads, validates and writes; rejected
-//! rows go to `rejects/`). Its fingerprint is the content of the drop files, read once before
-//! the stage decides to run and handed to the run.
+//! rows go to `rejects/`). Its fingerprint is the content of the drop files: each is read once
+//! in chunks before the stage decides to run (SHA-256 and the checks of its text), and read again,
+//! in chunks, by the run, which checks it still has that SHA-256.
 
 use crate::commit::Txn;
 use crate::config::Project;
@@ -57,7 +58,7 @@ impl Stage for Ingest {
         txn: &'a Txn<'a>,
     ) -> BoxFuture<'a, Result<StageOutput, StageError>> {
         Box::pin(async move {
-            // The drops read (and fingerprinted) by `inputs`; read now only when run without it.
+            // The drops fingerprinted by `inputs`; fingerprinted now only when run without it.
             let drops = match inputs.prepared.map(|p| p.downcast::<Drops>()) {
                 Some(Ok(d)) => d.0,
                 _ => read_drops(cx).await?.0,
@@ -106,11 +107,23 @@ impl Stage for Ingest {
     }
 }
 
-/// Every drop file of every dataset of the year, read once and fingerprinted.
+/// Every drop file of every dataset of the year, fingerprinted (read in chunks, never whole).
 async fn read_drops(cx: &StageContext<'_>) -> Result<Drops, StageError> {
     let mut drops = Vec::new();
+    let limit = cx.project.pipeline.params.ingest.max_line_bytes as usize;
     for dataset in &cx.project.pipeline.datasets {
-        drops.push(ingest::load_drop(cx.drops, cx.year, dataset).await?);
+        let contract = cx.project.contract_of(dataset);
+        drops.push(
+            ingest::fingerprint_drop(
+                cx.drops,
+                cx.year,
+                dataset,
+                contract,
+                limit,
+                cx.project.pipeline.params.ingest.read_chunk_bytes as usize,
+            )
+            .await?,
+        );
     }
     Ok(Drops(drops))
 }
