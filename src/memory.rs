@@ -36,11 +36,6 @@ pub fn resize(
     })
 }
 
-/// The bytes of a batch's own rows (see [`compact`]).
-pub fn batch_bytes(batch: &RecordBatch) -> usize {
-    batch_bytes(batch)
-}
-
 /// The process's peak resident set size in bytes (VmHWM), when the OS reports it.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

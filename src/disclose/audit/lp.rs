@@ -200,9 +200,8 @@ impl BlockLp {
 
     /// From the base, adds z ≤ Σ x_c (`up`: the objective becomes max Σ) or w ≥ Σ x_c (min Σ)
     /// over `columns` and re-solves: the point found (unscaled: the block's columns, then z, then
-    /// w), or `None` (recorded as a failure) when the solver gives up.
-    pub(super) fn warm(&mut self, bases: &Bases, up: bool, columns: &[usize]) -> Option<Vec<f64>> {
-        self.solves += 1;
+    /// w), or why the solver gave up.
+    fn warm(&self, bases: &Bases, up: bool, columns: &[usize]) -> Result<Vec<f64>, String> {
         let _timer = SolveTimer(Instant::now(), Some(columns.len()));
         let n = self.column.len();
         let (extra, op) = if up {
@@ -215,23 +214,44 @@ impl BlockLp {
             .collect();
         match bases.base.clone().add_constraint(row, op, 0.0) {
             Ok(outcome) => match outcome.into_solution() {
-                Ok(s) => Some(
-                    bases
-                        .cols
-                        .iter()
-                        .map(|&v| s.var_value(v) * self.scale)
-                        .collect(),
-                ),
-                Err(_) => {
-                    self.failure = Some("the solve was interrupted".into());
-                    None
-                }
+                Ok(s) => Ok(bases
+                    .cols
+                    .iter()
+                    .map(|&v| s.var_value(v) * self.scale)
+                    .collect()),
+                Err(_) => Err("the solve was interrupted".into()),
             },
-            Err(e) => {
-                self.failure = Some(format!("{e:?}"));
-                None
-            }
+            Err(e) => Err(format!("{e:?}")),
         }
+    }
+
+    /// A probe: from the base, fixes column `c` at `value` (unscaled) and restores feasibility
+    /// with the dual simplex – a bound change, no new row. `Some(point)` (the block's columns,
+    /// unscaled) only when the point is checked here to satisfy every row and bound with
+    /// `x_c = value`; `None` when the solver finds no such point or fails (the probe proves
+    /// nothing then, and the exact solves decide).
+    fn probe(&self, bases: &Bases, c: usize, value: f64) -> Option<Vec<f64>> {
+        let _timer = SolveTimer(Instant::now(), Some(1));
+        let n = self.column.len();
+        let solution = bases
+            .base
+            .clone()
+            .fix_var(bases.cols[c], value / self.scale)
+            .ok()?
+            .into_solution()
+            .ok()?;
+        let point: Vec<f64> = bases.cols[..n]
+            .iter()
+            .map(|&v| solution.var_value(v) * self.scale)
+            .collect();
+        let at = (point[c] - value).abs() <= 1e-7 * value.abs().max(1.0);
+        (at && self.satisfies(&point)).then_some(point)
+    }
+
+    /// Counts a warm solve and records its failure.
+    fn took(&mut self, solved: Result<Vec<f64>, String>) -> Option<Vec<f64>> {
+        self.solves += 1;
+        solved.map_err(|e| self.failure = Some(e)).ok()
     }
 
     /// Intervals of the `targets` (global var indices): (var, lo, hi, exact).
@@ -308,11 +328,13 @@ impl BlockLp {
                 .map(|(c, _, _)| *c)
                 .collect();
             let before = unproven.len();
-            for (direction_up, columns) in [(true, &up), (false, &down)] {
-                if columns.is_empty() {
-                    continue;
-                }
-                if let Some(point) = self.warm(bases, direction_up, columns) {
+            // The two shared solves are independent: solved side by side.
+            let (up_point, down_point) = both(
+                || (!up.is_empty()).then(|| self.warm(bases, true, &up)),
+                || (!down.is_empty()).then(|| self.warm(bases, false, &down)),
+            );
+            for solved in [up_point, down_point].into_iter().flatten() {
+                if let Some(point) = self.took(solved) {
                     see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
                 }
             }
@@ -334,7 +356,29 @@ impl BlockLp {
                     continue;
                 }
             };
-            let hi = match self.warm(bases, true, &[c]) {
+            // Probes first: a feasible point at each end the need asks for (a bound change from
+            // the base, cheaper than an objective row); a cell they prove needs no exact solve.
+            let (up_at, down_at) = probe_ends(need, value, seen_lo[c], seen_hi[c]);
+            let (up_point, down_point) = both(
+                || up_at.map(|x| self.probe(bases, c, x)),
+                || down_at.map(|x| self.probe(bases, c, x)),
+            );
+            for probed in [up_point, down_point].into_iter().flatten() {
+                self.solves += 1;
+                if let Some(point) = probed {
+                    see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
+                }
+            }
+            if need.met(value, seen_lo[c], seen_hi[c], tolerance(value)) {
+                out.push((v, seen_lo[c], seen_hi[c], false));
+                continue;
+            }
+            // The exact interval: its two ends are independent solves, side by side.
+            let (hi_point, lo_point) = both(
+                || self.warm(bases, true, &[c]),
+                || self.warm(bases, false, &[c]),
+            );
+            let hi = match self.took(hi_point) {
                 Some(point) => {
                     see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
                     if point[n] >= Z_CAP * self.scale * (1.0 - 1e-9) {
@@ -345,7 +389,7 @@ impl BlockLp {
                 }
                 None => f64::INFINITY,
             };
-            let lo = match self.warm(bases, false, &[c]) {
+            let lo = match self.took(lo_point) {
                 Some(point) => {
                     see(&point, &mut seen_lo, &mut seen_hi, &mut kept);
                     point[n + 1].max(0.0)
@@ -357,4 +401,51 @@ impl BlockLp {
         self.points = kept;
         Ok(out)
     }
+}
+
+/// Where the probes of a cell go, given the interval [lo, hi] its feasible points show so far:
+/// the value above (`.0`) and below (`.1`) that a feasible point must reach for the need to be
+/// met; `None` where that side is met already or no probe can meet it.
+pub(super) fn probe_ends(need: Need, value: f64, lo: f64, hi: f64) -> (Option<f64>, Option<f64>) {
+    let tol = tolerance(value);
+    match need {
+        Need::ReachesZero { upper } => (
+            (hi < upper - tol).then_some(upper),
+            (lo > tol).then_some(0.0),
+        ),
+        Need::Percent { percent } => {
+            let p = percent / 100.0;
+            let (above, below) = (value * (1.0 + p), (value * (1.0 - p)).max(0.0));
+            (
+                (hi < above - tol).then_some(above),
+                (lo > below + tol).then_some(below),
+            )
+        }
+        Need::Width { width } => {
+            if !(lo.is_finite() && hi.is_finite()) || hi - lo >= width - tol {
+                (None, None)
+            } else {
+                // Either end alone widens [lo, hi] (both attained) to the width.
+                (Some(lo + width), (hi - width >= 0.0).then_some(hi - width))
+            }
+        }
+    }
+}
+
+/// Runs `a` and `b`, side by side on two threads when the machine has more than one core. The
+/// callers pair independent solves from one base, so the answers are the same either way.
+fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if cores < 2 {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let first = s.spawn(a);
+        let second = b();
+        let first = first
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    })
 }

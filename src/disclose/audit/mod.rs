@@ -21,7 +21,11 @@
 //! published with the same number in an earlier release always fails.
 
 mod lp;
+#[cfg(test)]
+mod tests;
 
+#[cfg(test)]
+use self::lp::probe_ends;
 use self::lp::{BlockLp, Infeasible};
 use super::relations::Term;
 use super::table::Table;
