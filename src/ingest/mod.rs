@@ -53,10 +53,10 @@ pub struct InputFile {
 pub struct IngestOutcome {
     pub dataset: String,
     pub files: Vec<InputFile>,
-    pub rows_read: u64,
-    pub rows_staged: u64,
+    pub(crate) rows_read: u64,
+    pub(crate) rows_staged: u64,
     pub rows_rejected: u64,
-    pub tolerance_percent: f64,
+    pub(crate) tolerance_percent: f64,
     /// The first rejects as `file:line: reason`.
     pub first_rejects: Vec<String>,
 }

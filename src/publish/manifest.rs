@@ -18,9 +18,9 @@ pub struct CodeVersion {
     pub package: String,
     /// SHA-256 of `src/**`, `Cargo.toml` and `Cargo.lock` at build time.
     #[serde(default)]
-    pub sources_sha256: Option<String>,
+    pub(crate) sources_sha256: Option<String>,
     /// `OJ_GIT_COMMIT` at build time, when set.
-    pub git_commit: Option<String>,
+    pub(crate) git_commit: Option<String>,
 }
 
 impl CodeVersion {
@@ -115,7 +115,7 @@ pub struct Manifest {
     /// Indicator ids renamed since the previous year: (current id, previous id).
     pub renamed_indicators: Vec<(String, String)>,
     /// SHA-256 over the indikatorer table and the input hashes; equal content, equal hash.
-    pub content_hash: String,
+    pub(crate) content_hash: String,
 }
 
 /// SHA-256 of `bytes` as lowercase hex.

@@ -21,7 +21,7 @@ use std::path::Path;
 /// An entry of the contract file being compiled: the file, and the entry's path in it.
 pub(super) struct Entry<'a> {
     pub file: &'a str,
-    pub spans: &'a Spans,
+    pub(crate) spans: &'a Spans,
     pub path: String,
 }
 
