@@ -443,39 +443,27 @@ mod tests {
         assert!(Store::new(inner, "not a url").is_err());
     }
 
+    /// Puts `body` at `d/p` of `lake` on the condition `expected` (see [`Store::put_if`]).
+    async fn put(
+        lake: &Store,
+        body: &'static [u8],
+        expected: Option<UpdateVersion>,
+    ) -> Result<bool, StoreError> {
+        lake.put_if("d/p", Bytes::from_static(body), expected).await
+    }
+
     #[tokio::test]
     async fn conditional_puts_create_once_and_update_only_the_version_read() {
-        let lake = Store::new(
-            Arc::new(object_store::memory::InMemory::new()),
-            "memory://conditional/lake",
-        )
-        .unwrap();
-        assert!(
-            lake.put_if("p", Bytes::from_static(b"a"), None)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !lake
-                .put_if("p", Bytes::from_static(b"b"), None)
-                .await
-                .unwrap()
-        );
-        let (bytes, read) = lake.get_versioned("p").await.unwrap().unwrap();
+        let memory = Arc::new(object_store::memory::InMemory::new());
+        let lake = Store::new(memory, "memory://conditional/lake").unwrap();
+        assert!(put(&lake, b"a", None).await.unwrap());
+        assert!(!put(&lake, b"b", None).await.unwrap());
+        let (bytes, read) = lake.get_versioned("d/p").await.unwrap().unwrap();
         assert_eq!(bytes.as_ref(), b"a");
-        assert!(
-            lake.put_if("p", Bytes::from_static(b"c"), Some(read.clone()))
-                .await
-                .unwrap()
-        );
+        assert!(put(&lake, b"c", Some(read.clone())).await.unwrap());
         // The version read before that update is stale now: refused, nothing written.
-        assert!(
-            !lake
-                .put_if("p", Bytes::from_static(b"d"), Some(read))
-                .await
-                .unwrap()
-        );
-        assert_eq!(lake.get("p").await.unwrap().unwrap().as_ref(), b"c");
+        assert!(!put(&lake, b"d", Some(read)).await.unwrap());
+        assert_eq!(lake.read("d/p").await.unwrap().as_ref(), b"c");
         assert!(lake.get_versioned("missing").await.unwrap().is_none());
     }
 
@@ -483,22 +471,10 @@ mod tests {
     async fn the_local_file_system_creates_once_but_cannot_compare_versions() {
         let dir = tempfile::tempdir().unwrap();
         let lake = Store::open(dir.path().to_str().unwrap()).unwrap();
-        assert!(
-            lake.put_if("d/p", Bytes::from_static(b"a"), None)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !lake
-                .put_if("d/p", Bytes::from_static(b"b"), None)
-                .await
-                .unwrap()
-        );
+        assert!(put(&lake, b"a", None).await.unwrap());
+        assert!(!put(&lake, b"b", None).await.unwrap());
         let (_, read) = lake.get_versioned("d/p").await.unwrap().unwrap();
-        let err = lake
-            .put_if("d/p", Bytes::from_static(b"c"), Some(read))
-            .await
-            .unwrap_err();
+        let err = put(&lake, b"c", Some(read)).await.unwrap_err();
         assert!(err.is_unsupported(), "{err}");
         assert_eq!(lake.list_dirs("").await.unwrap(), vec!["d".to_string()]);
         lake.rename("d/p", "d/q").await.unwrap();

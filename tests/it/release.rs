@@ -796,10 +796,6 @@ fn clock() -> FixedClock {
     FixedClock(Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap())
 }
 
-fn no_extras() -> &'static ExtraFiles<'static> {
-    &|_, _| Ok(Vec::new())
-}
-
 /// A small 2017 release: counts for riket, län 01, kommuner 0180 (3: suppressed), 0181 (`n0181`)
 /// and 0182 (missing), a stadsdel and a kommungrupp; a share with all five groups for 0181.
 fn release_rows(n0181: f64) -> Vec<Row> {
@@ -846,7 +842,6 @@ async fn publish_rows(
     ReleaseBuilder::new(ctx, store, year, disclosed(ctx, rows).await)
         .with_inputs(&inputs())
         .with_clock(&clock())
-        .with_extra_files(no_extras())
         .publish()
         .await
 }
@@ -921,7 +916,6 @@ async fn kolada_json_has_the_shape_of_koladas_data_api() {
     )
     .with_inputs(&inputs)
     .with_clock(&clock())
-    .with_extra_files(no_extras())
     .publish()
     .await
     .unwrap();
@@ -1483,7 +1477,6 @@ async fn previous_year_values_and_change() {
     ReleaseBuilder::new(&ctx, &store, 2017, disclosed(&ctx, &rows_2017).await)
         .with_inputs(&inputs)
         .with_clock(&clock())
-        .with_extra_files(no_extras())
         .publish()
         .await
         .unwrap();
