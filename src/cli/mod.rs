@@ -7,7 +7,8 @@ mod commands;
 pub mod demo;
 pub mod error;
 
-pub use commands::{check_gate, run_year};
+pub use commands::check_gate;
+pub(crate) use commands::run_year;
 pub use error::CliError;
 
 use crate::exit::ExitStatus;

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use compile::compile_project;
+pub(crate) use compile::compile_project;
 
 /// One problem found in the configuration, with where it is and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ pub mod validate;
 mod verdict;
 
 pub use error::IngestError;
-pub use shape::staged_schema;
+pub(crate) use shape::staged_schema;
 use shape::{canonical_batch, raw_schema, staged_columns, staged_frame};
 use verdict::{META_COLUMNS, reject_rows, split_verdict};
 

@@ -14,7 +14,8 @@ pub mod runner;
 pub mod typecheck;
 
 pub use error::{RunError, StageError};
-pub use runner::{RunOptions, RunResult, Runner, Selection, current_stage};
+pub(crate) use runner::current_stage;
+pub use runner::{RunOptions, RunResult, Runner, Selection};
 
 use crate::clock::Clock;
 use crate::commit::Txn;

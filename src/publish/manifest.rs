@@ -128,7 +128,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The content hash: SHA-256 over lines `indikatorer <sha of indikatorer.csv>` and
 /// `input <name> <sha>` for every input, sorted by name.
-pub fn content_hash(indikatorer_csv: &[u8], inputs: &[FileHash]) -> String {
+pub(crate) fn content_hash(indikatorer_csv: &[u8], inputs: &[FileHash]) -> String {
     let mut sorted: Vec<&FileHash> = inputs.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name).then(a.sha256.cmp(&b.sha256)));
     let mut text = format!("indikatorer {}\n", sha256_hex(indikatorer_csv));

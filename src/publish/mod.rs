@@ -23,9 +23,8 @@ pub use crate::layout::release::{
     DATAPACKAGE, INDIKATORER_CSV, INDIKATORER_PARQUET, KOLADA_CSV, KOLADA_JSON, LATEST, MANIFEST,
 };
 pub use diff::{CellChange, CellState, ReleaseDiff, diff};
-pub use encode::kolada::kolada_schema;
 pub use error::{BoxError, PublishError};
-pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, content_hash, sha256_hex};
+pub use manifest::{CellCounts, CodeVersion, FileHash, Manifest, sha256_hex};
 pub use read::{Release, latest_release, read_release, release_table};
 pub use summary::ReleaseSummary;
 pub use write::ReleaseBuilder;

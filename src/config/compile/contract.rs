@@ -323,7 +323,7 @@ impl Rule<'_> {
 }
 
 /// The typed schema a contract's rules are written against (its columns plus `ar`).
-pub fn contract_df_schema(columns: &[Column]) -> DFSchema {
+pub(crate) fn contract_df_schema(columns: &[Column]) -> DFSchema {
     let mut fields: Vec<Field> = columns
         .iter()
         .map(|c| Field::new(&c.name, c.logical.arrow_type(), true))
