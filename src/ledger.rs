@@ -44,7 +44,7 @@ pub struct StageRecord {
     pub rows_out: u64,
     /// Peak resident memory of the process while the stage ran (Linux), bytes.
     #[serde(default)]
-    pub peak_memory_bytes: Option<u64>,
+    pub(crate) peak_memory_bytes: Option<u64>,
     /// Stage-specific facts: input files, per-dataset rows, per-model times, release path…
     #[serde(default)]
     pub details: serde_json::Value,
@@ -70,7 +70,7 @@ pub struct RunRecord {
     pub year: i64,
     pub command: String,
     pub started: String,
-    pub finished: Option<String>,
+    pub(crate) finished: Option<String>,
     pub outcome: Outcome,
     pub code_version: String,
     pub stages: Vec<StageRecord>,

@@ -10,7 +10,10 @@ use datafusion::prelude::SessionContext;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{
+    GetOptions, ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+    UpdateVersion,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 use url::Url;
@@ -45,6 +48,20 @@ pub enum StoreError {
         #[source]
         source: object_store::Error,
     },
+}
+
+impl StoreError {
+    /// The store cannot do what was asked (a conditional put the local file system cannot
+    /// check); the caller may fall back to a weaker way.
+    pub(crate) fn is_unsupported(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Io {
+                source: object_store::Error::NotImplemented { .. },
+                ..
+            }
+        )
+    }
 }
 
 static MEMORY_STORES: LazyLock<Mutex<HashMap<String, Arc<object_store::memory::InMemory>>>> =
@@ -101,14 +118,7 @@ impl Store {
                     .entry(name.clone())
                     .or_insert_with(|| Arc::new(object_store::memory::InMemory::new()))
                     .clone();
-                let base_url =
-                    Url::parse(&format!("memory://{name}/")).map_err(|e| bad(e.to_string()))?;
-                Ok(Store {
-                    object_store: store,
-                    base_url,
-                    root: Path::from(url.path().trim_matches('/')),
-                    display_root: location.trim_end_matches('/').to_string(),
-                })
+                Self::at(store, &url, &name, location)
             }
             Some(url) => {
                 let bucket = url
@@ -136,16 +146,44 @@ impl Store {
                     ),
                     other => return Err(bad(format!("unsupported scheme {other}"))),
                 };
-                let base_url = Url::parse(&format!("{}://{bucket}/", url.scheme()))
-                    .map_err(|e| bad(e.to_string()))?;
-                Ok(Store {
-                    object_store: store,
-                    base_url,
-                    root: Path::from(url.path().trim_matches('/')),
-                    display_root: location.trim_end_matches('/').to_string(),
-                })
+                Self::at(store, &url, &bucket, location)
             }
         }
+    }
+
+    /// A root folder in an object store built elsewhere: a client configured in code, or a
+    /// wrapper around another store (tests inject storage faults this way). `location` is the
+    /// root as a URL: its scheme and authority name the store to DataFusion (`s3://bucket/`,
+    /// `memory://name/`; the name only has to be unique among the stores of one session), its
+    /// path is the root folder inside the store.
+    pub fn new(object_store: Arc<dyn ObjectStore>, location: &str) -> Result<Store, StoreError> {
+        let url = Url::parse(location).map_err(|e| StoreError::BadLocation {
+            location: location.to_string(),
+            reason: e.to_string(),
+        })?;
+        let authority = url.host_str().unwrap_or("default").to_string();
+        Self::at(object_store, &url, &authority, location)
+    }
+
+    /// `object_store` rooted at the path of `url`, named `<scheme>://<authority>/` to DataFusion.
+    fn at(
+        object_store: Arc<dyn ObjectStore>,
+        url: &Url,
+        authority: &str,
+        location: &str,
+    ) -> Result<Store, StoreError> {
+        let base_url = Url::parse(&format!("{}://{authority}/", url.scheme())).map_err(|e| {
+            StoreError::BadLocation {
+                location: location.to_string(),
+                reason: e.to_string(),
+            }
+        })?;
+        Ok(Store {
+            object_store,
+            base_url,
+            root: Path::from(url.path().trim_matches('/')),
+            display_root: location.trim_end_matches('/').to_string(),
+        })
     }
 
     fn local(path: &std::path::Path, location: &str, create: bool) -> Result<Store, StoreError> {
@@ -339,6 +377,94 @@ impl Store {
         }
     }
 
+    /// Moves the object at `from` onto `to` in one atomic rename (replacing `to`).
+    pub(crate) async fn rename(&self, from: &str, to: &str) -> Result<(), StoreError> {
+        self.object_store
+            .rename(&self.path(from), &self.path(to))
+            .await
+            .map_err(|e| self.io(to, e))
+    }
+
+    /// Reads a whole object that must exist: a missing one is an error (`NotFound`).
+    pub(crate) async fn read(&self, relative: &str) -> Result<Bytes, StoreError> {
+        let got = self
+            .object_store
+            .get(&self.path(relative))
+            .await
+            .map_err(|e| self.io(relative, e))?;
+        got.bytes().await.map_err(|e| self.io(relative, e))
+    }
+
+    /// Reads a whole object with the version the store gives it, for a later [`Store::put_if`];
+    /// `None` when it does not exist.
+    pub(crate) async fn get_versioned(
+        &self,
+        relative: &str,
+    ) -> Result<Option<(Bytes, UpdateVersion)>, StoreError> {
+        let got = match self
+            .object_store
+            .get_opts(&self.path(relative), GetOptions::default())
+            .await
+        {
+            Ok(got) => got,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.io(relative, e)),
+        };
+        let version = UpdateVersion {
+            e_tag: got.meta.e_tag.clone(),
+            version: got.meta.version.clone(),
+        };
+        let bytes = got.bytes().await.map_err(|e| self.io(relative, e))?;
+        Ok(Some((bytes, version)))
+    }
+
+    /// Writes a whole object atomically on a condition the store checks: with `expected`
+    /// `None` only when nothing is there, with `Some(version)` only when the object is still
+    /// that version (compare-and-swap). `Ok(false)`: the condition did not hold and nothing was
+    /// written. A store that cannot check the condition (the local file system cannot compare
+    /// versions) fails with an error for which [`StoreError::is_unsupported`] holds.
+    pub(crate) async fn put_if(
+        &self,
+        relative: &str,
+        bytes: impl Into<Bytes>,
+        expected: Option<UpdateVersion>,
+    ) -> Result<bool, StoreError> {
+        let mode = match expected {
+            Some(version) => PutMode::Update(version),
+            None => PutMode::Create,
+        };
+        match self
+            .object_store
+            .put_opts(
+                &self.path(relative),
+                PutPayload::from(bytes.into()),
+                PutOptions::from(mode),
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. })
+            | Err(object_store::Error::Precondition { .. }) => Ok(false),
+            Err(e) => Err(self.io(relative, e)),
+        }
+    }
+
+    /// The names of the folders directly below `relative`, sorted.
+    pub(crate) async fn list_dirs(&self, relative: &str) -> Result<Vec<String>, StoreError> {
+        let listing = self
+            .object_store
+            .list_with_delimiter(Some(&self.path(relative)))
+            .await
+            .map_err(|e| self.io(relative, e))?;
+        let mut names: Vec<String> = listing
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename().map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     fn io(&self, relative: &str, source: object_store::Error) -> StoreError {
         StoreError::Io {
             path: self.display(relative),
@@ -374,6 +500,58 @@ mod tests {
         let b = Store::open(url.as_str()).unwrap();
         assert_eq!(b.list("").await.unwrap(), vec!["d/f.txt".to_string()]);
         assert!(a.url("d/f.txt").starts_with("file:///"));
+    }
+
+    #[tokio::test]
+    async fn a_store_built_elsewhere_is_rooted_at_its_url_path() {
+        let inner: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+        let lake = Store::new(inner.clone(), "memory://wrapped/data/lake").unwrap();
+        lake.put("x.txt", Bytes::from_static(b"1")).await.unwrap();
+        // The object sits below the URL's path in the store it was given.
+        let got = inner.get(&Path::from("data/lake/x.txt")).await.unwrap();
+        assert_eq!(got.bytes().await.unwrap().as_ref(), b"1");
+        assert_eq!(lake.url("x.txt"), "memory://wrapped/data/lake/x.txt");
+        assert_eq!(lake.display("x.txt"), "memory://wrapped/data/lake/x.txt");
+        assert!(Store::new(inner, "not a url").is_err());
+    }
+
+    /// Puts `body` at `d/p` of `lake` on the condition `expected` (see [`Store::put_if`]).
+    async fn put(
+        lake: &Store,
+        body: &'static [u8],
+        expected: Option<UpdateVersion>,
+    ) -> Result<bool, StoreError> {
+        lake.put_if("d/p", Bytes::from_static(body), expected).await
+    }
+
+    #[tokio::test]
+    async fn conditional_puts_create_once_and_update_only_the_version_read() {
+        let memory = Arc::new(object_store::memory::InMemory::new());
+        let lake = Store::new(memory, "memory://conditional/lake").unwrap();
+        assert!(put(&lake, b"a", None).await.unwrap());
+        assert!(!put(&lake, b"b", None).await.unwrap());
+        let (bytes, read) = lake.get_versioned("d/p").await.unwrap().unwrap();
+        assert_eq!(bytes.as_ref(), b"a");
+        assert!(put(&lake, b"c", Some(read.clone())).await.unwrap());
+        // The version read before that update is stale now: refused, nothing written.
+        assert!(!put(&lake, b"d", Some(read)).await.unwrap());
+        assert_eq!(lake.read("d/p").await.unwrap().as_ref(), b"c");
+        assert!(lake.get_versioned("missing").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_local_file_system_creates_once_but_cannot_compare_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Store::open(dir.path().to_str().unwrap()).unwrap();
+        assert!(put(&lake, b"a", None).await.unwrap());
+        assert!(!put(&lake, b"b", None).await.unwrap());
+        let (_, read) = lake.get_versioned("d/p").await.unwrap().unwrap();
+        let err = put(&lake, b"c", Some(read)).await.unwrap_err();
+        assert!(err.is_unsupported(), "{err}");
+        assert_eq!(lake.list_dirs("").await.unwrap(), vec!["d".to_string()]);
+        lake.rename("d/p", "d/q").await.unwrap();
+        assert_eq!(lake.read("d/q").await.unwrap().as_ref(), b"a");
+        assert!(lake.read("d/p").await.is_err());
     }
 
     #[test]

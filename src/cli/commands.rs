@@ -117,8 +117,7 @@ pub(super) async fn unlock(args: &UnlockArgs) -> Result<ExitStatus, CliError> {
 
 /// The current release of `year` in `lake`, or an error saying there is none.
 async fn current_release(lake: &Store, year: i64) -> Result<crate::publish::Release, CliError> {
-    let store = lake.object_store();
-    crate::publish::latest_release(store.as_ref(), &lake.path(""), year)
+    crate::publish::latest_release(lake, year)
         .await?
         .ok_or_else(|| {
             CliError::Usage(format!(
@@ -138,17 +137,16 @@ pub(super) async fn audit(
     options: &SessionOptions,
 ) -> Result<ExitStatus, CliError> {
     let (lake, ctx) = open_lake(&args.lake, options)?;
-    let store = lake.object_store();
     let release = match &args.version {
         Some(v) => {
             let n = release_name(v)?;
-            crate::publish::read_release(store.as_ref(), &lake.path(""), args.year, n)
+            crate::publish::read_release(&lake, args.year, n)
                 .await
                 .map_err(CliError::NoRelease)?
         }
         None => current_release(&lake, args.year).await?,
     };
-    let table = crate::publish::release_table(store.as_ref(), &release).await?;
+    let table = crate::publish::release_table(&lake, &release).await?;
     let inputs = crate::stages::disclose::load(&ctx, &lake, project, args.year).await?;
     let input = inputs.input(project, Some(release.version));
     let (report, failures) = crate::disclose::audit_release(&ctx, input, &table).await?;
@@ -180,7 +178,7 @@ pub(super) async fn report(
 ) -> Result<ExitStatus, CliError> {
     let (lake, ctx) = open_lake(&args.lake, options)?;
     let release = current_release(&lake, args.year).await?;
-    let rows = crate::publish::release_table(lake.object_store().as_ref(), &release).await?;
+    let rows = crate::publish::release_table(&lake, &release).await?;
     let context =
         crate::stages::publish::publication::load(&ctx, project, &lake, args.year).await?;
     let info = crate::render::ReleaseInfo {
@@ -237,8 +235,7 @@ pub(super) async fn diff(
         }
     };
     let (lake, ctx) = open_lake(&args.lake, options)?;
-    let store = lake.object_store();
-    let diff = crate::publish::diff(&ctx, store.as_ref(), &lake.path(""), args.year, versions)
+    let diff = crate::publish::diff(&ctx, &lake, args.year, versions)
         .await
         .map_err(|e| match e {
             PublishError::NoSuchRelease { .. } | PublishError::Incomplete { .. } => {

@@ -7,7 +7,8 @@ mod commands;
 pub mod demo;
 pub mod error;
 
-pub use commands::{check_gate, run_year};
+pub use commands::check_gate;
+pub(crate) use commands::run_year;
 pub use error::CliError;
 
 use crate::exit::ExitStatus;
@@ -25,13 +26,13 @@ pub struct Cli {
     pub project: PathBuf,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
-    pub log_format: LogFormat,
+    pub(crate) log_format: LogFormat,
     /// Memory the query engine may use, e.g. 4GiB, 512MiB.
     #[arg(long, global = true, default_value = "4GiB", value_parser = parse_bytes)]
-    pub memory_limit: usize,
+    pub(crate) memory_limit: usize,
     /// Where the query engine spills when memory runs short (default: the system temp folder).
     #[arg(long, global = true)]
-    pub spill_dir: Option<PathBuf>,
+    pub(crate) spill_dir: Option<PathBuf>,
     /// OpenLineage run events of every stage that runs: a file (one JSON object a line,
     /// appended) or an http(s) URL (each event POSTed). Default: the environment variable
     /// OJ_LINEAGE.

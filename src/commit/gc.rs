@@ -22,11 +22,11 @@ pub(super) async fn sweep(lake: &Store, year: i64) -> Result<usize, CommitError>
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct GcReport {
     /// Run-scoped files of failed or killed runs.
-    pub pending_files: usize,
+    pub(crate) pending_files: usize,
     /// Files of release folders without a manifest (abandoned publishes).
-    pub incomplete_release_files: usize,
+    pub(crate) incomplete_release_files: usize,
     /// Years skipped because a run holds their lease.
-    pub busy_years: Vec<i64>,
+    pub(crate) busy_years: Vec<i64>,
 }
 
 /// Removes the abandoned run-scoped files and incomplete release folders of every year whose

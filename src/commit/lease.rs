@@ -3,7 +3,7 @@
 //! lease of a process that no longer exists on this host is broken automatically, any other by
 //! `oj unlock` ([`break_lease`]).
 
-use super::{CommitError, put_create, read_json};
+use super::{CommitError, read_json};
 use crate::layout;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,7 @@ impl Lease {
         })?;
         let mut broke_stale = false;
         loop {
-            if put_create(lake, &path, body.clone()).await? {
+            if lake.put_if(&path, body.clone(), None).await? {
                 return Ok(Lease {
                     lake: lake.clone(),
                     year,

@@ -29,7 +29,6 @@ pub use lease::{Holder, Lease, break_lease};
 
 use crate::layout;
 use crate::store::{Store, StoreError};
-use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -72,32 +71,6 @@ pub enum CommitError {
     /// Moving LATEST failed.
     #[error(transparent)]
     Release(#[from] release::ReleaseError),
-}
-
-/// Puts `bytes` at `relative` only when nothing is there; `false` when something is.
-pub(super) async fn put_create(
-    lake: &Store,
-    relative: &str,
-    bytes: Vec<u8>,
-) -> Result<bool, StoreError> {
-    use object_store::{PutMode, PutOptions, PutPayload};
-    let path = lake.path(relative);
-    match lake
-        .object_store()
-        .put_opts(
-            &path,
-            PutPayload::from(bytes),
-            PutOptions::from(PutMode::Create),
-        )
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
-        Err(source) => Err(StoreError::Io {
-            path: lake.display(relative),
-            source,
-        }),
-    }
 }
 
 pub(super) async fn read_json<T: serde::de::DeserializeOwned>(
@@ -292,7 +265,6 @@ impl<'a> Txn<'a> {
     /// promoted outputs that later stages then refuse and the next run replaces.
     pub async fn commit(self) -> Result<(), CommitError> {
         let view = self.view();
-        let store = self.lake.object_store();
         crash_point(self.stage, "checked");
         mark_failed(
             self.lake,
@@ -306,19 +278,13 @@ impl<'a> Txn<'a> {
             if i == 1 {
                 crash_point(self.stage, "committing");
             }
-            store
-                .rename(&self.lake.path(pending), &self.lake.path(committed))
-                .await
-                .map_err(|source| StoreError::Io {
-                    path: self.lake.display(committed),
-                    source,
-                })?;
+            self.lake.rename(pending, committed).await?;
         }
         for retired in &view.retired {
             self.lake.delete(retired).await?;
         }
         if let Some((year, version)) = view.release {
-            release::move_latest(store.as_ref(), &self.lake.path(""), year, version).await?;
+            release::move_latest(self.lake, year, version).await?;
         }
         gc::sweep(self.lake, self.year).await?;
         Ok(())

@@ -1,6 +1,7 @@
 //! The commit protocol of a release, in the manner of delta-rs commits: claim a fresh version,
 //! write every file into its folder, write `manifest.json` last; the caller checks the release
-//! (the publish gate) and only then moves `LATEST` ([`move_latest`]).
+//! (the publish gate) and only then moves `LATEST` ([`move_latest`]). Every step is a conditional
+//! put of the lake's [`Store`] (`Store::put_if`), so the protocol is the same on every store.
 //!
 //! - Claim: `<lake>/_commit/claims/<Y>/v<NNN>/_claim` is put with `PutMode::Create`; of two
 //!   publishers racing for one number exactly one wins, the other tries the next number. Numbers
@@ -20,24 +21,17 @@
 //! Guarantees: a crash at any point leaves LATEST naming a complete release (or absent); readers
 //! only follow LATEST and never read a folder without `manifest.json`.
 
-use crate::layout::release::{MANIFEST, claim, claims_dir, latest, version_dir, year_dir};
-use crate::layout::{parse_release_version, release_name};
-use object_store::path::Path;
-use object_store::{
-    GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
-};
+use crate::layout::{self, parse_release_version, release_name};
+use crate::store::{Store, StoreError};
+use bytes::Bytes;
+use object_store::UpdateVersion;
 
 /// Why the release commit protocol failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
-    /// The object store failed.
-    #[error("{path}: object store: {source}")]
-    Store {
-        /// The object or folder.
-        path: String,
-        /// What the store said.
-        source: object_store::Error,
-    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// Every version folder this publisher tried to claim was claimed by another publisher.
     #[error(
         "releases/{year}: could not claim a version folder after {attempts} attempts – other \
@@ -77,135 +71,84 @@ pub enum ReleaseError {
         /// What it holds.
         content: String,
     },
-}
-
-impl ReleaseError {
-    /// Wraps an object-store error with the path it concerns.
-    pub(crate) fn store(path: &Path, source: object_store::Error) -> Self {
-        ReleaseError::Store {
-            path: path.to_string(),
-            source,
-        }
-    }
+    /// A file of a claimed release folder is there already: another publisher wrote into a folder
+    /// it did not claim.
+    #[error(
+        "{path}: already exists; a release file is never replaced (hint: something wrote \
+         into this release folder without claiming it; re-run, the next run claims a new version)"
+    )]
+    Exists {
+        /// The file.
+        path: String,
+    },
 }
 
 /// How many version numbers (claim) or LATEST moves one publisher tries before giving up.
 const MAX_ATTEMPTS: u32 = 16;
 
-/// LATEST as read: the version it names and the store's version tag of the object.
+/// LATEST as read: the version it names and the store's version of the object.
 pub(crate) struct LatestPointer {
     /// The version number LATEST names.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The e_tag / version to make the next put conditional on.
-    pub tag: UpdateVersion,
+    tag: UpdateVersion,
 }
 
 /// Reads `<Y>/LATEST`; `None` when absent.
 pub(crate) async fn read_latest(
-    store: &dyn ObjectStore,
-    lake: &Path,
+    lake: &Store,
     year: i64,
 ) -> Result<Option<LatestPointer>, ReleaseError> {
-    let path = latest(lake, year);
-    let got = match store.get_opts(&path, GetOptions::default()).await {
-        Ok(got) => got,
-        Err(object_store::Error::NotFound { .. }) => return Ok(None),
-        Err(e) => return Err(ReleaseError::store(&path, e)),
+    let path = layout::latest_file(year);
+    let Some((bytes, tag)) = lake.get_versioned(&path).await? else {
+        return Ok(None);
     };
-    let tag = UpdateVersion {
-        e_tag: got.meta.e_tag.clone(),
-        version: got.meta.version.clone(),
-    };
-    let bytes = got
-        .bytes()
-        .await
-        .map_err(|e| ReleaseError::store(&path, e))?;
     let content = String::from_utf8_lossy(&bytes).trim().to_string();
     let version = parse_release_version(&content).ok_or_else(|| ReleaseError::CorruptLatest {
-        path: path.to_string(),
+        path: lake.display(&path),
         content: content.clone(),
     })?;
     Ok(Some(LatestPointer { version, tag }))
 }
 
-/// Version numbers of every folder under `<Y>/`, complete or not.
-pub(crate) async fn version_folders(
-    store: &dyn ObjectStore,
-    lake: &Path,
-    year: i64,
-) -> Result<Vec<u32>, ReleaseError> {
-    let dir = year_dir(lake, year);
-    let listing = store
-        .list_with_delimiter(Some(&dir))
-        .await
-        .map_err(|e| ReleaseError::store(&dir, e))?;
-    let mut versions: Vec<u32> = listing
-        .common_prefixes
+/// Version numbers of the folders directly below `relative` (`v001`, …), sorted.
+async fn versions_below(lake: &Store, relative: &str) -> Result<Vec<u32>, ReleaseError> {
+    let mut versions: Vec<u32> = lake
+        .list_dirs(relative)
+        .await?
         .iter()
-        .filter_map(|p| p.filename().and_then(parse_release_version))
+        .filter_map(|name| parse_release_version(name))
         .collect();
     versions.sort_unstable();
     Ok(versions)
 }
 
 /// Whether version `n` of `year` has its manifest (is a complete release).
-pub(crate) async fn is_complete(
-    store: &dyn ObjectStore,
-    lake: &Path,
-    year: i64,
-    n: u32,
-) -> Result<bool, ReleaseError> {
-    let path = version_dir(lake, year, n).join(MANIFEST);
-    match store.head(&path).await {
-        Ok(_) => Ok(true),
-        Err(object_store::Error::NotFound { .. }) => Ok(false),
-        Err(e) => Err(ReleaseError::store(&path, e)),
-    }
-}
-
-/// Version numbers claimed for `year`, written or not.
-async fn claimed_versions(
-    store: &dyn ObjectStore,
-    lake: &Path,
-    year: i64,
-) -> Result<Vec<u32>, ReleaseError> {
-    let dir = claims_dir(lake, year);
-    let listing = store
-        .list_with_delimiter(Some(&dir))
-        .await
-        .map_err(|e| ReleaseError::store(&dir, e))?;
-    Ok(listing
-        .common_prefixes
-        .iter()
-        .filter_map(|p| p.filename().and_then(parse_release_version))
-        .collect())
+pub(crate) async fn is_complete(lake: &Store, year: i64, n: u32) -> Result<bool, ReleaseError> {
+    let path = layout::release_file(year, n, layout::release::MANIFEST);
+    Ok(lake.head(&path).await?.is_some())
 }
 
 /// Claims the next free version of `year` and returns its number.
 pub(crate) async fn claim_version(
-    store: &dyn ObjectStore,
-    lake: &Path,
+    lake: &Store,
     year: i64,
     claimed_at: &str,
 ) -> Result<u32, ReleaseError> {
-    let folders = version_folders(store, lake, year).await?;
-    let claims = claimed_versions(store, lake, year).await?;
+    let folders = versions_below(lake, &layout::releases_dir(year)).await?;
+    let claims = versions_below(lake, &layout::release_claims_dir(year)).await?;
     let mut next = folders
         .iter()
         .chain(claims.iter())
         .max()
         .map_or(1, |v| v + 1);
     for _ in 0..MAX_ATTEMPTS {
-        let path = claim(lake, year, next);
+        let path = layout::release_claim(year, next);
         let body = format!("claimed {claimed_at}\n").into_bytes();
-        match put_new(store, &path, body).await {
-            Ok(()) => return Ok(next),
-            Err(ReleaseError::Store {
-                source: object_store::Error::AlreadyExists { .. },
-                ..
-            }) => next += 1,
-            Err(e) => return Err(e),
+        if lake.put_if(&path, body, None).await? {
+            return Ok(next);
         }
+        next += 1;
     }
     Err(ReleaseError::VersionConflict {
         year,
@@ -216,53 +159,35 @@ pub(crate) async fn claim_version(
 
 /// Gives up the claim of `version` when nothing was written under it (the release files could
 /// not be made), so a failed attempt leaves nothing behind.
-pub(crate) async fn unclaim(
-    store: &dyn ObjectStore,
-    lake: &Path,
-    year: i64,
-    version: u32,
-) -> Result<(), ReleaseError> {
-    let path = claim(lake, year, version);
-    match store.delete(&path).await {
-        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-        Err(e) => Err(ReleaseError::store(&path, e)),
-    }
+pub(crate) async fn unclaim(lake: &Store, year: i64, version: u32) -> Result<(), ReleaseError> {
+    Ok(lake.delete(&layout::release_claim(year, version)).await?)
 }
 
 /// Puts a new object; never replaces an existing one where the store can tell.
 pub(crate) async fn put_new(
-    store: &dyn ObjectStore,
-    path: &Path,
+    lake: &Store,
+    relative: &str,
     bytes: Vec<u8>,
 ) -> Result<(), ReleaseError> {
-    let payload = PutPayload::from(bytes);
-    match store
-        .put_opts(path, payload.clone(), PutOptions::from(PutMode::Create))
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(object_store::Error::NotImplemented { .. }) => store
-            .put_opts(path, payload, PutOptions::from(PutMode::Overwrite))
-            .await
-            .map(|_| ())
-            .map_err(|e| ReleaseError::store(path, e)),
-        Err(e) => Err(ReleaseError::store(path, e)),
+    let bytes = Bytes::from(bytes);
+    match lake.put_if(relative, bytes.clone(), None).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ReleaseError::Exists {
+            path: lake.display(relative),
+        }),
+        Err(e) if e.is_unsupported() => Ok(lake.put(relative, bytes).await?),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Moves `<Y>/LATEST` forward to version `ours`.
-pub(crate) async fn move_latest(
-    store: &dyn ObjectStore,
-    lake: &Path,
-    year: i64,
-    ours: u32,
-) -> Result<(), ReleaseError> {
-    let path = latest(lake, year);
+pub(crate) async fn move_latest(lake: &Store, year: i64, ours: u32) -> Result<(), ReleaseError> {
+    let path = layout::latest_file(year);
     let body = format!("{}\n", release_name(ours)).into_bytes();
     for _ in 0..MAX_ATTEMPTS {
-        let current = read_latest(store, lake, year).await?;
+        let current = read_latest(lake, year).await?;
         let current_version = current.as_ref().map(|p| p.version);
-        let mode = match current {
+        let expected = match current {
             Some(ref pointer) if pointer.version > ours => {
                 return Err(ReleaseError::Superseded {
                     year,
@@ -270,30 +195,21 @@ pub(crate) async fn move_latest(
                     latest: release_name(pointer.version),
                 });
             }
-            Some(pointer) => PutMode::Update(pointer.tag),
-            None => PutMode::Create,
+            Some(pointer) => Some(pointer.tag),
+            None => None,
         };
-        let payload = PutPayload::from(body.clone());
-        match store
-            .put_opts(&path, payload.clone(), PutOptions::from(mode))
-            .await
-        {
-            Ok(_) => return Ok(()),
-            Err(object_store::Error::Precondition { .. })
-            | Err(object_store::Error::AlreadyExists { .. }) => continue,
-            Err(object_store::Error::NotImplemented { .. }) => {
+        match lake.put_if(&path, body.clone(), expected).await {
+            Ok(true) => return Ok(()),
+            Ok(false) => continue,
+            Err(e) if e.is_unsupported() => {
                 // No conditional update here: compare again just before the atomic replace.
-                let again = read_latest(store, lake, year).await?.map(|p| p.version);
+                let again = read_latest(lake, year).await?.map(|p| p.version);
                 if again != current_version {
                     continue;
                 }
-                return store
-                    .put_opts(&path, payload, PutOptions::from(PutMode::Overwrite))
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| ReleaseError::store(&path, e));
+                return Ok(lake.put(&path, body).await?);
             }
-            Err(e) => return Err(ReleaseError::store(&path, e)),
+            Err(e) => return Err(e.into()),
         }
     }
     Err(ReleaseError::Superseded {

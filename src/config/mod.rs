@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use compile::compile_project;
+pub(crate) use compile::compile_project;
 
 /// One problem found in the configuration, with where it is and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,10 +263,10 @@ pub struct Contract {
     pub reject_tolerance_percent: Option<f64>,
     pub columns: Vec<Column>,
     pub rules: Vec<RowRule>,
-    pub uniques: Vec<UniqueKey>,
-    pub expr_references: Vec<ExprReference>,
+    pub(crate) uniques: Vec<UniqueKey>,
+    pub(crate) expr_references: Vec<ExprReference>,
     /// Whether the year's survey questions add columns (enkat).
-    pub question_columns: bool,
+    pub(crate) question_columns: bool,
 }
 
 impl Contract {
@@ -281,7 +281,7 @@ impl Contract {
 pub struct Format {
     pub delimiter: u8,
     pub encoding: Encoding,
-    pub decimal_comma: bool,
+    pub(crate) decimal_comma: bool,
 }
 
 /// Text encodings the contracts may name.
@@ -352,22 +352,22 @@ impl LogicalType {
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: String,
-    pub logical: LogicalType,
+    pub(crate) logical: LogicalType,
     pub required: bool,
     pub unique: bool,
     /// Header names accepted besides `name` (compared case-insensitively, trimmed).
-    pub aliases: Vec<String>,
+    pub(crate) aliases: Vec<String>,
     /// Allowed values, as text (integers written in decimal).
     pub allowed: Vec<String>,
     pub pattern: Option<String>,
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
     /// The pipeline parameter `minimum` was taken from (`ingest.…`), when it names one.
-    pub minimum_parameter: Option<String>,
+    pub(crate) minimum_parameter: Option<String>,
     /// The pipeline parameter `maximum` was taken from, when it names one.
     pub maximum_parameter: Option<String>,
     /// The value must equal the drop's year.
-    pub equals_drop_year: bool,
+    pub(crate) equals_drop_year: bool,
     pub references: Option<Reference>,
 }
 

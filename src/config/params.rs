@@ -22,19 +22,19 @@ pub struct RegisterParameters {
     /// Long-term: at least this many paid months in the year (10).
     pub long_term_months: i64,
     /// Very long-term: at least this many paid months over the window (27).
-    pub very_long_term_months: i64,
+    pub(crate) very_long_term_months: i64,
     /// Years in the very-long-term window, ending in Y (3).
     pub very_long_term_window_years: i64,
     /// Adults are at least this old (18).
-    pub adult_min_age: i64,
+    pub(crate) adult_min_age: i64,
     /// Young adults: from this age (18) …
-    pub young_adult_min_age: i64,
+    pub(crate) young_adult_min_age: i64,
     /// … to this age (24), inclusive.
-    pub young_adult_max_age: i64,
+    pub(crate) young_adult_max_age: i64,
     /// Children are at most this old (17).
-    pub child_max_age: i64,
+    pub(crate) child_max_age: i64,
     /// Children below this age are only counts per household-month (16).
-    pub counted_child_below_age: i64,
+    pub(crate) counted_child_below_age: i64,
     /// Policy when history years are missing.
     pub missing_history: MissingHistory,
 }

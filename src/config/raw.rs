@@ -62,13 +62,13 @@ pub struct RawParameters {
 #[serde(deny_unknown_fields)]
 pub struct RawRegisterParams {
     pub long_term_months: i64,
-    pub very_long_term_months: i64,
+    pub(crate) very_long_term_months: i64,
     pub very_long_term_window_years: i64,
-    pub adult_min_age: i64,
-    pub young_adult_min_age: i64,
-    pub young_adult_max_age: i64,
-    pub child_max_age: i64,
-    pub counted_child_below_age: i64,
+    pub(crate) adult_min_age: i64,
+    pub(crate) young_adult_min_age: i64,
+    pub(crate) young_adult_max_age: i64,
+    pub(crate) child_max_age: i64,
+    pub(crate) counted_child_below_age: i64,
     pub missing_history: String,
 }
 
@@ -102,7 +102,7 @@ fn default_read_chunk_bytes() -> u64 {
 #[derive(Debug, Deserialize, serde::Serialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawSurveyParams {
-    pub min_response_rate_percent: f64,
+    pub(crate) min_response_rate_percent: f64,
 }
 
 #[derive(Debug, Deserialize, serde::Serialize, Clone)]
@@ -110,14 +110,16 @@ pub struct RawSurveyParams {
 pub struct RawDriftParams {
     pub max_change_pp: f64,
     pub max_change_percent: f64,
-    pub min_base: f64,
+    pub(crate) min_base: f64,
 }
 
 /// A data contract, ODCS v3 in shape.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawContract {
-    pub api_version: String,
+    /// Required by ODCS; accepted as given, nothing depends on it.
+    #[allow(dead_code, reason = "a required ODCS field that no compile step reads")]
+    pub(crate) api_version: String,
     pub kind: String,
     pub id: String,
     pub version: String,
@@ -145,14 +147,14 @@ pub struct RawFormat {
     pub encoding: String,
     pub decimal: String,
     #[serde(default)]
-    pub question_columns: Option<String>,
+    pub(crate) question_columns: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSchema {
     pub name: String,
-    pub properties: Vec<RawProperty>,
+    pub(crate) properties: Vec<RawProperty>,
     #[serde(default)]
     pub quality: Vec<RawQuality>,
 }
@@ -161,17 +163,17 @@ pub struct RawSchema {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawProperty {
     pub name: String,
-    pub logical_type: String,
+    pub(crate) logical_type: String,
     #[serde(default)]
     pub required: bool,
     #[serde(default)]
     pub unique: bool,
     #[serde(default)]
-    pub aliases: Vec<String>,
+    pub(crate) aliases: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
-    pub logical_type_options: Option<RawTypeOptions>,
+    pub(crate) logical_type_options: Option<RawTypeOptions>,
     #[serde(default)]
     pub references: Option<RawReference>,
 }
@@ -188,7 +190,7 @@ pub struct RawTypeOptions {
     #[serde(default)]
     pub maximum: Option<RawBound>,
     #[serde(default)]
-    pub equals_drop_year: bool,
+    pub(crate) equals_drop_year: bool,
 }
 
 /// A bound of a column: a number, or `$section.name` naming a number under `parameters:` of the

@@ -26,5 +26,6 @@ mod verify;
 pub use error::DiscloseError;
 pub use kind::{IndicatorKinds, kinds_of};
 pub use params::DisclosureParams;
-pub use stage::{DiscloseInput, Disclosed, audit_release, disclose};
-pub use verify::{CellKey, MAX_VALUES_PER_COLUMN, Violation, verify};
+pub(crate) use stage::audit_release;
+pub use stage::{DiscloseInput, Disclosed, disclose};
+pub use verify::{CellKey, Violation, verify};

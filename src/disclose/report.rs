@@ -61,17 +61,17 @@ pub struct Narrowest {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AuditSummary {
     pub result: &'static str,
-    pub cells_audited: usize,
+    pub(crate) cells_audited: usize,
     pub blocks: usize,
-    pub largest_block: usize,
-    pub linear_programs: usize,
+    pub(crate) largest_block: usize,
+    pub(crate) linear_programs: usize,
     pub movers_visible_blocks: usize,
     pub repair_rounds: usize,
     pub relations: usize,
     /// Inequalities (movers, long-term counts, subsets) that did not hold on the year's numbers
     /// for some cells and were left out there.
-    pub relations_not_holding: usize,
-    pub narrowest: Option<Narrowest>,
+    pub(crate) relations_not_holding: usize,
+    pub(crate) narrowest: Option<Narrowest>,
     pub seconds: f64,
 }
 
@@ -81,7 +81,7 @@ pub struct DisclosureReport {
     pub totals: Loss,
     pub audit: AuditSummary,
     /// Per level, then indicator.
-    pub information_loss: BTreeMap<String, BTreeMap<String, Loss>>,
+    pub(crate) information_loss: BTreeMap<String, BTreeMap<String, Loss>>,
 }
 
 impl DisclosureReport {

@@ -16,7 +16,7 @@ pub struct Table {
     pub marks: Vec<Mark>,
     pub relations: Vec<Relation>,
     /// For every cell, the relations it is a term of (ascending).
-    pub relations_of: Vec<Vec<usize>>,
+    pub(crate) relations_of: Vec<Vec<usize>>,
     /// Per cell, whether an earlier release of the year published its (numerator, denominator)
     /// with the value it has now: an intruder knows those numbers whatever the cell shows now.
     pub frozen: Vec<(bool, bool)>,

@@ -16,7 +16,7 @@ use datafusion::prelude::{DataFrame, SessionContext, cast, col, ident, lit};
 use std::fmt;
 
 /// How many identifier-looking values are reported per column.
-pub const MAX_VALUES_PER_COLUMN: usize = 20;
+pub(crate) const MAX_VALUES_PER_COLUMN: usize = 20;
 
 /// Person and household ids in the register are 16 lowercase hexadecimal characters.
 const ID_PATTERN: &str = "^[0-9a-f]{16}$";

@@ -13,8 +13,9 @@ mod plan;
 mod run;
 
 pub use crate::config::checks::{Check, Checks, Kind, Severity, TableSource, Threshold};
-pub use plan::plan_checks;
-pub use run::{run_gate, run_gate_in};
+pub(crate) use plan::plan_checks;
+pub use run::run_gate;
+pub(crate) use run::run_gate_in;
 
 use serde::Serialize;
 

@@ -22,7 +22,7 @@ pub mod validate;
 mod verdict;
 
 pub use error::IngestError;
-pub use shape::staged_schema;
+pub(crate) use shape::staged_schema;
 use shape::{canonical_batch, raw_schema, staged_columns, staged_frame};
 use verdict::{META_COLUMNS, reject_rows, split_verdict};
 
@@ -66,10 +66,10 @@ pub struct InputFile {
 pub struct IngestOutcome {
     pub dataset: String,
     pub files: Vec<InputFile>,
-    pub rows_read: u64,
-    pub rows_staged: u64,
+    pub(crate) rows_read: u64,
+    pub(crate) rows_staged: u64,
     pub rows_rejected: u64,
-    pub tolerance_percent: f64,
+    pub(crate) tolerance_percent: f64,
     /// The first rejects as `file:line: reason`.
     pub first_rejects: Vec<String>,
 }

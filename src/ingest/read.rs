@@ -36,7 +36,7 @@ pub struct RawRows {
     pub batches: Vec<RecordBatch>,
     /// The data records of delimited text in file order (the header not included), for the raw
     /// text of rejects; empty for a workbook.
-    pub records: Vec<Record>,
+    pub(crate) records: Vec<Record>,
 }
 
 /// A structural problem found while reading rows.

@@ -49,7 +49,7 @@ pub struct Validation<'a> {
     /// Staged tables of the datasets this contract refers to (other than itself), for this year.
     pub references: &'a BTreeMap<String, DataFrame>,
     /// File names by index, for duplicate messages across files.
-    pub file_names: &'a [String],
+    pub(crate) file_names: &'a [String],
 }
 
 fn cast_to_strings(

@@ -14,7 +14,8 @@ pub mod runner;
 pub mod typecheck;
 
 pub use error::{RunError, StageError};
-pub use runner::{RunOptions, RunResult, Runner, Selection, current_stage};
+pub(crate) use runner::current_stage;
+pub use runner::{RunOptions, RunResult, Runner, Selection};
 
 use crate::clock::Clock;
 use crate::commit::Txn;
@@ -57,7 +58,7 @@ pub struct StageContext<'a> {
 /// A committed lake file a stage reads, and the stage that produces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Read {
-    pub producer: StageId,
+    pub(crate) producer: StageId,
     /// The file relative to the lake root.
     pub file: String,
     /// The year whose stage produced it.
@@ -74,7 +75,7 @@ pub struct Inputs {
     pub parts: Vec<(String, Vec<u8>)>,
     pub reads: Vec<Read>,
     /// What the stage read while preparing and uses in its run (ingest: the drop files).
-    pub prepared: Option<Box<dyn Any + Send + Sync>>,
+    pub(crate) prepared: Option<Box<dyn Any + Send + Sync>>,
 }
 
 /// The facts a stage reports when it has run.

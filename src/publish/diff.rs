@@ -10,10 +10,9 @@ use crate::commit::release::{is_complete, read_latest};
 use crate::disclose::shape::{conform, release_schema};
 use crate::layout::release_name;
 use crate::session::scratch::{Scratch, floats, ints, texts};
+use crate::store::Store;
 use datafusion::common::ParamValues;
 use datafusion::prelude::SessionContext;
-use object_store::ObjectStore;
-use object_store::path::Path;
 use std::fmt;
 
 const CHANGES_SQL: &str = "
@@ -122,20 +121,19 @@ impl fmt::Display for ReleaseDiff {
 /// current release (LATEST) and the newest complete release before it.
 pub async fn diff(
     ctx: &SessionContext,
-    store: &dyn ObjectStore,
-    lake: &Path,
+    lake: &Store,
     year: i64,
     versions: Option<(u32, u32)>,
 ) -> Result<ReleaseDiff, PublishError> {
     let (from, to) = match versions {
         Some(pair) => pair,
-        None => default_pair(store, lake, year).await?,
+        None => default_pair(lake, year).await?,
     };
     let scratch = Scratch::new(ctx);
     let schema = release_schema();
     for (name, version) in [("a", from), ("b", to)] {
-        let release = read_release(store, lake, year, version).await?;
-        let batches = release_table(store, &release)
+        let release = read_release(lake, year, version).await?;
+        let batches = release_table(lake, &release)
             .await?
             .iter()
             .map(|b| conform(b, &schema))
@@ -183,12 +181,8 @@ pub async fn diff(
 }
 
 /// LATEST and the newest complete release below it.
-async fn default_pair(
-    store: &dyn ObjectStore,
-    lake: &Path,
-    year: i64,
-) -> Result<(u32, u32), PublishError> {
-    let latest = read_latest(store, lake, year)
+async fn default_pair(lake: &Store, year: i64) -> Result<(u32, u32), PublishError> {
+    let latest = read_latest(lake, year)
         .await?
         .ok_or_else(|| PublishError::NoSuchRelease {
             year,
@@ -198,7 +192,7 @@ async fn default_pair(
     let mut candidate = latest;
     while candidate > 1 {
         candidate -= 1;
-        if is_complete(store, lake, year, candidate).await? {
+        if is_complete(lake, year, candidate).await? {
             return Ok((candidate, latest));
         }
     }

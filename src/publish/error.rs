@@ -8,14 +8,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Why a release could not be published or read.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    /// The object store failed.
-    #[error("{path}: object store: {source}")]
-    Store {
-        /// The object or folder.
-        path: String,
-        /// What the store said.
-        source: object_store::Error,
-    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// The release commit protocol failed (claiming a version, moving LATEST).
     #[error(transparent)]
     Release(#[from] crate::commit::release::ReleaseError),
@@ -70,14 +65,4 @@ pub enum PublishError {
     /// Parquet failed.
     #[error("publish: parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
-}
-
-impl PublishError {
-    /// Wraps an object-store error with the path it concerns.
-    pub(crate) fn store(path: &object_store::path::Path, source: object_store::Error) -> Self {
-        PublishError::Store {
-            path: path.to_string(),
-            source,
-        }
-    }
 }

@@ -18,9 +18,9 @@ pub struct CodeVersion {
     pub package: String,
     /// SHA-256 of `src/**`, `Cargo.toml` and `Cargo.lock` at build time.
     #[serde(default)]
-    pub sources_sha256: Option<String>,
+    pub(crate) sources_sha256: Option<String>,
     /// `OJ_GIT_COMMIT` at build time, when set.
-    pub git_commit: Option<String>,
+    pub(crate) git_commit: Option<String>,
 }
 
 impl CodeVersion {
@@ -115,7 +115,7 @@ pub struct Manifest {
     /// Indicator ids renamed since the previous year: (current id, previous id).
     pub renamed_indicators: Vec<(String, String)>,
     /// SHA-256 over the indikatorer table and the input hashes; equal content, equal hash.
-    pub content_hash: String,
+    pub(crate) content_hash: String,
 }
 
 /// SHA-256 of `bytes` as lowercase hex.
@@ -128,7 +128,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The content hash: SHA-256 over lines `indikatorer <sha of indikatorer.csv>` and
 /// `input <name> <sha>` for every input, sorted by name.
-pub fn content_hash(indikatorer_csv: &[u8], inputs: &[FileHash]) -> String {
+pub(crate) fn content_hash(indikatorer_csv: &[u8], inputs: &[FileHash]) -> String {
     let mut sorted: Vec<&FileHash> = inputs.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name).then(a.sha256.cmp(&b.sha256)));
     let mut text = format!("indikatorer {}\n", sha256_hex(indikatorer_csv));

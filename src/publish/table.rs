@@ -10,12 +10,11 @@ use super::error::PublishError;
 use super::read::{Release, latest_release, release_table};
 use crate::disclose::shape::{conform, release_schema};
 use crate::session::scratch::Scratch;
+use crate::store::Store;
 use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::ParamValues;
 use datafusion::prelude::DataFrame;
-use object_store::ObjectStore;
-use object_store::path::Path;
 use std::sync::Arc;
 
 const RELEASE_SQL: &str = "
@@ -36,18 +35,17 @@ ORDER BY d.ar, d.indikator, d.niva, d.region, d.grupp";
 /// `renamed` maps a current indicator id to its id in the previous year.
 pub(crate) async fn release_batches(
     scratch: &Scratch,
-    store: &dyn ObjectStore,
-    lake: &Path,
+    lake: &Store,
     year: i64,
     disclosed: DataFrame,
     renamed: &[(String, String)],
 ) -> Result<(Vec<RecordBatch>, Option<Release>), PublishError> {
     let schema = release_schema();
     scratch.put_frame("disclosed", disclosed).await?;
-    let previous = latest_release(store, lake, year - 1).await?;
+    let previous = latest_release(lake, year - 1).await?;
     match &previous {
         Some(release) => {
-            let batches = release_table(store, release).await?;
+            let batches = release_table(lake, release).await?;
             let batches = batches
                 .iter()
                 .map(|b| conform(b, &schema))

@@ -288,7 +288,7 @@ pub(crate) fn dots(
 /// One line of a trend chart.
 pub(crate) struct Series {
     pub name: String,
-    pub color: RGBColor,
+    pub(crate) color: RGBColor,
     /// (year, published cell) for each year that has a row.
     pub points: Vec<(i64, Cell)>,
 }

@@ -8,7 +8,7 @@ use super::workbook::{workbook, workbook_file_name};
 use crate::publish::ReleaseFile;
 
 /// The report's file name in the release folder.
-pub const REPORT_FILE: &str = "rapport.html";
+pub(crate) const REPORT_FILE: &str = "rapport.html";
 
 /// `oj_ekonomiskt_bistand_<Y>.xlsx` and `rapport.html` of a release.
 pub fn release_files(input: &PublicationInput) -> Result<Vec<ReleaseFile>, PublicationError> {

@@ -30,7 +30,7 @@ mod workbook;
 
 pub use error::PublicationError;
 pub use facts::region_facts;
-pub use files::{REPORT_FILE, release_files};
+pub use files::release_files;
 pub use input::{IndicatorMeta, IndicatorSource, PublicationInput, RegionFacts, ReleaseInfo};
 pub use metadata::indicator_meta;
 pub use profile::region_profile_html;

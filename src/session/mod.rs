@@ -37,11 +37,11 @@ const BATCH_ROWS: usize = 8192;
 #[derive(Debug, Clone)]
 pub struct SessionOptions {
     /// Bytes the engine may hold before it spills or fails.
-    pub memory_limit: usize,
+    pub(crate) memory_limit: usize,
     /// Where spill files go; the system temp folder when `None`.
-    pub spill_dir: Option<PathBuf>,
+    pub(crate) spill_dir: Option<PathBuf>,
     /// Parallelism of plans; the number of cores when `None`.
-    pub target_partitions: Option<usize>,
+    pub(crate) target_partitions: Option<usize>,
 }
 
 impl Default for SessionOptions {

@@ -17,10 +17,10 @@ pub(crate) struct Background {
     pub kommun: usize,
     pub lag_inkomst: u64,
     pub arbetslosa: u64,
-    pub arbetslosa_utan_ers: u64,
-    pub forgymn_inrikes: u64,
-    pub utrikes_0_5: u64,
-    pub utrikes_6_10: u64,
+    pub(crate) arbetslosa_utan_ers: u64,
+    pub(crate) forgymn_inrikes: u64,
+    pub(crate) utrikes_0_5: u64,
+    pub(crate) utrikes_6_10: u64,
 }
 
 /// Background counts for every kommun in `year`.

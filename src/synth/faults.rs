@@ -115,22 +115,22 @@ pub struct InjectedFault {
     pub year: i32,
     pub fault: Fault,
     pub file: &'static str,
-    pub detail: String,
+    pub(crate) detail: String,
 }
 
 /// Where the defects of one year go (row indices refer to the sorted rows of the year).
 #[derive(Default)]
 pub(crate) struct FaultPlan {
-    pub regioner_1252: bool,
-    pub register_1252: bool,
-    pub register_bad_header: bool,
+    pub(crate) regioner_1252: bool,
+    pub(crate) register_1252: bool,
+    pub(crate) register_bad_header: bool,
     pub dropped: Option<(u16, u8)>,
-    pub bad_kommun_rows: Range<usize>,
-    pub duplicate_rows: Range<usize>,
-    pub negative_rows: Range<usize>,
-    pub truncate: bool,
+    pub(crate) bad_kommun_rows: Range<usize>,
+    pub(crate) duplicate_rows: Range<usize>,
+    pub(crate) negative_rows: Range<usize>,
+    pub(crate) truncate: bool,
     pub population_gap: Option<usize>,
-    pub unknown_question: bool,
+    pub(crate) unknown_question: bool,
     pub injected: Vec<InjectedFault>,
 }
 

@@ -32,15 +32,15 @@ pub(crate) struct Kommun {
     /// Index into [`Geography::lan`].
     pub lan: usize,
     /// Approximate 2017 population.
-    pub base_population: f64,
+    pub(crate) base_population: f64,
     /// Share born abroad (0–1).
-    pub foreign: f64,
+    pub(crate) foreign: f64,
     /// Relative level of need for assistance (1 = ordinary).
     pub need: f64,
     /// SKR kommungrupp (synthetic, see [`kommungrupp`]).
     pub group: &'static str,
     /// Indices into [`Geography::stadsdelar`] of the kommun's fine areas (empty outside the cities).
-    pub areas: Vec<usize>,
+    pub(crate) areas: Vec<usize>,
 }
 
 /// A stadsdel (district) of one of the three cities.
@@ -50,14 +50,14 @@ pub(crate) struct Stadsdel {
     pub name: String,
     /// Index into [`Geography::kommuner`].
     pub kommun: usize,
-    pub valid_from: i32,
-    pub valid_to: i32,
+    pub(crate) valid_from: i32,
+    pub(crate) valid_to: i32,
     /// Index of the stadsdel this one was merged into.
-    pub successor: Option<usize>,
+    pub(crate) successor: Option<usize>,
     /// Fine areas only: approximate population and factors relative to the kommun.
-    pub base_population: f64,
-    pub foreign_factor: f64,
-    pub need_factor: f64,
+    pub(crate) base_population: f64,
+    pub(crate) foreign_factor: f64,
+    pub(crate) need_factor: f64,
 }
 
 /// The whole geography, in code order.

@@ -24,7 +24,7 @@ pub(crate) struct Population {
     /// Cells per kommun, in geography order.
     pub kommun: Vec<Vec<u32>>,
     /// Cells per stadsdel index; filled for fine areas only.
-    pub area: Vec<Vec<u32>>,
+    pub(crate) area: Vec<Vec<u32>>,
 }
 
 impl Population {

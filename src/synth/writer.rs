@@ -26,7 +26,7 @@ pub(crate) const BAKGRUND_HEADER: &str = "kommun;lag_inkomst_18_64;arbetslosa_18
 
 /// Everything one year's files are written from.
 pub(crate) struct YearFiles<'a> {
-    pub geo: &'a Geography,
+    pub(crate) geo: &'a Geography,
     pub year: i32,
     pub seed: u64,
     pub population: &'a Population,

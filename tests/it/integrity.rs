@@ -350,8 +350,7 @@ async fn one_writer_per_year(drops: &Store, lake: &Store) {
     let later = a.run(&options(2017, Selection::All)).await.unwrap();
     assert!(later.failure.is_none(), "{:?}", later.failure);
     // The current release is complete and matches its manifest, which lists only its files.
-    let store = lake.object_store();
-    let release = oj::publish::latest_release(store.as_ref(), &lake.path(""), 2017)
+    let release = oj::publish::latest_release(lake, 2017)
         .await
         .unwrap()
         .unwrap();
@@ -560,8 +559,7 @@ async fn the_manifest_lists_the_history_years_inputs() {
     let l = lake_with_drops(&[2015, 2016, 2017]);
     let project = fixtures::project();
     published_2017(&project, &l).await;
-    let store = l.lake.object_store();
-    let release = oj::publish::latest_release(store.as_ref(), &l.lake.path(""), 2017)
+    let release = oj::publish::latest_release(&l.lake, 2017)
         .await
         .unwrap()
         .unwrap();
@@ -694,10 +692,7 @@ async fn committed_files_read_back(lake: &Store) -> usize {
 /// its manifest lists (and the manifest) and each matches its SHA-256. Returns the manifest's
 /// input files.
 async fn latest_is_complete(lake: &Store, year: i64) -> Option<Vec<oj::publish::FileHash>> {
-    let store = lake.object_store();
-    let release = oj::publish::latest_release(store.as_ref(), &lake.path(""), year)
-        .await
-        .unwrap()?;
+    let release = oj::publish::latest_release(lake, year).await.unwrap()?;
     let folder = oj::layout::release_dir(year, release.version);
     let mut listed: Vec<String> = release
         .manifest

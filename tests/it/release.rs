@@ -24,9 +24,10 @@ use oj::disclose::{
     Violation, verify,
 };
 use oj::publish::{
-    self, ExtraFiles, FileHash, PublishError, PublishOutcome, ReleaseFile, ReleaseInputs, diff,
-    latest_release, read_release, release_table, sha256_hex,
+    ExtraFiles, FileHash, PublishError, PublishOutcome, ReleaseBuilder, ReleaseFile, ReleaseInputs,
+    diff, latest_release, read_release, release_table, sha256_hex,
 };
+use oj::store::Store;
 use oj::vocab::IndicatorKind;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -795,10 +796,6 @@ fn clock() -> FixedClock {
     FixedClock(Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap())
 }
 
-fn no_extras() -> &'static ExtraFiles<'static> {
-    &|_, _| Ok(Vec::new())
-}
-
 /// A small 2017 release: counts for riket, län 01, kommuner 0180 (3: suppressed), 0181 (`n0181`)
 /// and 0182 (missing), a stadsdel and a kommungrupp; a share with all five groups for 0181.
 fn release_rows(n0181: f64) -> Vec<Row> {
@@ -838,39 +835,41 @@ async fn disclosed(ctx: &SessionContext, rows: &[Row]) -> DataFrame {
 
 async fn publish_rows(
     ctx: &SessionContext,
-    store: &dyn ObjectStore,
-    lake: &Path,
+    store: &Store,
     rows: &[Row],
 ) -> Result<PublishOutcome, PublishError> {
     let year = rows[0].ar;
-    publish::publish(
-        ctx,
-        store,
-        lake,
-        year,
-        disclosed(ctx, rows).await,
-        &inputs(),
-        &clock(),
-        no_extras(),
-    )
-    .await
+    ReleaseBuilder::new(ctx, store, year, disclosed(ctx, rows).await)
+        .with_inputs(&inputs())
+        .with_clock(&clock())
+        .publish()
+        .await
 }
 
-async fn get_text(store: &dyn ObjectStore, path: &str) -> String {
-    let got = store.get(&Path::from(path)).await.unwrap();
+/// `store` (a memory store or a wrapper of one) as a lake at `lake/` in it.
+fn lake_in(store: Arc<dyn ObjectStore>) -> Store {
+    Store::new(store, "memory://release-tests/lake").unwrap()
+}
+
+/// A lake at `lake/` in a new, empty memory store.
+fn memory_lake() -> Store {
+    lake_in(Arc::new(InMemory::new()))
+}
+
+async fn get_text(store: &Store, path: &str) -> String {
+    let got = store.object_store().get(&Path::from(path)).await.unwrap();
     String::from_utf8(got.bytes().await.unwrap().to_vec()).unwrap()
 }
 
-async fn exists(store: &dyn ObjectStore, path: &str) -> bool {
-    store.head(&Path::from(path)).await.is_ok()
+async fn exists(store: &Store, path: &str) -> bool {
+    store.object_store().head(&Path::from(path)).await.is_ok()
 }
 
 #[tokio::test]
 async fn kolada_file_has_the_exact_format() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
-    let outcome = publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+    let store = memory_lake();
+    let outcome = publish_rows(&ctx, &store, &release_rows(120.0))
         .await
         .unwrap();
     assert!(
@@ -899,8 +898,7 @@ async fn kolada_file_has_the_exact_format() {
 #[tokio::test]
 async fn kolada_json_has_the_shape_of_koladas_data_api() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
+    let store = memory_lake();
     // The share declares a Kolada KPI id (a made-up one of the right shape); the count does not
     // and keeps its project id.
     let inputs = ReleaseInputs {
@@ -910,16 +908,15 @@ async fn kolada_json_has_the_shape_of_koladas_data_api() {
         )]),
         ..inputs()
     };
-    publish::publish(
+    ReleaseBuilder::new(
         &ctx,
         &store,
-        &lake,
         2017,
         disclosed(&ctx, &release_rows(120.0)).await,
-        &inputs,
-        &clock(),
-        no_extras(),
     )
+    .with_inputs(&inputs)
+    .with_clock(&clock())
+    .publish()
     .await
     .unwrap();
     // The same eight cells as kolada.csv (see kolada_file_has_the_exact_format), grouped per
@@ -952,8 +949,9 @@ async fn kolada_json_has_the_shape_of_koladas_data_api() {
     let csv = get_text(&store, "lake/releases/2017/v001/kolada.csv").await;
     assert_eq!(csv.lines().nth(1), Some("N99001;0181;2017;K;5.2;"), "{csv}");
     // Both are release files listed with their hash in the manifest.
-    let release = latest_release(&store, &lake, 2017).await.unwrap().unwrap();
+    let release = latest_release(&store, 2017).await.unwrap().unwrap();
     let json = store
+        .object_store()
         .get(&Path::from("lake/releases/2017/v001/kolada.json"))
         .await
         .unwrap()
@@ -971,9 +969,8 @@ async fn kolada_json_has_the_shape_of_koladas_data_api() {
 #[tokio::test]
 async fn datapackage_describes_every_csv_column_and_validates() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
-    publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+    let store = memory_lake();
+    publish_rows(&ctx, &store, &release_rows(120.0))
         .await
         .unwrap();
     let text = get_text(&store, "lake/releases/2017/v001/datapackage.json").await;
@@ -1143,7 +1140,7 @@ async fn datapackage_describes_every_csv_column_and_validates() {
     assert!(csv.contains(",..,"));
 
     // Listed in the manifest with its hash.
-    let release = latest_release(&store, &lake, 2017).await.unwrap().unwrap();
+    let release = latest_release(&store, 2017).await.unwrap().unwrap();
     let listed = release
         .manifest
         .files
@@ -1158,8 +1155,7 @@ async fn datapackage_describes_every_csv_column_and_validates() {
 #[tokio::test]
 async fn release_folder_manifest_and_latest() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
+    let store = memory_lake();
     let extras: &ExtraFiles = &|batches: &[RecordBatch], version: &str| {
         // The callback sees the final table, with the comparison columns, and the claimed version.
         assert_eq!(version, "v001");
@@ -1170,16 +1166,16 @@ async fn release_folder_manifest_and_latest() {
             bytes: format!("<p>{rows}</p>").into_bytes(),
         }])
     };
-    let outcome = publish::publish(
+    let outcome = ReleaseBuilder::new(
         &ctx,
         &store,
-        &lake,
         2017,
         disclosed(&ctx, &release_rows(120.0)).await,
-        &inputs(),
-        &clock(),
-        extras,
     )
+    .with_inputs(&inputs())
+    .with_clock(&clock())
+    .with_extra_files(extras)
+    .publish()
     .await
     .unwrap();
     let PublishOutcome::Published(summary) = outcome else {
@@ -1208,7 +1204,7 @@ async fn release_folder_manifest_and_latest() {
         "<p>12</p>"
     );
 
-    let release = latest_release(&store, &lake, 2017).await.unwrap().unwrap();
+    let release = latest_release(&store, 2017).await.unwrap().unwrap();
     let m = &release.manifest;
     assert_eq!(
         (m.release.as_str(), m.year, m.created.as_str()),
@@ -1241,6 +1237,7 @@ async fn release_folder_manifest_and_latest() {
     );
     for f in &m.files {
         let got = store
+            .object_store()
             .get(&Path::from(format!("lake/releases/2017/v001/{}", f.name)))
             .await
             .unwrap();
@@ -1270,12 +1267,11 @@ async fn release_folder_manifest_and_latest() {
 #[tokio::test]
 async fn republishing_the_same_content_is_a_no_op() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
-    publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+    let store = memory_lake();
+    publish_rows(&ctx, &store, &release_rows(120.0))
         .await
         .unwrap();
-    let again = publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+    let again = publish_rows(&ctx, &store, &release_rows(120.0))
         .await
         .unwrap();
     assert_eq!(
@@ -1288,7 +1284,7 @@ async fn republishing_the_same_content_is_a_no_op() {
     assert!(again.to_string().contains("unchanged"));
     assert!(!exists(&store, "lake/_commit/claims/2017/v002/_claim").await);
     // Different content: a new version.
-    let changed = publish_rows(&ctx, &store, &lake, &release_rows(121.0))
+    let changed = publish_rows(&ctx, &store, &release_rows(121.0))
         .await
         .unwrap();
     assert!(matches!(changed, PublishOutcome::Published(ref s) if s.version == 2));
@@ -1297,20 +1293,20 @@ async fn republishing_the_same_content_is_a_no_op() {
 #[tokio::test]
 async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
     let ctx = session();
-    let memory = Arc::new(InMemory::new());
-    let lake = Path::from("lake");
-    publish_rows(&ctx, memory.as_ref(), &lake, &release_rows(120.0))
+    let inner = Arc::new(InMemory::new());
+    let memory = lake_in(inner.clone());
+    publish_rows(&ctx, &memory, &release_rows(120.0))
         .await
         .unwrap();
-    let v001_csv = get_text(memory.as_ref(), "lake/releases/2017/v001/indikatorer.csv").await;
+    let v001_csv = get_text(&memory, "lake/releases/2017/v001/indikatorer.csv").await;
 
     // The process dies when it comes to write manifest.json of v002.
-    let crashing = Faulty {
-        inner: memory.clone(),
+    let crashing = lake_in(Arc::new(Faulty {
+        inner: inner.clone(),
         name: "manifest.json",
         fault: Fault::Crash,
-    };
-    let crashed = publish_rows(&ctx, &crashing, &lake, &release_rows(121.0)).await;
+    }));
+    let crashed = publish_rows(&ctx, &crashing, &release_rows(121.0)).await;
     assert!(
         matches!(
             crashed,
@@ -1318,26 +1314,23 @@ async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
         ),
         "{crashed:?}"
     );
-    assert!(exists(memory.as_ref(), "lake/releases/2017/v002/indikatorer.csv").await);
-    assert!(!exists(memory.as_ref(), "lake/releases/2017/v002/manifest.json").await);
+    assert!(exists(&memory, "lake/releases/2017/v002/indikatorer.csv").await);
+    assert!(!exists(&memory, "lake/releases/2017/v002/manifest.json").await);
     // Readers still see v001, and refuse the half folder.
-    let current = latest_release(memory.as_ref(), &lake, 2017)
-        .await
-        .unwrap()
-        .unwrap();
+    let current = latest_release(&memory, 2017).await.unwrap().unwrap();
     assert_eq!(current.version, 1);
     assert!(matches!(
-        read_release(memory.as_ref(), &lake, 2017, 2).await,
+        read_release(&memory, 2017, 2).await,
         Err(PublishError::Incomplete { .. })
     ));
 
     // The process dies when it comes to move LATEST: v003 complete but not current.
-    let crashing = Faulty {
-        inner: memory.clone(),
+    let crashing = lake_in(Arc::new(Faulty {
+        inner: inner.clone(),
         name: "LATEST",
         fault: Fault::Crash,
-    };
-    let crashed = publish_rows(&ctx, &crashing, &lake, &release_rows(122.0)).await;
+    }));
+    let crashed = publish_rows(&ctx, &crashing, &release_rows(122.0)).await;
     assert!(
         matches!(
             crashed,
@@ -1345,9 +1338,9 @@ async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
         ),
         "{crashed:?}"
     );
-    assert!(exists(memory.as_ref(), "lake/releases/2017/v003/manifest.json").await);
+    assert!(exists(&memory, "lake/releases/2017/v003/manifest.json").await);
     assert_eq!(
-        latest_release(memory.as_ref(), &lake, 2017)
+        latest_release(&memory, 2017)
             .await
             .unwrap()
             .unwrap()
@@ -1356,8 +1349,8 @@ async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
     );
 
     // The next run skips the crashed folders (never reuses or modifies them): v004.
-    let v002_csv = get_text(memory.as_ref(), "lake/releases/2017/v002/indikatorer.csv").await;
-    let next = publish_rows(&ctx, memory.as_ref(), &lake, &release_rows(123.0))
+    let v002_csv = get_text(&memory, "lake/releases/2017/v002/indikatorer.csv").await;
+    let next = publish_rows(&ctx, &memory, &release_rows(123.0))
         .await
         .unwrap();
     assert!(
@@ -1365,26 +1358,25 @@ async fn a_crash_before_the_manifest_leaves_the_old_release_visible() {
         "{next:?}"
     );
     assert_eq!(
-        get_text(memory.as_ref(), "lake/releases/2017/v001/indikatorer.csv").await,
+        get_text(&memory, "lake/releases/2017/v001/indikatorer.csv").await,
         v001_csv
     );
     assert_eq!(
-        get_text(memory.as_ref(), "lake/releases/2017/v002/indikatorer.csv").await,
+        get_text(&memory, "lake/releases/2017/v002/indikatorer.csv").await,
         v002_csv
     );
-    assert!(!exists(memory.as_ref(), "lake/releases/2017/v002/manifest.json").await);
+    assert!(!exists(&memory, "lake/releases/2017/v002/manifest.json").await);
 }
 
 #[tokio::test]
 async fn releases_on_the_local_file_system() {
     let dir = tempfile::tempdir().unwrap();
-    let store = object_store::local::LocalFileSystem::new_with_prefix(dir.path()).unwrap();
+    let store = Store::open(dir.path().join("lake").to_str().unwrap()).unwrap();
     let ctx = session();
-    let lake = Path::from("lake");
-    publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+    publish_rows(&ctx, &store, &release_rows(120.0))
         .await
         .unwrap();
-    let second = publish_rows(&ctx, &store, &lake, &release_rows(121.0))
+    let second = publish_rows(&ctx, &store, &release_rows(121.0))
         .await
         .unwrap();
     assert!(matches!(second, PublishOutcome::Published(ref s) if s.version == 2));
@@ -1401,16 +1393,14 @@ async fn releases_on_the_local_file_system() {
 
 /// Two publishers of one year at once: each gets its own version or a typed refusal, LATEST
 /// names a complete release, and every folder is all one publisher's.
-pub(super) async fn race(store: Arc<dyn ObjectStore>) {
-    let lake = Path::from("lake");
+pub(super) async fn race(store: Store) {
     let tasks: Vec<_> = [120.0, 121.0]
         .into_iter()
         .map(|n| {
             let store = store.clone();
-            let lake = lake.clone();
             tokio::spawn(async move {
                 let ctx = session();
-                publish_rows(&ctx, store.as_ref(), &lake, &release_rows(n)).await
+                publish_rows(&ctx, &store, &release_rows(n)).await
             })
         })
         .collect();
@@ -1426,15 +1416,13 @@ pub(super) async fn race(store: Arc<dyn ObjectStore>) {
     let mut distinct = versions.clone();
     distinct.dedup();
     assert_eq!(distinct.len(), versions.len(), "{versions:?}");
-    let current = latest_release(store.as_ref(), &lake, 2017)
-        .await
-        .unwrap()
-        .unwrap();
+    let current = latest_release(&store, 2017).await.unwrap().unwrap();
     for v in [1u32, 2] {
-        let release = read_release(store.as_ref(), &lake, 2017, v).await.unwrap();
+        let release = read_release(&store, 2017, v).await.unwrap();
         // Every file listed in the manifest is the file in the folder: nothing mixed.
         for f in &release.manifest.files {
             let got = store
+                .object_store()
                 .get(&release.folder.clone().join(f.name.as_str()))
                 .await
                 .unwrap();
@@ -1447,7 +1435,7 @@ pub(super) async fn race(store: Arc<dyn ObjectStore>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_publishers_get_distinct_versions_in_memory() {
     for _ in 0..5 {
-        race(Arc::new(InMemory::new())).await;
+        race(memory_lake()).await;
     }
 }
 
@@ -1455,18 +1443,14 @@ async fn concurrent_publishers_get_distinct_versions_in_memory() {
 async fn concurrent_publishers_get_distinct_versions_on_disk() {
     for _ in 0..3 {
         let dir = tempfile::tempdir().unwrap();
-        race(Arc::new(
-            object_store::local::LocalFileSystem::new_with_prefix(dir.path()).unwrap(),
-        ))
-        .await;
+        race(Store::open(dir.path().join("lake").to_str().unwrap()).unwrap()).await;
     }
 }
 
 #[tokio::test]
 async fn previous_year_values_and_change() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
+    let store = memory_lake();
     let old = "reg_vuxna_andel";
     let s = "reg_vuxna_mottagare_andel";
     let a = "reg_mottagare_antal";
@@ -1479,7 +1463,7 @@ async fn previous_year_values_and_change() {
         in_2016(count(a, "kommun", "0180", "totalt", 8.0)),
         in_2016(count(a, "kommun", "0181", "totalt", 100.0)),
     ];
-    publish_rows(&ctx, &store, &lake, &rows_2016).await.unwrap();
+    publish_rows(&ctx, &store, &rows_2016).await.unwrap();
     let rows_2017 = vec![
         share(s, "kommun", "0181", "totalt", 60.0, 1000.0),
         share(s, "kommun", "0181", "kvinnor", 25.0, 480.0),
@@ -1490,19 +1474,13 @@ async fn previous_year_values_and_change() {
     ];
     let mut inputs = inputs();
     inputs.renamed_indicators = vec![(s.to_string(), old.to_string())];
-    publish::publish(
-        &ctx,
-        &store,
-        &lake,
-        2017,
-        disclosed(&ctx, &rows_2017).await,
-        &inputs,
-        &clock(),
-        no_extras(),
-    )
-    .await
-    .unwrap();
-    let release = latest_release(&store, &lake, 2017).await.unwrap().unwrap();
+    ReleaseBuilder::new(&ctx, &store, 2017, disclosed(&ctx, &rows_2017).await)
+        .with_inputs(&inputs)
+        .with_clock(&clock())
+        .publish()
+        .await
+        .unwrap();
+    let release = latest_release(&store, 2017).await.unwrap().unwrap();
     assert_eq!(
         release.manifest.previous_release.as_deref(),
         Some("2016/v001")
@@ -1532,15 +1510,14 @@ async fn previous_year_values_and_change() {
 #[tokio::test]
 async fn diff_lists_the_one_changed_cell() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
-    publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+    let store = memory_lake();
+    publish_rows(&ctx, &store, &release_rows(120.0))
         .await
         .unwrap();
-    publish_rows(&ctx, &store, &lake, &release_rows(121.0))
+    publish_rows(&ctx, &store, &release_rows(121.0))
         .await
         .unwrap();
-    let d = diff(&ctx, &store, &lake, 2017, None).await.unwrap();
+    let d = diff(&ctx, &store, 2017, None).await.unwrap();
     assert_eq!((d.from, d.to), (1, 2));
     assert_eq!(
         d.per_indicator,
@@ -1554,18 +1531,14 @@ async fn diff_lists_the_one_changed_cell() {
          cells:\n  reg_mottagare_antal kommun 0181 totalt: 120 → 121\n"
     );
     // Named versions; a missing one is a typed error; a year with one release has nothing to compare.
-    assert_eq!(
-        diff(&ctx, &store, &lake, 2017, Some((1, 2))).await.unwrap(),
-        d
-    );
+    assert_eq!(diff(&ctx, &store, 2017, Some((1, 2))).await.unwrap(), d);
     assert!(matches!(
-        diff(&ctx, &store, &lake, 2017, Some((1, 7))).await,
+        diff(&ctx, &store, 2017, Some((1, 7))).await,
         Err(PublishError::Incomplete { .. })
     ));
     publish_rows(
         &ctx,
         &store,
-        &lake,
         &[Row {
             ar: 2018,
             ..count("reg_mottagare_antal", "riket", "00", "totalt", 5.0)
@@ -1574,7 +1547,7 @@ async fn diff_lists_the_one_changed_cell() {
     .await
     .unwrap();
     assert!(matches!(
-        diff(&ctx, &store, &lake, 2018, None).await,
+        diff(&ctx, &store, 2018, None).await,
         Err(PublishError::NoSuchRelease { .. })
     ));
 }
@@ -1582,8 +1555,7 @@ async fn diff_lists_the_one_changed_cell() {
 #[tokio::test]
 async fn extra_files_may_not_replace_release_files() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
+    let store = memory_lake();
     for name in [
         "manifest.json",
         "kolada.csv",
@@ -1598,16 +1570,16 @@ async fn extra_files_may_not_replace_release_files() {
                 bytes: Vec::new(),
             }])
         };
-        let r = publish::publish(
+        let r = ReleaseBuilder::new(
             &ctx,
             &store,
-            &lake,
             2017,
             disclosed(&ctx, &release_rows(120.0)).await,
-            &inputs(),
-            &clock(),
-            extras,
         )
+        .with_inputs(&inputs())
+        .with_clock(&clock())
+        .with_extra_files(extras)
+        .publish()
         .await;
         assert!(
             matches!(r, Err(PublishError::ExtraFileName { .. })),
@@ -1621,57 +1593,56 @@ async fn extra_files_may_not_replace_release_files() {
 #[tokio::test]
 async fn every_version_claimed_by_others_is_a_typed_conflict() {
     let ctx = session();
-    let lake = Path::from("lake");
-    let taken = Faulty {
+    let taken = lake_in(Arc::new(Faulty {
         inner: Arc::new(InMemory::new()),
         name: "_claim",
         fault: Fault::Taken,
-    };
-    let r = publish_rows(&ctx, &taken, &lake, &release_rows(120.0)).await;
+    }));
+    let r = publish_rows(&ctx, &taken, &release_rows(120.0)).await;
     // 16 attempts, v001..v016, all taken.
     assert!(
         matches!(r, Err(PublishError::Release(ReleaseError::VersionConflict { year: 2017, attempts: 16, ref last })) if last == "v016"),
         "{r:?}"
     );
-    assert!(latest_release(&taken, &lake, 2017).await.unwrap().is_none());
+    assert!(latest_release(&taken, 2017).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn a_publisher_overtaken_before_moving_latest_is_refused() {
     let ctx = session();
-    let memory = Arc::new(InMemory::new());
-    let lake = Path::from("lake");
+    let inner = Arc::new(InMemory::new());
+    let memory = lake_in(inner.clone());
     // While this publisher writes v001's manifest, another one makes v002 current.
-    let overtaken = Faulty {
-        inner: memory.clone(),
+    let overtaken = lake_in(Arc::new(Faulty {
+        inner: inner.clone(),
         name: "manifest.json",
         fault: Fault::MoveLatestTo("v002"),
-    };
-    let r = publish_rows(&ctx, &overtaken, &lake, &release_rows(120.0)).await;
+    }));
+    let r = publish_rows(&ctx, &overtaken, &release_rows(120.0)).await;
     assert!(
         matches!(r, Err(PublishError::Release(ReleaseError::Superseded { ref ours, ref latest, .. })) if ours == "v001" && latest == "v002"),
         "{r:?}"
     );
     // LATEST is not moved back; v001 is complete but not current.
     assert_eq!(
-        get_text(memory.as_ref(), "lake/releases/2017/LATEST").await,
+        get_text(&memory, "lake/releases/2017/LATEST").await,
         "v002\n"
     );
-    assert!(exists(memory.as_ref(), "lake/releases/2017/v001/manifest.json").await);
+    assert!(exists(&memory, "lake/releases/2017/v001/manifest.json").await);
 }
 
 #[tokio::test]
 async fn damaged_pointers_and_files_are_typed_errors() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
-    publish_rows(&ctx, &store, &lake, &release_rows(120.0))
+    let store = memory_lake();
+    publish_rows(&ctx, &store, &release_rows(120.0))
         .await
         .unwrap();
     let put = |path: &'static str, text: &'static str| {
         let store = &store;
         async move {
             store
+                .object_store()
                 .put(
                     &Path::from(path),
                     PutPayload::from(text.as_bytes().to_vec()),
@@ -1684,7 +1655,6 @@ async fn damaged_pointers_and_files_are_typed_errors() {
     publish_rows(
         &ctx,
         &store,
-        &lake,
         &[Row {
             ar: 2018,
             ..count("reg_mottagare_antal", "riket", "00", "totalt", 5.0)
@@ -1694,18 +1664,18 @@ async fn damaged_pointers_and_files_are_typed_errors() {
     .unwrap();
     // A manifest that is not JSON.
     put("lake/releases/2017/v001/manifest.json", "{not json").await;
-    let r = latest_release(&store, &lake, 2017).await;
+    let r = latest_release(&store, 2017).await;
     assert!(matches!(r, Err(PublishError::Json { .. })), "{r:?}");
     // LATEST naming no folder.
     put("lake/releases/2017/LATEST", "current\n").await;
-    let r = latest_release(&store, &lake, 2017).await;
+    let r = latest_release(&store, 2017).await;
     assert!(
         matches!(r, Err(PublishError::Release(ReleaseError::CorruptLatest { ref content, .. })) if content == "current"),
         "{r:?}"
     );
     // A Parquet file that is not Parquet.
     put("lake/releases/2018/v001/indikatorer.parquet", "PAR1 broken").await;
-    let release = read_release(&store, &lake, 2018, 1).await.unwrap();
+    let release = read_release(&store, 2018, 1).await.unwrap();
     let r = release_table(&store, &release).await;
     assert!(matches!(r, Err(PublishError::Parquet(_))), "{r:?}");
 }
@@ -1713,19 +1683,18 @@ async fn damaged_pointers_and_files_are_typed_errors() {
 #[tokio::test]
 async fn a_failing_extra_files_callback_writes_nothing() {
     let ctx = session();
-    let store = InMemory::new();
-    let lake = Path::from("lake");
+    let store = memory_lake();
     let failing: &ExtraFiles = &|_, _| Err("workbook: sheet name too long".into());
-    let r = publish::publish(
+    let r = ReleaseBuilder::new(
         &ctx,
         &store,
-        &lake,
         2017,
         disclosed(&ctx, &release_rows(120.0)).await,
-        &inputs(),
-        &clock(),
-        failing,
     )
+    .with_inputs(&inputs())
+    .with_clock(&clock())
+    .with_extra_files(failing)
+    .publish()
     .await;
     let Err(e) = r else { panic!("{r:?}") };
     assert_eq!(

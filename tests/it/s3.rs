@@ -10,6 +10,7 @@ use super::fixtures::{project_root, write_drop};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, UpdateVersion};
+use oj::store::Store;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -208,5 +209,10 @@ async fn concurrent_publishers_on_s3_get_distinct_versions_or_a_clean_refusal() 
     // same time), against the S3 API: distinct versions, or `Superseded` for the one that lost
     // the move of LATEST; every release complete; LATEST at the newer.
     let Some(server) = server() else { return };
-    super::release::race(std::sync::Arc::new(bucket(server.port))).await;
+    let lake = Store::new(
+        std::sync::Arc::new(bucket(server.port)),
+        &format!("s3://{BUCKET}/lake"),
+    )
+    .unwrap();
+    super::release::race(lake).await;
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 /// One check being compiled: where it is, what it is called, and the tables it reads so far.
 pub(super) struct One<'a> {
-    pub cx: &'a mut Ctx,
+    pub(crate) cx: &'a mut Ctx,
     /// The check's path in the document, e.g. `gates.ingest.3`.
     path: &'a str,
     pub id: &'a str,

@@ -114,7 +114,7 @@ pub(super) struct RawColumns {
     #[serde(default)]
     pub columns: Option<Vec<String>>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawColumns {
@@ -128,7 +128,7 @@ pub(super) struct RawAcceptedValues {
     #[serde(default)]
     pub values: Option<Vec<RawValue>>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawAcceptedValues {
@@ -142,7 +142,7 @@ pub(super) struct RawPattern {
     #[serde(default)]
     pub pattern: Option<String>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawPattern {
@@ -158,7 +158,7 @@ pub(super) struct RawRange {
     #[serde(default)]
     pub max: Option<f64>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawRange {
@@ -170,7 +170,7 @@ pub(super) struct RawExpression {
     #[serde(default)]
     pub rule: Option<String>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawExpression {
@@ -184,7 +184,7 @@ pub(super) struct RawRowCount {
     #[serde(default)]
     pub max: Option<f64>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawRowCount {
@@ -198,7 +198,7 @@ pub(super) struct RawReference {
     #[serde(default)]
     pub to: Option<RawTarget>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawReference {
@@ -212,7 +212,7 @@ pub(super) struct RawCompleteness {
     #[serde(default)]
     pub expected: Option<RawExpected>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawCompleteness {
@@ -231,7 +231,7 @@ pub(super) struct RawSumConsistency {
     #[serde(default)]
     pub tolerance: Option<f64>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawSumConsistency {
@@ -249,7 +249,7 @@ pub(super) struct RawDrift {
     #[serde(default)]
     pub share_when: Option<String>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawDrift {
@@ -261,7 +261,7 @@ pub(super) struct RawSql {
     #[serde(default)]
     pub sql: Option<String>,
     #[serde(flatten)]
-    pub foreign: Foreign,
+    pub(crate) foreign: Foreign,
 }
 
 impl RawSql {

@@ -21,7 +21,7 @@ use std::path::Path;
 /// An entry of the contract file being compiled: the file, and the entry's path in it.
 pub(super) struct Entry<'a> {
     pub file: &'a str,
-    pub spans: &'a Spans,
+    pub(crate) spans: &'a Spans,
     pub path: String,
 }
 
@@ -323,7 +323,7 @@ impl Rule<'_> {
 }
 
 /// The typed schema a contract's rules are written against (its columns plus `ar`).
-pub fn contract_df_schema(columns: &[Column]) -> DFSchema {
+pub(crate) fn contract_df_schema(columns: &[Column]) -> DFSchema {
     let mut fields: Vec<Field> = columns
         .iter()
         .map(|c| Field::new(&c.name, c.logical.arrow_type(), true))

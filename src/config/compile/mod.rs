@@ -15,7 +15,6 @@ mod parts;
 mod pipeline;
 mod references;
 
-pub use contract::contract_df_schema;
 
 use crate::config::{ConfigErrors, Contract, Diagnostic, Pipeline, Project, checks, disclosure};
 use crate::yaml::{Pos, Spans};

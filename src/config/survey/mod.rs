@@ -130,7 +130,7 @@ pub struct Indicator {
     /// The years it is published.
     pub years: Years,
     /// The id it had in the year before `years.from`, when renamed (`replaces`).
-    pub previous_id: Option<String>,
+    pub(crate) previous_id: Option<String>,
     /// Its id in Kolada (`kolada_kpi:`), for the member published under the entry's own id.
     pub kolada_kpi: Option<String>,
     /// Line of the entry in the configuration file.

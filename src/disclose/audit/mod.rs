@@ -82,15 +82,15 @@ pub struct AuditReport {
     pub audited: usize,
     /// Independent blocks of unknowns, and the largest one's number of unknowns.
     pub blocks: usize,
-    pub largest_block: usize,
+    pub(crate) largest_block: usize,
     /// Linear programs solved.
-    pub solves: usize,
+    pub(crate) solves: usize,
     /// Blocks where the no-movers model had no solution and the true model was audited.
     pub movers_visible_blocks: usize,
     /// Cells whose interval is narrower than their protection level.
     pub failures: Vec<Audited>,
     /// The audited cell with the narrowest interval relative to its need.
-    pub narrowest: Option<Audited>,
+    pub(crate) narrowest: Option<Audited>,
     pub seconds: f64,
 }
 

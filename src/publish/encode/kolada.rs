@@ -36,7 +36,7 @@ WHERE r.niva IN ('riket', 'lan', 'kommun') AND r.grupp IN ('totalt', 'kvinnor', 
 ORDER BY kpi, municipality, period, gender";
 
 /// The columns of `kolada.csv`.
-pub fn kolada_schema() -> SchemaRef {
+pub(crate) fn kolada_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("kpi", DataType::Utf8, false),
         Field::new("municipality", DataType::Utf8, false),

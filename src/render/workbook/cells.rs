@@ -16,7 +16,7 @@ const HEADER_WRAP: usize = 16;
 /// The formats of one workbook.
 pub(super) struct Formats {
     pub title: Format,
-    pub heading: Format,
+    pub(crate) heading: Format,
     pub header: Format,
     pub text: Format,
     pub wrapped: Format,
@@ -76,7 +76,7 @@ impl Formats {
 
 /// A worksheet being written, remembering the widest content of each column.
 pub(super) struct Sheet<'w> {
-    pub ws: &'w mut Worksheet,
+    pub(crate) ws: &'w mut Worksheet,
     widths: Vec<usize>,
 }
 

@@ -303,11 +303,10 @@ async fn earlier_releases(
         .collect();
     versions.sort_unstable();
     versions.dedup();
-    let store = lake.object_store();
     let mut out = Vec::new();
     for v in versions {
-        let release = publish::read_release(store.as_ref(), &lake.path(""), year, v).await?;
-        let table = publish::release_table(store.as_ref(), &release).await?;
+        let release = publish::read_release(lake, year, v).await?;
+        let table = publish::release_table(lake, &release).await?;
         out.push((v, table));
     }
     Ok(out)

@@ -189,17 +189,12 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
         };
         Ok(crate::render::release_files(&input)?)
     };
-    let outcome = publish::write_release(
-        cx.ctx,
-        cx.lake.object_store().as_ref(),
-        &cx.lake.path(""),
-        year,
-        disclosed,
-        &inputs,
-        cx.clock,
-        &extra,
-    )
-    .await?;
+    let outcome = publish::ReleaseBuilder::new(cx.ctx, cx.lake, year, disclosed)
+        .with_inputs(&inputs)
+        .with_clock(cx.clock)
+        .with_extra_files(&extra)
+        .write()
+        .await?;
     if let PublishOutcome::Published(summary) = &outcome {
         txn.stage_release(summary.version);
     }

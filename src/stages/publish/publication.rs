@@ -44,9 +44,8 @@ pub async fn load(
     };
     let mut earlier = Vec::new();
     for y in (year - TREND_YEARS)..year {
-        let store = lake.object_store();
-        if let Some(release) = publish::latest_release(store.as_ref(), &lake.path(""), y).await? {
-            let batches = publish::release_table(store.as_ref(), &release).await?;
+        if let Some(release) = publish::latest_release(lake, y).await? {
+            let batches = publish::release_table(lake, &release).await?;
             earlier.push((y, batches));
         }
     }

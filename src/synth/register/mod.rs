@@ -62,7 +62,7 @@ pub(crate) const NO_AREA: u16 = u16::MAX;
 pub(crate) struct Person {
     pub id: u64,
     /// Month of birth as `year * 12 + month - 1`.
-    pub birth: i32,
+    pub(crate) birth: i32,
     pub kon: u8,
     pub utrikes: bool,
 }
@@ -129,23 +129,23 @@ pub(crate) struct Pool {
 
 /// Everything the simulation of one year needs, shared by all pools.
 pub(crate) struct YearContext<'a> {
-    pub geo: &'a Geography,
+    pub(crate) geo: &'a Geography,
     pub seed: u64,
     pub year: i32,
     /// Target stock of paid households per owner kommun (already scaled).
-    pub stock: Vec<f64>,
+    pub(crate) stock: Vec<f64>,
     /// Born-abroad share of each kommun this year.
-    pub foreign: Vec<f64>,
+    pub(crate) foreign: Vec<f64>,
     /// Chronic-spell factor of each kommun (its län's).
-    pub chronic: Vec<f64>,
+    pub(crate) chronic: Vec<f64>,
     /// Probability that a new single applicant is 18–24: young adults are over-represented
     /// everywhere, least where many inhabitants receive assistance.
     pub young: Vec<f64>,
     /// Cumulative population weights, nationally and per län (kommun indices).
     pub national: Vec<f64>,
-    pub by_lan: Vec<(Vec<usize>, Vec<f64>)>,
+    pub(crate) by_lan: Vec<(Vec<usize>, Vec<f64>)>,
     /// Monthly amount for a single adult.
-    pub base_amount: f64,
+    pub(crate) base_amount: f64,
 }
 
 impl<'a> YearContext<'a> {
