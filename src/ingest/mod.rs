@@ -465,7 +465,6 @@ pub async fn ingest_dataset(
         year,
         questions,
         references: &references,
-        file_names: &file_names,
     };
     let staged_rel = txn.target(&layout::staging_file(&dataset.name, year));
     let started = std::time::Instant::now();

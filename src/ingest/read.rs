@@ -34,9 +34,6 @@ pub struct RawRows {
     pub header: Vec<String>,
     /// Batches with columns `f0..fN` (Utf8, in file order), `_line` (Int64) and `_raw` (Utf8).
     pub batches: Vec<RecordBatch>,
-    /// The data records of delimited text in file order (the header not included), for the raw
-    /// text of rejects; empty for a workbook.
-    pub(crate) records: Vec<Record>,
 }
 
 /// A structural problem found while reading rows.
@@ -482,13 +479,8 @@ pub fn read_header(text: &str, delimiter: u8) -> Result<Vec<String>, ReadError> 
 }
 
 /// Reads delimited text (already decoded) with arrow's CSV reader, fed whole to a
-/// [`DelimitedReader`]; `records` are the text's records ([`super::lines::records`], the header's
-/// included), returned with the rows for the raw text of rejects.
-pub fn read_delimited(
-    text: &str,
-    delimiter: u8,
-    mut records: Vec<Record>,
-) -> Result<RawRows, ReadError> {
+/// [`DelimitedReader`]; each row carries its raw record text in `_raw`.
+pub fn read_delimited(text: &str, delimiter: u8) -> Result<RawRows, ReadError> {
     let as_read = |e: FileError| match e {
         FileError::Read(e) => e,
         FileError::Text(e) => ReadError::Malformed {
@@ -503,13 +495,9 @@ pub fn read_delimited(
     while let Some(batch) = reader.next_batch().map_err(as_read)? {
         batches.push(batch);
     }
-    if !records.is_empty() {
-        records.remove(0);
-    }
     Ok(RawRows {
         header: reader.header().map(<[String]>::to_vec).unwrap_or_default(),
         batches,
-        records,
     })
 }
 
@@ -604,7 +592,6 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<RawRows, ReadError> {
     Ok(RawRows {
         header,
         batches: vec![batch],
-        records: Vec::new(),
     })
 }
 
@@ -644,8 +631,8 @@ mod tests {
     use datafusion::arrow::array::{Array, StringArray};
 
     fn read_delimited(text: &str, delimiter: u8, limit: usize) -> Result<RawRows, ReadError> {
-        let records = super::super::lines::records(text.as_bytes(), delimiter, limit)?;
-        super::read_delimited(text, delimiter, records)
+        super::super::lines::records(text.as_bytes(), delimiter, limit)?;
+        super::read_delimited(text, delimiter)
     }
 
     #[test]
@@ -669,7 +656,7 @@ mod tests {
         assert_eq!(lines.values().to_vec(), vec![2, 4]);
         let col_b = b.column(1).as_any().downcast_ref::<StringArray>().unwrap();
         assert_eq!(col_b.value(0), "x\ny");
-        assert_eq!(rows.records.len(), 2);
+        assert_eq!(b.num_rows(), 2);
     }
 
     #[test]

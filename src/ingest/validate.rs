@@ -48,8 +48,6 @@ pub struct Validation<'a> {
     pub questions: &'a [QuestionColumn],
     /// Staged tables of the datasets this contract refers to (other than itself), for this year.
     pub references: &'a BTreeMap<String, DataFrame>,
-    /// File names by index, for duplicate messages across files.
-    pub(crate) file_names: &'a [String],
 }
 
 fn cast_to_strings(

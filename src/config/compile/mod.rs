@@ -15,7 +15,6 @@ mod parts;
 mod pipeline;
 mod references;
 
-
 use crate::config::{ConfigErrors, Contract, Diagnostic, Pipeline, Project, checks, disclosure};
 use crate::yaml::{Pos, Spans};
 use std::collections::{BTreeMap, BTreeSet};
