@@ -119,15 +119,8 @@ impl TextDecoder {
             if self.head.len() < BOM.len() && BOM.starts_with(&self.head) {
                 return Ok(());
             }
-            self.started = true;
-            let head = std::mem::take(&mut self.head);
-            let body = if self.encoding == Encoding::Utf8 && head.starts_with(BOM) {
-                self.offset += BOM.len();
-                &head[BOM.len()..]
-            } else {
-                &head[..]
-            };
-            return self.decode(body, out, false);
+            let (head, skip) = self.start();
+            return self.decode(&head[skip..], out, false);
         }
         self.decode(bytes, out, false)
     }
@@ -136,15 +129,8 @@ impl TextDecoder {
     /// is an error.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), TextError> {
         if !self.started {
-            self.started = true;
-            let head = std::mem::take(&mut self.head);
-            let body = if self.encoding == Encoding::Utf8 && head.starts_with(BOM) {
-                self.offset += BOM.len();
-                &head[BOM.len()..]
-            } else {
-                &head[..]
-            };
-            self.decode(body, out, false)?;
+            let (head, skip) = self.start();
+            self.decode(&head[skip..], out, false)?;
         }
         self.decode(&[], out, true)?;
         if !self.not_empty {
@@ -154,6 +140,20 @@ impl TextDecoder {
             Some(line) if self.blank_inside => Err(TextError::BlankLine { line }),
             _ => Ok(()),
         }
+    }
+
+    /// Starts the text: the bytes held back for a byte-order mark, and how many of them are the
+    /// mark (skipped, counted in the offset; only under UTF-8).
+    fn start(&mut self) -> (Vec<u8>, usize) {
+        self.started = true;
+        let head = std::mem::take(&mut self.head);
+        let skip = if self.encoding == Encoding::Utf8 && head.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        };
+        self.offset += skip;
+        (head, skip)
     }
 
     fn decode(&mut self, bytes: &[u8], out: &mut Vec<u8>, last: bool) -> Result<(), TextError> {

@@ -3,6 +3,7 @@
 //! stage selection and that a failed ingest leaves the previous staged data in place.
 
 use super::fixtures::{self, write_drop};
+use datafusion::prelude::SessionContext;
 use oj::config::{Encoding, Project};
 use oj::exit::ExitStatus;
 use oj::ledger::StageStatus;
@@ -75,6 +76,25 @@ async fn staged_rows(env: &Env, dataset: &str, year: i64) -> usize {
         .await
         .unwrap();
     df.count().await.unwrap()
+}
+
+/// The name of region `kod` in the staged regioner of 2017, as a printed table.
+async fn staged_region_name(ctx: &SessionContext, env: &Env, kod: &str) -> String {
+    let regioner = oj::lake::read_files(
+        ctx,
+        &env.lake,
+        &[oj::layout::staging_file("regioner", 2017)],
+    )
+    .await
+    .unwrap()
+    .filter(datafusion::prelude::col("kod").eq(datafusion::prelude::lit(kod)))
+    .unwrap()
+    .select_columns(&["namn"])
+    .unwrap();
+    let b = regioner.collect().await.unwrap();
+    datafusion::arrow::util::pretty::pretty_format_batches(&b)
+        .unwrap()
+        .to_string()
 }
 
 fn drop_file(env: &Env, year: i64, name: &str) -> std::path::PathBuf {
@@ -167,25 +187,8 @@ async fn windows_1252_is_an_error_under_a_utf8_contract_and_decodes_under_its_ow
     let result = ingest(&project, &env, 2017).await;
     assert!(result.failure.is_none(), "{:?}", result.failure);
     let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
-    let df = oj::lake::read_files(
-        &ctx,
-        &env.lake,
-        &[oj::layout::staging_file("regioner", 2017)],
-    )
-    .await
-    .unwrap();
-    ctx.register_table("r", df.into_view()).unwrap();
-    let b = ctx
-        .sql("SELECT namn FROM r WHERE kod = '0302'")
-        .await
-        .unwrap()
-        .collect()
-        .await
-        .unwrap();
-    let text = datafusion::arrow::util::pretty::pretty_format_batches(&b)
-        .unwrap()
-        .to_string();
-    assert!(text.contains("Östad"), "{text}");
+    let name = staged_region_name(&ctx, &env, "0302").await;
+    assert!(name.contains("Östad"), "{name}");
 }
 
 #[tokio::test]
@@ -535,25 +538,8 @@ async fn chunks_of_a_few_bytes_stage_and_reject_what_whole_files_do() {
         ("29", "reference:kommun")
     );
 
-    let regioner = oj::lake::read_files(
-        &ctx,
-        &env.lake,
-        &[oj::layout::staging_file("regioner", 2017)],
-    )
-    .await
-    .unwrap();
-    ctx.register_table("r", regioner.into_view()).unwrap();
-    let b = ctx
-        .sql("SELECT namn FROM r WHERE kod = '0302'")
-        .await
-        .unwrap()
-        .collect()
-        .await
-        .unwrap();
-    let text = datafusion::arrow::util::pretty::pretty_format_batches(&b)
-        .unwrap()
-        .to_string();
-    assert!(text.contains("Östad"), "{text}");
+    let name = staged_region_name(&ctx, &env, "0302").await;
+    assert!(name.contains("Östad"), "{name}");
 }
 
 #[tokio::test]
