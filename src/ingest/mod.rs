@@ -10,6 +10,9 @@
 //! with file, line, broken rules, reason and the raw line (the record's text travels with its row);
 //! the stage fails when rejects exceed the contract's tolerance, and then leaves the previous
 //! staged data untouched.
+//!
+//! (About 530 lines: the driver [`ingest_dataset`] and its streamed `pass` share the pass's state
+//! and are read together; the row source, reader, verdicts and unique keys are their own files.)
 
 pub mod decode;
 mod error;
@@ -17,13 +20,16 @@ pub mod header;
 pub mod lines;
 pub mod read;
 mod shape;
+mod source;
 mod unique;
 pub mod validate;
 mod verdict;
+mod xlsx;
 
 pub use error::IngestError;
 pub(crate) use shape::staged_schema;
-use shape::{canonical_batch, raw_schema, staged_columns, staged_frame};
+use shape::{raw_schema, staged_columns, staged_frame};
+use source::{IN_FLIGHT, Source, is_workbook, one_shot, open};
 use verdict::{META_COLUMNS, reject_rows, split_verdict};
 
 use crate::commit::Txn;
@@ -33,16 +39,9 @@ use crate::lake;
 use crate::layout;
 use crate::store::Store;
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::{Schema, SchemaRef};
-use datafusion::catalog::streaming::StreamingTable;
 use datafusion::error::DataFusionError;
-use datafusion::execution::TaskContext;
-use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::logical_expr::ident;
-use datafusion::physical_plan::SendableRecordBatchStream;
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::streaming::PartitionStream;
-use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 pub use header::QuestionColumn;
 use sha2::{Digest, Sha256};
@@ -160,229 +159,6 @@ pub async fn fingerprint_drop(
         });
     }
     Ok(out)
-}
-
-fn is_workbook(relative: &str) -> bool {
-    relative.to_lowercase().ends_with(".xlsx")
-}
-
-/// The chunks of a drop file, with its size.
-async fn open(
-    drops: &Store,
-    year: i64,
-    dataset: &Dataset,
-    relative: &str,
-    chunk_bytes: usize,
-) -> Result<
-    (
-        u64,
-        futures::stream::BoxStream<'static, Result<bytes::Bytes, crate::store::StoreError>>,
-    ),
-    IngestError,
-> {
-    drops
-        .get_chunks(relative, chunk_bytes)
-        .await?
-        .ok_or_else(|| IngestError::Missing {
-            dataset: dataset.name.clone(),
-            dir: drops.display(&layout::drop_dir(year)),
-            patterns: dataset.files.join(" or "),
-        })
-}
-
-/// How a dataset's rows are read: where from, in what pieces, into what shape.
-struct Source<'a> {
-    contract: &'a Contract,
-    dataset: &'a Dataset,
-    year: i64,
-    questions: &'a [QuestionColumn],
-    files: &'a [DropFile],
-    drops: &'a Store,
-    max_line_bytes: usize,
-    chunk_bytes: usize,
-    schema: Arc<Schema>,
-}
-
-/// Batches of rows in flight between the reading of a drop and its validation.
-const IN_FLIGHT: usize = 2;
-
-type BatchSender = tokio::sync::mpsc::Sender<Result<RecordBatch, DataFusionError>>;
-type BatchReceiver = tokio::sync::mpsc::Receiver<Result<RecordBatch, DataFusionError>>;
-
-impl Source<'_> {
-    /// Reads every file in order and sends its rows (canonical raw schema) to `tx`, reserving
-    /// the rows in flight in the session's memory pool. Stops quietly when the receiver is gone
-    /// (its side reports why).
-    async fn send_rows(&self, ctx: &SessionContext, tx: BatchSender) -> Result<(), IngestError> {
-        let engine = |source| IngestError::Engine {
-            dataset: self.dataset.name.clone(),
-            source,
-        };
-        let what = format!("rows read of {}", self.dataset.name);
-        let mut held = MemoryConsumer::new(what.clone()).register(&ctx.runtime_env().memory_pool);
-        for (index, file) in self.files.iter().enumerate() {
-            let display = self.drops.display(&file.relative);
-            if let Some(problem) = &file.problem {
-                return Err(problem.clone().into_error(display));
-            }
-            let (size, mut chunks) = open(
-                self.drops,
-                self.year,
-                self.dataset,
-                &file.relative,
-                self.chunk_bytes,
-            )
-            .await?;
-            let mut hasher = Sha256::new();
-            let mut rows = 0usize;
-            let mut send =
-                async |batch: RecordBatch, mapped: &[String]| -> Result<bool, IngestError> {
-                    let batch = canonical_batch(&batch, mapped, &self.schema, index)
-                        .map_err(|e| engine(e.into()))?;
-                    rows += batch.num_rows();
-                    crate::memory::resize(
-                        &mut held,
-                        &what,
-                        crate::memory::batch_bytes(&batch) * (IN_FLIGHT + 1),
-                    )
-                    .map_err(engine)?;
-                    Ok(tx.send(Ok(batch)).await.is_ok())
-                };
-            if is_workbook(&file.relative) {
-                let mut bytes = Vec::with_capacity(size as usize);
-                while let Some(chunk) = chunks.next().await {
-                    let chunk = chunk?;
-                    hasher.update(&chunk);
-                    bytes.extend_from_slice(&chunk);
-                }
-                let read_error = |source| IngestError::Read {
-                    file: display.clone(),
-                    source,
-                };
-                let raw = read::read_xlsx(&bytes).map_err(read_error)?;
-                let mapped = self.map_header(&raw.header, &display)?;
-                for batch in raw.batches {
-                    if !send(batch, &mapped).await? {
-                        return Ok(());
-                    }
-                }
-            } else {
-                let format = &self.contract.format;
-                let mut reader = read::DelimitedReader::new(
-                    format.delimiter,
-                    format.encoding,
-                    self.max_line_bytes,
-                );
-                let file_error = |e: read::FileError| match e {
-                    read::FileError::Text(source) => IngestError::Text {
-                        file: display.clone(),
-                        source,
-                    },
-                    read::FileError::Read(source) => IngestError::Read {
-                        file: display.clone(),
-                        source,
-                    },
-                };
-                let bar = crate::progress::Bar::bytes(size, "reading");
-                let mut mapped: Option<Vec<String>> = None;
-                let mut position = 0u64;
-                let mut done = false;
-                while !done {
-                    match chunks.next().await {
-                        Some(chunk) => {
-                            let chunk = chunk?;
-                            hasher.update(&chunk);
-                            position += chunk.len() as u64;
-                            bar.set_position(position);
-                            reader.push(&chunk).map_err(file_error)?;
-                        }
-                        None => {
-                            reader.finish().map_err(file_error)?;
-                            done = true;
-                        }
-                    }
-                    if mapped.is_none() {
-                        match reader.header() {
-                            Some(header) => mapped = Some(self.map_header(header, &display)?),
-                            None => continue,
-                        }
-                    }
-                    let mapped = mapped.as_deref().unwrap_or_default();
-                    while let Some(batch) = reader.next_batch().map_err(file_error)? {
-                        if !send(batch, mapped).await? {
-                            return Ok(());
-                        }
-                    }
-                }
-            }
-            if format!("{:x}", hasher.finalize()) != file.sha256 {
-                return Err(IngestError::Changed { file: display });
-            }
-            if rows == 0 {
-                return Err(IngestError::NoRows { file: display });
-            }
-        }
-        Ok(())
-    }
-
-    fn map_header(&self, header: &[String], display: &str) -> Result<Vec<String>, IngestError> {
-        header::map_header(header, self.contract, self.questions).map_err(|problems| {
-            IngestError::Header {
-                file: display.to_string(),
-                problems,
-            }
-        })
-    }
-}
-
-/// A one-partition table over a stream that can be executed once: the rows of a drop as they are
-/// read, planned like any table.
-struct OneShot {
-    schema: SchemaRef,
-    rows: std::sync::Mutex<Option<BatchReceiver>>,
-}
-
-impl std::fmt::Debug for OneShot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OneShot").finish_non_exhaustive()
-    }
-}
-
-impl PartitionStream for OneShot {
-    fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
-
-    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let rows = self.rows.lock().ok().and_then(|mut r| r.take());
-        let stream = match rows {
-            Some(rx) => futures::stream::unfold(rx, |mut rx| async move {
-                rx.recv().await.map(|batch| (batch, rx))
-            })
-            .boxed(),
-            None => futures::stream::once(async {
-                Err(DataFusionError::Internal(
-                    "the rows of a drop were read twice".into(),
-                ))
-            })
-            .boxed(),
-        };
-        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream))
-    }
-}
-
-/// The rows `rx` receives as a table that streams them (read once).
-fn one_shot(
-    ctx: &SessionContext,
-    schema: SchemaRef,
-    rx: BatchReceiver,
-) -> datafusion::error::Result<DataFrame> {
-    let partition = OneShot {
-        schema: schema.clone(),
-        rows: std::sync::Mutex::new(Some(rx)),
-    };
-    let table = StreamingTable::try_new(schema, vec![Arc::new(partition)])?;
-    ctx.read_table(Arc::new(table))
 }
 
 /// What one pass over a drop found.
