@@ -76,6 +76,14 @@ pub fn build(
         .set_bool(
             "datafusion.optimizer.prefer_hash_join",
             options.memory_limit >= HASH_JOIN_MIN_LIMIT,
+        )
+        // Parquet text read back as plain strings, not string views: views share large buffers
+        // that the memory pool counts whole for every batch, so a sort of a small table asked
+        // for 125 MB per batch and gave up under a 1 GiB limit (docs/benchmarks.md). The release
+        // files are the same either way.
+        .set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
         );
     if let Some(n) = options.target_partitions {
         config = config.with_target_partitions(n);
@@ -151,6 +159,25 @@ mod tests {
             ..SessionOptions::for_tests()
         };
         build(&options, &[]).unwrap()
+    }
+
+    #[tokio::test]
+    async fn parquet_text_reads_back_as_plain_strings() {
+        use datafusion::arrow::datatypes::DataType;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.parquet");
+        let ctx = session(1 << 30);
+        ctx.sql("SELECT 'a' AS t")
+            .await
+            .unwrap()
+            .write_parquet(file.to_str().unwrap(), Default::default(), None)
+            .await
+            .unwrap();
+        let df = ctx
+            .read_parquet(file.to_str().unwrap(), Default::default())
+            .await
+            .unwrap();
+        assert_eq!(df.schema().field(0).data_type(), &DataType::Utf8);
     }
 
     #[test]
