@@ -78,6 +78,25 @@ async fn staged_rows(env: &Env, dataset: &str, year: i64) -> usize {
     df.count().await.unwrap()
 }
 
+/// `columns` of the register's rejects file of 2017, by line.
+async fn register_rejects(env: &Env, columns: &str) -> Vec<datafusion::arrow::array::RecordBatch> {
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let rejects = oj::lake::read_files(
+        &ctx,
+        &env.lake,
+        &[oj::layout::rejects_file("register", 2017)],
+    )
+    .await
+    .unwrap();
+    ctx.register_table("rej", rejects.into_view()).unwrap();
+    ctx.sql(&format!("SELECT {columns} FROM rej ORDER BY line"))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()
+}
+
 /// The name of region `kod` in the staged regioner of 2017, as a printed table.
 async fn staged_region_name(ctx: &SessionContext, env: &Env, kod: &str) -> String {
     let regioner = oj::lake::read_files(
@@ -365,22 +384,7 @@ async fn rejects_over_tolerance_fail_with_exit_1_and_are_kept() {
         ExitStatus::DataQuality
     );
 
-    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
-    let df = oj::lake::read_files(
-        &ctx,
-        &env.lake,
-        &[oj::layout::rejects_file("register", 2017)],
-    )
-    .await
-    .unwrap();
-    ctx.register_table("rej", df.into_view()).unwrap();
-    let b = ctx
-        .sql("SELECT line, rules, raw FROM rej ORDER BY line")
-        .await
-        .unwrap()
-        .collect()
-        .await
-        .unwrap();
+    let b = register_rejects(&env, "line, rules, raw").await;
     let text = datafusion::arrow::util::pretty::pretty_format_batches(&b)
         .unwrap()
         .to_string();
@@ -466,22 +470,7 @@ async fn chunks_of_a_few_bytes_stage_and_reject_what_whole_files_do() {
     assert_eq!(details["rows_read"], 27);
     assert_eq!(details["rows_rejected"], 3);
 
-    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
-    let rejects = oj::lake::read_files(
-        &ctx,
-        &env.lake,
-        &[oj::layout::rejects_file("register", 2017)],
-    )
-    .await
-    .unwrap();
-    ctx.register_table("rej", rejects.into_view()).unwrap();
-    let b = ctx
-        .sql("SELECT line, rules, reason, raw FROM rej ORDER BY line")
-        .await
-        .unwrap()
-        .collect()
-        .await
-        .unwrap();
+    let b = register_rejects(&env, "line, rules, reason, raw").await;
     let mut rows = Vec::new();
     for batch in &b {
         let strings = |i: usize| {
@@ -538,6 +527,7 @@ async fn chunks_of_a_few_bytes_stage_and_reject_what_whole_files_do() {
         ("29", "reference:kommun")
     );
 
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
     let name = staged_region_name(&ctx, &env, "0302").await;
     assert!(name.contains("Östad"), "{name}");
 }

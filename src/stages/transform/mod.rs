@@ -1,8 +1,8 @@
 //! The transform stage: registers the staged datasets of the years the models need (the
 //! very-long-term window for the register and the regions, the previous year for the mean
 //! population), the survey's configuration tables, and runs every `sql/` model in dependency
-//! order into a [`LakeSink`] (each model kept in memory for the models that read it and written
-//! run-scoped, committed to `warehouse/<model>/ar=<Y>/data.parquet` after the gate). The
+//! order into a [`LakeSink`] (each model streamed into its file, run-scoped, and kept in memory for
+//! the models that read it while the model-table budget allows; committed to `warehouse/<model>/ar=<Y>/data.parquet` after the gate). The
 //! warehouse files of the year of models the current `sql/` no longer declares are retired by the
 //! same commit.
 
