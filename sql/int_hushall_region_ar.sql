@@ -12,35 +12,47 @@
 WITH plats AS (
     SELECT
         hushall_id,
-        ar,
         plats,
         bit_or(1 << (manad - 1)) AS manader,
         MAX(barn_under_16) AS barn_under_16,
         SUM(CAST(belopp_kr AS DECIMAL(38, 0))) AS belopp_kr
     FROM stg_hushall_manad
     WHERE ar = $year
-    GROUP BY hushall_id, ar, plats
+    GROUP BY hushall_id, plats
+),
+-- Each region (niva, region) as one number, as in int_person_region_ar: the large step groups by
+-- (number, household) instead of three texts; the names are joined back at the end, the small
+-- lookup written first so that it is the join's build side.
+regioner AS (
+    SELECT niva, region, ROW_NUMBER() OVER (ORDER BY niva, region) AS nr
+    FROM (SELECT DISTINCT niva, region FROM int_region_tillhorighet WHERE ar = $year) r
+),
+tillhorighet AS (
+    SELECT t.plats, r.nr
+    FROM int_region_tillhorighet t
+    JOIN regioner r ON r.niva = t.niva AND r.region = t.region
+    WHERE t.ar = $year
 ),
 region AS (
     SELECT
-        t.niva,
-        t.region,
+        t.nr,
         p.hushall_id,
         bit_or(p.manader) AS manader,
         MAX(p.barn_under_16) AS barn_under_16,
         SUM(p.belopp_kr) AS belopp_kr
     FROM plats p
-    JOIN int_region_tillhorighet t ON t.ar = p.ar AND t.plats = p.plats
-    GROUP BY t.niva, t.region, p.hushall_id
+    JOIN tillhorighet t ON t.plats = p.plats
+    GROUP BY t.nr, p.hushall_id
 )
 SELECT
-    niva,
-    region,
-    hushall_id,
+    r.niva,
+    r.region,
+    s.hushall_id,
     (manader & 1) + ((manader >> 1) & 1) + ((manader >> 2) & 1) + ((manader >> 3) & 1)
         + ((manader >> 4) & 1) + ((manader >> 5) & 1) + ((manader >> 6) & 1)
         + ((manader >> 7) & 1) + ((manader >> 8) & 1) + ((manader >> 9) & 1)
         + ((manader >> 10) & 1) + ((manader >> 11) & 1) AS manader,
-    barn_under_16,
-    belopp_kr
-FROM region
+    s.barn_under_16,
+    s.belopp_kr
+FROM regioner r
+JOIN region s ON s.nr = r.nr

@@ -86,6 +86,8 @@ summa AS (
             + (fonster >> 40) + (fonster >> 48) + (fonster >> 56)) & 255 AS manader_fonster
     FROM byte
 )
+-- The small lookup is written first: it is the join's build side (held in memory), and the 1.4 M
+-- rows stream past it (written the other way round, the engine held them all).
 SELECT r.niva, r.region, s.pnr, s.kon, s.alder, s.utrikes, s.manader_ar, s.manader_fonster
-FROM summa s
-JOIN regioner r ON r.nr = s.nr
+FROM regioner r
+JOIN summa s ON s.nr = r.nr

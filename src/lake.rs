@@ -82,12 +82,14 @@ pub async fn write_stream(
             source,
         })?;
     let mut rows = 0u64;
+    let mut encoding = std::time::Duration::ZERO;
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(|source| LakeError::Engine {
             path: display.clone(),
             source,
         })?;
         rows += batch.num_rows() as u64;
+        let started = std::time::Instant::now();
         parquet
             .write(&batch)
             .await
@@ -95,11 +97,21 @@ pub async fn write_stream(
                 path: display.clone(),
                 source,
             })?;
+        encoding += started.elapsed();
     }
+    let started = std::time::Instant::now();
     parquet.close().await.map_err(|source| LakeError::Parquet {
         path: display.clone(),
         source,
     })?;
+    encoding += started.elapsed();
+    let file = display.as_str();
+    tracing::debug!(
+        file,
+        rows,
+        seconds = encoding.as_secs_f64(),
+        "written (seconds: encoding and writing, not waiting for rows)"
+    );
     Ok(rows)
 }
 

@@ -88,13 +88,24 @@ pub async fn run_gate_in(
     }
     for (table, indices) in row_level {
         let batch: Vec<&Check> = indices.iter().map(|&i| &checks[i]).collect();
+        let started = std::time::Instant::now();
         for (i, result) in indices.iter().zip(gate.row_level(table, &batch).await?) {
             results[*i] = Some(result);
         }
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::debug!(
+            table,
+            checks = batch.len(),
+            seconds,
+            "row-level checks counted"
+        );
     }
     for (i, check) in checks.iter().enumerate() {
         if results[i].is_none() {
+            let started = std::time::Instant::now();
             results[i] = Some(gate.set_level(check).await?);
+            let seconds = started.elapsed().as_secs_f64();
+            tracing::debug!(check = %check.id, seconds, "set-level check run");
         }
     }
     Ok(GateReport {

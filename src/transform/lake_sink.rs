@@ -9,6 +9,14 @@
 //! stay within [`LakeSink::budget`]); a model read from its file is read only after the file is
 //! complete; [`LakeSink::finish`] returns only when every write is done, naming the first model
 //! whose write failed.
+//!
+//! Writing overlaps with the next models: while a model's batches are kept in memory (and
+//! counted), its writer may fall behind without holding the model back, since the batches it has
+//! not written yet are the kept ones. A model that is not kept waits for its writer (at most
+//! [`QUEUED_BATCHES`] batches in flight). When a model stops being kept halfway, the reservation
+//! of the batches already queued travels down the queue behind them and is released when the
+//! writer reaches it; a kept table whose last reader is done before its file is written keeps its
+//! reservation until the write ends.
 
 use super::{ModelSink, TransformError};
 use crate::commit::Txn;
@@ -21,8 +29,8 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryLimit, MemoryReservation};
 use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext};
+use futures::StreamExt;
 use futures::future::BoxFuture;
-use futures::{SinkExt, StreamExt};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -31,8 +39,17 @@ use std::sync::Arc;
 /// that does not fit is read back from its warehouse file.
 pub const MODEL_TABLE_SHARE: f64 = 0.25;
 
-/// Batches queued between a running model and its file writer.
+/// Batches queued between a running model and its file writer when the model is not kept in
+/// memory (a kept model's writer may fall behind by any number of its kept batches).
 const QUEUED_BATCHES: usize = 8;
+
+/// What a model sends its writer.
+enum Queued {
+    /// A batch to write; the permit (when the model is not kept) bounds the batches in flight.
+    Batch(RecordBatch, Option<tokio::sync::OwnedSemaphorePermit>),
+    /// The reservation of the kept batches queued before it: released when the writer reaches it.
+    Release(MemoryReservation),
+}
 
 /// A model's background write: its rows written, or the first error.
 type Write = tokio::task::JoinHandle<Result<u64, lake::LakeError>>;
@@ -45,6 +62,11 @@ pub struct LakeSink<'a> {
     txn: &'a Txn<'a>,
     year: i64,
     writes: Vec<(String, Write)>,
+    /// Reservations of released tables whose files were still being written: dropped by
+    /// [`LakeSink::finish`] after every write.
+    parked: Vec<MemoryReservation>,
+    /// Models that stopped being kept after some of their batches were.
+    kept_in_part: usize,
     /// Per model, how many models still to run read it; at zero its table is released.
     readers_left: BTreeMap<String, usize>,
     /// What each model reads.
@@ -83,10 +105,23 @@ impl ModelSink for LakeSink<'_> {
             // from the logical schema's).
             let schema = plan.schema();
             let rel = self.txn.target(&layout::warehouse_file(model, self.year));
-            let (mut queue, queued) = futures::channel::mpsc::channel(QUEUED_BATCHES);
+            let (queue, queued) = futures::channel::mpsc::unbounded::<Result<Queued, _>>();
+            let in_flight = Arc::new(tokio::sync::Semaphore::new(QUEUED_BATCHES));
             let write: Write = {
                 let (lake, rel, schema) = (self.lake.clone(), rel.clone(), schema.clone());
-                tokio::spawn(async move { lake::write_stream(&lake, &rel, schema, queued).await })
+                let batches = queued.filter_map(|item| async move {
+                    match item {
+                        Ok(Queued::Batch(batch, _permit)) => Some(Ok(batch)),
+                        Ok(Queued::Release(reservation)) => {
+                            drop(reservation);
+                            None
+                        }
+                        Err(e) => Some(Err(e)),
+                    }
+                });
+                tokio::spawn(async move {
+                    lake::write_stream(&lake, &rel, schema, Box::pin(batches)).await
+                })
             };
             let read_later = self.readers_left.get(model).is_some_and(|n| *n > 0);
             let held: usize = self.reserved.values().map(MemoryReservation::size).sum();
@@ -108,7 +143,7 @@ impl ModelSink for LakeSink<'_> {
                     Err(e) => {
                         // The writer stops without finishing the file; the stage fails.
                         let message = e.to_string();
-                        let _ = queue.send(Err(e)).await;
+                        let _ = queue.unbounded_send(Err(e));
                         return Err(sink_err(&message));
                     }
                 };
@@ -121,10 +156,26 @@ impl ModelSink for LakeSink<'_> {
                         batches.push(batch.clone());
                     } else {
                         tracing::debug!(model, budget, "model table read back from its file");
-                        kept = Kept::File;
+                        if let Kept::Memory(_, reservation) =
+                            std::mem::replace(&mut kept, Kept::File)
+                        {
+                            self.kept_in_part += usize::from(reservation.size() > 0);
+                            // The batches already queued stay counted until written.
+                            let _ = queue.unbounded_send(Ok(Queued::Release(reservation)));
+                        }
                     }
                 }
-                if queue.send(Ok(batch)).await.is_err() {
+                let permit = match kept {
+                    Kept::Memory(..) => None,
+                    Kept::File => match in_flight.clone().acquire_owned().await {
+                        Ok(permit) => Some(permit),
+                        Err(_) => break, // never closed
+                    },
+                };
+                if queue
+                    .unbounded_send(Ok(Queued::Batch(batch, permit)))
+                    .is_err()
+                {
                     break; // the writer failed: its error is reported below or by `finish`
                 }
             }
@@ -164,7 +215,15 @@ impl ModelSink for LakeSink<'_> {
                     *left = left.saturating_sub(1);
                     if *left == 0 {
                         ctx.deregister_table(&read).map_err(|e| sink_err(&e))?;
-                        self.reserved.remove(&read);
+                        if let Some(reservation) = self.reserved.remove(&read) {
+                            let writing = self
+                                .writes
+                                .iter()
+                                .any(|(name, handle)| *name == read && !handle.is_finished());
+                            if writing {
+                                self.parked.push(reservation);
+                            }
+                        }
                     }
                 }
             }
@@ -232,6 +291,8 @@ impl<'a> LakeSink<'a> {
             txn,
             year,
             writes: Vec::new(),
+            parked: Vec::new(),
+            kept_in_part: 0,
             readers_left,
             reads,
             reserved: BTreeMap::new(),
@@ -246,6 +307,12 @@ impl<'a> LakeSink<'a> {
         self
     }
 
+    /// How many models stopped being kept in memory after some of their batches were (their
+    /// readers read the file).
+    pub fn kept_in_part(&self) -> usize {
+        self.kept_in_part
+    }
+
     /// Waits for every background write; the first failure names its model.
     pub async fn finish(self) -> Result<(), TransformError> {
         for (model, handle) in self.writes {
@@ -256,6 +323,7 @@ impl<'a> LakeSink<'a> {
             let written = handle.await.map_err(|e| sink(e.to_string()))?;
             written.map_err(|e| sink(e.to_string()))?;
         }
+        drop(self.parked);
         Ok(())
     }
 }

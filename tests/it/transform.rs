@@ -551,21 +551,45 @@ impl Warehouse {
 
 /// Runs the register models the way the transform stage does (the production path): into a
 /// `LakeSink` on a fresh memory:// lake – each model kept in memory for its readers and written
-/// run-scoped – then committed to the warehouse. The models run twice, the second time with no
-/// model-table budget (every reader reads the file just written), and every model's warehouse
-/// table must hold the same rows both times.
+/// run-scoped – then committed to the warehouse. The models run three times: kept in memory; with
+/// no model-table budget (every reader reads the file just written); and with a budget of a few
+/// kilobytes, so that models stop being kept halfway through their batches. Every model's
+/// warehouse table must hold the same rows each time, and no memory may stay reserved after a run.
 async fn run(ctx: &SessionContext, policy: MissingHistory) -> Result<Warehouse, TransformError> {
     let kept = run_with(ctx, policy, None).await?;
     let from_files = run_with(ctx, policy, Some(0)).await?;
+    // Batches of two rows, so that models have several batches to keep, then stop keeping.
+    let batch_size = |rows: &str| {
+        let state = ctx.state_ref();
+        let mut state = state.write();
+        let options = state.config_mut().options_mut();
+        let before = options.execution.batch_size.to_string();
+        options.set("datafusion.execution.batch_size", rows).unwrap();
+        before
+    };
+    let usual = batch_size("2");
+    let in_part = run_with(ctx, policy, Some(IN_PART_BUDGET)).await;
+    batch_size(&usual);
+    let in_part = in_part?;
     for model in register_models().names_in_order() {
         let file = oj::layout::warehouse_file(model, Y);
         let a = oj::lake::read_files(ctx, &kept.lake, std::slice::from_ref(&file))
             .await
             .unwrap();
-        let b = oj::lake::read_files(ctx, &from_files.lake, &[file])
+        let b = oj::lake::read_files(ctx, &from_files.lake, std::slice::from_ref(&file))
+            .await
+            .unwrap();
+        let c = oj::lake::read_files(ctx, &in_part.lake, &[file])
             .await
             .unwrap();
         let rows = a.clone().count().await.unwrap();
+        let only_a = a.clone().except(c.clone()).unwrap().count().await.unwrap();
+        let only_c = c.except(a.clone()).unwrap().count().await.unwrap();
+        assert_eq!(
+            (only_a, only_c),
+            (0, 0),
+            "{model}: {rows} rows kept in memory, kept in part differ"
+        );
         assert_eq!(
             b.clone().count().await.unwrap(),
             rows,
@@ -581,6 +605,9 @@ async fn run(ctx: &SessionContext, policy: MissingHistory) -> Result<Warehouse, 
     }
     Ok(kept)
 }
+
+/// A model-table budget (bytes) that some models outgrow after their first batches.
+const IN_PART_BUDGET: usize = 3000;
 
 async fn run_with(
     ctx: &SessionContext,
@@ -599,7 +626,15 @@ async fn run_with(
         sink = sink.with_budget(bytes);
     }
     run_models(ctx, &models, &params, &mut sink).await?;
+    if budget == Some(IN_PART_BUDGET) {
+        assert!(sink.kept_in_part() > 0, "no model was kept in part");
+    }
     sink.finish().await?;
+    assert_eq!(
+        ctx.runtime_env().memory_pool.reserved(),
+        0,
+        "model tables (budget {budget:?}) still hold memory after the run"
+    );
     txn.commit().await.unwrap();
     Ok(Warehouse {
         lake,
