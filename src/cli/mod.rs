@@ -27,8 +27,8 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
     pub(crate) log_format: LogFormat,
-    /// Memory the query engine may use, e.g. 4GiB, 512MiB.
-    #[arg(long, global = true, default_value = "4GiB", value_parser = parse_bytes)]
+    /// Memory the query engine may use, e.g. 1GiB, 4GiB, 512MiB.
+    #[arg(long, global = true, default_value = "1GiB", value_parser = parse_bytes)]
     pub(crate) memory_limit: usize,
     /// Where the query engine spills when memory runs short (default: the system temp folder).
     #[arg(long, global = true)]

@@ -172,6 +172,9 @@ pub(super) fn row_offending_sql(table: &str, plan: &RowPlan) -> String {
 /// A set-level check: the query of its offending rows and the one counting what it checked.
 pub(super) struct SetPlan {
     pub offending: String,
+    /// A cheaper query that returns no rows only when `offending` returns none (the offending
+    /// query then need not run); `None` when there is none.
+    pub any: Option<String>,
     /// Counts the rows checked; `None` when the check has no table (total = failing).
     pub total: Option<String>,
 }
@@ -210,6 +213,10 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
                      SELECT concat('key appears ', CAST(d.n AS VARCHAR), ' times') AS reason, s.* FROM s JOIN d ON {}",
                     on("s", "d", columns, &keys, true)
                 ),
+                // The keys that appear twice, without joining them back to their rows.
+                any: Some(format!(
+                    "SELECT 1 FROM ({source}) s GROUP BY {group} HAVING count(*) > 1"
+                )),
                 total: count_source,
             }
         }
@@ -243,6 +250,7 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
                     q(to_table),
                     on("c", "r", columns, &keys, false)
                 ),
+                any: None,
                 total: Some(checked),
             }
         }
@@ -274,6 +282,7 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
                      SELECT 'missing' AS reason, e.* FROM e WHERE NOT EXISTS (SELECT 1 FROM s WHERE {})",
                     on("s", "e", columns, columns, false)
                 ),
+                any: None,
                 total: Some(expected),
             }
         }
@@ -307,6 +316,7 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
                     k = q(key),
                     v = q(column),
                 ),
+                any: None,
                 total: Some(format!("SELECT DISTINCT helhet FROM ({wholes}) m")),
             }
         }
@@ -339,11 +349,13 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
                      WHERE (andel AND abs(forandring) > $drift_max_change_pp) \
                      OR (NOT andel AND varde_foregaende <> 0 AND abs(forandring) * 100 > $drift_max_change_percent * abs(varde_foregaende))"
                 ),
+                any: None,
                 total: Some(joined),
             }
         }
         Kind::Sql { sql } => SetPlan {
             offending: sql.trim().trim_end_matches(';').to_string(),
+            any: None,
             total: check.table.as_ref().map(|_| source),
         },
         Kind::NotNull { .. }
@@ -357,6 +369,7 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
             params.extend(p);
             SetPlan {
                 offending: row_offending_sql(table, &plan),
+                any: None,
                 total: count_source,
             }
         }

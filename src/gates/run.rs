@@ -343,7 +343,15 @@ impl Gate<'_> {
         let mut params = Vec::new();
         let plan = kinds::set_plan(check, &mut params);
         let counted = async {
-            let failing = self.query(&plan.offending, &params).await?.count().await? as u64;
+            let none = match &plan.any {
+                Some(sql) => self.query(sql, &params).await?.count().await? == 0,
+                None => false,
+            };
+            let failing = if none {
+                0
+            } else {
+                self.query(&plan.offending, &params).await?.count().await? as u64
+            };
             let total = match &plan.total {
                 Some(sql) => self.query(sql, &params).await?.count().await? as u64,
                 None => failing,

@@ -22,8 +22,9 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Default memory limit of a session: 4 GiB.
-pub const DEFAULT_MEMORY_LIMIT: usize = 4 << 30;
+/// Default memory limit of a session: 1 GiB (a national year's run peaks at about 0.8–0.9 GiB
+/// resident with it; 4 GiB is about a sixth faster, docs/benchmarks.md).
+pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
 
 /// Below this memory limit joins are sort-merge joins (they spill) rather than hash joins (their
 /// build side must fit in memory). The models put the small side of every large join first (its

@@ -564,7 +564,9 @@ async fn run(ctx: &SessionContext, policy: MissingHistory) -> Result<Warehouse, 
         let mut state = state.write();
         let options = state.config_mut().options_mut();
         let before = options.execution.batch_size.to_string();
-        options.set("datafusion.execution.batch_size", rows).unwrap();
+        options
+            .set("datafusion.execution.batch_size", rows)
+            .unwrap();
         before
     };
     let usual = batch_size("2");
