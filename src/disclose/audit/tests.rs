@@ -101,6 +101,29 @@ fn square() -> Table {
     )
 }
 
+/// Points stored by several calls (a block keeps the earlier points it still satisfies) are
+/// carried over once: the repair rounds' points must not multiply.
+#[test]
+fn earlier_points_are_carried_over_once() {
+    let table = square();
+    let terms: Vec<(usize, Part)> = (0..4).map(|c| (c, Part::Taljare)).collect();
+    let stored = |call: usize, points: Vec<Vec<f64>>| Points {
+        call,
+        full: call == 0,
+        terms: terms.clone(),
+        points,
+    };
+    let a = vec![3.0, 7.0, 6.0, 4.0];
+    let b = vec![0.0, 10.0, 9.0, 1.0];
+    let c = vec![9.0, 1.0, 0.0, 10.0];
+    let kept = [
+        stored(0, vec![a.clone(), b.clone()]),
+        stored(1, vec![a.clone(), b.clone(), c.clone()]),
+        stored(2, vec![c.clone(), a.clone(), b.clone()]),
+    ];
+    assert_eq!(prior_points(&table, &terms, &kept), vec![a, b, c]);
+}
+
 #[test]
 fn a_hidden_square_is_nine_wide_everywhere() {
     let table = square();
