@@ -1,4 +1,4 @@
-//! The command line of `oj` (outputs.md): parsing, logging set-up, the commands ([`commands`],
+//! The command line of `oj` (outputs.md): parsing, logging set-up, the commands (`commands`,
 //! [`demo`]) and their exit codes 0/1/2/3 ([`error`]). A command returns its outcome (0, or 1 for
 //! a failing check it was asked to run) or a typed error, printed once with its whole chain by
 //! [`main`]; data goes to files.
@@ -179,7 +179,7 @@ pub struct ReportArgs {
     /// The lake; it must exist.
     #[arg(long)]
     pub lake: String,
-    /// Where to write the HTML (default: profil_<region>_<year>.html).
+    /// Where to write the HTML (default: `profil_<region>_<year>.html`).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }

@@ -1,6 +1,6 @@
 //! The commit protocol of a release, in the manner of delta-rs commits: claim a fresh version,
 //! write every file into its folder, write `manifest.json` last; the caller checks the release
-//! (the publish gate) and only then moves `LATEST` ([`move_latest`]). Every step is a conditional
+//! (the publish gate) and only then moves `LATEST` (`move_latest`). Every step is a conditional
 //! put of the lake's [`Store`] (`Store::put_if`), so the protocol is the same on every store.
 //!
 //! - Claim: `<lake>/_commit/claims/<Y>/v<NNN>/_claim` is put with `PutMode::Create`; of two

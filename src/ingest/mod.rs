@@ -6,7 +6,7 @@
 //! file through the stage's transaction ([`crate::commit::Txn`]): run-scoped first, committed to
 //! `<lake>/staging/<dataset>/ar=<Y>/` only after the ingest gate passed. Memory holds a few
 //! batches of rows and one chunk per file, never the file; unique keys are checked by a streamed
-//! aggregation beside the rows ([`unique`]). Rejected rows go to `<lake>/rejects/<dataset>/ar=<Y>/`
+//! aggregation beside the rows (`unique`). Rejected rows go to `<lake>/rejects/<dataset>/ar=<Y>/`
 //! with file, line, broken rules, reason and the raw line (the record's text travels with its row);
 //! the stage fails when rejects exceed the contract's tolerance, and then leaves the previous
 //! staged data untouched.

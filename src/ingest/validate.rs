@@ -2,7 +2,7 @@
 //! text: typing (`try_cast`), required, allowed values, patterns, ranges, the drop year, row rules
 //! (SQL from the contract), references to other datasets (membership in their key set; a reference
 //! to the dataset itself is a join). Unique keys are checked beside the stream of checked rows
-//! ([`super::unique`]).
+//! (`super::unique`).
 //!
 //! The result has the typed contract columns plus `_file`, `_line`, `_raw`, `_rules` (ids of the broken
 //! rules, comma-separated, empty when the row is valid) and `_reason` (one message per broken rule,

@@ -301,7 +301,7 @@ impl<'a> LakeSink<'a> {
     }
 
     /// The same sink with at most `bytes` of model tables kept in memory at once (0: every
-    /// reader reads the written file). By default [`MODEL_TABLE_SHARE`] of the memory limit.
+    /// reader reads the written file). By default `MODEL_TABLE_SHARE` of the memory limit.
     pub fn with_budget(mut self, bytes: usize) -> Self {
         self.budget = Some(bytes);
         self

@@ -1,10 +1,10 @@
 //! `pipelines/checks.yaml`: the declared data-quality checks of every gate, parsed into raw serde
-//! structs ([`raw`]: one check a tagged enum of per-kind structs) and compiled into typed
-//! [`Checks`] ([`check`] the fields every kind has, [`kinds`] one small function per kind,
-//! [`contract`] the checks the contracts imply), every problem reported with file, line and hint.
+//! structs (`raw`: one check a tagged enum of per-kind structs) and compiled into typed
+//! [`Checks`] (`check` the fields every kind has, `kinds` one small function per kind,
+//! `contract` the checks the contracts imply), every problem reported with file, line and hint.
 //!
 //! Guarantees: every compiled check names a table the configuration knows, uses only the fields of
-//! its kind, has identifiers safe to quote into SQL and SQL fragments that parse ([`sql`]); the
+//! its kind, has identifiers safe to quote into SQL and SQL fragments that parse (`sql`); the
 //! contracts' required columns and unique keys become `contract.*` checks of the ingest gate.
 
 mod check;

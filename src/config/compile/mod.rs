@@ -1,8 +1,8 @@
 //! Compiles the raw configuration into a typed [`Project`], collecting every problem with file,
 //! line, column and hint instead of stopping at the first: the driver ([`compile_project`]) reads
-//! the files and hands each to its compiler ([`pipeline`], [`contract`] with [`columns`], the
-//! checks in [`crate::config::checks`], the other parts in [`parts`]), then checks what spans
-//! files ([`references`], [`kolada`]).
+//! the files and hands each to its compiler (`pipeline`, `contract` with `columns`, the
+//! checks in [`crate::config::checks`], the other parts in `parts`), then checks what spans
+//! files (`references`, `kolada`).
 //!
 //! Guarantees: a problem with a YAML entry points at the key or value it is about, found by the
 //! entry's place in the document ([`crate::yaml::Spans`]: list index and keys), never by
