@@ -20,18 +20,11 @@ WITH plats AS (
     WHERE ar = $year
     GROUP BY hushall_id, plats
 ),
--- Each region (niva, region) as one number, as in int_person_region_ar: the large step groups by
--- (number, household) instead of three texts; the names are joined back at the end, the small
--- lookup written first so that it is the join's build side.
+-- Regions as numbers (int_region_tillhorighet.nr): the large step groups by (number, household)
+-- instead of three texts; the names are joined back at the end, the small lookup written first so
+-- that it is the join's build side.
 regioner AS (
-    SELECT niva, region, ROW_NUMBER() OVER (ORDER BY niva, region) AS nr
-    FROM (SELECT DISTINCT niva, region FROM int_region_tillhorighet WHERE ar = $year) r
-),
-tillhorighet AS (
-    SELECT t.plats, r.nr
-    FROM int_region_tillhorighet t
-    JOIN regioner r ON r.niva = t.niva AND r.region = t.region
-    WHERE t.ar = $year
+    SELECT DISTINCT nr, niva, region FROM int_region_tillhorighet WHERE ar = $year
 ),
 region AS (
     SELECT
@@ -41,7 +34,7 @@ region AS (
         MAX(p.barn_under_16) AS barn_under_16,
         SUM(p.belopp_kr) AS belopp_kr
     FROM plats p
-    JOIN tillhorighet t ON t.plats = p.plats
+    JOIN int_region_tillhorighet t ON t.ar = $year AND t.plats = p.plats
     GROUP BY t.nr, p.hushall_id
 )
 SELECT

@@ -27,16 +27,10 @@ WITH plats AS (
     FROM stg_person_manad
     GROUP BY pnr, ar, plats
 ),
--- Each region (niva, region) as one number, so the largest step groups by (number, pnr) instead of
--- three texts; the names are joined back at the end from this small table.
+-- Regions as numbers (int_region_tillhorighet.nr): the largest step groups by (number, pnr)
+-- instead of three texts; the names are joined back at the end from this small table.
 regioner AS (
-    SELECT niva, region, ROW_NUMBER() OVER (ORDER BY niva, region) AS nr
-    FROM (SELECT DISTINCT niva, region FROM int_region_tillhorighet) r
-),
-tillhorighet AS (
-    SELECT t.ar, t.plats, r.nr
-    FROM int_region_tillhorighet t
-    JOIN regioner r ON r.niva = t.niva AND r.region = t.region
+    SELECT DISTINCT nr, niva, region FROM int_region_tillhorighet
 ),
 -- Only persons with a paid month in Y anywhere (those int_person_attribut lists) can be recipients
 -- in a region: the join with their attributes leaves the others out before the largest step and
@@ -51,7 +45,7 @@ region AS (
         bit_or(p.manader) AS fonster
     FROM plats p
     JOIN int_person_attribut a ON a.pnr = p.pnr
-    JOIN tillhorighet t ON t.ar = p.ar AND t.plats = p.plats
+    JOIN int_region_tillhorighet t ON t.ar = p.ar AND t.plats = p.plats
     GROUP BY t.nr, p.pnr
 ),
 i_ar AS (

@@ -2,7 +2,7 @@
 --
 -- A place (`plats`) is a kommun code, or a stadsdel code when the register row carries a district,
 -- in the codes of the row's own year (history years Y-1, Y-2 keep their own kommun and district
--- codes). One row per (ar, plats, niva, region):
+-- codes). One row per (ar, plats, niva, region), with the region's number `nr` (below):
 --   kommun         the row's kommun code
 --   stadsdel       the stadsdel code, only when the row carries a district
 --   lan            the kommun's län in Y's regions (a history kommun code unknown in Y falls back to
@@ -28,7 +28,8 @@ grupper AS (
         CASE WHEN p.ar = $year AND k.bortfall = 1 THEN 0 ELSE 1 END AS i_summor
     FROM platser p
     LEFT JOIN int_kommun k ON k.kommun = substr(p.plats, 1, 4)
-)
+),
+tillhorighet AS (
 SELECT g.ar, g.plats, n.niva,
     CASE n.niva
         WHEN 'kommun' THEN g.kommun
@@ -47,3 +48,9 @@ WHERE (n.niva IN ('kommun', 'lan'))
    OR (n.niva = 'riket' AND g.i_summor = 1)
    OR (n.niva = 'kommungrupp' AND g.i_summor = 1 AND g.kommungrupp IS NOT NULL)
    OR (n.niva = 'storleksklass' AND g.i_summor = 1 AND g.storleksklass IS NOT NULL)
+)
+-- nr: the region (niva, region) as one number, the same in every row of the region, so that the
+-- large steps of int_person_region_ar and int_hushall_region_ar group by (number, id) instead of
+-- three texts and join the names back at the end.
+SELECT ar, plats, niva, region, DENSE_RANK() OVER (ORDER BY niva, region) AS nr
+FROM tillhorighet

@@ -142,18 +142,16 @@ impl Duplicates {
         let lines = lines.as_primitive::<Int64Type>();
         let rules_at = schema.index_of(RULES_COLUMN)?;
         let reasons_at = schema.index_of(REASON_COLUMN)?;
-        let mut rules: Vec<String> = batch
-            .column(rules_at)
-            .as_string::<i32>()
-            .iter()
-            .map(|s| s.unwrap_or_default().to_string())
-            .collect();
-        let mut reasons: Vec<String> = batch
-            .column(reasons_at)
-            .as_string::<i32>()
-            .iter()
-            .map(|s| s.unwrap_or_default().to_string())
-            .collect();
+        let texts = |at: usize| -> Vec<String> {
+            batch
+                .column(at)
+                .as_string::<i32>()
+                .iter()
+                .map(|s| s.unwrap_or_default().to_string())
+                .collect()
+        };
+        let mut rules = texts(rules_at);
+        let mut reasons = texts(reasons_at);
         let mut changed = false;
         for key in &self.keys {
             if key.first.is_empty() {
