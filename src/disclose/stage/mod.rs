@@ -8,6 +8,7 @@
 //! carries no varde, taljare or namnare; values are rounded here and nowhere earlier.
 
 pub(super) mod checks;
+mod perturb;
 mod protect;
 
 use self::checks::{check_input, check_relations_hold, freeze_earlier, no_params, require_columns};
@@ -126,6 +127,8 @@ pub async fn disclose(
     // A repair round re-audits only the cells that failed and the cells it suppressed (more
     // suppression widens the others' intervals); once those pass, a full audit confirms.
     let mut only: Option<BTreeSet<usize>> = None;
+    // The cells that failed the round before (a cell failing twice is repaired by perturbation).
+    let mut failed_before: BTreeSet<usize> = BTreeSet::new();
     let (mut solves, mut seconds) = (0, 0.0);
     loop {
         let needs: Vec<NeedClass> = (0..table.cells.len())
@@ -157,7 +160,10 @@ pub async fn disclose(
         }
         rounds += 1;
         let before = table.marks.clone();
-        if !repair(&mut table, &last) {
+        let failing: BTreeSet<usize> = last.failures.iter().map(|f| f.cell).collect();
+        let persistent: BTreeSet<usize> = failing.intersection(&failed_before).copied().collect();
+        failed_before = failing;
+        if !repair(&mut table, &last, &persistent) {
             break;
         }
         secondary::protect(&mut table);

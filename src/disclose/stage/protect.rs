@@ -1,7 +1,9 @@
 //! The protection each suppressed cell needs and how a failing audit is repaired: one more
-//! suppression per failing cell in the relation that pins it most; the extremes of households
-//! per case worker suppressed beside a suppressed respondent.
+//! suppression per failing cell in the relation that pins it most, and for a cell that failed
+//! the round before too, the cells of the cheapest change that frees it ([`super::perturb`]);
+//! the extremes of households per case worker suppressed beside a suppressed respondent.
 
+use super::perturb;
 use crate::config::disclosure::DisclosureConfig;
 use crate::disclose::audit::{AuditReport, Need};
 use crate::disclose::cells::{Mark, PrimaryReason};
@@ -69,13 +71,38 @@ pub(super) fn need_of(class: &NeedClass, config: &DisclosureConfig) -> Need {
 /// One repair round: for every failing cell, one more suppression in the relation that pins it
 /// most (fewest unknown terms, then declaration order), the cheapest published term there.
 /// Returns whether anything was suppressed.
-pub(super) fn repair(table: &mut Table, report: &AuditReport) -> bool {
+///
+/// A cell in `persistent` (it failed the round before too: one more suppression did not free
+/// it) is repaired by perturbation instead ([`perturb::protect_cell`]): every published cell of
+/// the cheapest change that moves it by its protection is suppressed at once.
+pub(super) fn repair(
+    table: &mut Table,
+    report: &AuditReport,
+    persistent: &BTreeSet<usize>,
+) -> bool {
     let mut touched: BTreeSet<usize> = BTreeSet::new();
     let mut changed = false;
     let none = Default::default();
     for failure in &report.failures {
         let relations = &table.relations_of[failure.cell];
         if relations.iter().any(|r| touched.contains(r)) {
+            continue;
+        }
+        if persistent.contains(&failure.cell)
+            && let Some(cells) = perturb::protect_cell(table, failure)
+        {
+            tracing::debug!(
+                target: "oj::disclose",
+                cell = %table.cells[failure.cell],
+                suppressed = cells.len(),
+                "repair by perturbation"
+            );
+            for cell in cells {
+                table.marks[cell] = Mark::Secondary;
+                touched.extend(table.relations_of[cell].iter().copied());
+            }
+            touched.extend(table.relations_of[failure.cell].iter().copied());
+            changed = true;
             continue;
         }
         let mut options: Vec<(usize, usize)> = relations

@@ -1,0 +1,458 @@
+//! Repair by perturbation, for a suppressed cell the audit keeps finding too narrow: the
+//! published cells whose suppression lets its numerator move by its protection while every
+//! relation near it still holds (the attacker subproblem of Fischetti and Salazar's cell
+//! suppression, one linear program per direction the cell must move in).
+//!
+//! One more suppression in the relation that pins a cell most (the first repair) cannot help
+//! when no single cell adds freedom: a respondent of the survey is in four exact relations at
+//! once (riket, län, kommungrupp, storleksklass), so it can move only along a cycle – another
+//! respondent moving the other way, and the totals of every group the two do not share moving
+//! with them. This program finds such a cycle directly.
+//!
+//! A direction is a change `y` of the numbers. `y` of the failing cell's numerator is fixed at
+//! the shift its protection asks for (a count: `+width`, or `−width` where the number allows it;
+//! a small count: down to 0 and up to its upper level; an amount: `± p·value`). Every relation
+//! keeps its kind at the true numbers: the changes of an exact or movers relation sum to zero,
+//! an inequality stays true (a movers parent stays at least each part). No number goes below
+//! zero. A number an intruder knows does not change: frozen by an earlier release, or in a
+//! relation outside the neighbourhood (the relations within [`MAX_DEPTH`] steps of the cell, at
+//! most [`MAX_RELATIONS`], nearest first: a wider neighbourhood only adds ways to move, so one
+//! program over it finds the cheapest).
+//! The program minimises the total change of published numbers, a unit of change of a published
+//! number `x` costing `1 + ln(1 + |x|)` (small numbers first, as in the first repair, without
+//! amounts of billions outweighing every count) and of a number already unknown 10⁻⁶; the
+//! published cells that change are the ones to suppress.
+//!
+//! Guarantees: only published, computed, not-frozen cells are returned; the same table gives
+//! the same cells. The audit that follows decides: the intruder's no-movers model can be
+//! narrower than the true numbers plus `y` show.
+
+use crate::config::disclosure::{Part, RelationKind};
+use crate::disclose::audit::{Audited, Need};
+use crate::disclose::cells::Mark;
+use crate::disclose::relations::Term;
+use crate::disclose::table::Table;
+use microlp::{ComparisonOp, OptimizationDirection, Problem};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The neighbourhood, in relation steps from the failing cell.
+pub(super) const MAX_DEPTH: usize = 3;
+/// The most relations a neighbourhood holds (the program stays small).
+pub(super) const MAX_RELATIONS: usize = 2000;
+/// The cost of a unit of change of a number an intruder lacks already.
+const UNKNOWN_COST: f64 = 1e-6;
+/// A change smaller than this (in units of the shift) is no change.
+const MOVED: f64 = 1e-7;
+
+/// The published cells to suppress so that `failure` reaches its protection, or `None` when the
+/// neighbourhood does not let it move in every direction it must, or when the
+/// program needs no published cell (the audit's model is narrower than this one: the first
+/// repair decides then).
+pub(super) fn protect_cell(table: &Table, failure: &Audited) -> Option<BTreeSet<usize>> {
+    let needs = shifts(failure);
+    if needs.is_empty() {
+        return None;
+    }
+    let relations = neighbourhood(table, failure.cell, MAX_DEPTH);
+    let mut chosen = BTreeSet::new();
+    for alternatives in &needs {
+        let cells = alternatives
+            .iter()
+            .find_map(|&shift| solve(table, failure.cell, shift, &relations))?;
+        chosen.extend(cells);
+    }
+    (!chosen.is_empty()).then_some(chosen)
+}
+
+/// The moves of the failing cell's numerator its protection needs, from its interval now: each
+/// a list of alternative shifts, tried in order.
+fn shifts(failure: &Audited) -> Vec<Vec<f64>> {
+    let v = failure.value;
+    match failure.need {
+        // Up, or down where the number allows it.
+        Need::Width { width } if v >= width => vec![vec![width, -width]],
+        Need::Width { width } => vec![vec![width]],
+        Need::ReachesZero { upper } => {
+            let mut s = Vec::new();
+            if v > 0.0 && failure.lo > 0.0 {
+                s.push(vec![-v]);
+            }
+            if failure.hi < upper && upper > v {
+                s.push(vec![upper - v]);
+            }
+            s
+        }
+        Need::Percent { percent } => {
+            let p = percent / 100.0 * v.abs();
+            let mut s = Vec::new();
+            if p > 0.0 && failure.lo > v - p {
+                s.push(vec![-p]);
+            }
+            if p > 0.0 && failure.hi < v + p {
+                s.push(vec![p]);
+            }
+            s
+        }
+    }
+}
+
+/// The relations within `depth` steps of `cell` (a step: from a cell to every relation it is
+/// in, then to every cell of those), in ascending order, cut at [`MAX_RELATIONS`].
+fn neighbourhood(table: &Table, cell: usize, depth: usize) -> BTreeSet<usize> {
+    let mut relations = BTreeSet::new();
+    let mut cells: BTreeSet<usize> = BTreeSet::from([cell]);
+    let mut frontier = vec![cell];
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for &c in &frontier {
+            for &r in &table.relations_of[c] {
+                if relations.len() >= MAX_RELATIONS {
+                    return relations;
+                }
+                if relations.insert(r) {
+                    for t in table.relations[r].terms() {
+                        if cells.insert(t.cell) {
+                            next.push(t.cell);
+                        }
+                    }
+                }
+            }
+        }
+        frontier = next;
+    }
+    relations
+}
+
+/// The true number of a cell's part (no factor).
+fn raw(table: &Table, cell: usize, part: Part) -> Option<f64> {
+    let c = &table.cells[cell];
+    match part {
+        Part::Taljare => c.numerator(),
+        Part::Namnare => c.namnare,
+    }
+}
+
+/// Whether a published cell can be suppressed by repair.
+fn suppressible(table: &Table, cell: usize) -> bool {
+    table.marks[cell] == Mark::Published && table.cells[cell].computed()
+}
+
+/// One direction: the published cells that change when the failing cell's numerator moves by
+/// `shift` at the least total change, or `None` when it cannot move so within `relations`.
+fn solve(
+    table: &Table,
+    target: usize,
+    shift: f64,
+    relations: &BTreeSet<usize>,
+) -> Option<BTreeSet<usize>> {
+    let unit = shift.abs();
+    let key = (target, Part::Taljare);
+    // The terms that may change, each as y = up − down.
+    let free: BTreeMap<(usize, Part), usize> = relations
+        .iter()
+        .flat_map(|&r| table.relations[r].terms())
+        .map(|t| (t.cell, t.part))
+        .filter(|&k| may_change(table, k, relations, key))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| (k, i))
+        .collect();
+    if !free.contains_key(&key) {
+        return None;
+    }
+    let mut p = Problem::new(OptimizationDirection::Minimize);
+    let mut cols = Vec::with_capacity(free.len());
+    for (&(cell, part), _) in free.iter() {
+        let cost = if table.marks[cell] == Mark::Published {
+            1.0 + raw(table, cell, part).unwrap_or(0.0).abs().ln_1p()
+        } else {
+            UNKNOWN_COST
+        };
+        // No number below zero; a number that is not there (a `-` parent) only grows.
+        let floor = raw(table, cell, part).unwrap_or(0.0).max(0.0) / unit;
+        let up = p.add_var(cost, (0.0, f64::INFINITY));
+        let down = p.add_var(cost, (0.0, floor));
+        cols.push((up, down));
+    }
+    // A row over y: coefficients by free term, merged (a term may appear twice), expanded to
+    // up − down.
+    let expand = |coefs: BTreeMap<usize, f64>| -> Vec<(microlp::Variable, f64)> {
+        coefs
+            .into_iter()
+            .filter(|&(_, f)| f != 0.0)
+            .flat_map(|(i, f)| [(cols[i].0, f), (cols[i].1, -f)])
+            .collect()
+    };
+    let add = |coefs: &mut BTreeMap<usize, f64>, t: &Term, sign: f64| {
+        if let Some(&i) = free.get(&(t.cell, t.part)) {
+            *coefs.entry(i).or_insert(0.0) += sign * t.factor;
+        }
+    };
+    let (up, down) = cols[free[&key]];
+    p.add_constraint([(up, 1.0), (down, -1.0)], ComparisonOp::Eq, shift / unit);
+    for &r in relations {
+        let rel = &table.relations[r];
+        // left − Σ right at the true numbers (unknown when a number is not there).
+        let slack = table
+            .value(&rel.left)
+            .and_then(|l| {
+                rel.right
+                    .iter()
+                    .try_fold(l, |acc, t| Some(acc - table.value(t)?))
+            })
+            .map_or(0.0, |s| s / unit);
+        let mut coefs = BTreeMap::new();
+        add(&mut coefs, &rel.left, 1.0);
+        for t in &rel.right {
+            add(&mut coefs, t, -1.0);
+        }
+        let row = expand(coefs);
+        if row.is_empty() {
+            continue;
+        }
+        match rel.kind {
+            RelationKind::Exact => p.add_constraint(row, ComparisonOp::Eq, 0.0),
+            RelationKind::AtLeastSum => p.add_constraint(row, ComparisonOp::Ge, -slack.max(0.0)),
+            RelationKind::AtMost => p.add_constraint(row, ComparisonOp::Le, (-slack).max(0.0)),
+            RelationKind::Movers => {
+                p.add_constraint(row, ComparisonOp::Eq, 0.0);
+                // The parent stays at least each part.
+                for t in &rel.right {
+                    let mut pair = BTreeMap::new();
+                    add(&mut pair, &rel.left, 1.0);
+                    add(&mut pair, t, -1.0);
+                    let gap = match (table.value(&rel.left), table.value(t)) {
+                        (Some(l), Some(x)) => (l - x) / unit,
+                        _ => 0.0,
+                    };
+                    let pair = expand(pair);
+                    if !pair.is_empty() {
+                        p.add_constraint(pair, ComparisonOp::Ge, -gap.max(0.0));
+                    }
+                }
+            }
+        }
+    }
+    let solution = p.solve().ok()?.into_solution().ok()?;
+    Some(
+        free.iter()
+            .filter(|&(&(cell, _), &i)| {
+                let (u, d) = cols[i];
+                cell != target
+                    && suppressible(table, cell)
+                    && (solution[u] - solution[d]).abs() > MOVED
+            })
+            .map(|(&(cell, _), _)| cell)
+            .collect(),
+    )
+}
+
+/// Whether the number `k` may change: the target's numerator always; otherwise not frozen,
+/// not a published number that cannot be suppressed, and in no relation outside `relations`.
+fn may_change(
+    table: &Table,
+    k: (usize, Part),
+    relations: &BTreeSet<usize>,
+    target: (usize, Part),
+) -> bool {
+    if k == target {
+        return true;
+    }
+    let (cell, part) = k;
+    let frozen = match part {
+        Part::Taljare => table.frozen[cell].0,
+        Part::Namnare => table.frozen[cell].1,
+    };
+    if frozen || (table.marks[cell] == Mark::Published && !suppressible(table, cell)) {
+        return false;
+    }
+    table.relations_of[cell].iter().all(|r| {
+        relations.contains(r)
+            || !table.relations[*r]
+                .terms()
+                .any(|t| t.cell == cell && t.part == part)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclose::audit::audit;
+    use crate::disclose::cells::{Cell, Cells};
+    use crate::disclose::relations::Relation;
+    use crate::vocab::IndicatorKind;
+
+    fn count(region: &str, t: f64) -> Cell {
+        Cell {
+            ar: 2017,
+            indikator: "antal".into(),
+            niva: "x".into(),
+            region: region.into(),
+            regionnamn: None,
+            grupp: "totalt".into(),
+            kind: IndicatorKind::Antal,
+            varde: Some(t),
+            taljare: Some(t),
+            namnare: None,
+            input: Mark::Published,
+        }
+    }
+
+    /// Four respondents a, b (län L1), c, d (län L2); a, c in group G1, b, d in G2; the riket
+    /// total T over all four – the survey's crossing hierarchies in small. `hidden` regions are
+    /// suppressed.
+    fn crossing(a: f64, b: f64, c: f64, d: f64, hidden: &[&str]) -> Table {
+        let cells = Cells::new(vec![
+            count("a", a),
+            count("b", b),
+            count("c", c),
+            count("d", d),
+            count("L1", a + b),
+            count("L2", c + d),
+            count("G1", a + c),
+            count("G2", b + d),
+            count("T", a + b + c + d),
+        ]);
+        let at = |region: &str| Term {
+            cell: cells.find("antal", "x", region, "totalt").unwrap(),
+            part: Part::Taljare,
+            factor: 1.0,
+        };
+        let sum = |left: &str, right: &[&str]| Relation {
+            name: "enkat".into(),
+            kind: RelationKind::Exact,
+            left: at(left),
+            right: right.iter().map(|r| at(r)).collect(),
+        };
+        let relations = vec![
+            sum("L1", &["a", "b"]),
+            sum("L2", &["c", "d"]),
+            sum("G1", &["a", "c"]),
+            sum("G2", &["b", "d"]),
+            sum("T", &["a", "b", "c", "d"]),
+        ];
+        let mut table = Table::new(cells, relations);
+        for r in hidden {
+            let cell = find(&table, r);
+            table.marks[cell] = Mark::Secondary;
+        }
+        table
+    }
+
+    fn find(table: &Table, region: &str) -> usize {
+        table.cells.find("antal", "x", region, "totalt").unwrap()
+    }
+
+    fn regions(table: &Table, cells: &BTreeSet<usize>) -> Vec<String> {
+        cells
+            .iter()
+            .map(|&c| table.cells[c].region.clone())
+            .collect()
+    }
+
+    /// a = 20 and b = 30 hidden in L1: a = G1 − c with c published. One more suppression in a
+    /// relation of a never frees it (c: then c = L2 − d; G1: then b = G2 − d and a = L1 − b).
+    /// The cheapest change moving a by +5: b −5, c −5, d +5 (cost of c and d: 2 + ln 41 + ln 3
+    /// = 6.8; the other two-cell change, G1 +5 and G2 −5: 2 + ln 61 + ln 33 = 9.6; three-cell
+    /// changes cost more). With c and d hidden too, b = 50 − a, c = 60 − a, d = a − 18: the
+    /// audit puts a in [18, 50].
+    #[test]
+    fn a_respondent_pinned_by_crossing_groups_is_freed_by_a_rectangle() {
+        let mut table = crossing(20.0, 30.0, 40.0, 2.0, &["a", "b"]);
+        let width = |_| Need::Width { width: 5.0 };
+        let before = audit(&table, &width).unwrap();
+        let failure = before
+            .failures
+            .iter()
+            .find(|f| f.cell == find(&table, "a"))
+            .expect("a is pinned");
+        let cells = protect_cell(&table, failure).expect("a can be freed");
+        assert_eq!(regions(&table, &cells), ["c", "d"]);
+        for c in cells {
+            table.marks[c] = Mark::Secondary;
+        }
+        let after = audit(&table, &width).unwrap();
+        assert!(after.failures.is_empty(), "{:?}", after.failures);
+        let a = find(&table, "a");
+        let (lo, hi) = audit_interval(&table, a);
+        assert!(
+            (lo - 18.0).abs() < 1e-6 && (hi - 50.0).abs() < 1e-6,
+            "[{lo}, {hi}]"
+        );
+    }
+
+    /// a = 3, primary (it must reach 0 and 5): down 3 and up 2 both take c and d (cost
+    /// 2 + ln 44 + ln 13 = 8.3 against G1, G2: 2 + ln 44 + ln 43 = 9.5). Then b = 33 − a,
+    /// c = 43 − a, d = 9 + a: a in [0, 33].
+    #[test]
+    fn a_small_count_is_moved_to_zero_and_to_its_upper_level() {
+        let mut table = crossing(3.0, 30.0, 40.0, 12.0, &["a", "b"]);
+        let need = |_| Need::ReachesZero { upper: 5.0 };
+        let before = audit(&table, &need).unwrap();
+        let failure = before
+            .failures
+            .iter()
+            .find(|f| f.cell == find(&table, "a"))
+            .expect("a is pinned");
+        assert_eq!(shifts(failure), vec![vec![-3.0], vec![2.0]]);
+        let cells = protect_cell(&table, failure).expect("a can be freed");
+        assert_eq!(regions(&table, &cells), ["c", "d"]);
+        for c in cells {
+            table.marks[c] = Mark::Secondary;
+        }
+        let (lo, hi) = audit_interval(&table, find(&table, "a"));
+        assert!(lo.abs() < 1e-6 && (hi - 33.0).abs() < 1e-6, "[{lo}, {hi}]");
+    }
+
+    /// c and G1 were published in an earlier release: a = G1 − c whatever is suppressed now,
+    /// so no change frees a and the repair says so (the first repair and the audit decide).
+    #[test]
+    fn numbers_an_intruder_knows_never_change() {
+        let mut table = crossing(20.0, 30.0, 40.0, 2.0, &["a", "b", "c"]);
+        for r in ["c", "G1"] {
+            let cell = find(&table, r);
+            table.frozen[cell] = (true, true);
+        }
+        let failure = audit(&table, &|_| Need::Width { width: 5.0 })
+            .unwrap()
+            .failures
+            .into_iter()
+            .find(|f| f.cell == find(&table, "a"))
+            .expect("a is pinned");
+        assert_eq!(protect_cell(&table, &failure), None);
+    }
+
+    /// A count too small to go down by its width moves up only: a = 3 with width 5.
+    #[test]
+    fn a_count_smaller_than_its_width_only_moves_up() {
+        let table = crossing(3.0, 30.0, 40.0, 2.0, &["a", "b"]);
+        let failure = audit(&table, &|_| Need::Width { width: 5.0 })
+            .unwrap()
+            .failures
+            .into_iter()
+            .find(|f| f.cell == find(&table, "a"))
+            .expect("a is pinned");
+        assert_eq!(shifts(&failure), vec![vec![5.0]]);
+        let big = crossing(20.0, 30.0, 40.0, 2.0, &["a", "b"]);
+        let failure = audit(&big, &|_| Need::Width { width: 5.0 })
+            .unwrap()
+            .failures
+            .into_iter()
+            .find(|f| f.cell == find(&big, "a"))
+            .expect("a is pinned");
+        assert_eq!(shifts(&failure), vec![vec![5.0, -5.0]]);
+    }
+
+    /// The exact interval of a cell's numerator, from the audit with a need no interval meets.
+    fn audit_interval(table: &Table, cell: usize) -> (f64, f64) {
+        let report = audit(table, &|_| Need::Width { width: 1e9 }).unwrap();
+        let f = report
+            .failures
+            .iter()
+            .find(|f| f.cell == cell)
+            .expect("every cell fails an impossible need");
+        assert!(f.exact);
+        (f.lo, f.hi)
+    }
+}
