@@ -2,6 +2,9 @@
 //! ([`crate::layout`]), written from a DataFrame's stream with a single atomic put, so a crash
 //! mid-write never leaves a half-written dataset that a later stage reads.
 
+mod encode;
+
+use self::encode::ParallelWriter;
 use crate::store::{Store, StoreError};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -10,7 +13,6 @@ use datafusion::error::DataFusionError;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use futures::StreamExt;
 use object_store::buffered::BufWriter;
-use parquet::arrow::AsyncArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
@@ -76,10 +78,12 @@ pub async fn write_stream(
 ) -> Result<u64, LakeError> {
     let display = store.display(relative);
     let writer = BufWriter::new(store.object_store(), store.path(relative));
-    let mut parquet = AsyncArrowWriter::try_new(writer, schema, Some(writer_properties()))
-        .map_err(|source| LakeError::Parquet {
-            path: display.clone(),
-            source,
+    let mut parquet =
+        ParallelWriter::try_new(writer, schema, writer_properties()).map_err(|source| {
+            LakeError::Parquet {
+                path: display.clone(),
+                source,
+            }
         })?;
     let mut rows = 0u64;
     let mut encoding = std::time::Duration::ZERO;
@@ -128,8 +132,8 @@ pub async fn write_batches(
         source,
     };
     let writer = BufWriter::new(store.object_store(), store.path(relative));
-    let mut parquet = AsyncArrowWriter::try_new(writer, schema, Some(writer_properties()))
-        .map_err(parquet_err)?;
+    let mut parquet =
+        ParallelWriter::try_new(writer, schema, writer_properties()).map_err(parquet_err)?;
     let mut rows = 0u64;
     for batch in batches {
         rows += batch.num_rows() as u64;
