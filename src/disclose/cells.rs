@@ -223,3 +223,22 @@ impl std::ops::Index<usize> for Cells {
         &self.cells[i]
     }
 }
+
+/// A count cell of indicator `antal` at level `x`, group `totalt`, published, with numerator and
+/// value `t`: the cell of the hand-worked disclosure tests.
+#[cfg(test)]
+pub(crate) fn test_count(region: &str, t: f64) -> Cell {
+    Cell {
+        ar: 2017,
+        indikator: "antal".into(),
+        niva: "x".into(),
+        region: region.into(),
+        regionnamn: None,
+        grupp: "totalt".into(),
+        kind: crate::vocab::IndicatorKind::Antal,
+        varde: Some(t),
+        taljare: Some(t),
+        namnare: None,
+        input: Mark::Published,
+    }
+}

@@ -3,27 +3,10 @@
 
 use super::*;
 use crate::config::disclosure::RelationKind;
-use crate::disclose::cells::{Cell, Cells, Mark};
+use crate::disclose::cells::{Cells, Mark, test_count as count};
 use crate::disclose::relations::Relation;
-use crate::vocab::IndicatorKind;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use proptest::prelude::*;
-
-fn count(region: &str, t: f64) -> Cell {
-    Cell {
-        ar: 2017,
-        indikator: "antal".into(),
-        niva: "x".into(),
-        region: region.into(),
-        regionnamn: None,
-        grupp: "totalt".into(),
-        kind: IndicatorKind::Antal,
-        varde: Some(t),
-        taljare: Some(t),
-        namnare: None,
-        input: Mark::Published,
-    }
-}
 
 /// An r × c table of counts with row, column and grand totals, every total an exact sum;
 /// `hidden[i][j]` suppresses interior cell (i, j). Regions: `i{i}j{j}`, `r{i}`, `k{j}`, `t`.

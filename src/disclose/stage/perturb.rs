@@ -279,25 +279,8 @@ fn may_change(
 mod tests {
     use super::*;
     use crate::disclose::audit::audit;
-    use crate::disclose::cells::{Cell, Cells};
+    use crate::disclose::cells::{Cells, test_count as count};
     use crate::disclose::relations::Relation;
-    use crate::vocab::IndicatorKind;
-
-    fn count(region: &str, t: f64) -> Cell {
-        Cell {
-            ar: 2017,
-            indikator: "antal".into(),
-            niva: "x".into(),
-            region: region.into(),
-            regionnamn: None,
-            grupp: "totalt".into(),
-            kind: IndicatorKind::Antal,
-            varde: Some(t),
-            taljare: Some(t),
-            namnare: None,
-            input: Mark::Published,
-        }
-    }
 
     /// Four respondents a, b (län L1), c, d (län L2); a, c in group G1, b, d in G2; the riket
     /// total T over all four – the survey's crossing hierarchies in small. `hidden` regions are
@@ -340,6 +323,16 @@ mod tests {
         table
     }
 
+    /// The audit's failure of `region` under `need` (it must fail).
+    fn pinned(table: &Table, need: Need, region: &str) -> Audited {
+        audit(table, &|_| need)
+            .unwrap()
+            .failures
+            .into_iter()
+            .find(|f| f.cell == find(table, region))
+            .expect("the cell is pinned")
+    }
+
     fn find(table: &Table, region: &str) -> usize {
         table.cells.find("antal", "x", region, "totalt").unwrap()
     }
@@ -361,13 +354,8 @@ mod tests {
     fn a_respondent_pinned_by_crossing_groups_is_freed_by_a_rectangle() {
         let mut table = crossing(20.0, 30.0, 40.0, 2.0, &["a", "b"]);
         let width = |_| Need::Width { width: 5.0 };
-        let before = audit(&table, &width).unwrap();
-        let failure = before
-            .failures
-            .iter()
-            .find(|f| f.cell == find(&table, "a"))
-            .expect("a is pinned");
-        let cells = protect_cell(&table, failure).expect("a can be freed");
+        let failure = pinned(&table, Need::Width { width: 5.0 }, "a");
+        let cells = protect_cell(&table, &failure).expect("a can be freed");
         assert_eq!(regions(&table, &cells), ["c", "d"]);
         for c in cells {
             table.marks[c] = Mark::Secondary;
@@ -388,15 +376,9 @@ mod tests {
     #[test]
     fn a_small_count_is_moved_to_zero_and_to_its_upper_level() {
         let mut table = crossing(3.0, 30.0, 40.0, 12.0, &["a", "b"]);
-        let need = |_| Need::ReachesZero { upper: 5.0 };
-        let before = audit(&table, &need).unwrap();
-        let failure = before
-            .failures
-            .iter()
-            .find(|f| f.cell == find(&table, "a"))
-            .expect("a is pinned");
-        assert_eq!(shifts(failure), vec![vec![-3.0], vec![2.0]]);
-        let cells = protect_cell(&table, failure).expect("a can be freed");
+        let failure = pinned(&table, Need::ReachesZero { upper: 5.0 }, "a");
+        assert_eq!(shifts(&failure), vec![vec![-3.0], vec![2.0]]);
+        let cells = protect_cell(&table, &failure).expect("a can be freed");
         assert_eq!(regions(&table, &cells), ["c", "d"]);
         for c in cells {
             table.marks[c] = Mark::Secondary;
@@ -414,12 +396,7 @@ mod tests {
             let cell = find(&table, r);
             table.frozen[cell] = (true, true);
         }
-        let failure = audit(&table, &|_| Need::Width { width: 5.0 })
-            .unwrap()
-            .failures
-            .into_iter()
-            .find(|f| f.cell == find(&table, "a"))
-            .expect("a is pinned");
+        let failure = pinned(&table, Need::Width { width: 5.0 }, "a");
         assert_eq!(protect_cell(&table, &failure), None);
     }
 
@@ -427,20 +404,10 @@ mod tests {
     #[test]
     fn a_count_smaller_than_its_width_only_moves_up() {
         let table = crossing(3.0, 30.0, 40.0, 2.0, &["a", "b"]);
-        let failure = audit(&table, &|_| Need::Width { width: 5.0 })
-            .unwrap()
-            .failures
-            .into_iter()
-            .find(|f| f.cell == find(&table, "a"))
-            .expect("a is pinned");
+        let failure = pinned(&table, Need::Width { width: 5.0 }, "a");
         assert_eq!(shifts(&failure), vec![vec![5.0]]);
         let big = crossing(20.0, 30.0, 40.0, 2.0, &["a", "b"]);
-        let failure = audit(&big, &|_| Need::Width { width: 5.0 })
-            .unwrap()
-            .failures
-            .into_iter()
-            .find(|f| f.cell == find(&big, "a"))
-            .expect("a is pinned");
+        let failure = pinned(&big, Need::Width { width: 5.0 }, "a");
         assert_eq!(shifts(&failure), vec![vec![5.0, -5.0]]);
     }
 
