@@ -1,6 +1,7 @@
 //! Reading and writing lake datasets: one Parquet file per dataset and year
 //! ([`crate::layout`]), written from a DataFrame's stream with a single atomic put, so a crash
-//! mid-write never leaves a half-written dataset that a later stage reads.
+//! mid-write never leaves a half-written dataset that a later stage reads. The columns are
+//! encoded on every core (module `encode`); the file is the one `AsyncArrowWriter` would write.
 
 mod encode;
 
