@@ -89,7 +89,7 @@ pub fn cheapest(table: &Table, r: usize, derived: &HashSet<(usize, Part)>) -> Op
 
 /// Whether suppressing the term's cell hides something: the cell is published and the term is
 /// not already known from an earlier release.
-fn candidate(table: &Table, t: &Term) -> bool {
+pub(crate) fn candidate(table: &Table, t: &Term) -> bool {
     table.marks[t.cell] == Mark::Published
         && table.cells[t.cell].computed()
         && !match t.part {

@@ -60,6 +60,8 @@ pub struct ParallelWriter<W: AsyncFileWriter> {
     file: SerializedFileWriter<Pending>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
+    /// Per field, its number of leaf columns (a flat column has one), from the Parquet schema.
+    leaves: Vec<usize>,
     /// The open row group's column writers, one per leaf column, in schema order.
     writers: Option<Vec<ArrowColumnWriter>>,
     row_group: usize,
@@ -89,12 +91,18 @@ impl<W: AsyncFileWriter> ParallelWriter<W> {
             Arc::new(props),
         )?;
         let factory = ArrowRowGroupWriterFactory::new(&file, schema.clone());
+        let descr = file.schema_descr();
+        let mut leaves = vec![0; schema.fields().len()];
+        for leaf in 0..descr.num_columns() {
+            leaves[descr.get_column_root_idx(leaf)] += 1;
+        }
         Ok(ParallelWriter {
             out,
             pending,
             file,
             factory,
             schema,
+            leaves,
             writers: None,
             row_group: 0,
             in_group: 0,
@@ -165,8 +173,7 @@ impl<W: AsyncFileWriter> ParallelWriter<W> {
         let mut slots: Vec<Option<&mut ArrowColumnWriter>> = writers.iter_mut().map(Some).collect();
         let mut next = 0;
         let mut jobs: Vec<(usize, usize, Vec<&mut ArrowColumnWriter>)> = Vec::new();
-        for (f, field) in fields.iter().enumerate() {
-            let leaves = compute_leaves(field, chunk[0].column(f))?.len();
+        for (f, &leaves) in self.leaves.iter().enumerate() {
             let mine: Vec<&mut ArrowColumnWriter> = slots[next..next + leaves]
                 .iter_mut()
                 .filter_map(Option::take)

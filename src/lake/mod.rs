@@ -127,21 +127,8 @@ pub async fn write_batches(
     schema: SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<u64, LakeError> {
-    let display = store.display(relative);
-    let parquet_err = |source| LakeError::Parquet {
-        path: display.clone(),
-        source,
-    };
-    let writer = BufWriter::new(store.object_store(), store.path(relative));
-    let mut parquet =
-        ParallelWriter::try_new(writer, schema, writer_properties()).map_err(parquet_err)?;
-    let mut rows = 0u64;
-    for batch in batches {
-        rows += batch.num_rows() as u64;
-        parquet.write(batch).await.map_err(parquet_err)?;
-    }
-    parquet.close().await.map_err(parquet_err)?;
-    Ok(rows)
+    let stream = futures::stream::iter(batches.iter().cloned().map(Ok));
+    write_stream(store, relative, schema, stream).await
 }
 
 /// Reads the Parquet files at `relatives` (which must exist) as one DataFrame.

@@ -31,6 +31,7 @@ use crate::config::disclosure::{Part, RelationKind};
 use crate::disclose::audit::{Audited, Need};
 use crate::disclose::cells::Mark;
 use crate::disclose::relations::Term;
+use crate::disclose::secondary;
 use crate::disclose::table::Table;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,11 +55,12 @@ pub(super) fn protect_cell(table: &Table, failure: &Audited) -> Option<BTreeSet<
         return None;
     }
     let relations = neighbourhood(table, failure.cell, MAX_DEPTH);
+    let free = free_terms(table, failure.cell, &relations)?;
     let mut chosen = BTreeSet::new();
     for alternatives in &needs {
         let cells = alternatives
             .iter()
-            .find_map(|&shift| solve(table, failure.cell, shift, &relations))?;
+            .find_map(|&shift| solve(table, failure.cell, shift, &relations, &free))?;
         chosen.extend(cells);
     }
     (!chosen.is_empty()).then_some(chosen)
@@ -124,17 +126,33 @@ fn neighbourhood(table: &Table, cell: usize, depth: usize) -> BTreeSet<usize> {
 }
 
 /// The true number of a cell's part (no factor).
-fn raw(table: &Table, cell: usize, part: Part) -> Option<f64> {
-    let c = &table.cells[cell];
-    match part {
-        Part::Taljare => c.numerator(),
-        Part::Namnare => c.namnare,
-    }
+fn raw(table: &Table, (cell, part): (usize, Part)) -> Option<f64> {
+    table.value(&Term {
+        cell,
+        part,
+        factor: 1.0,
+    })
 }
 
-/// Whether a published cell can be suppressed by repair.
-fn suppressible(table: &Table, cell: usize) -> bool {
-    table.marks[cell] == Mark::Published && table.cells[cell].computed()
+/// The numbers of `relations` that may change, numbered in key order (each becomes `up − down`
+/// in the programs), or `None` when the failing cell's numerator cannot.
+fn free_terms(
+    table: &Table,
+    target: usize,
+    relations: &BTreeSet<usize>,
+) -> Option<BTreeMap<(usize, Part), usize>> {
+    let key = (target, Part::Taljare);
+    let free: BTreeMap<(usize, Part), usize> = relations
+        .iter()
+        .flat_map(|&r| table.relations[r].terms())
+        .filter(|t| may_change(table, t, relations, key))
+        .map(|t| (t.cell, t.part))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| (k, i))
+        .collect();
+    free.contains_key(&key).then_some(free)
 }
 
 /// One direction: the published cells that change when the failing cell's numerator moves by
@@ -144,33 +162,21 @@ fn solve(
     target: usize,
     shift: f64,
     relations: &BTreeSet<usize>,
+    free: &BTreeMap<(usize, Part), usize>,
 ) -> Option<BTreeSet<usize>> {
     let unit = shift.abs();
     let key = (target, Part::Taljare);
-    // The terms that may change, each as y = up − down.
-    let free: BTreeMap<(usize, Part), usize> = relations
-        .iter()
-        .flat_map(|&r| table.relations[r].terms())
-        .map(|t| (t.cell, t.part))
-        .filter(|&k| may_change(table, k, relations, key))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .enumerate()
-        .map(|(i, k)| (k, i))
-        .collect();
-    if !free.contains_key(&key) {
-        return None;
-    }
     let mut p = Problem::new(OptimizationDirection::Minimize);
     let mut cols = Vec::with_capacity(free.len());
-    for (&(cell, part), _) in free.iter() {
-        let cost = if table.marks[cell] == Mark::Published {
-            1.0 + raw(table, cell, part).unwrap_or(0.0).abs().ln_1p()
+    for &k in free.keys() {
+        let number = raw(table, k).unwrap_or(0.0);
+        let cost = if table.marks[k.0] == Mark::Published {
+            1.0 + number.abs().ln_1p()
         } else {
             UNKNOWN_COST
         };
         // No number below zero; a number that is not there (a `-` parent) only grows.
-        let floor = raw(table, cell, part).unwrap_or(0.0).max(0.0) / unit;
+        let floor = number.max(0.0) / unit;
         let up = p.add_var(cost, (0.0, f64::INFINITY));
         let down = p.add_var(cost, (0.0, floor));
         cols.push((up, down));
@@ -239,8 +245,9 @@ fn solve(
         free.iter()
             .filter(|&(&(cell, _), &i)| {
                 let (u, d) = cols[i];
+                // A published number may change only when its cell can be suppressed.
                 cell != target
-                    && suppressible(table, cell)
+                    && table.marks[cell] == Mark::Published
                     && (solution[u] - solution[d]).abs() > MOVED
             })
             .map(|(&(cell, _), _)| cell)
@@ -248,30 +255,26 @@ fn solve(
     )
 }
 
-/// Whether the number `k` may change: the target's numerator always; otherwise not frozen,
-/// not a published number that cannot be suppressed, and in no relation outside `relations`.
-fn may_change(
-    table: &Table,
-    k: (usize, Part),
-    relations: &BTreeSet<usize>,
-    target: (usize, Part),
-) -> bool {
-    if k == target {
+/// Whether the number `t` may change: the target's numerator always; otherwise a number of a
+/// published cell repair may suppress ([`secondary::candidate`]: computed, not frozen) or of a
+/// hidden cell that an intruder lacks, in no relation outside `relations`.
+fn may_change(table: &Table, t: &Term, relations: &BTreeSet<usize>, target: (usize, Part)) -> bool {
+    if (t.cell, t.part) == target {
         return true;
     }
-    let (cell, part) = k;
-    let frozen = match part {
-        Part::Taljare => table.frozen[cell].0,
-        Part::Namnare => table.frozen[cell].1,
+    let changeable = if table.marks[t.cell] == Mark::Published {
+        secondary::candidate(table, t)
+    } else {
+        table.unknown(t)
     };
-    if frozen || (table.marks[cell] == Mark::Published && !suppressible(table, cell)) {
+    if !changeable {
         return false;
     }
-    table.relations_of[cell].iter().all(|r| {
+    table.relations_of[t.cell].iter().all(|r| {
         relations.contains(r)
             || !table.relations[*r]
                 .terms()
-                .any(|t| t.cell == cell && t.part == part)
+                .any(|x| x.cell == t.cell && x.part == t.part)
     })
 }
 
