@@ -27,7 +27,7 @@ unga AS (
 ),
 unga_langvarigt AS (
     SELECT t.niva, t.region, COUNT(DISTINCT pm.pnr) AS personer_16_17_langvarigt
-    FROM stg_person_manad pm
+    FROM int_person_plats pm
     JOIN int_person_attribut a ON a.pnr = pm.pnr
     JOIN int_region_tillhorighet t ON t.ar = pm.ar AND t.plats = pm.plats
     JOIN int_hushall_region_ar h

@@ -8,17 +8,12 @@
 --                  their largest number)
 --   belopp_kr      kronor paid to the household in Y in the region, as DECIMAL(38, 0): sums of
 --                  64-bit amounts in it cannot overflow (an Int64 sum would wrap silently)
--- Months are counted with 12-bit month sets as in int_person_region_ar.
+-- Months are counted with 12-bit month sets (int_hushall_plats.manader): bit_or over the places of a
+-- region keeps each month once.
 WITH plats AS (
-    SELECT
-        hushall_id,
-        plats,
-        bit_or(1 << (manad - 1)) AS manader,
-        MAX(barn_under_16) AS barn_under_16,
-        SUM(CAST(belopp_kr AS DECIMAL(38, 0))) AS belopp_kr
-    FROM stg_hushall_manad
+    SELECT hushall_id, plats, manader, barn_under_16, belopp_kr
+    FROM int_hushall_plats
     WHERE ar = $year
-    GROUP BY hushall_id, plats
 ),
 -- Regions as numbers (int_region_tillhorighet.nr): the large step groups by (number, household)
 -- instead of three texts; the names are joined back at the end, the small lookup written first so

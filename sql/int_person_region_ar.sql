@@ -13,75 +13,72 @@
 --
 -- How months are counted: every month of the window is one bit of a number – bit
 -- (year's place in the window) * 12 + (month - 1), so Y's twelve months are the highest twelve
--- bits. Per person and place the paid months are combined with bit_or; per region the places'
--- numbers are combined with bit_or again, which keeps each month once. The number of months is
--- then the number of bits set, counted with the standard steps: bits in pairs, in fours, in bytes,
--- then the bytes summed. (The window is at most 5 years = 60 bits.)
+-- bits. int_person_plats holds each year's months of a person per place and household as 12 bits;
+-- shifted to the year's place in the window they are combined per region with bit_or, which keeps
+-- each month once. The number of months is then the number of bits set, counted with the standard
+-- steps: bits in pairs, in fours, in bytes, then the bytes summed. (The window is at most 5 years =
+-- 60 bits.)
+--
+-- Only persons with a paid month in Y anywhere (those int_person_attribut lists) can be recipients
+-- in a region: the join with int_person_attribut leaves the others out before the largest step and
+-- gives each person its number `lopnr`. The largest step groups by one 64-bit number,
+-- region number (int_region_tillhorighet.nr) * 2^32 + lopnr, instead of a number and a text; the
+-- region's names and the person's id and attributes are joined back at the end from the two small
+-- tables.
 WITH plats AS (
     SELECT
-        pnr,
-        ar,
-        plats,
-        bit_or(1 << ((ar - ($year - $very_long_term_window_years + 1)) * 12 + manad - 1))
-            AS manader
-    FROM stg_person_manad
-    GROUP BY pnr, ar, plats
+        a.lopnr,
+        p.ar,
+        p.plats,
+        p.manader << ((p.ar - ($year - $very_long_term_window_years + 1)) * 12) AS manader
+    FROM int_person_plats p
+    JOIN int_person_attribut a ON a.pnr = p.pnr
 ),
--- Regions as numbers (int_region_tillhorighet.nr): the largest step groups by (number, pnr)
--- instead of three texts; the names are joined back at the end from this small table.
 regioner AS (
     SELECT DISTINCT nr, niva, region FROM int_region_tillhorighet
 ),
--- Only persons with a paid month in Y anywhere (those int_person_attribut lists) can be recipients
--- in a region: the join with their attributes leaves the others out before the largest step and
--- carries kon, alder and utrikes (one value per person) through it.
 region AS (
     SELECT
-        t.nr,
-        p.pnr,
-        MAX(a.kon) AS kon,
-        MAX(a.alder) AS alder,
-        MAX(a.utrikes) AS utrikes,
+        t.nr * 4294967296 + p.lopnr AS nyckel,
         bit_or(p.manader) AS fonster
     FROM plats p
-    JOIN int_person_attribut a ON a.pnr = p.pnr
     JOIN int_region_tillhorighet t ON t.ar = p.ar AND t.plats = p.plats
-    GROUP BY t.nr, p.pnr
+    GROUP BY t.nr * 4294967296 + p.lopnr
 ),
 i_ar AS (
-    SELECT nr, pnr, kon, alder, utrikes,
+    SELECT nyckel >> 32 AS nr, nyckel & 4294967295 AS lopnr,
         fonster >> (12 * ($very_long_term_window_years - 1)) AS ar, fonster
     FROM region
     WHERE fonster >> (12 * ($very_long_term_window_years - 1)) > 0
 ),
 par AS (
-    SELECT nr, pnr, kon, alder, utrikes,
+    SELECT nr, lopnr,
         ar - ((ar >> 1) & 6148914691236517205) AS ar,
         fonster - ((fonster >> 1) & 6148914691236517205) AS fonster
     FROM i_ar
 ),
 fyror AS (
-    SELECT nr, pnr, kon, alder, utrikes,
+    SELECT nr, lopnr,
         (ar & 3689348814741910323) + ((ar >> 2) & 3689348814741910323) AS ar,
         (fonster & 3689348814741910323) + ((fonster >> 2) & 3689348814741910323) AS fonster
     FROM par
 ),
 byte AS (
-    SELECT nr, pnr, kon, alder, utrikes,
+    SELECT nr, lopnr,
         (ar + (ar >> 4)) & 1085102592571150095 AS ar,
         (fonster + (fonster >> 4)) & 1085102592571150095 AS fonster
     FROM fyror
 ),
 summa AS (
-    SELECT nr, pnr, kon, alder, utrikes,
+    SELECT nr, lopnr,
         (ar + (ar >> 8) + (ar >> 16) + (ar >> 24) + (ar >> 32) + (ar >> 40) + (ar >> 48)
             + (ar >> 56)) & 255 AS manader_ar,
         (fonster + (fonster >> 8) + (fonster >> 16) + (fonster >> 24) + (fonster >> 32)
             + (fonster >> 40) + (fonster >> 48) + (fonster >> 56)) & 255 AS manader_fonster
     FROM byte
 )
--- The small lookup is written first: it is the join's build side (held in memory), and the 1.4 M
--- rows stream past it (written the other way round, the engine held them all).
-SELECT r.niva, r.region, s.pnr, s.kon, s.alder, s.utrikes, s.manader_ar, s.manader_fonster
+-- The region's names and the person's id and attributes joined back to the counted months.
+SELECT r.niva, r.region, a.pnr, a.kon, a.alder, a.utrikes, s.manader_ar, s.manader_fonster
 FROM regioner r
 JOIN summa s ON s.nr = r.nr
+JOIN int_person_attribut a ON a.lopnr = s.lopnr

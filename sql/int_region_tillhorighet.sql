@@ -15,7 +15,7 @@
 -- register indicators are published as missing ('-'). History years are used as they are.
 WITH platser AS (
     SELECT DISTINCT ar, plats
-    FROM stg_hushall_manad
+    FROM int_hushall_plats
 ),
 grupper AS (
     SELECT
@@ -51,6 +51,7 @@ WHERE (n.niva IN ('kommun', 'lan'))
 )
 -- nr: the region (niva, region) as one number, the same in every row of the region, so that the
 -- large steps of int_person_region_ar and int_hushall_region_ar group by (number, id) instead of
--- three texts and join the names back at the end.
-SELECT ar, plats, niva, region, DENSE_RANK() OVER (ORDER BY niva, region) AS nr
+-- three texts and join the names back at the end. A 64-bit integer (DENSE_RANK gives an unsigned
+-- one, and unsigned times signed arithmetic is carried out in decimals).
+SELECT ar, plats, niva, region, CAST(DENSE_RANK() OVER (ORDER BY niva, region) AS BIGINT) AS nr
 FROM tillhorighet

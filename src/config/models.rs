@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// One SQL model: a query whose result is stored as the table `name`.
 #[derive(Debug, Clone)]
 pub struct Model {
-    /// Table name = file stem (`stg_person_manad`).
+    /// Table name = file stem (`int_person_plats`).
     pub name: String,
     /// The file the model came from.
     pub path: PathBuf,

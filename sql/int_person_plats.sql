@@ -1,0 +1,61 @@
+-- int_person_plats: the paid months of every person aged 16+ per place, household and year, over
+-- the window of years Y-($very_long_term_window_years - 1) … Y, where Y = $year.
+--
+-- The register lists up to five persons 16+ per household-month in the columns pnr1…pnr5 (with
+-- kon, alder, utrikes); each listed person of a paid household-month (belopp_kr > 0) counts.
+-- Children under 16 are not persons here: they are only the count barn_under_16 of
+-- int_hushall_plats. One row per (ar, pnr, plats, hushall_id, kon, alder, utrikes):
+--   plats          as in int_hushall_plats (the kommun is its first four characters)
+--   kon, alder, utrikes  as reported on those months (kon: 1 man, 2 kvinna; utrikes: 1 born
+--                  abroad); a birthday during the year gives the person two rows
+--   manader        the months as a 12-bit month set: bit (month - 1) is set when the person was
+--                  listed on a paid month of the household in the place with these attributes
+--   senaste_manad  the latest of those months
+-- A person's latest month of the year is the largest senaste_manad over the person's rows, and
+-- exactly the rows with that senaste_manad were listed in that month: int_person_attribut picks the
+-- attributes from them as it would from the months themselves. The 6 M person-months of the window
+-- are grouped here once (to about a sixth of the rows) and never stored as rows.
+WITH betalda AS (
+    SELECT
+        ar,
+        manad,
+        CASE WHEN distrikt IS NULL THEN kommun ELSE kommun || distrikt END AS plats,
+        hushall_id,
+        pnr1, kon1, alder1, utrikes1,
+        pnr2, kon2, alder2, utrikes2,
+        pnr3, kon3, alder3, utrikes3,
+        pnr4, kon4, alder4, utrikes4,
+        pnr5, kon5, alder5, utrikes5
+    FROM register
+    WHERE ar BETWEEN $year - $very_long_term_window_years + 1 AND $year
+      AND belopp_kr > 0
+),
+personer AS (
+    SELECT ar, manad, plats, hushall_id, pnr1 AS pnr, kon1 AS kon, alder1 AS alder,
+        utrikes1 AS utrikes
+    FROM betalda WHERE pnr1 IS NOT NULL
+    UNION ALL
+    SELECT ar, manad, plats, hushall_id, pnr2, kon2, alder2, utrikes2
+    FROM betalda WHERE pnr2 IS NOT NULL
+    UNION ALL
+    SELECT ar, manad, plats, hushall_id, pnr3, kon3, alder3, utrikes3
+    FROM betalda WHERE pnr3 IS NOT NULL
+    UNION ALL
+    SELECT ar, manad, plats, hushall_id, pnr4, kon4, alder4, utrikes4
+    FROM betalda WHERE pnr4 IS NOT NULL
+    UNION ALL
+    SELECT ar, manad, plats, hushall_id, pnr5, kon5, alder5, utrikes5
+    FROM betalda WHERE pnr5 IS NOT NULL
+)
+SELECT
+    ar,
+    pnr,
+    plats,
+    hushall_id,
+    kon,
+    alder,
+    utrikes,
+    CAST(bit_or(1 << (manad - 1)) AS BIGINT) AS manader,
+    MAX(manad) AS senaste_manad
+FROM personer
+GROUP BY ar, pnr, plats, hushall_id, kon, alder, utrikes
