@@ -661,7 +661,9 @@ indicators: []
 // ---------------------------------------------------------------------------------------------
 
 /// The survey models in dependency order (until the transform runner orders them).
-const MODELS: [&str; 7] = [
+const MODELS: [&str; 9] = [
+    "int_bortfall",
+    "int_hushall_plats",
     "int_enkat_respondenter",
     "int_enkat_medlemskap",
     "stg_enkat_svar",
@@ -911,7 +913,10 @@ async fn run_with(
             .sql(&sql)
             .await
             .unwrap_or_else(|e| panic!("{model}: {e}"))
-            .with_param_values(vec![("year", ScalarValue::Int64(Some(year)))])
+            .with_param_values(vec![
+                ("year", ScalarValue::Int64(Some(year))),
+                ("very_long_term_window_years", ScalarValue::Int64(Some(3))),
+            ])
             .unwrap_or_else(|e| panic!("{model}: {e}"));
         let schema = df.schema().inner().clone();
         let batches = df
