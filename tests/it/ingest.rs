@@ -425,6 +425,77 @@ async fn rejects_within_tolerance_are_kept_and_the_rest_staged() {
     assert!(first.ends_with("register.tsv:26: column belopp_kr = \"-5\" is below the minimum 0; kommun || distrikt = \"030207\" is not a regioner.kod where niva = 'stadsdel'"), "{first}");
 }
 
+/// Every value is trimmed of surrounding whitespace before it is typed and checked, and a value
+/// that is blank after trimming is empty (NULL): line 26 pads kommun, hushall_id and belopp_kr with
+/// spaces and gives distrikt as two spaces, and is staged as 0302 / no district / H9 / 700; line 27
+/// gives hushall_id as three spaces, which is a missing required value.
+#[tokio::test]
+async fn values_are_trimmed_and_blank_values_are_empty() {
+    let mut project = fixtures::project();
+    project
+        .contracts
+        .get_mut("register")
+        .unwrap()
+        .reject_tolerance_percent = Some(10.0);
+    let env = env(2017);
+    let mut text = fixtures::register(2017);
+    for (month, hushall) in [(3, " H9 "), (4, "   ")] {
+        text.push_str(&fixtures::register_row(
+            2017,
+            month,
+            " 0302 ",
+            "  ",
+            hushall,
+            0,
+            0,
+            "00000000000000d4",
+        ));
+        text.push('\n');
+    }
+    let text = text.replace("\t0\t00000000000000d4", "\t 700 \t00000000000000d4");
+    std::fs::write(drop_file(&env, 2017, "register.tsv"), text).unwrap();
+    let result = ingest(&project, &env, 2017).await;
+    assert!(result.failure.is_none(), "{:?}", result.failure);
+    assert_eq!(staged_rows(&env, "register", 2017).await, 25);
+    let details = &result.record.stages[0].details["register"];
+    assert_eq!(details["rows_rejected"], 1);
+    let first = details["first_rejects"][0].as_str().unwrap();
+    assert!(
+        first.ends_with("register.tsv:27: column hushall_id is required but empty"),
+        "{first}"
+    );
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let staged = oj::lake::read_files(
+        &ctx,
+        &env.lake,
+        &[oj::layout::staging_file("register", 2017)],
+    )
+    .await
+    .unwrap();
+    ctx.register_table("staged", staged.into_view()).unwrap();
+    let batches = ctx
+        .sql(
+            "SELECT kommun, distrikt IS NULL AS utan_distrikt, hushall_id, belopp_kr \
+             FROM staged WHERE manad = 3 AND hushall_id LIKE '%9%'",
+        )
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let shown = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        shown,
+        "+--------+---------------+------------+-----------+\n\
+         | kommun | utan_distrikt | hushall_id | belopp_kr |\n\
+         +--------+---------------+------------+-----------+\n\
+         | 0302   | true          | H9         | 700       |\n\
+         +--------+---------------+------------+-----------+",
+    );
+}
+
 /// Issue 15: drops are read in chunks (`ingest.read_chunk_bytes`). With chunks of 5 bytes every
 /// record, the quoted newline, the Windows-1252 letters of regioner and the UTF-8 byte-order mark of
 /// the register cross chunk boundaries; what is staged and rejected is what the whole files give.
