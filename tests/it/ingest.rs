@@ -78,23 +78,24 @@ async fn staged_rows(env: &Env, dataset: &str, year: i64) -> usize {
     df.count().await.unwrap()
 }
 
+/// `sql` over one file of the lake, registered as the table `t`.
+async fn query_file(
+    env: &Env,
+    file: String,
+    sql: &str,
+) -> Vec<datafusion::arrow::array::RecordBatch> {
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let table = oj::lake::read_files(&ctx, &env.lake, &[file])
+        .await
+        .unwrap();
+    ctx.register_table("t", table.into_view()).unwrap();
+    ctx.sql(sql).await.unwrap().collect().await.unwrap()
+}
+
 /// `columns` of the register's rejects file of 2017, by line.
 async fn register_rejects(env: &Env, columns: &str) -> Vec<datafusion::arrow::array::RecordBatch> {
-    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
-    let rejects = oj::lake::read_files(
-        &ctx,
-        &env.lake,
-        &[oj::layout::rejects_file("register", 2017)],
-    )
-    .await
-    .unwrap();
-    ctx.register_table("rej", rejects.into_view()).unwrap();
-    ctx.sql(&format!("SELECT {columns} FROM rej ORDER BY line"))
-        .await
-        .unwrap()
-        .collect()
-        .await
-        .unwrap()
+    let sql = format!("SELECT {columns} FROM t ORDER BY line");
+    query_file(env, oj::layout::rejects_file("register", 2017), &sql).await
 }
 
 /// The name of region `kod` in the staged regioner of 2017, as a printed table.
@@ -464,25 +465,13 @@ async fn values_are_trimmed_and_blank_values_are_empty() {
         first.ends_with("register.tsv:27: column hushall_id is required but empty"),
         "{first}"
     );
-    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
-    let staged = oj::lake::read_files(
-        &ctx,
-        &env.lake,
-        &[oj::layout::staging_file("register", 2017)],
+    let batches = query_file(
+        &env,
+        oj::layout::staging_file("register", 2017),
+        "SELECT kommun, distrikt IS NULL AS utan_distrikt, hushall_id, belopp_kr \
+         FROM t WHERE manad = 3 AND hushall_id LIKE '%9%'",
     )
-    .await
-    .unwrap();
-    ctx.register_table("staged", staged.into_view()).unwrap();
-    let batches = ctx
-        .sql(
-            "SELECT kommun, distrikt IS NULL AS utan_distrikt, hushall_id, belopp_kr \
-             FROM staged WHERE manad = 3 AND hushall_id LIKE '%9%'",
-        )
-        .await
-        .unwrap()
-        .collect()
-        .await
-        .unwrap();
+    .await;
     let shown = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
         .unwrap()
         .to_string();

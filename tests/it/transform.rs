@@ -1149,86 +1149,34 @@ async fn amount_contributors_per_region_with_ties_and_single_households() {
     for k in ["0180", "0114", "0305", "0380"] {
         rows.extend(nil_reports(Y, k, 1..=12));
     }
-    rows.extend(months(
-        Y,
-        1..=3,
-        "0305",
-        None,
-        "hA",
-        0,
-        1000,
-        &[("pa", 1, 30, 0)],
-    ));
-    rows.extend(months(
-        Y,
-        7..=7,
-        "0380",
-        None,
-        "hA",
-        0,
-        250,
-        &[("pa", 1, 30, 0)],
-    ));
-    rows.extend(months(
-        Y,
-        4..=6,
-        "0305",
-        None,
-        "hB",
-        0,
-        1000,
-        &[("pb", 2, 40, 0)],
-    ));
-    rows.extend(months(
-        Y,
-        1..=1,
-        "0305",
-        None,
-        "hC",
-        0,
-        1000,
-        &[("pc", 2, 50, 1)],
-    ));
-    rows.extend(months(
-        Y,
-        1..=2,
-        "0380",
-        None,
-        "hD",
-        0,
-        700,
-        &[("pd", 1, 60, 0)],
-    ));
-    rows.extend(months(
-        Y,
-        1..=4,
-        "0180",
-        Some("01"),
-        "h1",
-        1,
-        100,
-        &[("p1", 2, 20, 0)],
-    ));
-    rows.extend(months(
-        Y,
-        5..=5,
-        "0180",
-        Some("01"),
-        "h3",
-        0,
-        500,
-        &[("p3", 1, 25, 1)],
-    ));
-    rows.extend(months(
-        Y,
-        1..=2,
-        "0180",
-        Some("02"),
-        "h2",
-        2,
-        900,
-        &[("p2", 2, 35, 0)],
-    ));
+    type Paid = (
+        std::ops::RangeInclusive<i64>,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+    );
+    let households: [(Paid, i64, i64, (&str, i64, i64, i64)); 8] = [
+        ((1..=3, "0305", None, "hA"), 0, 1000, ("pa", 1, 30, 0)),
+        ((7..=7, "0380", None, "hA"), 0, 250, ("pa", 1, 30, 0)),
+        ((4..=6, "0305", None, "hB"), 0, 1000, ("pb", 2, 40, 0)),
+        ((1..=1, "0305", None, "hC"), 0, 1000, ("pc", 2, 50, 1)),
+        ((1..=2, "0380", None, "hD"), 0, 700, ("pd", 1, 60, 0)),
+        ((1..=4, "0180", Some("01"), "h1"), 1, 100, ("p1", 2, 20, 0)),
+        ((5..=5, "0180", Some("01"), "h3"), 0, 500, ("p3", 1, 25, 1)),
+        ((1..=2, "0180", Some("02"), "h2"), 2, 900, ("p2", 2, 35, 0)),
+    ];
+    for ((manader, kommun, distrikt, hushall), barn, belopp, person) in households {
+        rows.extend(months(
+            Y,
+            manader,
+            kommun,
+            distrikt,
+            hushall,
+            barn,
+            belopp,
+            &[person],
+        ));
+    }
     ctx.deregister_table("register").unwrap();
     register(&ctx, &rows);
     let sink = run(&ctx, MissingHistory::NotApplicable).await.unwrap();
