@@ -394,14 +394,20 @@ async fn rejects_over_tolerance_fail_with_exit_1_and_are_kept() {
     assert!(text.contains("2017\t1\t9999\t\tH9"), "{text}");
 }
 
-#[tokio::test]
-async fn rejects_within_tolerance_are_kept_and_the_rest_staged() {
+/// The fixture project with the register contract tolerating `percent` % rejected rows.
+fn tolerating_register_rejects(percent: f64) -> Project {
     let mut project = fixtures::project();
     project
         .contracts
         .get_mut("register")
         .unwrap()
-        .reject_tolerance_percent = Some(10.0);
+        .reject_tolerance_percent = Some(percent);
+    project
+}
+
+#[tokio::test]
+async fn rejects_within_tolerance_are_kept_and_the_rest_staged() {
+    let project = tolerating_register_rejects(10.0);
     let env = env(2017);
     let mut text = fixtures::register(2017);
     // line 26: negative amount and a bad district; 1 of 25 rows = 4 % ≤ 10 %.
@@ -432,12 +438,7 @@ async fn rejects_within_tolerance_are_kept_and_the_rest_staged() {
 /// gives hushall_id as three spaces, which is a missing required value.
 #[tokio::test]
 async fn values_are_trimmed_and_blank_values_are_empty() {
-    let mut project = fixtures::project();
-    project
-        .contracts
-        .get_mut("register")
-        .unwrap()
-        .reject_tolerance_percent = Some(10.0);
+    let project = tolerating_register_rejects(10.0);
     let env = env(2017);
     let mut text = fixtures::register(2017);
     for (month, hushall) in [(3, " H9 "), (4, "   ")] {
@@ -493,13 +494,8 @@ async fn values_are_trimmed_and_blank_values_are_empty() {
 /// regioner: three rejects of 27 rows, 24 rows staged.
 #[tokio::test]
 async fn chunks_of_a_few_bytes_stage_and_reject_what_whole_files_do() {
-    let mut project = fixtures::project();
+    let mut project = tolerating_register_rejects(20.0);
     project.pipeline.params.ingest.read_chunk_bytes = 5;
-    project
-        .contracts
-        .get_mut("register")
-        .unwrap()
-        .reject_tolerance_percent = Some(20.0);
     project
         .contracts
         .get_mut("regioner")

@@ -1155,7 +1155,7 @@ async fn amount_contributors_per_region_with_ties_and_single_households() {
         Option<&'static str>,
         &'static str,
     );
-    let households: [(Paid, i64, i64, (&str, i64, i64, i64)); 8] = [
+    let households: [(Paid, i64, i64, Person); 8] = [
         ((1..=3, "0305", None, "hA"), 0, 1000, ("pa", 1, 30, 0)),
         ((7..=7, "0380", None, "hA"), 0, 250, ("pa", 1, 30, 0)),
         ((4..=6, "0305", None, "hB"), 0, 1000, ("pb", 2, 40, 0)),
