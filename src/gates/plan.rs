@@ -57,10 +57,11 @@ pub async fn plan_checks(
             values.extend(own);
             for sql in queries {
                 let planned = async {
-                    ctx.sql(&sql)
-                        .await?
-                        .with_param_values(ParamValues::from(values.clone()))?
-                        .into_optimized_plan()
+                    crate::session::analyzed_plan(
+                        ctx.sql(&sql)
+                            .await?
+                            .with_param_values(ParamValues::from(values.clone()))?,
+                    )
                 }
                 .await;
                 if let Err(e) = planned {

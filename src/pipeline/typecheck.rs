@@ -112,10 +112,11 @@ async fn plan_models(
             continue;
         }
         let planned = async {
-            ctx.sql(&model.sql)
-                .await?
-                .with_param_values(values.clone())?
-                .into_optimized_plan()
+            crate::session::analyzed_plan(
+                ctx.sql(&model.sql)
+                    .await?
+                    .with_param_values(values.clone())?,
+            )
         }
         .await;
         let file = model

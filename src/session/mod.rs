@@ -17,7 +17,8 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -109,6 +110,17 @@ pub fn build(
         store.register(&ctx);
     }
     Ok(ctx)
+}
+
+/// The analysed logical plan of `df`: names resolved, types coerced and checked, as execution
+/// would see them, without the optimizer's rewrites (which keep the schema). Planning against
+/// schemas (`oj validate`, and the project compile before every run) needs no more; the optimizer
+/// took most of the time of planning every model and check.
+pub fn analyzed_plan(df: DataFrame) -> Result<LogicalPlan, DataFusionError> {
+    let (state, plan) = df.into_parts();
+    state
+        .analyzer()
+        .execute_and_check(plan, state.config_options(), |_, _| {})
 }
 
 /// A session sharing `parent`'s configuration and runtime (memory pool, spill directory, object
