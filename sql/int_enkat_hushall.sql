@@ -6,31 +6,14 @@
 -- arsarbetare: the FTEs answered (tal, decimal comma allowed), null when no valid answer.
 -- kvot: hushall_per_manad / arsarbetare; null (published '-') when the questionnaire was not
 --   returned, the answer is blank or invalid, the kommun is bortfall, or arsarbetare = 0.
--- The households come from int_hushall_plats (Y's paid months of each household per place as a
--- 12-bit month set): a household has at most one register row per kommun and month (the
--- register's unique key), so the households of a kommun or stadsdel summed over the months are
--- the month sets' set bits summed over its places. Bortfall kommuner are those of int_bortfall.
-WITH manader AS (
-    SELECT
-        plats,
-        (manader & 1) + ((manader >> 1) & 1) + ((manader >> 2) & 1) + ((manader >> 3) & 1)
-            + ((manader >> 4) & 1) + ((manader >> 5) & 1) + ((manader >> 6) & 1)
-            + ((manader >> 7) & 1) + ((manader >> 8) & 1) + ((manader >> 9) & 1)
-            + ((manader >> 10) & 1) + ((manader >> 11) & 1) AS hushallsmanader
-    FROM int_hushall_plats
-    WHERE ar = $year
-),
-per_enhet AS (
-    SELECT enhet, CAST(SUM(hushallsmanader) AS DOUBLE) / 12 AS hushall_per_manad
-    FROM (
-        SELECT substr(plats, 1, 4) AS enhet, hushallsmanader
-        FROM manader
-        UNION ALL
-        SELECT plats, hushallsmanader
-        FROM manader
-        WHERE length(plats) > 4
-    ) enhet_manader
-    GROUP BY enhet
+-- The households come from int_hushall_region_ar: its `manader` is a household's distinct paid
+-- months of Y in the region, so summed over a kommun's or stadsdel's households it is the
+-- households counted month by month. Bortfall kommuner are those of int_bortfall.
+WITH per_enhet AS (
+    SELECT region AS enhet, CAST(SUM(manader) AS DOUBLE) / 12 AS hushall_per_manad
+    FROM int_hushall_region_ar
+    WHERE niva IN ('kommun', 'stadsdel')
+    GROUP BY region
 ),
 underlag AS (
     SELECT

@@ -661,9 +661,12 @@ indicators: []
 // ---------------------------------------------------------------------------------------------
 
 /// The survey models in dependency order (until the transform runner orders them).
-const MODELS: [&str; 9] = [
+const MODELS: [&str; 12] = [
     "int_bortfall",
     "int_hushall_plats",
+    "int_kommun",
+    "int_region_tillhorighet",
+    "int_hushall_region_ar",
     "int_enkat_respondenter",
     "int_enkat_medlemskap",
     "stg_enkat_svar",
