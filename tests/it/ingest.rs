@@ -394,6 +394,23 @@ async fn rejects_over_tolerance_fail_with_exit_1_and_are_kept() {
     assert!(text.contains("2017\t1\t9999\t\tH9"), "{text}");
 }
 
+/// Ingests `text` as 2017's register drop: the ingest must pass with `staged` rows staged and
+/// exactly one rejected; returns that reject's message.
+async fn ingest_register_with_one_reject(
+    project: &Project,
+    env: &Env,
+    text: String,
+    staged: usize,
+) -> String {
+    std::fs::write(drop_file(env, 2017, "register.tsv"), text).unwrap();
+    let result = ingest(project, env, 2017).await;
+    assert!(result.failure.is_none(), "{:?}", result.failure);
+    assert_eq!(staged_rows(env, "register", 2017).await, staged);
+    let details = &result.record.stages[0].details["register"];
+    assert_eq!(details["rows_rejected"], 1);
+    details["first_rejects"][0].as_str().unwrap().to_string()
+}
+
 /// The fixture project with the register contract tolerating `percent` % rejected rows.
 fn tolerating_register_rejects(percent: f64) -> Project {
     let mut project = fixtures::project();
@@ -422,13 +439,7 @@ async fn rejects_within_tolerance_are_kept_and_the_rest_staged() {
         "00000000000000d4",
     ));
     text.push('\n');
-    std::fs::write(drop_file(&env, 2017, "register.tsv"), text).unwrap();
-    let result = ingest(&project, &env, 2017).await;
-    assert!(result.failure.is_none(), "{:?}", result.failure);
-    assert_eq!(staged_rows(&env, "register", 2017).await, 24);
-    let details = &result.record.stages[0].details["register"];
-    assert_eq!(details["rows_rejected"], 1);
-    let first = details["first_rejects"][0].as_str().unwrap();
+    let first = ingest_register_with_one_reject(&project, &env, text, 24).await;
     assert!(first.ends_with("register.tsv:26: column belopp_kr = \"-5\" is below the minimum 0; kommun || distrikt = \"030207\" is not a regioner.kod where niva = 'stadsdel'"), "{first}");
 }
 
@@ -455,13 +466,7 @@ async fn values_are_trimmed_and_blank_values_are_empty() {
         text.push('\n');
     }
     let text = text.replace("\t0\t00000000000000d4", "\t 700 \t00000000000000d4");
-    std::fs::write(drop_file(&env, 2017, "register.tsv"), text).unwrap();
-    let result = ingest(&project, &env, 2017).await;
-    assert!(result.failure.is_none(), "{:?}", result.failure);
-    assert_eq!(staged_rows(&env, "register", 2017).await, 25);
-    let details = &result.record.stages[0].details["register"];
-    assert_eq!(details["rows_rejected"], 1);
-    let first = details["first_rejects"][0].as_str().unwrap();
+    let first = ingest_register_with_one_reject(&project, &env, text, 25).await;
     assert!(
         first.ends_with("register.tsv:27: column hushall_id is required but empty"),
         "{first}"

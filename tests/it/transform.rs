@@ -652,28 +652,36 @@ struct Cell {
 
 type Key = (String, String, String, String);
 
+/// Column `name` of `b` as text, whichever string type it carries (Parquet read back gives
+/// Utf8View).
+fn text_column(b: &RecordBatch, name: &str) -> StringArray {
+    let column = b.column_by_name(name).unwrap();
+    datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .clone()
+}
+
+/// Column `name` of `b` as 64-bit floats (counts and amounts alike).
+fn number_column(b: &RecordBatch, name: &str) -> Float64Array {
+    let column = b.column_by_name(name).unwrap();
+    datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Float64)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .unwrap()
+        .clone()
+}
+
 /// The indicator rows of a model's table by key; text columns read as Utf8 whichever string type
 /// the table carries (Parquet read back gives Utf8View).
 fn indicator_rows(batches: &[RecordBatch]) -> BTreeMap<Key, Cell> {
     let mut out = BTreeMap::new();
     for b in batches {
-        let s = |n: &str| {
-            let column = b.column_by_name(n).unwrap();
-            datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap()
-                .clone()
-        };
-        let f = |n: &str| {
-            b.column_by_name(n)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .unwrap()
-                .clone()
-        };
+        let s = |n: &str| text_column(b, n);
+        let f = |n: &str| number_column(b, n);
         let ar = b
             .column_by_name("ar")
             .unwrap()
@@ -1182,24 +1190,8 @@ async fn amount_contributors_per_region_with_ties_and_single_households() {
     let sink = run(&ctx, MissingHistory::NotApplicable).await.unwrap();
     let mut got = BTreeMap::new();
     for b in sink.batches("int_belopp_bidrag").await {
-        let text = |n: &str| {
-            let c = b.column_by_name(n).unwrap();
-            datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Utf8)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap()
-                .clone()
-        };
-        let number = |n: &str| {
-            let c = b.column_by_name(n).unwrap();
-            datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Float64)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .unwrap()
-                .clone()
-        };
+        let text = |n: &str| text_column(&b, n);
+        let number = |n: &str| number_column(&b, n);
         let (niva, region) = (text("niva"), text("region"));
         let (hushall, belopp, storsta, nast) = (
             number("hushall"),
