@@ -22,6 +22,7 @@ use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionContext, ident, lit};
 use datafusion::scalar::ScalarValue;
+use futures::{StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Regions listed in a drift warning's message (all of them are in the quarantine file).
@@ -37,6 +38,10 @@ pub async fn run_gate(
 ) -> Result<GateReport, GateError> {
     run_gate_in(ctx, project, lake, stage, year, &View::default()).await
 }
+
+/// How many of a gate's queries run at once: most checks are small queries whose time is
+/// planning and waiting, so a few at once keep both cores busy.
+const CONCURRENT_CHECKS: usize = 4;
 
 /// Runs the checks of the gate after `stage` for `year` over what `view` shows: the stage's
 /// pending (not yet committed) outputs in place of the committed ones ([`crate::commit`]).
@@ -59,18 +64,22 @@ pub async fn run_gate_in(
         params: pipeline_params(project, year),
     };
     let needed: BTreeSet<&String> = checks.iter().flat_map(|c| c.reads.iter()).collect();
-    let mut missing = BTreeMap::new();
-    for name in needed {
-        let reason = match project.checks.tables.get(name) {
-            Some(source) => gate.register(name, source).await?,
-            None => Some(format!(
-                "table `{name}` is not declared under tables: in pipelines/checks.yaml"
-            )),
-        };
-        if let Some(reason) = reason {
-            missing.insert(name.clone(), reason);
+    let registered = futures::stream::iter(needed.into_iter().map(|name| {
+        let gate = &gate;
+        async move {
+            let reason = match project.checks.tables.get(name) {
+                Some(source) => gate.register(name, source).await?,
+                None => Some(format!(
+                    "table `{name}` is not declared under tables: in pipelines/checks.yaml"
+                )),
+            };
+            Ok::<_, GateError>(reason.map(|r| (name.clone(), r)))
         }
-    }
+    }))
+    .buffered(CONCURRENT_CHECKS)
+    .try_collect::<Vec<_>>()
+    .await?;
+    let missing: BTreeMap<String, String> = registered.into_iter().flatten().collect();
 
     let mut results: Vec<Option<CheckResult>> = vec![None; checks.len()];
     let mut row_level: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -86,27 +95,50 @@ pub async fn run_gate_in(
             row_level.entry(table).or_default().push(i);
         }
     }
-    for (table, indices) in row_level {
-        let batch: Vec<&Check> = indices.iter().map(|&i| &checks[i]).collect();
-        let started = std::time::Instant::now();
-        for (i, result) in indices.iter().zip(gate.row_level(table, &batch).await?) {
-            results[*i] = Some(result);
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        tracing::debug!(
-            table,
-            checks = batch.len(),
-            seconds,
-            "row-level checks counted"
-        );
-    }
-    for (i, check) in checks.iter().enumerate() {
-        if results[i].is_none() {
+    // Each table's row-level checks (one scan), then every set-level check: several at once, as
+    // most are small queries; results keep the checks' order, and the first error in that order
+    // is the one reported.
+    let counted = futures::stream::iter(row_level.into_iter().map(|(table, indices)| {
+        let gate = &gate;
+        async move {
+            let batch: Vec<&Check> = indices.iter().map(|&i| &checks[i]).collect();
             let started = std::time::Instant::now();
-            results[i] = Some(gate.set_level(check).await?);
+            let found = gate.row_level(table, &batch).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            tracing::debug!(
+                table,
+                checks = batch.len(),
+                seconds,
+                "row-level checks counted"
+            );
+            Ok::<_, GateError>(indices.into_iter().zip(found))
+        }
+    }))
+    .buffered(CONCURRENT_CHECKS)
+    .try_collect::<Vec<_>>()
+    .await?;
+    for (i, result) in counted.into_iter().flatten() {
+        results[i] = Some(result);
+    }
+    let pending: Vec<usize> = (0..checks.len())
+        .filter(|&i| results[i].is_none())
+        .collect();
+    let set_level = futures::stream::iter(pending.into_iter().map(|i| {
+        let gate = &gate;
+        let check = &checks[i];
+        async move {
+            let started = std::time::Instant::now();
+            let result = gate.set_level(check).await?;
             let seconds = started.elapsed().as_secs_f64();
             tracing::debug!(check = %check.id, seconds, "set-level check run");
+            Ok::<_, GateError>((i, result))
         }
+    }))
+    .buffered(CONCURRENT_CHECKS)
+    .try_collect::<Vec<_>>()
+    .await?;
+    for (i, result) in set_level {
+        results[i] = Some(result);
     }
     Ok(GateReport {
         results: results.into_iter().flatten().collect(),
