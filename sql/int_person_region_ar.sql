@@ -11,74 +11,16 @@
 -- Only persons with at least one paid month in Y in the region are recipients there (rows with
 -- manader_ar > 0). Person attributes (kon, alder, utrikes) come from int_person_attribut.
 --
--- How months are counted: every month of the window is one bit of a number – bit
--- (year's place in the window) * 12 + (month - 1), so Y's twelve months are the highest twelve
--- bits. int_person_plats holds each year's months of a person per place and household as 12 bits;
--- shifted to the year's place in the window they are combined per region with bit_or, which keeps
--- each month once. The number of months is then the number of bits set, counted with the standard
--- steps: bits in pairs, in fours, in bytes, then the bytes summed. (The window is at most 5 years =
--- 60 bits.)
---
--- Only persons with a paid month in Y anywhere (those int_person_attribut lists) can be recipients
--- in a region: the join with int_person_attribut leaves the others out before the largest step and
--- gives each person its number `lopnr`. The largest step groups by one 64-bit number,
--- region number (int_region_tillhorighet.nr) * 2^32 + lopnr, instead of a number and a text; the
--- region's names and the person's id and attributes are joined back at the end from the two small
--- tables.
-WITH plats AS (
-    SELECT
-        a.lopnr,
-        p.ar,
-        p.plats,
-        p.manader << ((p.ar - ($year - $very_long_term_window_years + 1)) * 12) AS manader
-    FROM int_person_plats p
-    JOIN int_person_attribut a ON a.pnr = p.pnr
-),
-regioner AS (
+-- The months are counted by number in int_person_region_nyckel (how: there). Here the region's
+-- level and code and the person's id and attributes are joined on. The counted rows are a stored
+-- table, so DataFusion knows their number: the two lookups (regions, 354 rows; persons of the
+-- year, 275 K at national size) are the build sides and the 1.4 M counted rows stream past them.
+-- Within one query the estimate of the counted rows came out at under a thousand and they became
+-- the build side of both joins (1.1 GB at ten times national size; docs/benchmarks.md).
+WITH regioner AS (
     SELECT DISTINCT nr, niva, region FROM int_region_tillhorighet
-),
-region AS (
-    SELECT
-        t.nr * 4294967296 + p.lopnr AS nyckel,
-        bit_or(p.manader) AS fonster
-    FROM plats p
-    JOIN int_region_tillhorighet t ON t.ar = p.ar AND t.plats = p.plats
-    GROUP BY t.nr * 4294967296 + p.lopnr
-),
-i_ar AS (
-    SELECT nyckel >> 32 AS nr, nyckel & 4294967295 AS lopnr,
-        fonster >> (12 * ($very_long_term_window_years - 1)) AS ar, fonster
-    FROM region
-    WHERE fonster >> (12 * ($very_long_term_window_years - 1)) > 0
-),
-par AS (
-    SELECT nr, lopnr,
-        ar - ((ar >> 1) & 6148914691236517205) AS ar,
-        fonster - ((fonster >> 1) & 6148914691236517205) AS fonster
-    FROM i_ar
-),
-fyror AS (
-    SELECT nr, lopnr,
-        (ar & 3689348814741910323) + ((ar >> 2) & 3689348814741910323) AS ar,
-        (fonster & 3689348814741910323) + ((fonster >> 2) & 3689348814741910323) AS fonster
-    FROM par
-),
-byte AS (
-    SELECT nr, lopnr,
-        (ar + (ar >> 4)) & 1085102592571150095 AS ar,
-        (fonster + (fonster >> 4)) & 1085102592571150095 AS fonster
-    FROM fyror
-),
-summa AS (
-    SELECT nr, lopnr,
-        (ar + (ar >> 8) + (ar >> 16) + (ar >> 24) + (ar >> 32) + (ar >> 40) + (ar >> 48)
-            + (ar >> 56)) & 255 AS manader_ar,
-        (fonster + (fonster >> 8) + (fonster >> 16) + (fonster >> 24) + (fonster >> 32)
-            + (fonster >> 40) + (fonster >> 48) + (fonster >> 56)) & 255 AS manader_fonster
-    FROM byte
 )
--- The region's names and the person's id and attributes joined back to the counted months.
 SELECT r.niva, r.region, a.pnr, a.kon, a.alder, a.utrikes, s.manader_ar, s.manader_fonster
-FROM regioner r
-JOIN summa s ON s.nr = r.nr
+FROM int_person_region_nyckel s
 JOIN int_person_attribut a ON a.lopnr = s.lopnr
+JOIN regioner r ON r.nr = s.nr

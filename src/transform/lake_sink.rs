@@ -101,6 +101,14 @@ impl ModelSink for LakeSink<'_> {
             let budget = *self.budget.get_or_insert_with(|| default_budget(ctx));
             let task = Arc::new(df.task_ctx());
             let plan = df.create_physical_plan().await.map_err(|e| sink_err(&e))?;
+            tracing::debug!(
+                target: "oj::transform::stats",
+                model,
+                "plan with estimates:\n{}",
+                datafusion::physical_plan::display::DisplayableExecutionPlan::new(plan.as_ref())
+                    .set_show_statistics(true)
+                    .indent(true)
+            );
             // The physical plan's schema is the one the batches carry (its nullability can differ
             // from the logical schema's).
             let schema = plan.schema();
