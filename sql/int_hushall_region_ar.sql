@@ -15,22 +15,42 @@ WITH plats AS (
     FROM int_hushall_plats
     WHERE ar = $year
 ),
--- Regions as numbers (int_region_tillhorighet.nr): the large step groups by (number, household)
--- instead of three texts; the names are joined back at the end, the small lookup written first so
--- that it is the join's build side.
+-- Regions as numbers (int_region_tillhorighet.nr): the grouping is by (number, household) instead
+-- of three texts; the names are joined back at the end, the small lookup written first so that it
+-- is the join's build side.
+-- Most households are paid in one place in Y (98 % at national size): int_region_tillhorighet maps a
+-- place to at most one region of each level, so such a household has exactly one row in each of
+-- its regions and its rows pass through as they are. Only the households paid in more than one
+-- place (`flera`) are grouped per region. (Grouping every (region, household) pair – 1.1 M at
+-- national size, 11 M at ten times – spilled at ten times; docs/benchmarks.md, session 10.)
 regioner AS (
     SELECT DISTINCT nr, niva, region FROM int_region_tillhorighet WHERE ar = $year
 ),
+flera AS (
+    SELECT hushall_id FROM plats GROUP BY hushall_id HAVING COUNT(*) > 1
+),
+markerade AS (
+    SELECT p.hushall_id, p.plats, p.manader, p.barn_under_16, p.belopp_kr,
+        f.hushall_id IS NOT NULL AS flera
+    FROM plats p
+    LEFT JOIN flera f ON f.hushall_id = p.hushall_id
+),
 region AS (
+    SELECT t.nr, m.hushall_id, m.manader, m.barn_under_16, m.belopp_kr
+    FROM markerade m
+    JOIN int_region_tillhorighet t ON t.ar = $year AND t.plats = m.plats
+    WHERE NOT m.flera
+    UNION ALL
     SELECT
         t.nr,
-        p.hushall_id,
-        bit_or(p.manader) AS manader,
-        MAX(p.barn_under_16) AS barn_under_16,
-        SUM(p.belopp_kr) AS belopp_kr
-    FROM plats p
-    JOIN int_region_tillhorighet t ON t.ar = $year AND t.plats = p.plats
-    GROUP BY t.nr, p.hushall_id
+        m.hushall_id,
+        bit_or(m.manader) AS manader,
+        MAX(m.barn_under_16) AS barn_under_16,
+        SUM(m.belopp_kr) AS belopp_kr
+    FROM markerade m
+    JOIN int_region_tillhorighet t ON t.ar = $year AND t.plats = m.plats
+    WHERE m.flera
+    GROUP BY t.nr, m.hushall_id
 )
 SELECT
     r.niva,
