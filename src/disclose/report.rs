@@ -67,6 +67,10 @@ pub struct AuditSummary {
     pub(crate) linear_programs: usize,
     pub movers_visible_blocks: usize,
     pub repair_rounds: usize,
+    /// Failing cells repaired by perturbation (a cell that failed two rounds running), and the
+    /// cells those repairs suppressed (counted in `secondary` too).
+    pub perturbation_repairs: usize,
+    pub perturbation_suppressed: usize,
     pub relations: usize,
     /// Inequalities (movers, long-term counts, subsets) that did not hold on the year's numbers
     /// for some cells and were left out there.
@@ -104,7 +108,19 @@ impl DisclosureReport {
             self.audit.linear_programs,
             self.audit.repair_rounds,
             self.audit.seconds
-        )
+        ) + &self.perturbation_text()
+    }
+
+    /// `; N cells repaired by perturbation (M suppressed)`, when any was.
+    fn perturbation_text(&self) -> String {
+        match self.audit.perturbation_repairs {
+            0 => String::new(),
+            n => format!(
+                "; {n} cell{} repaired by perturbation ({} suppressed)",
+                if n == 1 { "" } else { "s" },
+                self.audit.perturbation_suppressed
+            ),
+        }
     }
 }
 
@@ -172,6 +188,8 @@ pub fn build(
             linear_programs: audit.solves,
             movers_visible_blocks: audit.movers_visible_blocks,
             repair_rounds,
+            perturbation_repairs: 0,
+            perturbation_suppressed: 0,
             relations: table.relations.len(),
             relations_not_holding,
             narrowest,

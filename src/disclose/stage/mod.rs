@@ -130,6 +130,7 @@ pub async fn disclose(
     // The cells that failed the round before (a cell failing twice is repaired by perturbation).
     let mut failed_before: BTreeSet<usize> = BTreeSet::new();
     let (mut solves, mut seconds) = (0, 0.0);
+    let mut perturbed = protect::Perturbed::default();
     loop {
         let needs: Vec<NeedClass> = (0..table.cells.len())
             .map(|i| needs_class(&table, &primary_marks, input.config, i))
@@ -163,7 +164,7 @@ pub async fn disclose(
         let failing: BTreeSet<usize> = last.failures.iter().map(|f| f.cell).collect();
         let persistent: BTreeSet<usize> = failing.intersection(&failed_before).copied().collect();
         failed_before = failing;
-        if !repair(&mut table, &last, &persistent) {
+        if !repair(&mut table, &last, &persistent, &mut perturbed) {
             break;
         }
         secondary::protect(&mut table);
@@ -185,7 +186,9 @@ pub async fn disclose(
                 .collect(),
         });
     }
-    let report = report::build(&table, &primary_marks, &last, rounds, not_holding);
+    let mut report = report::build(&table, &primary_marks, &last, rounds, not_holding);
+    report.audit.perturbation_repairs = perturbed.cells;
+    report.audit.perturbation_suppressed = perturbed.suppressed;
 
     let nudge = ParamValues::from(vec![("nudge", ScalarValue::from(ROUNDING_NUDGE))]);
     scratch.put("cells", cells_schema(), vec![cells_batch(&table)?])?;

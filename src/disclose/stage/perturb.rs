@@ -414,6 +414,49 @@ mod tests {
         assert_eq!(shifts(&failure), vec![vec![5.0, -5.0]]);
     }
 
+    /// A repair round counts what perturbation did: with a = 20 and b = 30 hidden, the audit
+    /// (width 5) pins a (a = G1 − c) and b (b = G2 − d). a failed the round before too, so it is
+    /// repaired by perturbation: c and d (worked out in the test above), both published before –
+    /// one cell repaired, two suppressed. b shares the relation L1 with a and waits for the next
+    /// round. Without a persistent failure nothing is counted.
+    #[test]
+    fn a_repair_round_counts_what_perturbation_suppressed() {
+        let width = |_| Need::Width { width: 5.0 };
+        let mut table = crossing(20.0, 30.0, 40.0, 2.0, &["a", "b"]);
+        let report = audit(&table, &width).unwrap();
+        let mut failing: Vec<String> = report
+            .failures
+            .iter()
+            .map(|f| table.cells[f.cell].region.clone())
+            .collect();
+        failing.sort();
+        assert_eq!(failing, ["a", "b"]);
+        let persistent = BTreeSet::from([find(&table, "a")]);
+        let mut perturbed = super::super::protect::Perturbed::default();
+        assert!(super::super::protect::repair(
+            &mut table,
+            &report,
+            &persistent,
+            &mut perturbed
+        ));
+        assert_eq!(perturbed.cells, 1);
+        assert_eq!(perturbed.suppressed, 2);
+        let hidden: BTreeSet<usize> = (0..table.cells.len())
+            .filter(|&c| table.marks[c].suppressed())
+            .collect();
+        assert_eq!(regions(&table, &hidden), ["a", "b", "c", "d"]);
+
+        let mut table = crossing(20.0, 30.0, 40.0, 2.0, &["a", "b"]);
+        let mut none = super::super::protect::Perturbed::default();
+        assert!(super::super::protect::repair(
+            &mut table,
+            &report,
+            &BTreeSet::new(),
+            &mut none
+        ));
+        assert_eq!(none, super::super::protect::Perturbed::default());
+    }
+
     /// The exact interval of a cell's numerator, from the audit with a need no interval meets.
     fn audit_interval(table: &Table, cell: usize) -> (f64, f64) {
         let report = audit(table, &|_| Need::Width { width: 1e9 }).unwrap();

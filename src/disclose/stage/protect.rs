@@ -68,17 +68,28 @@ pub(super) fn need_of(class: &NeedClass, config: &DisclosureConfig) -> Need {
     }
 }
 
+/// What the repairs by perturbation did over a run's rounds (reported with the audit).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Perturbed {
+    /// Failing cells repaired by perturbation.
+    pub(super) cells: usize,
+    /// Cells those repairs suppressed.
+    pub(super) suppressed: usize,
+}
+
 /// One repair round: for every failing cell, one more suppression in the relation that pins it
 /// most (fewest unknown terms, then declaration order), the cheapest published term there.
 /// Returns whether anything was suppressed.
 ///
 /// A cell in `persistent` (it failed the round before too: one more suppression did not free
 /// it) is repaired by perturbation instead ([`perturb::protect_cell`]): every published cell of
-/// the cheapest change that moves it by its protection is suppressed at once.
+/// the cheapest change that moves it by its protection is suppressed at once, and counted in
+/// `perturbed`.
 pub(super) fn repair(
     table: &mut Table,
     report: &AuditReport,
     persistent: &BTreeSet<usize>,
+    perturbed: &mut Perturbed,
 ) -> bool {
     let mut touched: BTreeSet<usize> = BTreeSet::new();
     let mut changed = false;
@@ -97,7 +108,11 @@ pub(super) fn repair(
                 suppressed = cells.len(),
                 "repair by perturbation"
             );
+            perturbed.cells += 1;
             for cell in cells {
+                if table.marks[cell] == Mark::Published {
+                    perturbed.suppressed += 1;
+                }
                 table.marks[cell] = Mark::Secondary;
                 touched.extend(table.relations_of[cell].iter().copied());
             }
