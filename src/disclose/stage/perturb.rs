@@ -289,41 +289,73 @@ mod tests {
     /// total T over all four – the survey's crossing hierarchies in small. `hidden` regions are
     /// suppressed.
     fn crossing(a: f64, b: f64, c: f64, d: f64, hidden: &[&str]) -> Table {
-        let cells = Cells::new(vec![
-            count("a", a),
-            count("b", b),
-            count("c", c),
-            count("d", d),
-            count("L1", a + b),
-            count("L2", c + d),
-            count("G1", a + c),
-            count("G2", b + d),
-            count("T", a + b + c + d),
-        ]);
+        use RelationKind::Exact;
+        linked(
+            &[
+                ("a", a),
+                ("b", b),
+                ("c", c),
+                ("d", d),
+                ("L1", a + b),
+                ("L2", c + d),
+                ("G1", a + c),
+                ("G2", b + d),
+                ("T", a + b + c + d),
+            ],
+            &[
+                (Exact, "L1", &["a", "b"]),
+                (Exact, "L2", &["c", "d"]),
+                (Exact, "G1", &["a", "c"]),
+                (Exact, "G2", &["b", "d"]),
+                (Exact, "T", &["a", "b", "c", "d"]),
+            ],
+            hidden,
+        )
+    }
+
+    /// A table of counts (`region`, number) linked by `(kind, left, right)` relations, with the
+    /// `hidden` regions suppressed.
+    fn linked(
+        counts: &[(&str, f64)],
+        relations: &[(RelationKind, &str, &[&str])],
+        hidden: &[&str],
+    ) -> Table {
+        let cells = Cells::new(counts.iter().map(|&(r, n)| count(r, n)).collect());
         let at = |region: &str| Term {
             cell: cells.find("antal", "x", region, "totalt").unwrap(),
             part: Part::Taljare,
             factor: 1.0,
         };
-        let sum = |left: &str, right: &[&str]| Relation {
-            name: "enkat".into(),
-            kind: RelationKind::Exact,
-            left: at(left),
-            right: right.iter().map(|r| at(r)).collect(),
-        };
-        let relations = vec![
-            sum("L1", &["a", "b"]),
-            sum("L2", &["c", "d"]),
-            sum("G1", &["a", "c"]),
-            sum("G2", &["b", "d"]),
-            sum("T", &["a", "b", "c", "d"]),
-        ];
+        let relations = relations
+            .iter()
+            .map(|&(kind, left, right)| Relation {
+                name: "test".into(),
+                kind,
+                left: at(left),
+                right: right.iter().map(|r| at(r)).collect(),
+            })
+            .collect();
         let mut table = Table::new(cells, relations);
         for r in hidden {
             let cell = find(&table, r);
             table.marks[cell] = Mark::Secondary;
         }
         table
+    }
+
+    /// Repairs `region` (pinned under a width of 5) by perturbation, suppresses what the repair
+    /// returns, checks that the audit then passes, and returns the suppressed regions.
+    fn freed_by(table: &mut Table, region: &str) -> Vec<String> {
+        let width = |_| Need::Width { width: 5.0 };
+        let failure = pinned(table, Need::Width { width: 5.0 }, region);
+        let cells = protect_cell(table, &failure).expect("the cell can be freed");
+        let names = regions(table, &cells);
+        for c in cells {
+            table.marks[c] = Mark::Secondary;
+        }
+        let after = audit(table, &width).unwrap();
+        assert!(after.failures.is_empty(), "{:?}", after.failures);
+        names
     }
 
     /// The audit's failure of `region` under `need` (it must fail).
@@ -356,15 +388,7 @@ mod tests {
     #[test]
     fn a_respondent_pinned_by_crossing_groups_is_freed_by_a_rectangle() {
         let mut table = crossing(20.0, 30.0, 40.0, 2.0, &["a", "b"]);
-        let width = |_| Need::Width { width: 5.0 };
-        let failure = pinned(&table, Need::Width { width: 5.0 }, "a");
-        let cells = protect_cell(&table, &failure).expect("a can be freed");
-        assert_eq!(regions(&table, &cells), ["c", "d"]);
-        for c in cells {
-            table.marks[c] = Mark::Secondary;
-        }
-        let after = audit(&table, &width).unwrap();
-        assert!(after.failures.is_empty(), "{:?}", after.failures);
+        assert_eq!(freed_by(&mut table, "a"), ["c", "d"]);
         let a = find(&table, "a");
         let (lo, hi) = audit_interval(&table, a);
         assert!(
@@ -424,45 +448,25 @@ mod tests {
     /// movers relation's inequalities do not bind here; its changes must still add up.)
     #[test]
     fn a_kommun_in_a_lan_with_movers_is_freed_without_moving_the_lan() {
-        let cells = Cells::new(vec![
-            count("a", 20.0),
-            count("b", 30.0),
-            count("c", 40.0),
-            count("d", 2.0),
-            count("L", 45.0),
-            count("G1", 60.0),
-            count("G2", 32.0),
-        ]);
-        let at = |region: &str| Term {
-            cell: cells.find("antal", "x", region, "totalt").unwrap(),
-            part: Part::Taljare,
-            factor: 1.0,
-        };
-        let relation = |kind, left: &str, right: &[&str]| Relation {
-            name: "test".into(),
-            kind,
-            left: at(left),
-            right: right.iter().map(|r| at(r)).collect(),
-        };
-        let relations = vec![
-            relation(RelationKind::Movers, "L", &["a", "b"]),
-            relation(RelationKind::Exact, "G1", &["a", "c"]),
-            relation(RelationKind::Exact, "G2", &["b", "d"]),
-        ];
-        let mut table = Table::new(cells, relations);
-        for r in ["a", "b"] {
-            let cell = find(&table, r);
-            table.marks[cell] = Mark::Secondary;
-        }
-        let width = |_| Need::Width { width: 5.0 };
-        let failure = pinned(&table, Need::Width { width: 5.0 }, "a");
-        let cells = protect_cell(&table, &failure).expect("a can be freed");
-        assert_eq!(regions(&table, &cells), ["c", "d"]);
-        for c in cells {
-            table.marks[c] = Mark::Secondary;
-        }
-        let after = audit(&table, &width).unwrap();
-        assert!(after.failures.is_empty(), "{:?}", after.failures);
+        use RelationKind::{Exact, Movers};
+        let mut table = linked(
+            &[
+                ("a", 20.0),
+                ("b", 30.0),
+                ("c", 40.0),
+                ("d", 2.0),
+                ("L", 45.0),
+                ("G1", 60.0),
+                ("G2", 32.0),
+            ],
+            &[
+                (Movers, "L", &["a", "b"]),
+                (Exact, "G1", &["a", "c"]),
+                (Exact, "G2", &["b", "d"]),
+            ],
+            &["a", "b"],
+        );
+        assert_eq!(freed_by(&mut table, "a"), ["c", "d"]);
     }
 
     /// A repair round counts what perturbation did: with a = 20 and b = 30 hidden, the audit
