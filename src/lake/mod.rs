@@ -44,12 +44,19 @@ pub enum LakeError {
 }
 
 /// The Parquet settings of every file the pipeline writes (staging, warehouse, releases).
+/// Row groups of at most [`ROW_GROUP_ROWS`] rows.
 pub(crate) fn writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(1 << 20))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .build()
 }
+
+/// Rows per Parquet row group. A reader holds the column chunks of a whole row group in memory,
+/// outside the memory pool: with 1 M rows a national run peaked 100 MiB higher (and the ten times
+/// national transform under 512 MiB 140 MiB higher) at the same speed (docs/benchmarks.md,
+/// session 10).
+pub const ROW_GROUP_ROWS: usize = 1 << 17;
 
 /// Streams `df` into one Parquet file at `relative` in `store`; returns the rows written. The
 /// file appears only when complete (multipart upload or temp file + rename in object_store).
