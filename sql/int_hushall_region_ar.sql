@@ -30,27 +30,26 @@ flera AS (
     SELECT hushall_id FROM plats GROUP BY hushall_id HAVING COUNT(*) > 1
 ),
 markerade AS (
-    SELECT p.hushall_id, p.plats, p.manader, p.barn_under_16, p.belopp_kr,
+    SELECT t.nr, p.hushall_id, p.manader, p.barn_under_16, p.belopp_kr,
         f.hushall_id IS NOT NULL AS flera
     FROM plats p
     LEFT JOIN flera f ON f.hushall_id = p.hushall_id
+    JOIN int_region_tillhorighet t ON t.ar = $year AND t.plats = p.plats
 ),
 region AS (
-    SELECT t.nr, m.hushall_id, m.manader, m.barn_under_16, m.belopp_kr
-    FROM markerade m
-    JOIN int_region_tillhorighet t ON t.ar = $year AND t.plats = m.plats
-    WHERE NOT m.flera
+    SELECT nr, hushall_id, manader, barn_under_16, belopp_kr
+    FROM markerade
+    WHERE NOT flera
     UNION ALL
     SELECT
-        t.nr,
-        m.hushall_id,
-        bit_or(m.manader) AS manader,
-        MAX(m.barn_under_16) AS barn_under_16,
-        SUM(m.belopp_kr) AS belopp_kr
-    FROM markerade m
-    JOIN int_region_tillhorighet t ON t.ar = $year AND t.plats = m.plats
-    WHERE m.flera
-    GROUP BY t.nr, m.hushall_id
+        nr,
+        hushall_id,
+        bit_or(manader) AS manader,
+        MAX(barn_under_16) AS barn_under_16,
+        SUM(belopp_kr) AS belopp_kr
+    FROM markerade
+    WHERE flera
+    GROUP BY nr, hushall_id
 )
 SELECT
     r.niva,

@@ -79,6 +79,14 @@ pub struct AuditSummary {
     pub seconds: f64,
 }
 
+/// What the repairs by perturbation did over a run's rounds: failing cells repaired, and the
+/// published cells those repairs suppressed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Perturbed {
+    pub cells: usize,
+    pub suppressed: usize,
+}
+
 /// Everything the report holds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DisclosureReport {
@@ -155,6 +163,7 @@ pub fn build(
     primary_marks: &[Mark],
     audit: &AuditReport,
     repair_rounds: usize,
+    perturbed: Perturbed,
     relations_not_holding: usize,
 ) -> DisclosureReport {
     let mut totals = Loss::default();
@@ -188,8 +197,8 @@ pub fn build(
             linear_programs: audit.solves,
             movers_visible_blocks: audit.movers_visible_blocks,
             repair_rounds,
-            perturbation_repairs: 0,
-            perturbation_suppressed: 0,
+            perturbation_repairs: perturbed.cells,
+            perturbation_suppressed: perturbed.suppressed,
             relations: table.relations.len(),
             relations_not_holding,
             narrowest,

@@ -43,6 +43,17 @@ pub async fn run_gate(
 /// planning and waiting, so a few at once keep both cores busy.
 const CONCURRENT_CHECKS: usize = 4;
 
+/// Runs `work` [`CONCURRENT_CHECKS`] at a time; the results in `work`'s order, or the first error
+/// in that order.
+async fn several_at_once<T>(
+    work: impl IntoIterator<Item = impl std::future::Future<Output = Result<T, GateError>>>,
+) -> Result<Vec<T>, GateError> {
+    futures::stream::iter(work)
+        .buffered(CONCURRENT_CHECKS)
+        .try_collect()
+        .await
+}
+
 /// Runs the checks of the gate after `stage` for `year` over what `view` shows: the stage's
 /// pending (not yet committed) outputs in place of the committed ones ([`crate::commit`]).
 pub async fn run_gate_in(
@@ -64,7 +75,7 @@ pub async fn run_gate_in(
         params: pipeline_params(project, year),
     };
     let needed: BTreeSet<&String> = checks.iter().flat_map(|c| c.reads.iter()).collect();
-    let registered = futures::stream::iter(needed.into_iter().map(|name| {
+    let registered = several_at_once(needed.into_iter().map(|name| {
         let gate = &gate;
         async move {
             let reason = match project.checks.tables.get(name) {
@@ -76,8 +87,6 @@ pub async fn run_gate_in(
             Ok::<_, GateError>(reason.map(|r| (name.clone(), r)))
         }
     }))
-    .buffered(CONCURRENT_CHECKS)
-    .try_collect::<Vec<_>>()
     .await?;
     let missing: BTreeMap<String, String> = registered.into_iter().flatten().collect();
 
@@ -98,7 +107,7 @@ pub async fn run_gate_in(
     // Each table's row-level checks (one scan), then every set-level check: several at once, as
     // most are small queries; results keep the checks' order, and the first error in that order
     // is the one reported.
-    let counted = futures::stream::iter(row_level.into_iter().map(|(table, indices)| {
+    let counted = several_at_once(row_level.into_iter().map(|(table, indices)| {
         let gate = &gate;
         async move {
             let batch: Vec<&Check> = indices.iter().map(|&i| &checks[i]).collect();
@@ -114,8 +123,6 @@ pub async fn run_gate_in(
             Ok::<_, GateError>(indices.into_iter().zip(found))
         }
     }))
-    .buffered(CONCURRENT_CHECKS)
-    .try_collect::<Vec<_>>()
     .await?;
     for (i, result) in counted.into_iter().flatten() {
         results[i] = Some(result);
@@ -123,7 +130,7 @@ pub async fn run_gate_in(
     let pending: Vec<usize> = (0..checks.len())
         .filter(|&i| results[i].is_none())
         .collect();
-    let set_level = futures::stream::iter(pending.into_iter().map(|i| {
+    let set_level = several_at_once(pending.into_iter().map(|i| {
         let gate = &gate;
         let check = &checks[i];
         async move {
@@ -134,8 +141,6 @@ pub async fn run_gate_in(
             Ok::<_, GateError>((i, result))
         }
     }))
-    .buffered(CONCURRENT_CHECKS)
-    .try_collect::<Vec<_>>()
     .await?;
     for (i, result) in set_level {
         results[i] = Some(result);

@@ -652,27 +652,30 @@ struct Cell {
 
 type Key = (String, String, String, String);
 
-/// Column `name` of `b` as text, whichever string type it carries (Parquet read back gives
-/// Utf8View).
-fn text_column(b: &RecordBatch, name: &str) -> StringArray {
+/// Column `name` of `b` cast to `to`, as the array type `A` of that type.
+fn column_as<A: Array + Clone + 'static>(
+    b: &RecordBatch,
+    name: &str,
+    to: datafusion::arrow::datatypes::DataType,
+) -> A {
     let column = b.column_by_name(name).unwrap();
-    datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8)
+    datafusion::arrow::compute::cast(column, &to)
         .unwrap()
         .as_any()
-        .downcast_ref::<StringArray>()
+        .downcast_ref::<A>()
         .unwrap()
         .clone()
 }
 
+/// Column `name` of `b` as text, whichever string type it carries (Parquet read back gives
+/// Utf8View).
+fn text_column(b: &RecordBatch, name: &str) -> StringArray {
+    column_as(b, name, datafusion::arrow::datatypes::DataType::Utf8)
+}
+
 /// Column `name` of `b` as 64-bit floats (counts and amounts alike).
 fn number_column(b: &RecordBatch, name: &str) -> Float64Array {
-    let column = b.column_by_name(name).unwrap();
-    datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Float64)
-        .unwrap()
-        .as_any()
-        .downcast_ref::<Float64Array>()
-        .unwrap()
-        .clone()
+    column_as(b, name, datafusion::arrow::datatypes::DataType::Float64)
 }
 
 /// The indicator rows of a model's table by key; text columns read as Utf8 whichever string type

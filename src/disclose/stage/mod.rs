@@ -130,7 +130,7 @@ pub async fn disclose(
     // The cells that failed the round before (a cell failing twice is repaired by perturbation).
     let mut failed_before: BTreeSet<usize> = BTreeSet::new();
     let (mut solves, mut seconds) = (0, 0.0);
-    let mut perturbed = protect::Perturbed::default();
+    let mut perturbed = report::Perturbed::default();
     loop {
         let needs: Vec<NeedClass> = (0..table.cells.len())
             .map(|i| needs_class(&table, &primary_marks, input.config, i))
@@ -186,9 +186,14 @@ pub async fn disclose(
                 .collect(),
         });
     }
-    let mut report = report::build(&table, &primary_marks, &last, rounds, not_holding);
-    report.audit.perturbation_repairs = perturbed.cells;
-    report.audit.perturbation_suppressed = perturbed.suppressed;
+    let report = report::build(
+        &table,
+        &primary_marks,
+        &last,
+        rounds,
+        perturbed,
+        not_holding,
+    );
 
     let nudge = ParamValues::from(vec![("nudge", ScalarValue::from(ROUNDING_NUDGE))]);
     scratch.put("cells", cells_schema(), vec![cells_batch(&table)?])?;

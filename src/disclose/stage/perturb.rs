@@ -487,7 +487,7 @@ mod tests {
         failing.sort();
         assert_eq!(failing, ["a", "b"]);
         let persistent = BTreeSet::from([find(&table, "a")]);
-        let mut perturbed = super::super::protect::Perturbed::default();
+        let mut perturbed = crate::disclose::report::Perturbed::default();
         assert!(super::super::protect::repair(
             &mut table,
             &report,
@@ -502,14 +502,14 @@ mod tests {
         assert_eq!(regions(&table, &hidden), ["a", "b", "c", "d"]);
 
         let mut table = crossing(20.0, 30.0, 40.0, 2.0, &["a", "b"]);
-        let mut none = super::super::protect::Perturbed::default();
+        let mut none = crate::disclose::report::Perturbed::default();
         assert!(super::super::protect::repair(
             &mut table,
             &report,
             &BTreeSet::new(),
             &mut none
         ));
-        assert_eq!(none, super::super::protect::Perturbed::default());
+        assert_eq!(none, crate::disclose::report::Perturbed::default());
     }
 
     /// The exact interval of a cell's numerator, from the audit with a need no interval meets.

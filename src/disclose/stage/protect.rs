@@ -7,6 +7,7 @@ use super::perturb;
 use crate::config::disclosure::DisclosureConfig;
 use crate::disclose::audit::{AuditReport, Need};
 use crate::disclose::cells::{Mark, PrimaryReason};
+use crate::disclose::report::Perturbed;
 use crate::disclose::secondary;
 use crate::disclose::table::Table;
 use std::collections::BTreeSet;
@@ -66,15 +67,6 @@ pub(super) fn need_of(class: &NeedClass, config: &DisclosureConfig) -> Need {
             width: p.count_width,
         },
     }
-}
-
-/// What the repairs by perturbation did over a run's rounds (reported with the audit).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Perturbed {
-    /// Failing cells repaired by perturbation.
-    pub(super) cells: usize,
-    /// Cells those repairs suppressed.
-    pub(super) suppressed: usize,
 }
 
 /// One repair round: for every failing cell, one more suppression in the relation that pins it
