@@ -106,6 +106,11 @@ impl TextDecoder {
         }
     }
 
+    /// The encoding decoded.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
     /// Whether the text so far ends with a line end.
     pub fn ends_with_newline(&self) -> bool {
         self.ends_with_newline

@@ -16,6 +16,7 @@
 
 pub mod decode;
 mod error;
+mod hash;
 pub mod header;
 pub mod lines;
 pub mod read;
@@ -44,7 +45,6 @@ use datafusion::logical_expr::ident;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 pub use header::QuestionColumn;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use unique::Duplicates;
@@ -136,7 +136,7 @@ pub async fn fingerprint_drop(
     let mut out = Vec::new();
     for relative in find_files(drops, year, dataset).await? {
         let (size, mut chunks) = open(drops, year, dataset, &relative, chunk_bytes).await?;
-        let mut hasher = Sha256::new();
+        let mut hasher = hash::Background::start();
         let mut check = (!is_workbook(&relative)).then(|| {
             read::TextCheck::new(
                 contract.format.delimiter,
@@ -146,16 +146,21 @@ pub async fn fingerprint_drop(
         });
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk?;
-            hasher.update(&chunk);
+            hasher.update(chunk.clone()).await;
             if let Some(check) = check.as_mut() {
                 check.push(&chunk);
             }
         }
+        let problem = check.and_then(read::TextCheck::finish);
+        let sha256 = hasher.finish().await.map_err(|e| IngestError::Engine {
+            dataset: dataset.name.clone(),
+            source: DataFusionError::External(Box::new(e)),
+        })?;
         out.push(DropFile {
             relative,
-            sha256: format!("{:x}", hasher.finalize()),
+            sha256,
             bytes: size,
-            problem: check.and_then(read::TextCheck::finish),
+            problem,
         });
     }
     Ok(out)

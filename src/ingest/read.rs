@@ -164,7 +164,10 @@ impl TextCheck {
     }
 
     fn scan_text(&mut self) {
-        if self.text_too_long.is_none()
+        // UTF-8 text is the file's bytes without a byte-order mark: none of its records is longer
+        // than the same record in the bytes, already scanned.
+        if self.decoder.encoding() != Encoding::Utf8
+            && self.text_too_long.is_none()
             && let Err(e) = self.text.feed(&self.buffer, &mut |_| {})
         {
             self.text_too_long = Some(e);

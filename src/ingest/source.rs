@@ -20,7 +20,6 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use datafusion::prelude::{DataFrame, SessionContext};
 use futures::StreamExt;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 pub(super) fn is_workbook(relative: &str) -> bool {
@@ -98,7 +97,7 @@ impl Source<'_> {
                 self.chunk_bytes,
             )
             .await?;
-            let mut hasher = Sha256::new();
+            let mut hasher = super::hash::Background::start();
             let mut rows = 0usize;
             let mut send =
                 async |batch: RecordBatch, mapped: &[String]| -> Result<bool, IngestError> {
@@ -117,8 +116,8 @@ impl Source<'_> {
                 let mut bytes = Vec::with_capacity(size as usize);
                 while let Some(chunk) = chunks.next().await {
                     let chunk = chunk?;
-                    hasher.update(&chunk);
                     bytes.extend_from_slice(&chunk);
+                    hasher.update(chunk).await;
                 }
                 let read_error = |source| IngestError::Read {
                     file: display.clone(),
@@ -156,10 +155,10 @@ impl Source<'_> {
                     match chunks.next().await {
                         Some(chunk) => {
                             let chunk = chunk?;
-                            hasher.update(&chunk);
                             position += chunk.len() as u64;
                             bar.set_position(position);
                             reader.push(&chunk).map_err(file_error)?;
+                            hasher.update(chunk).await;
                         }
                         None => {
                             reader.finish().map_err(file_error)?;
@@ -180,7 +179,11 @@ impl Source<'_> {
                     }
                 }
             }
-            if format!("{:x}", hasher.finalize()) != file.sha256 {
+            let sha256 = hasher
+                .finish()
+                .await
+                .map_err(|e| engine(DataFusionError::External(Box::new(e))))?;
+            if sha256 != file.sha256 {
                 return Err(IngestError::Changed { file: display });
             }
             if rows == 0 {

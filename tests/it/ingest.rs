@@ -593,6 +593,46 @@ async fn chunks_of_a_few_bytes_stage_and_reject_what_whole_files_do() {
     assert!(name.contains("Östad"), "{name}");
 }
 
+/// A drop file replaced after the run fingerprinted it (a delivery overwritten mid-run) is not
+/// ingested: its bytes no longer have the SHA-256 the run started with.
+#[tokio::test]
+async fn a_file_replaced_after_its_fingerprint_is_not_ingested() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let dataset = project
+        .pipeline
+        .datasets
+        .iter()
+        .find(|d| d.name == "regioner")
+        .unwrap();
+    let contract = project.contract_of(dataset);
+    let files = oj::ingest::fingerprint_drop(&env.drops, 2017, dataset, contract, 4096, 64)
+        .await
+        .unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].problem, None);
+    let path = env.drops_path.join("2017").join("regioner.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The same size and rows, one region name changed.
+    let replaced = text.replacen("Östad", "Östa_", 1);
+    assert_ne!(replaced, text);
+    std::fs::write(&path, replaced).unwrap();
+    let ctx = session::build(&SessionOptions::for_tests(), &[&env.lake]).unwrap();
+    let txn = oj::commit::Txn::new(&env.lake, 2017, "replaced-drop", "ingest");
+    let err =
+        oj::ingest::ingest_dataset(&ctx, &project, dataset, 2017, &files, &env.drops, &txn, &[])
+            .await
+            .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: the file changed while it was ingested (its SHA-256 is not the one it had when \
+             the run started) (hint: a delivery was replaced during the run; run again)",
+            env.drops.display("2017/regioner.csv")
+        )
+    );
+}
+
 #[tokio::test]
 async fn unchanged_inputs_skip_and_changed_inputs_rerun() {
     let project = fixtures::project();
