@@ -47,15 +47,19 @@ flera AS (
     FROM betalda
     WHERE pnr3 IS NOT NULL OR pnr4 IS NOT NULL OR pnr5 IS NOT NULL
 ),
+-- A person's sex, age and birth country are grouped as one number, kon * 10000 + alder * 10 +
+-- utrikes (as in int_person_attribut; the contract keeps kon in 1–2, alder in 16–110 and utrikes in
+-- 0–1, so the number gives each back exactly): one key instead of three per group.
 personer AS (
-    SELECT ar, manad, plats, hushall_id, pnr1 AS pnr, kon1 AS kon, alder1 AS alder,
-        utrikes1 AS utrikes
+    SELECT ar, manad, plats, hushall_id, pnr1 AS pnr,
+        kon1 * 10000 + alder1 * 10 + utrikes1 AS attribut
     FROM betalda WHERE pnr1 IS NOT NULL
     UNION ALL
-    SELECT ar, manad, plats, hushall_id, pnr2, kon2, alder2, utrikes2
+    SELECT ar, manad, plats, hushall_id, pnr2, kon2 * 10000 + alder2 * 10 + utrikes2
     FROM betalda WHERE pnr2 IS NOT NULL
     UNION ALL
-    SELECT ar, manad, plats, hushall_id, p['pnr'], p['kon'], p['alder'], p['utrikes']
+    SELECT ar, manad, plats, hushall_id, p['pnr'],
+        p['kon'] * 10000 + p['alder'] * 10 + p['utrikes']
     FROM flera WHERE p['pnr'] IS NOT NULL
 )
 SELECT
@@ -63,10 +67,10 @@ SELECT
     pnr,
     plats,
     hushall_id,
-    kon,
-    alder,
-    utrikes,
+    attribut / 10000 AS kon,
+    (attribut / 10) % 1000 AS alder,
+    attribut % 10 AS utrikes,
     CAST(bit_or(1 << (manad - 1)) AS BIGINT) AS manader,
     MAX(manad) AS senaste_manad
 FROM personer
-GROUP BY ar, pnr, plats, hushall_id, kon, alder, utrikes
+GROUP BY ar, pnr, plats, hushall_id, attribut
