@@ -5,7 +5,10 @@
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
-use tokio::task::{JoinError, JoinHandle};
+use tokio::task::JoinHandle;
+
+use super::IngestError;
+use datafusion::error::DataFusionError;
 
 /// Chunks waiting to be hashed.
 const IN_FLIGHT: usize = 4;
@@ -36,10 +39,14 @@ impl Background {
         let _ = self.tx.send(chunk).await;
     }
 
-    /// The lower-case hex digest of every chunk given.
-    pub(super) async fn finish(self) -> Result<String, JoinError> {
+    /// The lower-case hex digest of every chunk given; a failure of the hashing thread is an
+    /// engine error of `dataset`.
+    pub(super) async fn finish(self, dataset: &str) -> Result<String, IngestError> {
         drop(self.tx);
-        self.task.await
+        self.task.await.map_err(|e| IngestError::Engine {
+            dataset: dataset.to_string(),
+            source: DataFusionError::External(Box::new(e)),
+        })
     }
 }
 
@@ -55,7 +62,7 @@ mod tests {
         }
         // sha256("a;b\n1;2\n"), from `printf 'a;b\n1;2\n' | sha256sum`.
         assert_eq!(
-            h.finish().await.unwrap(),
+            h.finish("test").await.unwrap(),
             "403bea5152c251c5bc7ef420d824d191605723f99392e83a0549ad58c6d46291"
         );
     }

@@ -152,10 +152,7 @@ pub async fn fingerprint_drop(
             }
         }
         let problem = check.and_then(read::TextCheck::finish);
-        let sha256 = hasher.finish().await.map_err(|e| IngestError::Engine {
-            dataset: dataset.name.clone(),
-            source: DataFusionError::External(Box::new(e)),
-        })?;
+        let sha256 = hasher.finish(&dataset.name).await?;
         out.push(DropFile {
             relative,
             sha256,

@@ -179,10 +179,7 @@ impl Source<'_> {
                     }
                 }
             }
-            let sha256 = hasher
-                .finish()
-                .await
-                .map_err(|e| engine(DataFusionError::External(Box::new(e))))?;
+            let sha256 = hasher.finish(&self.dataset.name).await?;
             if sha256 != file.sha256 {
                 return Err(IngestError::Changed { file: display });
             }

@@ -346,14 +346,14 @@ mod tests {
     /// Repairs `region` (pinned under a width of 5) by perturbation, suppresses what the repair
     /// returns, checks that the audit then passes, and returns the suppressed regions.
     fn freed_by(table: &mut Table, region: &str) -> Vec<String> {
-        let width = |_| Need::Width { width: 5.0 };
-        let failure = pinned(table, Need::Width { width: 5.0 }, region);
+        let need = Need::Width { width: 5.0 };
+        let failure = pinned(table, need, region);
         let cells = protect_cell(table, &failure).expect("the cell can be freed");
         let names = regions(table, &cells);
         for c in cells {
             table.marks[c] = Mark::Secondary;
         }
-        let after = audit(table, &width).unwrap();
+        let after = audit(table, &|_| need).unwrap();
         assert!(after.failures.is_empty(), "{:?}", after.failures);
         names
     }
