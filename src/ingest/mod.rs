@@ -22,6 +22,7 @@ pub mod lines;
 pub mod read;
 mod shape;
 mod source;
+mod trim;
 mod unique;
 pub mod validate;
 mod verdict;

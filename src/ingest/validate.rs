@@ -15,9 +15,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::JoinType;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::Result;
-use datafusion::functions::expr_fn::{
-    btrim, concat, concat_ws, octet_length, regexp_like, replace,
-};
+use datafusion::functions::expr_fn::{concat, concat_ws, regexp_like, replace};
 use datafusion::logical_expr::{Expr, cast, ident, lit, not, try_cast, when};
 use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
@@ -63,13 +61,11 @@ fn cast_to_strings(
         .unwrap_or_else(|| datafusion::arrow::array::StringArray::from(Vec::<Option<&str>>::new())))
 }
 
-/// A column's text with surrounding whitespace trimmed, NULL when nothing is left:
-/// `CASE WHEN octet_length(t) > 0 THEN t END` with `t = btrim(column)`. The engine computes `t`
-/// once and only masks the empty values; `nullif(t, '')` compared every value with '' byte by byte,
-/// a tenth of the register's ingest (perf, docs/benchmarks.md).
-fn trimmed(column: &str) -> Result<Expr> {
-    let t = btrim(vec![ident(column)]);
-    when(octet_length(t.clone()).gt(lit(0)), t).end()
+/// A column's text with surrounding spaces trimmed, NULL when nothing is left ([`super::trim`]:
+/// `CASE WHEN octet_length(btrim(c)) > 0 THEN btrim(c) END` without copying a column that has
+/// nothing to trim).
+fn trimmed(column: &str) -> Expr {
+    super::trim::trimmed(ident(column))
 }
 
 /// Types and checks `raw` (canonical text columns, `_file`, `_line`, `_raw`).
@@ -80,7 +76,7 @@ pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> 
     let mut select = vec![ident(FILE_COLUMN), ident(LINE_COLUMN), ident(RAW_COLUMN)];
     let mut violations: Vec<Violation> = Vec::new();
     for c in &contract.columns {
-        let text = trimmed(&c.name)?;
+        let text = trimmed(&c.name);
         let typed = match c.logical {
             LogicalType::String => text.clone(),
             LogicalType::Integer => try_cast(text.clone(), DataType::Int64),
@@ -94,7 +90,7 @@ pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> 
         select.push(typed.alias(&c.name));
     }
     for q in v.questions {
-        let text = trimmed(&q.name)?;
+        let text = trimmed(&q.name);
         select.push(text.clone().alias(raw_name(&q.name)));
         select.push(text.alias(&q.name));
     }
