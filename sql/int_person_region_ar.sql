@@ -12,15 +12,18 @@
 -- manader_ar > 0). Person attributes (kon, alder, utrikes) come from int_person_attribut.
 --
 -- The months are counted by number in int_person_region_nyckel (how: there). Here the region's
--- level and code and the person's id and attributes are joined on. The counted rows are a stored
--- table, so DataFusion knows their number: the two lookups (regions, 354 rows; persons of the
--- year, 275 K at national size) are the build sides and the 1.4 M counted rows stream past them.
+-- level and code and the person's attributes are joined on; the person is `lopnr`, the number
+-- int_person_attribut gives each pnr (its pnr is there). No reader needs the pnr text here, and
+-- carrying it through the joins and into the file cost a fifth of this model's time (session 12,
+-- docs/benchmarks.md). The counted rows are a stored table, so DataFusion knows their number:
+-- the two lookups (regions, 354 rows; persons of the year, 275 K at national size) are the build
+-- sides and the 1.4 M counted rows stream past them.
 -- Within one query the estimate of the counted rows came out at under a thousand and they became
 -- the build side of both joins (1.1 GB at ten times national size; docs/benchmarks.md).
 WITH regioner AS (
     SELECT DISTINCT nr, niva, region FROM int_region_tillhorighet
 )
-SELECT r.niva, r.region, a.pnr, a.kon, a.alder, a.utrikes, s.manader_ar, s.manader_fonster
+SELECT r.niva, r.region, s.lopnr, a.kon, a.alder, a.utrikes, s.manader_ar, s.manader_fonster
 FROM int_person_region_nyckel s
 JOIN int_person_attribut a ON a.lopnr = s.lopnr
 JOIN regioner r ON r.nr = s.nr
