@@ -243,7 +243,14 @@ fn init_logging(format: LogFormat) {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
+    main_with(|_| {})
+}
+
+/// [`main`], calling `before_threads` with the engine's memory limit (`--memory-limit`) after the
+/// command line is read and before any thread is started (the binary tunes its allocator there).
+pub fn main_with(before_threads: impl FnOnce(usize)) -> ExitCode {
     let cli = Cli::parse();
+    before_threads(cli.memory_limit);
     init_logging(cli.log_format);
     let outcome = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

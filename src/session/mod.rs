@@ -23,8 +23,8 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Default memory limit of a session: 1 GiB (a national year's run peaks at about 0.8–0.9 GiB
-/// resident with it; 4 GiB is about a sixth faster, docs/benchmarks.md).
+/// Default memory limit of a session: 1 GiB (a national year's run peaks at about 0.65–0.75 GiB
+/// resident with it; 2 or 4 GiB is no faster, docs/benchmarks.md, session 12).
 pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
 
 /// Below this memory limit joins are sort-merge joins (they spill) rather than hash joins (their
