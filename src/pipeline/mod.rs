@@ -110,6 +110,14 @@ pub trait Stage: Send + Sync {
         txn: &'a Txn<'a>,
     ) -> BoxFuture<'a, Result<StageOutput, StageError>>;
 
+    /// The stages of other years whose last successful run this stage reads from the ledger
+    /// ([`current_stage`] with `StageContext::earlier`). The stages of the run's own year are
+    /// read for every run; the ledger's records of any other year are not read unless a stage
+    /// names it here.
+    fn ledger_reads(&self, _project: &Project, _year: i64) -> Vec<(i64, StageId)> {
+        Vec::new()
+    }
+
     /// Datasets outside the lake the stage reads, for its lineage (drop files).
     fn external_inputs(
         &self,

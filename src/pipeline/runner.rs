@@ -147,8 +147,21 @@ impl Runner<'_> {
         if !options.dry_run {
             ledger::write(self.lake, &record).await?;
         }
-        // The ledger is read once per run; this run's own stages are looked up in `record`.
-        let earlier = ledger::all_runs(self.lake).await?;
+        // The ledger is read once per run, for the records the stages look up: each stage's last
+        // success in this year and what a stage reads of other years. This run's own stages are
+        // looked up in `record`.
+        let year = options.year;
+        let mut wanted: Vec<(i64, &str)> = Vec::new();
+        for stage in self.stages {
+            wanted.push((year, stage.id().name()));
+            wanted.extend(
+                stage
+                    .ledger_reads(self.project, year)
+                    .into_iter()
+                    .map(|(y, id)| (y, id.name())),
+            );
+        }
+        let earlier = ledger::latest_successes(self.lake, &wanted).await?;
         let mut failure = None;
         let mut later_failures = Vec::new();
         let mut upstream_ran = false;
@@ -157,7 +170,6 @@ impl Runner<'_> {
             run_id: &run_id,
             year: options.year,
         };
-        let year = options.year;
         for stage in self.stages {
             let id = stage.id();
             let name = id.name();
