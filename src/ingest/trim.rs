@@ -138,6 +138,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn it_gives_what_btrim_and_case_give() {
+        use datafusion::functions::expr_fn::{btrim, octet_length};
+        use datafusion::logical_expr::{lit, when};
+        let values = vec![
+            Some(" 1"),
+            Some("2 "),
+            Some("  "),
+            Some(""),
+            None,
+            Some("x"),
+            Some(" \t "),
+            Some("a  b"),
+            Some("\u{a0}y"),
+        ];
+        let input: ArrayRef = Arc::new(StringArray::from(values));
+        let schema = Arc::new(Schema::new(vec![Field::new("c", DataType::Utf8, true)]));
+        let batch = RecordBatch::try_new(schema, vec![input]).unwrap();
+        let t = btrim(vec![ident("c")]);
+        let sql = when(octet_length(t.clone()).gt(lit(0)), t).end().unwrap();
+        let out = SessionContext::new()
+            .read_batch(batch)
+            .unwrap()
+            .select(vec![trimmed(ident("c")).alias("ours"), sql.alias("sql")])
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let ours: Vec<Option<&str>> = out[0].column(0).as_string::<i32>().iter().collect();
+        let sql: Vec<Option<&str>> = out[0].column(1).as_string::<i32>().iter().collect();
+        assert_eq!(ours, sql);
+    }
+
+    #[tokio::test]
     async fn a_column_with_nothing_to_trim_is_passed_on_without_a_copy() {
         let (input, out) = through_engine(vec![Some("0180"), None, Some("a b")]).await;
         let (input, out) = (input.as_string::<i32>(), out.as_string::<i32>());
