@@ -275,42 +275,16 @@ mod tests {
 
     #[tokio::test]
     async fn last_success_takes_the_newest_run_that_ran_the_stage() {
+        use StageStatus::{Failed, Ran, Skipped};
         let lake = Store::open("memory://ledger-test/lake").unwrap();
-        let mk = |id: &str, year, stages| RunRecord {
-            run_id: id.into(),
-            year,
-            command: "run".into(),
-            started: String::new(),
-            finished: None,
-            outcome: Outcome::Success,
-            code_version: "t".into(),
-            stages,
-            error: None,
-        };
-        write(
-            &lake,
-            &mk("a", 2017, vec![stage("ingest", StageStatus::Ran, "f1")]),
-        )
-        .await
-        .unwrap();
-        write(
-            &lake,
-            &mk("b", 2017, vec![stage("ingest", StageStatus::Failed, "f2")]),
-        )
-        .await
-        .unwrap();
-        write(
-            &lake,
-            &mk("c", 2016, vec![stage("ingest", StageStatus::Ran, "f3")]),
-        )
-        .await
-        .unwrap();
-        write(
-            &lake,
-            &mk("d", 2017, vec![stage("ingest", StageStatus::Skipped, "f1")]),
-        )
-        .await
-        .unwrap();
+        for r in [
+            record(1, 2017, &[("ingest", Ran, "f1")]),
+            record(2, 2017, &[("ingest", Failed, "f2")]),
+            record(3, 2016, &[("ingest", Ran, "f3")]),
+            record(4, 2017, &[("ingest", Skipped, "f1")]),
+        ] {
+            write(&lake, &r).await.unwrap();
+        }
         let last = last_success(&lake, 2017, "ingest").await.unwrap().unwrap();
         assert_eq!(last.fingerprint, "f1");
         assert!(last_success(&lake, 2015, "ingest").await.unwrap().is_none());
@@ -354,7 +328,7 @@ mod tests {
         assert!(a < b, "{a} {b}");
     }
 
-    fn record(minute: u32, year: i64, stages: Vec<StageRecord>) -> RunRecord {
+    fn record(minute: u32, year: i64, stages: &[(&str, StageStatus, &str)]) -> RunRecord {
         RunRecord {
             run_id: format!("20261203T10{minute:02}00000Z-000000-{year}-ab12"),
             year,
@@ -363,7 +337,7 @@ mod tests {
             finished: None,
             outcome: Outcome::Success,
             code_version: "t".into(),
-            stages,
+            stages: stages.iter().map(|(n, st, fp)| stage(n, *st, fp)).collect(),
             error: None,
         }
     }
@@ -372,33 +346,16 @@ mod tests {
     async fn latest_successes_answers_what_the_whole_ledger_answers_from_the_records_it_needs() {
         use StageStatus::{Failed, Ran, Skipped};
         let lake = Store::open("memory://ledger-latest-test/lake").unwrap();
+        let (i, t) = ("ingest", "transform");
         let runs = [
-            record(1, 2015, vec![stage("ingest", Ran, "i15")]),
-            record(2, 2016, vec![stage("ingest", Ran, "i16a")]),
-            record(3, 2016, vec![stage("ingest", Ran, "i16b")]),
-            record(
-                4,
-                2017,
-                vec![stage("ingest", Ran, "i17"), stage("transform", Ran, "t17a")],
-            ),
-            record(
-                5,
-                2017,
-                vec![
-                    stage("ingest", Skipped, "i17"),
-                    stage("transform", Failed, "x"),
-                ],
-            ),
-            record(6, 2014, vec![stage("ingest", Ran, "i14")]),
-            record(
-                7,
-                2017,
-                vec![
-                    stage("ingest", Skipped, "i17"),
-                    stage("transform", Ran, "t17b"),
-                ],
-            ),
-            record(8, 2017, vec![stage("ingest", Failed, "y")]),
+            record(1, 2015, &[(i, Ran, "i15")]),
+            record(2, 2016, &[(i, Ran, "i16a")]),
+            record(3, 2016, &[(i, Ran, "i16b")]),
+            record(4, 2017, &[(i, Ran, "i17"), (t, Ran, "t17a")]),
+            record(5, 2017, &[(i, Skipped, "i17"), (t, Failed, "x")]),
+            record(6, 2014, &[(i, Ran, "i14")]),
+            record(7, 2017, &[(i, Skipped, "i17"), (t, Ran, "t17b")]),
+            record(8, 2017, &[(i, Failed, "y")]),
         ];
         for r in &runs {
             write(&lake, r).await.unwrap();
@@ -447,7 +404,7 @@ mod tests {
         let lake = Store::open("memory://ledger-latest-year-test/lake").unwrap();
         // An id says 2015 while the record says 2017 (never written so: ids carry the run's
         // year): the whole ledger counts it for 2017, the run of 2017 does not read it.
-        let mut odd = record(1, 2015, vec![stage("ingest", StageStatus::Ran, "odd")]);
+        let mut odd = record(1, 2015, &[("ingest", StageStatus::Ran, "odd")]);
         odd.year = 2017;
         write(&lake, &odd).await.unwrap();
         let all = all_runs(&lake).await.unwrap();
@@ -466,9 +423,9 @@ mod tests {
     #[tokio::test]
     async fn latest_successes_skips_an_unreadable_record_and_reads_on() {
         let lake = Store::open("memory://ledger-latest-unreadable-test/lake").unwrap();
-        let good = record(1, 2017, vec![stage("ingest", StageStatus::Ran, "good")]);
+        let good = record(1, 2017, &[("ingest", StageStatus::Ran, "good")]);
         write(&lake, &good).await.unwrap();
-        let newer = record(2, 2017, vec![]);
+        let newer = record(2, 2017, &[]);
         lake.put(&layout::run_record(&newer.run_id), b"{ not json".to_vec())
             .await
             .unwrap();
