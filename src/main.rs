@@ -12,26 +12,16 @@ fn main() -> std::process::ExitCode {
     })
 }
 
-/// Below this `--memory-limit`, freed blocks above [`SMALL_LIMIT_MMAP_THRESHOLD`] go back to the
-/// system at once.
-const SMALL_LIMIT: usize = 1 << 30;
-
-/// glibc raises the size above which a block is its own mapping (returned when freed) each time
-/// such a block is freed, up to 32 MiB; blocks of a few MiB then come from its arenas and stay
-/// resident after they are freed. Under `--memory-limit 512MiB` the transform at ten times national
-/// size peaked 237 – 264 MiB above the limit with the heap's own peak at the limit (heaptrack);
-/// with the threshold fixed at 256 KiB it peaks 87 – 136 MiB above it, for 5 – 10 % of the time
-/// (docs/benchmarks.md, sessions 11 and 12). A limit under 1 GiB asks for memory over speed, so
-/// there the threshold is fixed, unless `MALLOC_MMAP_THRESHOLD_` says otherwise; at 1 GiB and
-/// above glibc's own adjustment stays (a national year is within the limit either way).
-const SMALL_LIMIT_MMAP_THRESHOLD: usize = 256 * 1024;
-
+/// Fixes glibc's mmap threshold for a run under `memory_limit` when
+/// [`oj::memory::fixed_mmap_threshold`] says so (a limit below 1 GiB, `MALLOC_MMAP_THRESHOLD_`
+/// not set).
 #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
 fn return_freed_blocks_under_small_limits(memory_limit: usize) {
-    if memory_limit >= SMALL_LIMIT || std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some() {
+    let env_set = std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some();
+    let Some(threshold) = oj::memory::fixed_mmap_threshold(memory_limit, env_set) else {
         return;
-    }
-    let threshold = libc::c_int::try_from(SMALL_LIMIT_MMAP_THRESHOLD).unwrap_or(libc::c_int::MAX);
+    };
+    let threshold = libc::c_int::try_from(threshold).unwrap_or(libc::c_int::MAX);
     // SAFETY: mallopt only changes an allocator setting; no other thread exists yet.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, threshold);

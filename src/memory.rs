@@ -82,9 +82,39 @@ pub fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
+/// Below this `--memory-limit`, freed blocks above [`SMALL_LIMIT_MMAP_THRESHOLD`] go back to the
+/// system at once (see [`fixed_mmap_threshold`]).
+pub const SMALL_LIMIT: usize = 1 << 30;
+
+/// The mmap threshold fixed under a limit below [`SMALL_LIMIT`].
+pub const SMALL_LIMIT_MMAP_THRESHOLD: usize = 256 * 1024;
+
+/// The size above which glibc should return a freed block to the system at once, for a run under
+/// `memory_limit`; `None` keeps glibc's own setting. glibc raises that size each time a large
+/// block is freed, up to 32 MiB; blocks of a few MiB then come from its arenas and stay resident
+/// after they are freed. Under `--memory-limit 512MiB` the transform at ten times national size
+/// peaked 194 – 330 MiB above the limit with the heap's own peak at the limit (heaptrack); with
+/// the size fixed at 256 KiB it peaks within the limit plus 30 MiB, for about 5 % of its time
+/// (docs/benchmarks.md, sessions 11 and 12). A limit under 1 GiB asks for memory over speed, so
+/// there it is fixed; from 1 GiB up (the default) glibc's own adjustment stays (the 10× transform
+/// under 1 GiB peaks 52 – 73 MiB above the limit either way). `MALLOC_MMAP_THRESHOLD_` in the
+/// environment (`env_set`) decides instead.
+pub fn fixed_mmap_threshold(memory_limit: usize, env_set: bool) -> Option<usize> {
+    (memory_limit < SMALL_LIMIT && !env_set).then_some(SMALL_LIMIT_MMAP_THRESHOLD)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mmap_threshold_is_fixed_only_under_small_limits_and_without_the_variable() {
+        assert_eq!(fixed_mmap_threshold(512 << 20, false), Some(256 * 1024));
+        assert_eq!(fixed_mmap_threshold((1 << 30) - 1, false), Some(256 * 1024));
+        assert_eq!(fixed_mmap_threshold(1 << 30, false), None);
+        assert_eq!(fixed_mmap_threshold(2 << 30, false), None);
+        assert_eq!(fixed_mmap_threshold(512 << 20, true), None);
+    }
 
     #[test]
     fn slices_of_one_array_count_their_own_rows_once() {

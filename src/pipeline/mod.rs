@@ -110,10 +110,10 @@ pub trait Stage: Send + Sync {
         txn: &'a Txn<'a>,
     ) -> BoxFuture<'a, Result<StageOutput, StageError>>;
 
-    /// The stages of other years whose last successful run this stage reads from the ledger
-    /// ([`current_stage`] with `StageContext::earlier`). The stages of the run's own year are
-    /// read for every run; the ledger's records of any other year are not read unless a stage
-    /// names it here.
+    /// The stages (of its own year or others) whose last successful run this stage reads from the
+    /// ledger ([`current_stage`] with `StageContext::earlier`) when it is selected. The runner
+    /// reads each selected stage's own last success (to decide whether it is up to date) and
+    /// these; no other record of the ledger is read.
     fn ledger_reads(&self, _project: &Project, _year: i64) -> Vec<(i64, StageId)> {
         Vec::new()
     }

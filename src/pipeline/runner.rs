@@ -147,12 +147,17 @@ impl Runner<'_> {
         if !options.dry_run {
             ledger::write(self.lake, &record).await?;
         }
-        // The ledger is read once per run, for the records the stages look up: each stage's last
-        // success in this year and what a stage reads of other years. This run's own stages are
-        // looked up in `record`.
+        // The ledger is read once per run, for the records the selected stages look up: each
+        // one's own last success in this year and what it declares it reads (publish: the
+        // stages before it and the history years' ingest). This run's own stages are looked up
+        // in `record`.
         let year = options.year;
         let mut wanted: Vec<(i64, &str)> = Vec::new();
-        for stage in self.stages {
+        for stage in self
+            .stages
+            .iter()
+            .filter(|s| options.selection.includes(s.id()))
+        {
             wanted.push((year, stage.id().name()));
             wanted.extend(
                 stage

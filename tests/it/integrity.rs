@@ -673,6 +673,28 @@ async fn an_unreadable_run_record_is_skipped_with_a_warning() {
     assert!(err.contains("runs/broken/run.json"), "{err}");
 }
 
+#[tokio::test]
+async fn a_run_opens_no_record_of_another_year_nor_one_older_than_what_it_looks_up() {
+    let l = lake_with_drops(&[2016]);
+    let (code, err) = oj(&l, &["run", "--year", "2016", "--stage", "ingest"], None);
+    assert_eq!(code, Some(0), "{err}");
+    // Broken records a run would have to open to notice: one of 2010 (named so by its id) and
+    // one of 2016 older than the ingest that succeeded.
+    for id in [
+        "20300101T000000000Z-000000-2010-0001",
+        "20000101T000000000Z-000000-2016-0002",
+    ] {
+        let broken = l.lake_path().join(format!("runs/{id}/run.json"));
+        std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+        std::fs::write(&broken, "{ not a run").unwrap();
+    }
+    let (code, err) = oj(&l, &["run", "--year", "2016", "--stage", "ingest"], None);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("unreadable run record"), "{err}");
+    // The ingest was found up to date from the newer record.
+    assert!(err.contains("up to date"), "{err}");
+}
+
 /// Every committed dataset file of the lake reads back as Parquet; returns how many there are.
 async fn committed_files_read_back(lake: &Store) -> usize {
     let ctx = oj::session::build(&oj::session::SessionOptions::for_tests(), &[lake]).unwrap();

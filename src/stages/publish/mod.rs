@@ -58,13 +58,18 @@ impl Stage for Publish {
         })
     }
 
-    /// The ingest of every history year the transform read: its drop files go in the manifest.
+    /// The year's ingest, transform and disclose (their checks, datasets and disclosure control go
+    /// in the manifest) and the ingest of every history year the transform read (its drop files).
     fn ledger_reads(&self, project: &Project, year: i64) -> Vec<(i64, StageId)> {
         let years: std::collections::BTreeSet<i64> = super::transform::staged_inputs(project, year)
             .into_iter()
             .map(|(_, y)| y)
             .collect();
-        years.into_iter().map(|y| (y, StageId::Ingest)).collect()
+        [StageId::Ingest, StageId::Transform, StageId::Disclose]
+            .into_iter()
+            .map(|s| (year, s))
+            .chain(years.into_iter().map(|y| (y, StageId::Ingest)))
+            .collect()
     }
 
     fn outputs(&self, _project: &Project, year: i64) -> Vec<String> {
