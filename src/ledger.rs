@@ -190,17 +190,25 @@ pub async fn latest_successes(
                 continue;
             }
         };
-        let mut needed = false;
-        for stage in &summary.stages {
-            if stage.status == StageStatus::Ran {
-                needed |= missing.remove(&(summary.year, stage.name.clone()));
-            }
-        }
-        if !needed {
+        let found: Vec<(i64, String)> = summary
+            .stages
+            .into_iter()
+            .filter(|stage| stage.status == StageStatus::Ran)
+            .map(|stage| (summary.year, stage.name))
+            .filter(|pair| missing.contains(pair))
+            .collect();
+        if found.is_empty() {
             continue;
         }
+        // Found only once the whole record reads: one that does not is skipped, as the whole
+        // ledger skips it, and an older record answers.
         match serde_json::from_slice::<RunRecord>(&bytes).map_err(unreadable) {
-            Ok(record) => out.push(record),
+            Ok(record) => {
+                for pair in &found {
+                    missing.remove(pair);
+                }
+                out.push(record);
+            }
             Err(e) => tracing::warn!("skipping an unreadable run record: {e}"),
         }
     }
@@ -418,6 +426,28 @@ mod tests {
         let latest = latest_successes(&lake, &[(2017, "ingest")]).await.unwrap();
         assert_eq!(latest.len(), 1);
         assert_eq!(latest[0].run_id, "hand-made");
+    }
+
+    #[tokio::test]
+    async fn a_record_whose_stages_read_but_whose_whole_does_not_is_skipped_for_an_older_one() {
+        let lake = Store::open("memory://ledger-latest-half-test/lake").unwrap();
+        let good = record(1, 2017, &[("ingest", StageStatus::Ran, "good")]);
+        write(&lake, &good).await.unwrap();
+        let newer = record(2, 2017, &[("ingest", StageStatus::Ran, "newer")]);
+        let mut json = serde_json::to_value(&newer).unwrap();
+        json["stages"][0]["rows_in"] = serde_json::json!(-1);
+        lake.put(
+            &layout::run_record(&newer.run_id),
+            serde_json::to_vec(&json).unwrap(),
+        )
+        .await
+        .unwrap();
+        let latest = latest_successes(&lake, &[(2017, "ingest")]).await.unwrap();
+        let all = all_runs(&lake).await.unwrap();
+        let fingerprint =
+            |runs: &[RunRecord]| last_success_in(runs, 2017, "ingest").map(|r| r.fingerprint);
+        assert_eq!(fingerprint(&all).as_deref(), Some("good"));
+        assert_eq!(fingerprint(&latest).as_deref(), Some("good"));
     }
 
     #[tokio::test]
