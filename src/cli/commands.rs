@@ -366,7 +366,12 @@ pub async fn run_year(
             year: args.year,
         },
         dry_run,
-        count(crate::ledger::StageStatus::Ran),
+        // A plan's stages would run; nothing ran.
+        count(if dry_run {
+            crate::ledger::StageStatus::WouldRun
+        } else {
+            crate::ledger::StageStatus::Ran
+        }),
         count(crate::ledger::StageStatus::Skipped),
         &record,
     );
