@@ -6,7 +6,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    oj::cli::main_with(|memory_limit| {
+    oj::cli::main(|memory_limit| {
         limit_malloc_arenas();
         return_freed_blocks_under_small_limits(memory_limit);
     })

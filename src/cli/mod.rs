@@ -241,14 +241,10 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-/// Runs the command line; returns the process exit code.
-pub fn main() -> ExitCode {
-    main_with(|_| {})
-}
-
-/// [`main`], calling `before_threads` with the engine's memory limit (`--memory-limit`) after the
-/// command line is read and before any thread is started (the binary tunes its allocator there).
-pub fn main_with(before_threads: impl FnOnce(usize)) -> ExitCode {
+/// Runs the command line; returns the process exit code. `before_threads` is called with the
+/// engine's memory limit (`--memory-limit`) once the command line is read and before any thread
+/// is started (the binary tunes its allocator there).
+pub fn main(before_threads: impl FnOnce(usize)) -> ExitCode {
     let cli = Cli::parse();
     before_threads(cli.memory_limit);
     init_logging(cli.log_format);

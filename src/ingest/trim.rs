@@ -96,20 +96,25 @@ mod tests {
     use datafusion::logical_expr::ident;
     use datafusion::prelude::SessionContext;
 
-    async fn through_engine(values: Vec<Option<&str>>) -> (ArrayRef, ArrayRef) {
+    /// `values` as column `c`, and the columns of `exprs` over it.
+    async fn columns(values: Vec<Option<&str>>, exprs: Vec<Expr>) -> (ArrayRef, Vec<ArrayRef>) {
         let input: ArrayRef = Arc::new(StringArray::from(values));
         let schema = Arc::new(Schema::new(vec![Field::new("c", DataType::Utf8, true)]));
         let batch = RecordBatch::try_new(schema, vec![input.clone()]).unwrap();
-        let ctx = SessionContext::new();
-        let out = ctx
+        let out = SessionContext::new()
             .read_batch(batch)
             .unwrap()
-            .select(vec![trimmed(ident("c")).alias("t")])
+            .select(exprs)
             .unwrap()
             .collect()
             .await
             .unwrap();
-        (input, out[0].column(0).clone())
+        (input, out[0].columns().to_vec())
+    }
+
+    async fn through_engine(values: Vec<Option<&str>>) -> (ArrayRef, ArrayRef) {
+        let (input, mut out) = columns(values, vec![trimmed(ident("c")).alias("t")]).await;
+        (input, out.remove(0))
     }
 
     #[tokio::test]
@@ -152,21 +157,15 @@ mod tests {
             Some("a  b"),
             Some("\u{a0}y"),
         ];
-        let input: ArrayRef = Arc::new(StringArray::from(values));
-        let schema = Arc::new(Schema::new(vec![Field::new("c", DataType::Utf8, true)]));
-        let batch = RecordBatch::try_new(schema, vec![input]).unwrap();
         let t = btrim(vec![ident("c")]);
         let sql = when(octet_length(t.clone()).gt(lit(0)), t).end().unwrap();
-        let out = SessionContext::new()
-            .read_batch(batch)
-            .unwrap()
-            .select(vec![trimmed(ident("c")).alias("ours"), sql.alias("sql")])
-            .unwrap()
-            .collect()
-            .await
-            .unwrap();
-        let ours: Vec<Option<&str>> = out[0].column(0).as_string::<i32>().iter().collect();
-        let sql: Vec<Option<&str>> = out[0].column(1).as_string::<i32>().iter().collect();
+        let (_, out) = columns(
+            values,
+            vec![trimmed(ident("c")).alias("ours"), sql.alias("sql")],
+        )
+        .await;
+        let ours: Vec<Option<&str>> = out[0].as_string::<i32>().iter().collect();
+        let sql: Vec<Option<&str>> = out[1].as_string::<i32>().iter().collect();
         assert_eq!(ours, sql);
     }
 

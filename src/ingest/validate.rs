@@ -10,6 +10,7 @@
 
 use super::header::QuestionColumn;
 use super::read::{LINE_COLUMN, RAW_COLUMN};
+use super::trim::trimmed;
 use crate::config::{Contract, LogicalType, Reference};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::JoinType;
@@ -61,13 +62,6 @@ fn cast_to_strings(
         .unwrap_or_else(|| datafusion::arrow::array::StringArray::from(Vec::<Option<&str>>::new())))
 }
 
-/// A column's text with surrounding spaces trimmed, NULL when nothing is left ([`super::trim`]:
-/// `CASE WHEN octet_length(btrim(c)) > 0 THEN btrim(c) END` without copying a column that has
-/// nothing to trim).
-fn trimmed(column: &str) -> Expr {
-    super::trim::trimmed(ident(column))
-}
-
 /// Types and checks `raw` (canonical text columns, `_file`, `_line`, `_raw`).
 pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> Result<DataFrame> {
     let contract = v.contract;
@@ -76,7 +70,7 @@ pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> 
     let mut select = vec![ident(FILE_COLUMN), ident(LINE_COLUMN), ident(RAW_COLUMN)];
     let mut violations: Vec<Violation> = Vec::new();
     for c in &contract.columns {
-        let text = trimmed(&c.name);
+        let text = trimmed(ident(&c.name));
         let typed = match c.logical {
             LogicalType::String => text.clone(),
             LogicalType::Integer => try_cast(text.clone(), DataType::Int64),
@@ -90,7 +84,7 @@ pub async fn check(ctx: &SessionContext, raw: DataFrame, v: &Validation<'_>) -> 
         select.push(typed.alias(&c.name));
     }
     for q in v.questions {
-        let text = trimmed(&q.name);
+        let text = trimmed(ident(&q.name));
         select.push(text.clone().alias(raw_name(&q.name)));
         select.push(text.alias(&q.name));
     }

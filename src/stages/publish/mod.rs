@@ -58,17 +58,12 @@ impl Stage for Publish {
         })
     }
 
-    /// The year's ingest, transform and disclose (their checks, datasets and disclosure control go
-    /// in the manifest) and the ingest of every history year the transform read (its drop files).
+    /// The year's [`REPORTED`] stages and the ingest of every year the transform read.
     fn ledger_reads(&self, project: &Project, year: i64) -> Vec<(i64, StageId)> {
-        let years: std::collections::BTreeSet<i64> = super::transform::staged_inputs(project, year)
-            .into_iter()
-            .map(|(_, y)| y)
-            .collect();
-        [StageId::Ingest, StageId::Transform, StageId::Disclose]
+        REPORTED
             .into_iter()
             .map(|s| (year, s))
-            .chain(years.into_iter().map(|y| (y, StageId::Ingest)))
+            .chain(ingested_years(project, year).map(|y| (y, StageId::Ingest)))
             .collect()
     }
 
@@ -84,6 +79,20 @@ impl Stage for Publish {
     ) -> BoxFuture<'a, Result<StageOutput, StageError>> {
         Box::pin(run(cx, txn))
     }
+}
+
+/// The stages of the year whose checks, read datasets and disclosure control the manifest reports
+/// (from this run's record or the ledger, [`Stage::ledger_reads`]).
+const REPORTED: [StageId; 3] = [StageId::Ingest, StageId::Transform, StageId::Disclose];
+
+/// Every year whose staged drops the transform of `year` read, history years included: the
+/// manifest lists the drop files of each, from that year's ingest.
+fn ingested_years(project: &Project, year: i64) -> impl Iterator<Item = i64> {
+    super::transform::staged_inputs(project, year)
+        .into_iter()
+        .map(|(_, y)| y)
+        .collect::<std::collections::BTreeSet<i64>>()
+        .into_iter()
 }
 
 /// Runs the publish stage for a year; the run so far (in `cx`) gives the input files and checks.
@@ -106,20 +115,19 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
     let mut checks = Vec::new();
     let mut control = serde_json::Value::Null;
     let mut datasets = BTreeMap::new();
-    for stage in ["ingest", "transform", "disclose"] {
-        let Some(rec) = current_stage(record, earlier, year, stage) else {
+    for stage in REPORTED {
+        let Some(rec) = current_stage(record, earlier, year, stage.name()) else {
             continue;
         };
         checks.extend(rec.checks.iter().cloned());
-        if stage == "disclose" {
+        if stage == StageId::Disclose {
             control = rec.details["disclosure_control"].clone();
         }
         datasets.extend(rec.datasets.clone());
     }
     let staged = super::transform::staged_inputs(project, year);
-    let years: std::collections::BTreeSet<i64> = staged.iter().map(|(_, y)| *y).collect();
-    for y in years {
-        let Some(rec) = current_stage(record, earlier, y, "ingest") else {
+    for y in ingested_years(project, year) {
+        let Some(rec) = current_stage(record, earlier, y, StageId::Ingest.name()) else {
             continue;
         };
         let Some(outcomes) = rec.details.as_object() else {
