@@ -205,6 +205,116 @@ fn probes_ask_for_the_ends_the_need_lacks() {
     );
 }
 
+/// One-column constraints become the column's bounds, worked out by hand: 2·x0 ≤ 6 and
+/// −x0 ≤ −1 give x0 in [1, 3]; x1 = 4; x2 ≥ 5 with no upper bound; x3 only x ≥ 0. Bounds that
+/// contradict each other leave no program; a crossing within round-off is closed.
+#[test]
+fn one_column_constraints_are_bounds() {
+    use super::lp::{Row, column_bounds};
+    let rows: Vec<Row> = vec![
+        (vec![(0, 2.0)], ComparisonOp::Le, 6.0),
+        (vec![(0, -1.0)], ComparisonOp::Le, -1.0),
+        (vec![(1, 1.0)], ComparisonOp::Eq, 4.0),
+        (vec![(2, 1.0)], ComparisonOp::Ge, 5.0),
+    ];
+    assert_eq!(
+        column_bounds(4, &rows),
+        Some(vec![
+            (1.0, 3.0),
+            (4.0, 4.0),
+            (5.0, f64::INFINITY),
+            (0.0, f64::INFINITY)
+        ])
+    );
+    let contradiction: Vec<Row> = vec![
+        (vec![(0, 1.0)], ComparisonOp::Le, 1.0),
+        (vec![(0, 1.0)], ComparisonOp::Ge, 2.0),
+    ];
+    assert_eq!(column_bounds(1, &contradiction), None);
+    // x = 3 from one relation and x ≥ 5 from another: the no-movers model has no solution.
+    let equal_and_above: Vec<Row> = vec![
+        (vec![(0, 1.0)], ComparisonOp::Eq, 3.0),
+        (vec![(0, 1.0)], ComparisonOp::Ge, 5.0),
+    ];
+    assert_eq!(column_bounds(1, &equal_and_above), None);
+    let round_off: Vec<Row> = vec![
+        (vec![(0, 1.0)], ComparisonOp::Eq, 1.0),
+        (vec![(0, 1.0)], ComparisonOp::Le, 1.0 - 1e-12),
+    ];
+    assert_eq!(column_bounds(1, &round_off), Some(vec![(1.0, 1.0)]));
+}
+
+/// Movers, worked out by hand. Län L = 10 is published over kommuner A and B, hidden; A = A1 + A2
+/// with A1 = 6 published and A2 hidden, B = B1 + B2 with B1 = 5 published and B2 hidden (true
+/// values A2 = 1, B2 = 2, so A = 7, B = 7: 4 persons moved between A and B). Without movers
+/// L = A + B would need A + B = 10 while A ≥ 6 and B ≥ 5: no solution, so the true model is
+/// audited, max(A, B) ≤ 10 ≤ A + B: A in [6, 10], B in [5, 10], A2 in [0, 4], B2 in [0, 5]
+/// (A ≤ 10 and B ≤ 10 are one-column constraints, the program's bounds).
+#[test]
+fn visible_movers_are_audited_in_the_true_model() {
+    let cells = Cells::new(
+        [
+            ("L", 10.0),
+            ("A", 7.0),
+            ("A1", 6.0),
+            ("A2", 1.0),
+            ("B", 7.0),
+            ("B1", 5.0),
+            ("B2", 2.0),
+        ]
+        .iter()
+        .map(|(r, v)| count(r, *v))
+        .collect(),
+    );
+    let at = |region: &str| Term {
+        cell: cells.find("antal", "x", region, "totalt").unwrap(),
+        part: Part::Taljare,
+        factor: 1.0,
+    };
+    let relation = |kind: RelationKind, left: &str, right: &[&str]| Relation {
+        name: "r".into(),
+        kind,
+        left: at(left),
+        right: right.iter().map(|r| at(r)).collect(),
+    };
+    let relations = vec![
+        relation(RelationKind::Movers, "L", &["A", "B"]),
+        relation(RelationKind::Exact, "A", &["A1", "A2"]),
+        relation(RelationKind::Exact, "B", &["B1", "B2"]),
+    ];
+    let mut table = Table::new(cells, relations);
+    for r in ["A", "A2", "B", "B2"] {
+        let c = table.cells.find("antal", "x", r, "totalt").unwrap();
+        table.marks[c] = Mark::Secondary;
+    }
+    let report = audit(&table, &|_| Need::Width { width: 1.0 }).unwrap();
+    assert_eq!(report.movers_visible_blocks, 1);
+    assert_eq!(report.audited, 4);
+    assert!(report.failures.is_empty());
+    let narrowest = report.narrowest.unwrap();
+    // Widths 4, 5, 4, 5: the narrowest is A or A2 (width 4).
+    assert!(["A", "A2"].contains(&region(&table, narrowest.cell)));
+    assert!(
+        (narrowest.hi - narrowest.lo - 4.0).abs() < 1e-6,
+        "{narrowest:?}"
+    );
+    // Exact intervals of each cell, with a need no feasible point can prove (width 100).
+    let report = audit(&table, &|_| Need::Width { width: 100.0 }).unwrap();
+    let interval = |r: &str| {
+        let a = report
+            .failures
+            .iter()
+            .find(|a| region(&table, a.cell) == r)
+            .unwrap();
+        assert!(a.exact);
+        ((a.lo * 1e6).round() / 1e6, (a.hi * 1e6).round() / 1e6)
+    };
+    assert_eq!(interval("A"), (6.0, 10.0));
+    assert_eq!(interval("B"), (5.0, 10.0));
+    assert_eq!(interval("A2"), (0.0, 4.0));
+    assert_eq!(interval("B2"), (0.0, 5.0));
+}
+
 /// The interval of hidden cell `cell`, solved from scratch: its own program (rows from the
 /// relations over the hidden cells, nothing carried over), minimised and maximised.
 fn from_scratch(table: &Table, cell: usize) -> (f64, f64) {
