@@ -51,8 +51,39 @@ pub struct StageContext<'a> {
     pub year: i64,
     /// This run's record so far (the stages before this one).
     pub run: &'a RunRecord,
-    /// The ledger as read when the run began.
+    /// The ledger as read when the run began: the records holding the last success of each
+    /// pair in `looked_up`, and no others.
     pub earlier: &'a [RunRecord],
+    /// The (year, stage) pairs the run looked up in the ledger: each selected stage's own and
+    /// what each declared with [`Stage::ledger_reads`].
+    pub looked_up: &'a [(i64, &'a str)],
+}
+
+impl StageContext<'_> {
+    /// The record of `stage`'s current output for `year`: this run's when the stage ran or was
+    /// skipped here, else its last success in the ledger. The pair must be one the run looked
+    /// up (declared in [`Stage::ledger_reads`]): `earlier` holds nothing else, so an undeclared
+    /// pair would silently find no record. Debug builds (the tests) stop on one; a release
+    /// build warns and answers from what it read.
+    pub fn current_stage(&self, year: i64, stage: StageId) -> Option<crate::ledger::StageRecord> {
+        let declared = self
+            .looked_up
+            .iter()
+            .any(|&(y, s)| y == year && s == stage.name());
+        debug_assert!(
+            declared,
+            "the ledger lookup ({year}, {}) is not declared in Stage::ledger_reads",
+            stage.name()
+        );
+        if !declared {
+            tracing::warn!(
+                year,
+                stage = stage.name(),
+                "a stage looked up a ledger record it did not declare in ledger_reads; the answer may miss it"
+            );
+        }
+        current_stage(self.run, self.earlier, year, stage.name())
+    }
 }
 
 /// A committed lake file a stage reads, and the stage that produces it.
@@ -111,7 +142,7 @@ pub trait Stage: Send + Sync {
     ) -> BoxFuture<'a, Result<StageOutput, StageError>>;
 
     /// The stages (of its own year or others) whose last successful run this stage reads from the
-    /// ledger ([`current_stage`] with `StageContext::earlier`) when it is selected. The runner
+    /// ledger ([`StageContext::current_stage`]) when it is selected. The runner
     /// reads each selected stage's own last success (to decide whether it is up to date) and
     /// these; no other record of the ledger is read.
     fn ledger_reads(&self, _project: &Project, _year: i64) -> Vec<(i64, StageId)> {

@@ -126,6 +126,7 @@ impl Runner<'_> {
         year: i64,
         run: &'c RunRecord,
         earlier: &'c [RunRecord],
+        looked_up: &'c [(i64, &'c str)],
     ) -> StageContext<'c> {
         StageContext {
             project: self.project,
@@ -136,6 +137,7 @@ impl Runner<'_> {
             year,
             run,
             earlier,
+            looked_up,
         }
     }
 
@@ -189,7 +191,7 @@ impl Runner<'_> {
                 continue;
             }
             let prepared = match self
-                .prepare(*stage, &self.context(year, &record, &earlier))
+                .prepare(*stage, &self.context(year, &record, &earlier, &wanted))
                 .await
             {
                 Ok(p) => p,
@@ -257,7 +259,7 @@ impl Runner<'_> {
             events::stage_decided(scope, name, Decision::Running, &reason);
             let mut lineage = match self.lineage {
                 Some(sink) => {
-                    let cx = self.context(year, &record, &earlier);
+                    let cx = self.context(year, &record, &earlier, &wanted);
                     let mut inputs = stage.external_inputs(&cx, &prepared.inputs);
                     inputs.extend(self.lineage_inputs(&prepared).await);
                     Some(
@@ -280,7 +282,7 @@ impl Runner<'_> {
             let mut rec = stage_record(id, StageStatus::Ran, reason, fingerprint, &prepared);
             let txn = Txn::new(self.lake, year, &record.run_id, name);
             let result = {
-                let cx = self.context(year, &record, &earlier);
+                let cx = self.context(year, &record, &earlier, &wanted);
                 stage
                     .run(&cx, prepared.inputs, &txn)
                     .await

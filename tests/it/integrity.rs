@@ -554,6 +554,66 @@ async fn a_deleted_models_old_warehouse_file_is_not_read() {
     assert!(l.lake.head(&stale).await.unwrap().is_none());
 }
 
+/// Publish with its ledger lookups left undeclared: everything else is publish's own.
+struct UndeclaredPublish;
+
+impl oj::pipeline::Stage for UndeclaredPublish {
+    fn id(&self) -> StageId {
+        StageId::Publish
+    }
+    fn inputs<'a>(
+        &'a self,
+        cx: &'a oj::pipeline::StageContext<'a>,
+    ) -> futures::future::BoxFuture<'a, Result<oj::pipeline::Inputs, StageError>> {
+        oj::stages::ALL[3].inputs(cx)
+    }
+    fn outputs(&self, project: &Project, year: i64) -> Vec<String> {
+        oj::stages::ALL[3].outputs(project, year)
+    }
+    fn run<'a>(
+        &'a self,
+        cx: &'a oj::pipeline::StageContext<'a>,
+        inputs: oj::pipeline::Inputs,
+        txn: &'a oj::commit::Txn<'a>,
+    ) -> futures::future::BoxFuture<'a, Result<oj::pipeline::StageOutput, StageError>> {
+        oj::stages::ALL[3].run(cx, inputs, txn)
+    }
+}
+
+/// A stage that looks up a ledger record it did not declare in `ledger_reads` would silently find
+/// nothing (the run reads only what is declared): a debug build (the tests) stops on it.
+#[tokio::test]
+#[should_panic(expected = "is not declared in Stage::ledger_reads")]
+async fn an_undeclared_ledger_lookup_stops_a_debug_build() {
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    let project = fixtures::project();
+    published_2017(&project, &l).await;
+    assert_eq!(oj::stages::ALL[3].id(), StageId::Publish);
+    let ctx = oj::session::build(
+        &oj::session::SessionOptions::for_tests(),
+        &[&l.drops, &l.lake],
+    )
+    .unwrap();
+    let clock = oj::clock::FixedClock(
+        chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    let stages: [&dyn oj::pipeline::Stage; 4] = [
+        oj::stages::ALL[0],
+        oj::stages::ALL[1],
+        oj::stages::ALL[2],
+        &UndeclaredPublish,
+    ];
+    let runner = Runner {
+        stages: &stages,
+        ..runner(&project, &l.drops, &l.lake, &ctx, &clock)
+    };
+    let _ = runner
+        .run(&options(2017, Selection::Only(StageId::Publish)))
+        .await;
+}
+
 #[tokio::test]
 async fn the_manifest_lists_the_history_years_inputs() {
     let l = lake_with_drops(&[2015, 2016, 2017]);

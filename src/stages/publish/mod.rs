@@ -9,7 +9,7 @@ use super::read_lake_file;
 use crate::commit::Txn;
 use crate::config::Project;
 use crate::layout;
-use crate::pipeline::{Inputs, Read, Stage, StageContext, StageError, StageOutput, current_stage};
+use crate::pipeline::{Inputs, Read, Stage, StageContext, StageError, StageOutput};
 use crate::publish::{self, FileHash, PublishOutcome, ReleaseInputs};
 use crate::vocab::StageId;
 use crate::vocab::names::{BORTFALL_MODEL, DISCLOSED_DATASET, KOMMUN_MODEL};
@@ -98,7 +98,7 @@ fn ingested_years(project: &Project, year: i64) -> impl Iterator<Item = i64> {
 /// Runs the publish stage for a year; the run so far (in `cx`) gives the input files and checks.
 /// The release is written complete but made current only when `txn` commits, after the gate.
 async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageError> {
-    let (project, year, record, earlier) = (cx.project, cx.year, cx.run, cx.earlier);
+    let (project, year) = (cx.project, cx.year);
     let disclosed = read_lake_file(
         cx.ctx,
         cx.lake,
@@ -116,7 +116,7 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
     let mut control = serde_json::Value::Null;
     let mut datasets = BTreeMap::new();
     for stage in REPORTED {
-        let Some(rec) = current_stage(record, earlier, year, stage.name()) else {
+        let Some(rec) = cx.current_stage(year, stage) else {
             continue;
         };
         checks.extend(rec.checks.iter().cloned());
@@ -127,7 +127,7 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
     }
     let staged = super::transform::staged_inputs(project, year);
     for y in ingested_years(project, year) {
-        let Some(rec) = current_stage(record, earlier, y, StageId::Ingest.name()) else {
+        let Some(rec) = cx.current_stage(y, StageId::Ingest) else {
             continue;
         };
         let Some(outcomes) = rec.details.as_object() else {
