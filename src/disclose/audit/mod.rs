@@ -321,7 +321,9 @@ pub fn audit_cached(
 }
 
 /// Earlier feasible points carried over to a block over `terms` (in its column order), each
-/// point once: a term an earlier block did not have was known to it, at its true value.
+/// point once: a term an earlier block did not have was known to it, at its true value. An
+/// earlier block lacking a term that has no value (the denominator of a not-applicable cell) is
+/// not carried over at all (docs/disclosure.md, "Limits").
 ///
 /// A block keeps the earlier points that still satisfy it with the ones it finds, so the same
 /// point is stored by several calls; without removing the copies here, every repair round would
