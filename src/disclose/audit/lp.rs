@@ -154,10 +154,9 @@ impl BlockLp {
         for row in &mut rows {
             row.2 /= scale;
         }
-        let (singletons, rows): (Vec<Row>, Vec<Row>) =
-            rows.into_iter().partition(|(coefs, _, _)| {
-                std::env::var_os("OJ_AUDIT_ROWS").is_none() && coefs.len() == 1 && coefs[0].1 != 0.0
-            });
+        let (singletons, rows): (Vec<Row>, Vec<Row>) = rows
+            .into_iter()
+            .partition(|(coefs, _, _)| coefs.len() == 1 && coefs[0].1 != 0.0);
         let bounds = column_bounds(column.len(), &singletons);
         tracing::debug!(
             target: "oj::disclose",
@@ -459,8 +458,9 @@ impl BlockLp {
 /// The bounds of `n` columns (x ≥ 0 and the one-column constraints `singletons`, f·x op b), or
 /// `None` when some column's lower bound lies above its upper bound beyond round-off. A program
 /// with these bounds and the other rows has exactly the solutions of the one with the
-/// one-column constraints as rows, and a smaller basis: the audit of a block of 5 000 unknowns
-/// at scale 0.05 has about a third of its constraints over one column.
+/// one-column constraints as rows, and a smaller basis: in the block of about 5 400 unknowns at
+/// scale 0.05, 55 % of the no-movers model's constraints and 24 % of the true model's are over
+/// one column.
 pub(super) fn column_bounds(n: usize, singletons: &[Row]) -> Option<Vec<(f64, f64)>> {
     let mut bounds: Vec<(f64, f64)> = vec![(0.0, f64::INFINITY); n];
     for (coefs, op, rhs) in singletons {
