@@ -125,23 +125,51 @@ pub async fn all_runs(lake: &Store) -> Result<Vec<RunRecord>, LedgerError> {
         if !rel.ends_with("/run.json") {
             continue;
         }
-        let parsed = match lake.get(&rel).await {
-            Ok(Some(bytes)) => {
-                serde_json::from_slice::<RunRecord>(&bytes).map_err(|source| LedgerError::Json {
-                    path: lake.display(&rel),
-                    source,
-                })
-            }
-            Ok(None) => continue,
-            Err(e) => Err(LedgerError::Store(e)),
+        let Some(bytes) = read_or_skip(lake, &rel).await else {
+            continue;
         };
-        match parsed {
-            Ok(record) => out.push(record),
-            Err(e) => tracing::warn!("skipping an unreadable run record: {e}"),
+        if let Some(record) = parse_or_skip::<RunRecord>(lake, &rel, &bytes) {
+            out.push(record);
         }
     }
     out.sort_by(|a, b| a.run_id.cmp(&b.run_id));
     Ok(out)
+}
+
+/// The bytes of the run record at `rel`; `None` when it is gone, or cannot be read (with a
+/// warning naming it): a record the ledger cannot read counts as never written, so its stages
+/// run again.
+async fn read_or_skip(lake: &Store, rel: &str) -> Option<bytes::Bytes> {
+    match lake.get(rel).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::warn!(
+                "skipping an unreadable run record: {}",
+                LedgerError::Store(e)
+            );
+            None
+        }
+    }
+}
+
+/// `bytes` of the run record at `rel` read as `T`; `None`, with a warning naming the record,
+/// when they are not one (one damaged file never blocks every run).
+fn parse_or_skip<T: serde::de::DeserializeOwned>(
+    lake: &Store,
+    rel: &str,
+    bytes: &[u8],
+) -> Option<T> {
+    match serde_json::from_slice::<T>(bytes) {
+        Ok(parsed) => Some(parsed),
+        Err(source) => {
+            let e = LedgerError::Json {
+                path: lake.display(rel),
+                source,
+            };
+            tracing::warn!("skipping an unreadable run record: {e}");
+            None
+        }
+    }
 }
 
 /// The run records that answer [`last_success_in`] for every `(year, stage)` of `wanted` as
@@ -174,21 +202,11 @@ pub async fn latest_successes(
         if year_of_record(&rel).is_some_and(|y| !missing.iter().any(|(m, _)| *m == y)) {
             continue;
         }
-        let bytes = match lake.get(&rel).await {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => continue,
-            Err(e) => return Err(LedgerError::Store(e)),
+        let Some(bytes) = read_or_skip(lake, &rel).await else {
+            continue;
         };
-        let unreadable = |source| LedgerError::Json {
-            path: lake.display(&rel),
-            source,
-        };
-        let summary = match serde_json::from_slice::<RunSummary>(&bytes).map_err(unreadable) {
-            Ok(summary) => summary,
-            Err(e) => {
-                tracing::warn!("skipping an unreadable run record: {e}");
-                continue;
-            }
+        let Some(summary) = parse_or_skip::<RunSummary>(lake, &rel, &bytes) else {
+            continue;
         };
         let found: Vec<(i64, String)> = summary
             .stages
@@ -202,14 +220,11 @@ pub async fn latest_successes(
         }
         // Found only once the whole record reads: one that does not is skipped, as the whole
         // ledger skips it, and an older record answers.
-        match serde_json::from_slice::<RunRecord>(&bytes).map_err(unreadable) {
-            Ok(record) => {
-                for pair in &found {
-                    missing.remove(pair);
-                }
-                out.push(record);
+        if let Some(record) = parse_or_skip::<RunRecord>(lake, &rel, &bytes) {
+            for pair in &found {
+                missing.remove(pair);
             }
-            Err(e) => tracing::warn!("skipping an unreadable run record: {e}"),
+            out.push(record);
         }
     }
     out.sort_by(|a, b| a.run_id.cmp(&b.run_id));

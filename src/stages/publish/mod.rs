@@ -63,7 +63,10 @@ impl Stage for Publish {
         REPORTED
             .into_iter()
             .map(|s| (year, s))
-            .chain(ingested_years(project, year).map(|y| (y, StageId::Ingest)))
+            .chain(
+                ingested_years(&super::transform::staged_inputs(project, year))
+                    .map(|y| (y, StageId::Ingest)),
+            )
             .collect()
     }
 
@@ -85,12 +88,12 @@ impl Stage for Publish {
 /// (from this run's record or the ledger, [`Stage::ledger_reads`]).
 const REPORTED: [StageId; 3] = [StageId::Ingest, StageId::Transform, StageId::Disclose];
 
-/// Every year whose staged drops the transform of `year` read, history years included: the
-/// manifest lists the drop files of each, from that year's ingest.
-fn ingested_years(project: &Project, year: i64) -> impl Iterator<Item = i64> {
-    super::transform::staged_inputs(project, year)
-        .into_iter()
-        .map(|(_, y)| y)
+/// Every year of `staged` (the transform's [`super::transform::staged_inputs`]), history years
+/// included: the manifest lists the drop files of each, from that year's ingest.
+fn ingested_years(staged: &[(&str, i64)]) -> impl Iterator<Item = i64> {
+    staged
+        .iter()
+        .map(|(_, y)| *y)
         .collect::<std::collections::BTreeSet<i64>>()
         .into_iter()
 }
@@ -126,7 +129,7 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
         datasets.extend(rec.datasets.clone());
     }
     let staged = super::transform::staged_inputs(project, year);
-    for y in ingested_years(project, year) {
+    for y in ingested_years(&staged) {
         let Some(rec) = cx.current_stage(y, StageId::Ingest) else {
             continue;
         };
