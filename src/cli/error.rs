@@ -56,6 +56,9 @@ pub enum CliError {
     },
     #[error("starting the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// The demo's drop generator stopped without an error of its own (cancelled).
+    #[error("the demo's drop generator stopped: {0}")]
+    Generator(String),
 }
 
 /// A failed run: its first failure, the failures after it (writing the run record or the
@@ -107,7 +110,8 @@ impl CliError {
             | CliError::Disclose(_)
             | CliError::Commit(_)
             | CliError::Write { .. }
-            | CliError::Runtime(_) => ExitStatus::Runtime,
+            | CliError::Runtime(_)
+            | CliError::Generator(_) => ExitStatus::Runtime,
         }
     }
 }

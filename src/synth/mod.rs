@@ -25,7 +25,7 @@ mod writer;
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
-use std::ops::RangeInclusive;
+use std::ops::{ControlFlow, RangeInclusive};
 use std::path::PathBuf;
 
 pub use calibration::Figure;
@@ -89,10 +89,42 @@ pub(crate) fn population_scale(scale: f64) -> f64 {
 }
 
 /// Generates the drops of `opts.years` under `opts.out`; `questions` is the compiled survey
-/// configuration (the survey columns per year). Returns the calibration report.
+/// configuration (the survey columns per year). Returns the calibration report. Shows a bar over
+/// the simulated years.
 pub fn generate(
     opts: &SynthOptions,
     questions: &crate::config::survey::SurveyConfig,
+) -> Result<SynthReport, SynthError> {
+    let bar = crate::progress::Bar::new(simulated_years(opts), "synth");
+    generate_with(opts, questions, &mut |_| {
+        bar.step();
+        ControlFlow::Continue(())
+    })
+}
+
+/// A year the simulation has finished, as [`generate_with`] tells its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YearDone {
+    /// A warm-up year (simulated, nothing written).
+    WarmUp(i32),
+    /// A requested year: its drop is complete on disk.
+    Written(i32),
+}
+
+/// How many years [`generate`] simulates for `opts` (warm-up years included).
+fn simulated_years(opts: &SynthOptions) -> u64 {
+    let (first, last) = (*opts.years.start(), *opts.years.end());
+    (last - (first.min(WARM_UP_BEFORE) - WARM_UP_YEARS) + 1).max(0) as u64
+}
+
+/// [`generate`] without a bar: `on_year` hears of every simulated year as soon as it is done
+/// (a requested year once its files are complete, so a caller may read them while later years are
+/// generated) and may stop the generation with [`ControlFlow::Break`]: the years already written
+/// stay, and the report covers them.
+pub fn generate_with(
+    opts: &SynthOptions,
+    questions: &crate::config::survey::SurveyConfig,
+    on_year: &mut dyn FnMut(YearDone) -> ControlFlow<()>,
 ) -> Result<SynthReport, SynthError> {
     let (first, last) = (*opts.years.start(), *opts.years.end());
     if first > last || first < FIRST_YEAR || last > LAST_YEAR {
@@ -114,9 +146,7 @@ pub fn generate(
     let start = first.min(WARM_UP_BEFORE) - WARM_UP_YEARS;
     let mut previous_total = None;
     let mut rows = Vec::new();
-    let bar = crate::progress::Bar::new((last - start + 1) as u64, "synth");
     for year in start..=last {
-        bar.step();
         let pop = Population::build(&geo, &targets, year, population_scale(opts.scale));
         let totals: Vec<u64> = pop
             .kommun
@@ -166,6 +196,14 @@ pub fn generate(
             report.push_faults(plan.injected);
         }
         previous_total = Some(total);
+        let done = if opts.years.contains(&year) {
+            YearDone::Written(year)
+        } else {
+            YearDone::WarmUp(year)
+        };
+        if on_year(done).is_break() {
+            break;
+        }
     }
     Ok(report)
 }

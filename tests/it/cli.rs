@@ -153,3 +153,48 @@ fn plan_names_no_run_record_and_writes_none() {
         "plan wrote to the lake"
     );
 }
+
+/// `oj demo` generates its drops on a thread while the years run: a generator that cannot start
+/// or cannot write is the command's error, with synth's own message and exit code 2 (invalid
+/// usage), and no year is run.
+#[test]
+fn a_demo_whose_drops_cannot_be_generated_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let o = oj(&[
+        "demo",
+        "--dir",
+        path(&demo),
+        "--scale",
+        "0",
+        "--years",
+        "2015..2015",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("scale 0: give a number above 0"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!demo.join("lake").join("runs").exists(), "a year ran");
+
+    // The drops folder is a file: the demo stops before any year with an error naming it.
+    let blocked = dir.path().join("blocked");
+    std::fs::create_dir_all(&blocked).unwrap();
+    std::fs::write(blocked.join("drops"), "not a folder").unwrap();
+    let o = oj(&[
+        "demo",
+        "--dir",
+        path(&blocked),
+        "--scale",
+        "0.01",
+        "--years",
+        "2015..2015",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    let drops = blocked.join("drops");
+    assert!(err.contains(path(&drops)), "{err}");
+    assert!(!err.contains("synth      wrote"), "{err}");
+    assert!(!blocked.join("lake").join("runs").exists(), "a year ran");
+}

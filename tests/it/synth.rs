@@ -658,3 +658,55 @@ fn print_calibration_report() {
     );
     println!("{r}\ngenerated in {:?}", t.elapsed());
 }
+
+/// `generate_with` tells of every simulated year in order – the warm-up years (from 2006: four
+/// before 2010) and then each requested year once its five files are complete – and a `Break`
+/// stops it after that year: the next year is never written. Its drop is the same as a whole
+/// run's (the demo ingests a year while later ones are generated).
+#[test]
+fn each_year_is_told_when_written_and_a_break_stops_after_it() {
+    use oj::synth::{YearDone, generate_with};
+    use std::ops::ControlFlow;
+    let d = tempfile::tempdir().unwrap();
+    let opts = SynthOptions {
+        out: d.path().join("stopped"),
+        years: 2012..=2013,
+        scale: 0.01,
+        seed: 3,
+        faults: vec![],
+    };
+    let mut told = Vec::new();
+    generate_with(&opts, &fixtures::project().survey, &mut |done| {
+        if let YearDone::Written(year) = done {
+            for file in FILES {
+                assert!(
+                    opts.out.join(year.to_string()).join(file).is_file(),
+                    "{year}/{file} not written when told"
+                );
+            }
+        }
+        told.push(done);
+        if done == YearDone::Written(2012) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .unwrap();
+    let mut expected: Vec<YearDone> = (2006..=2011).map(YearDone::WarmUp).collect();
+    expected.push(YearDone::Written(2012));
+    assert_eq!(told, expected);
+    assert!(
+        !opts.out.join("2013").exists(),
+        "2013 written after the break"
+    );
+    let whole = d.path().join("whole");
+    run(&whole, 2012..=2013, 0.01, 3, vec![]);
+    for file in FILES {
+        assert_eq!(
+            bytes(&opts.out, 2012, file),
+            bytes(&whole, 2012, file),
+            "{file}"
+        );
+    }
+}
