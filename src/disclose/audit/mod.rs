@@ -383,6 +383,15 @@ const SIDE_BY_SIDE_COLUMNS: usize = 256;
 #[cfg(test)]
 const SIDE_BY_SIDE_COLUMNS: usize = 1;
 
+/// A block's bases start at the true numbers ([`lp::Bases`]) when its targets are fewer than
+/// one in this many of its unknowns. The unit tests start every base at the truth (0: always),
+/// so the verdict tests run that path; the integration tests (small blocks, every suppressed
+/// cell a target in a full audit) mostly run the other.
+#[cfg(not(test))]
+const TRUTH_START_SHARE: usize = 4;
+#[cfg(test)]
+const TRUTH_START_SHARE: usize = 0;
+
 /// One block's audit: its intervals, the LPs it took and the feasible points found (values of
 /// the block's columns, unscaled).
 struct Solved {
@@ -403,12 +412,16 @@ fn solve_block(
 ) -> Result<Solved, AuditError> {
     let mut movers_visible = false;
     let mut solves = 0;
+    // A few targets in a large block (a repair round): their bases start at the true numbers.
+    let start_at_truth = targets.len() * TRUTH_START_SHARE < members.len();
     let mut lp = BlockLp::new(table, vars, members, relations, true);
+    lp.start_at_truth = start_at_truth;
     // A large block whose no-movers model no earlier point satisfies may have none (the movers
     // are visible): the true model's base is solved beside it, on the other core.
     let mut true_model = None;
     if members.len() >= SIDE_BY_SIDE_COLUMNS && !lp.any_satisfies(prior) {
         let mut other = BlockLp::new(table, vars, members, relations, false);
+        other.start_at_truth = start_at_truth;
         BlockLp::bases_side_by_side(&mut lp, &mut other);
         true_model = Some(other);
     }
@@ -423,7 +436,11 @@ fn solve_block(
             }
             movers_visible = true;
             solves += lp.solves;
-            lp = true_model.unwrap_or_else(|| BlockLp::new(table, vars, members, relations, false));
+            lp = true_model.unwrap_or_else(|| {
+                let mut other = BlockLp::new(table, vars, members, relations, false);
+                other.start_at_truth = start_at_truth;
+                other
+            });
             lp.intervals(targets, vars, table, need, prior)
                 .map_err(|_| AuditError::Solver {
                     unknowns: members.len(),
