@@ -38,15 +38,21 @@ pub fn synthesize(
     };
     let start = Instant::now();
     let report = synth::generate(&options, &project.survey)?;
-    crate::events::note(&format!(
-        "synth      wrote {}..{} at scale {scale} to {} in {:.1} s",
-        years.0,
-        years.1,
-        out.display(),
-        start.elapsed().as_secs_f64()
-    ));
+    note_written(&options, start);
     eprintln!("{report}");
     Ok(())
+}
+
+/// The progress line of a finished generation of `options` started at `start`.
+fn note_written(options: &SynthOptions, start: Instant) {
+    crate::events::note(&format!(
+        "synth      wrote {}..{} at scale {} to {} in {:.1} s",
+        options.years.start(),
+        options.years.end(),
+        options.scale,
+        options.out.display(),
+        start.elapsed().as_secs_f64()
+    ));
 }
 
 /// Runs the demo in `dir`: drops in `dir/drops`, the lake in `dir/lake`.
@@ -164,14 +170,7 @@ impl Generator {
             if stopped.load(Ordering::Relaxed) {
                 return Ok(report);
             }
-            crate::events::note(&format!(
-                "synth      wrote {}..{} at scale {} to {} in {:.1} s",
-                options.years.start(),
-                options.years.end(),
-                options.scale,
-                options.out.display(),
-                started.elapsed().as_secs_f64()
-            ));
+            note_written(&options, started);
             Ok(report)
         });
         Generator {

@@ -113,8 +113,13 @@ pub enum YearDone {
 
 /// How many years [`generate`] simulates for `opts` (warm-up years included).
 fn simulated_years(opts: &SynthOptions) -> u64 {
-    let (first, last) = (*opts.years.start(), *opts.years.end());
-    (last - (first.min(WARM_UP_BEFORE) - WARM_UP_YEARS) + 1).max(0) as u64
+    let last = *opts.years.end();
+    (last - first_simulated(*opts.years.start()) + 1).max(0) as u64
+}
+
+/// The warm-up year the simulation starts in when `first` is the first year asked for.
+fn first_simulated(first: i32) -> i32 {
+    first.min(WARM_UP_BEFORE) - WARM_UP_YEARS
 }
 
 /// [`generate`] without a bar: `on_year` hears of every simulated year as soon as it is done
@@ -143,7 +148,7 @@ pub fn generate_with(
     let mut pools: Vec<Pool> = (0..geo.kommuner.len()).map(Pool::new).collect();
     let mut report = SynthReport::new(opts.seed, opts.scale);
     let mut history: BTreeMap<i32, HashMap<u64, u8>> = BTreeMap::new();
-    let start = first.min(WARM_UP_BEFORE) - WARM_UP_YEARS;
+    let start = first_simulated(first);
     let mut previous_total = None;
     let mut rows = Vec::new();
     for year in start..=last {

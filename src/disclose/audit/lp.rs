@@ -31,7 +31,7 @@ impl Drop for SolveTimer {
 
 /// The solved programs the exact solves of a block start from.
 ///
-/// Started at the truth ([`BlockLp::start_at_truth`]), each column x is written as its start s
+/// Started at the truth ([`BlockLp::truth`]), each column x is written as its start s
 /// (its true number where it has one, within its bounds) plus a rise u and minus a fall d, both
 /// ≥ 0: x = s + u − d with u ≤ hi − s and d ≤ s − lo, so x takes every value in [lo, hi] and
 /// only those. The simplex starts with every variable at its lower bound, u = d = 0: at the true
@@ -101,15 +101,13 @@ pub(super) struct BlockLp {
     /// Per column, the bounds its one-column constraints and x ≥ 0 give (scaled units); `None`
     /// when they contradict each other (the program has no solution).
     bounds: Option<Vec<(f64, f64)>>,
-    /// Per column, its true number (scaled) where it has one: where the simplex starts
-    /// ([`Bases`]) when [`BlockLp::start_at_truth`].
-    truth: Vec<Option<f64>>,
-    /// Whether the base starts at the true numbers ([`Bases`]). Worth it when the base is most
-    /// of the work – a few targets in a large block, as in a repair round: there the search for
-    /// a first feasible point is saved. With thousands of targets the shared solves are most of
-    /// it, and from the true numbers they took longer (in the block of 5 000 unknowns at scale
-    /// 0.05, 25 s against 17 s in all): a full audit starts where the program as written does.
-    pub(super) start_at_truth: bool,
+    /// Per column, its true number (scaled) where it has one, when the base starts at the true
+    /// numbers ([`Bases`]); `None` when it starts where the program as written does. Starting
+    /// at the truth is worth it when the base is most of the work – a few targets in a large
+    /// block, as in a repair round: there the search for a first feasible point is saved. With
+    /// thousands of targets the shared solves are most of it, and from the true numbers they
+    /// took longer (in the block of 5 000 unknowns at scale 0.05, 25 s against 17 s in all).
+    truth: Option<Vec<Option<f64>>>,
     /// Numbers are divided by this in the LP (amounts reach 10^10 kronor).
     scale: f64,
     pub(super) solves: usize,
@@ -122,12 +120,15 @@ pub(super) struct BlockLp {
 }
 
 impl BlockLp {
+    /// The program of the block over `members` and `relations`: the no-movers model or the
+    /// true one; its base starts at the true numbers when `start_at_truth` ([`Bases`]).
     pub(super) fn new(
         table: &Table,
         vars: &[(usize, Part)],
         members: &[usize],
         relations: &[usize],
         no_movers: bool,
+        start_at_truth: bool,
     ) -> Self {
         let column: HashMap<usize, usize> =
             members.iter().enumerate().map(|(i, &v)| (v, i)).collect();
@@ -213,17 +214,20 @@ impl BlockLp {
             .into_iter()
             .partition(|(coefs, _, _)| coefs.len() == 1 && coefs[0].1 != 0.0);
         let bounds = column_bounds(column.len(), &singletons);
-        let mut truth = vec![None; column.len()];
-        for (&v, &c) in &column {
-            let (cell, part) = vars[v];
-            truth[c] = table
-                .value(&Term {
-                    cell,
-                    part,
-                    factor: 1.0,
-                })
-                .map(|x| x / scale);
-        }
+        let truth = start_at_truth.then(|| {
+            let mut truth = vec![None; column.len()];
+            for (&v, &c) in &column {
+                let (cell, part) = vars[v];
+                truth[c] = table
+                    .value(&Term {
+                        cell,
+                        part,
+                        factor: 1.0,
+                    })
+                    .map(|x| x / scale);
+            }
+            truth
+        });
         tracing::debug!(
             target: "oj::disclose",
             columns = column.len(),
@@ -237,7 +241,6 @@ impl BlockLp {
             singletons,
             bounds,
             truth,
-            start_at_truth: false,
             scale,
             solves: 0,
             failure: None,
@@ -291,10 +294,10 @@ impl BlockLp {
             return Err(Infeasible);
         };
         let mut p = Problem::new(OptimizationDirection::Maximize);
-        let (start, rise, fall): (Vec<f64>, Vec<_>, Vec<_>) = if self.start_at_truth {
+        let (start, rise, fall): (Vec<f64>, Vec<_>, Vec<_>) = if let Some(truth) = &self.truth {
             let start: Vec<f64> = bounds
                 .iter()
-                .zip(&self.truth)
+                .zip(truth)
                 .map(|(&(lo, hi), t)| t.unwrap_or(lo).clamp(lo, hi.max(lo)))
                 .collect();
             let rise = bounds

@@ -414,14 +414,12 @@ fn solve_block(
     let mut solves = 0;
     // A few targets in a large block (a repair round): their bases start at the true numbers.
     let start_at_truth = targets.len() * TRUTH_START_SHARE < members.len();
-    let mut lp = BlockLp::new(table, vars, members, relations, true);
-    lp.start_at_truth = start_at_truth;
+    let mut lp = BlockLp::new(table, vars, members, relations, true, start_at_truth);
     // A large block whose no-movers model no earlier point satisfies may have none (the movers
     // are visible): the true model's base is solved beside it, on the other core.
     let mut true_model = None;
     if members.len() >= SIDE_BY_SIDE_COLUMNS && !lp.any_satisfies(prior) {
-        let mut other = BlockLp::new(table, vars, members, relations, false);
-        other.start_at_truth = start_at_truth;
+        let mut other = BlockLp::new(table, vars, members, relations, false, start_at_truth);
         BlockLp::bases_side_by_side(&mut lp, &mut other);
         true_model = Some(other);
     }
@@ -437,9 +435,7 @@ fn solve_block(
             movers_visible = true;
             solves += lp.solves;
             lp = true_model.unwrap_or_else(|| {
-                let mut other = BlockLp::new(table, vars, members, relations, false);
-                other.start_at_truth = start_at_truth;
-                other
+                BlockLp::new(table, vars, members, relations, false, start_at_truth)
             });
             lp.intervals(targets, vars, table, need, prior)
                 .map_err(|_| AuditError::Solver {
