@@ -1270,6 +1270,76 @@ async fn missing_history_fails_naming_the_years_and_the_ingest_command() {
     );
 }
 
+/// Each region of `pnr` in `int_person_region_ar` of a run, as "niva region months-in-Y
+/// months-in-the-window", sorted; storleksklass left out (its class follows from the population).
+async fn person_regions(w: &Warehouse, pnr: &str) -> Vec<String> {
+    let q = SessionContext::new();
+    for model in ["int_person_region_ar", "int_person_attribut"] {
+        let batches = w.batches(model).await;
+        let table = MemTable::try_new(batches[0].schema(), vec![batches]).unwrap();
+        q.register_table(model, Arc::new(table)).unwrap();
+    }
+    let sql = format!(
+        "SELECT arrow_cast(r.niva || ' ' || r.region || ' ' || CAST(r.manader_ar AS VARCHAR) \
+         || ' ' || CAST(r.manader_fonster AS VARCHAR), 'Utf8') AS rad \
+         FROM int_person_region_ar r JOIN int_person_attribut a ON a.lopnr = r.lopnr \
+         WHERE a.pnr = '{pnr}' AND r.niva <> 'storleksklass' ORDER BY rad"
+    );
+    let batches = q.sql(&sql).await.unwrap().collect().await.unwrap();
+    batches
+        .iter()
+        .flat_map(|b| {
+            let c = text_column(b, "rad");
+            (0..c.len())
+                .map(|i| c.value(i).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A person's months per region when the person's places lie in different sets of regions over
+/// the window (int_person_region_nyckel groups those per region; the others once per person).
+/// x is paid in the same place, 0380, all of Y-1 and January – June of Y, and 0380 is bortfall in
+/// Y (no report for December): its place belongs to riket and its kommungrupp in Y-1 but not in
+/// Y, so x is a recipient of kommun 0380 and län 03 only, with 6 months of Y and 18 of the window.
+/// c26 moved from Norrmalm (0180) in Y-1 to 0114 in Y: 12 months of Y everywhere, 24 of the window
+/// only where both places belong (län 01, riket). b12 stayed in 0114 in Y only: 12 and 12.
+#[tokio::test]
+async fn months_per_region_follow_each_row_s_own_regions() {
+    let ctx = SessionContext::new();
+    regioner(&ctx, &fixture_regions());
+    befolkning(&ctx, &fixture_population());
+    let mut rows = fixture_register(false);
+    let x = ("x", 1, 40, 0);
+    rows.extend(months(Y - 1, 1..=12, "0380", None, "hx", 0, 600, &[x]));
+    rows.extend(months(Y, 1..=6, "0380", None, "hx", 0, 600, &[x]));
+    register(&ctx, &rows);
+    bakgrund(&ctx, &fixture_bakgrund());
+    let w = run(&ctx, MissingHistory::NotApplicable).await.unwrap();
+    assert_eq!(
+        person_regions(&w, "x").await,
+        ["kommun 0380 6 18", "lan 03 6 18"]
+    );
+    assert_eq!(
+        person_regions(&w, "c26").await,
+        [
+            "kommun 0114 12 12",
+            "kommungrupp A2 12 12",
+            "lan 01 12 24",
+            "riket 00 12 24"
+        ]
+    );
+    assert_eq!(
+        person_regions(&w, "b12").await,
+        [
+            "kommun 0114 12 12",
+            "kommungrupp A2 12 12",
+            "lan 01 12 12",
+            "riket 00 12 12"
+        ]
+    );
+}
+
 #[tokio::test]
 async fn missing_history_not_applicable_marks_very_long_term_with_dot() {
     let ctx = fixture_ctx(false);
@@ -1326,8 +1396,10 @@ fn the_sql_folder_loads_in_dependency_order() {
         ("int_bortfall", "int_kommun"),
         ("int_kommun", "int_region_tillhorighet"),
         ("int_person_plats", "int_person_attribut"),
-        ("int_person_attribut", "int_person_region_nyckel"),
-        ("int_region_tillhorighet", "int_person_region_nyckel"),
+        ("int_person_attribut", "int_person_mangd"),
+        ("int_region_tillhorighet", "int_region_mangd"),
+        ("int_region_mangd", "int_person_mangd"),
+        ("int_person_mangd", "int_person_region_nyckel"),
         ("int_person_region_nyckel", "int_person_region_ar"),
         ("int_hushall_region_ar", "int_barn"),
         ("int_befolkning", "ind_register"),
