@@ -3,11 +3,12 @@
 -- int_person_attribut). int_person_region_ar names the regions and persons; the definitions are
 -- documented there.
 --
--- How months are counted: every month of the window is one bit of a number (int_person_mangd.manader),
--- so Y's twelve months are the highest twelve bits. int_person_mangd holds each year's months of a
--- person per place and household; combined per region with bit_or they keep each month once. The
--- number of months is then the number of bits set, counted with the standard steps: bits in
--- pairs, in fours, in bytes, then the bytes summed. (The window is at most 5 years = 60 bits.)
+-- How months are counted: every month of the window is one bit of a number
+-- (int_person_mangd.manader), so Y's twelve months are the highest twelve bits. int_person_mangd
+-- holds each year's months of a person per place and household; combined per region with bit_or
+-- they keep each month once. The number of months is then the number of bits set, counted with
+-- the standard steps: bits in pairs, in fours, in bytes, then the bytes summed. (The window is at
+-- most 5 years = 60 bits.)
 --
 -- Only persons with a paid month in Y anywhere (those int_person_attribut lists) can be recipients
 -- in a region; int_person_mangd has only them, by their number `lopnr`. Most persons have every row
