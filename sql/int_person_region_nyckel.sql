@@ -18,6 +18,9 @@
 -- (region, person). Only the others are grouped per region, by one 64-bit number,
 -- region number (int_region_tillhorighet.nr) * 2^32 + lopnr, instead of a number and a text; the
 -- region's names and the person's id and attributes are joined on in int_person_region_ar.
+-- `person` is read by both branches, so DataFusion groups int_person_mangd by person twice; that is
+-- cheaper than one grouping per (person, set) with a window count of sets per person, which needs
+-- a sort (session 15, docs/benchmarks.md).
 WITH mangd_regioner AS (
     SELECT DISTINCT m.mangd, t.nr
     FROM int_region_mangd m
