@@ -36,6 +36,8 @@ pub enum Line {
         model: String,
         rows: u64,
         seconds: f64,
+        /// Its committed table of an earlier run was reused (same inputs), not recomputed.
+        reused: bool,
     },
     /// One data-quality check of a gate.
     Check {
@@ -144,7 +146,14 @@ impl Line {
             Line::Model {
                 model,
                 rows,
+                reused: true,
+                ..
+            } => format!("{model:<28} {rows:>9} rows  reused (inputs unchanged)"),
+            Line::Model {
+                model,
+                rows,
                 seconds,
+                ..
             } => format!("{model:<28} {rows:>9} rows  {seconds:.2} s"),
             Line::Check { text, .. } | Line::Cells { text, .. } => text.clone(),
             Line::Gate { checks, seconds } => {
@@ -176,10 +185,11 @@ impl Line {
                 model,
                 rows,
                 seconds,
+                reused,
             } => tracing::info!(
                 target: PROGRESS,
                 event = "model_built", run_id, year, stage, model = %model, rows_out = rows,
-                seconds, "{text}"
+                seconds, reused, "{text}"
             ),
             Line::Check {
                 check,

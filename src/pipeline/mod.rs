@@ -57,6 +57,8 @@ pub struct StageContext<'a> {
     /// The (year, stage) pairs the run looked up in the ledger: each selected stage's own and
     /// what each declared with [`Stage::ledger_reads`].
     pub looked_up: &'a [(i64, &'a str)],
+    /// `--force`: the stage recomputes everything, reusing nothing of its committed outputs.
+    pub force: bool,
 }
 
 impl StageContext<'_> {
@@ -107,6 +109,10 @@ pub struct Inputs {
     pub reads: Vec<Read>,
     /// What the stage read while preparing and uses in its run (ingest: the drop files).
     pub(crate) prepared: Option<Box<dyn Any + Send + Sync>>,
+    /// The stage's whole fingerprint by part (label → SHA-256), as the runner computed it before
+    /// the run: `parts` above, the project's configuration files, the program build and the
+    /// versions of the committed files in `reads`.
+    pub(crate) hashed: std::collections::BTreeMap<String, String>,
 }
 
 /// The facts a stage reports when it has run.

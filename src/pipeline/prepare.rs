@@ -28,7 +28,7 @@ impl Runner<'_> {
         for (file, text) in &self.project.sources {
             f.add(file, text.as_bytes());
         }
-        let inputs = stage.inputs(cx).await.map_err(|e| RunError::stage(id, e))?;
+        let mut inputs = stage.inputs(cx).await.map_err(|e| RunError::stage(id, e))?;
         for (label, bytes) in &inputs.parts {
             f.add(label, bytes);
         }
@@ -51,6 +51,7 @@ impl Runner<'_> {
             datasets.insert(label.to_string(), version);
         }
         let parts = f.parts().clone();
+        inputs.hashed = parts.clone();
         Ok(Prepared {
             fingerprint: f.finish(),
             parts,

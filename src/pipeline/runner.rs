@@ -127,6 +127,7 @@ impl Runner<'_> {
         run: &'c RunRecord,
         earlier: &'c [RunRecord],
         looked_up: &'c [(i64, &'c str)],
+        force: bool,
     ) -> StageContext<'c> {
         StageContext {
             project: self.project,
@@ -138,6 +139,7 @@ impl Runner<'_> {
             run,
             earlier,
             looked_up,
+            force,
         }
     }
 
@@ -191,7 +193,10 @@ impl Runner<'_> {
                 continue;
             }
             let prepared = match self
-                .prepare(*stage, &self.context(year, &record, &earlier, &wanted))
+                .prepare(
+                    *stage,
+                    &self.context(year, &record, &earlier, &wanted, options.force),
+                )
                 .await
             {
                 Ok(p) => p,
@@ -259,7 +264,7 @@ impl Runner<'_> {
             events::stage_decided(scope, name, Decision::Running, &reason);
             let mut lineage = match self.lineage {
                 Some(sink) => {
-                    let cx = self.context(year, &record, &earlier, &wanted);
+                    let cx = self.context(year, &record, &earlier, &wanted, options.force);
                     let mut inputs = stage.external_inputs(&cx, &prepared.inputs);
                     inputs.extend(self.lineage_inputs(&prepared).await);
                     Some(
@@ -282,7 +287,7 @@ impl Runner<'_> {
             let mut rec = stage_record(id, StageStatus::Ran, reason, fingerprint, &prepared);
             let txn = Txn::new(self.lake, year, &record.run_id, name);
             let result = {
-                let cx = self.context(year, &record, &earlier, &wanted);
+                let cx = self.context(year, &record, &earlier, &wanted, options.force);
                 stage
                     .run(&cx, prepared.inputs, &txn)
                     .await

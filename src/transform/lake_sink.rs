@@ -218,24 +218,34 @@ impl ModelSink for LakeSink<'_> {
                 }
                 Kept::File => self.writes.push((model.to_string(), write)),
             }
-            for read in self.reads.get(model).cloned().unwrap_or_default() {
-                if let Some(left) = self.readers_left.get_mut(&read) {
-                    *left = left.saturating_sub(1);
-                    if *left == 0 {
-                        ctx.deregister_table(&read).map_err(|e| sink_err(&e))?;
-                        if let Some(reservation) = self.reserved.remove(&read) {
-                            let writing = self
-                                .writes
-                                .iter()
-                                .any(|(name, handle)| *name == read && !handle.is_finished());
-                            if writing {
-                                self.parked.push(reservation);
-                            }
-                        }
-                    }
-                }
-            }
+            self.read_done(ctx, model).map_err(|e| sink_err(&e))?;
             Ok(rows)
+        })
+    }
+
+    fn reuse<'a>(
+        &'a mut self,
+        ctx: &'a SessionContext,
+        model: &'a str,
+    ) -> BoxFuture<'a, Result<(), TransformError>> {
+        Box::pin(async move {
+            let sink_err = |e: &dyn std::fmt::Display| TransformError::Sink {
+                model: model.to_string(),
+                message: e.to_string(),
+            };
+            // Nothing is written: the committed file stays as it is through the commit.
+            if self.readers_left.get(model).is_some_and(|n| *n > 0) {
+                let committed = layout::warehouse_file(model, self.year);
+                ctx.deregister_table(model).map_err(|e| sink_err(&e))?;
+                ctx.register_parquet(
+                    model,
+                    self.lake.url(&committed),
+                    ParquetReadOptions::default(),
+                )
+                .await
+                .map_err(|e| sink_err(&e))?;
+            }
+            self.read_done(ctx, model).map_err(|e| sink_err(&e))
         })
     }
 }
@@ -274,6 +284,33 @@ fn deal(batches: Vec<RecordBatch>, n: usize) -> Vec<Vec<RecordBatch>> {
 }
 
 impl<'a> LakeSink<'a> {
+    /// `model` has run (or was reused): the tables it reads have one reader less, and a table
+    /// with none left is released (its reservation parked while its file is still written).
+    fn read_done(
+        &mut self,
+        ctx: &SessionContext,
+        model: &str,
+    ) -> Result<(), datafusion::error::DataFusionError> {
+        for read in self.reads.get(model).cloned().unwrap_or_default() {
+            if let Some(left) = self.readers_left.get_mut(&read) {
+                *left = left.saturating_sub(1);
+                if *left == 0 {
+                    ctx.deregister_table(&read)?;
+                    if let Some(reservation) = self.reserved.remove(&read) {
+                        let writing = self
+                            .writes
+                            .iter()
+                            .any(|(name, handle)| *name == read && !handle.is_finished());
+                        if writing {
+                            self.parked.push(reservation);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A sink writing the models of `year` through `txn`; `models` tells which model reads
     /// which, so a table is released after its last reader.
     pub fn new(txn: &'a Txn<'a>, year: i64, models: &ModelSet) -> LakeSink<'a> {

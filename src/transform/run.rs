@@ -12,7 +12,7 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan, expr::Placeholder};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 /// One model's run: rows stored and wall-clock seconds (planning, running and storing).
@@ -20,14 +20,17 @@ use std::time::Instant;
 pub struct ModelRun {
     /// Model (table) name.
     pub name: String,
-    /// Rows the sink stored.
+    /// Rows the sink stored (of a reused model: of its committed table).
     pub rows: u64,
     /// Seconds from planning to stored.
     pub seconds: f64,
+    /// Not computed: its committed table was reused ([`ModelSink::reuse`]).
+    pub reused: bool,
 }
 
 /// Runs every model of `models` in order in `ctx`, with `params` bound, storing each result
-/// through `sink`.
+/// through `sink`; a model named in `reuse` (with the rows of its committed table) is not run:
+/// the sink registers its committed table for its readers instead.
 ///
 /// Before the first model, checks the register history (Y-1 … Y-(window-1)): when years are
 /// missing and the policy is [`MissingHistory::Fail`] returns [`TransformError::MissingHistory`];
@@ -37,6 +40,7 @@ pub async fn run_models(
     ctx: &SessionContext,
     models: &ModelSet,
     params: &ModelParams,
+    reuse: &BTreeMap<String, u64>,
     sink: &mut dyn ModelSink,
 ) -> Result<Vec<ModelRun>, TransformError> {
     let year = params.year();
@@ -63,6 +67,18 @@ pub async fn run_models(
     let mut runs = Vec::new();
     for model in models.in_order() {
         let started = Instant::now();
+        if let Some(&rows) = reuse.get(&model.name) {
+            sink.reuse(ctx, &model.name).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            tracing::info!(model = %model.name, rows, seconds, "model reused");
+            runs.push(ModelRun {
+                name: model.name.clone(),
+                rows,
+                seconds,
+                reused: true,
+            });
+            continue;
+        }
         let plan_err = |e: datafusion::error::DataFusionError| TransformError::Plan {
             file: model.path.clone(),
             message: e.to_string(),
@@ -89,6 +105,7 @@ pub async fn run_models(
             name: model.name.clone(),
             rows,
             seconds,
+            reused: false,
         });
     }
     Ok(runs)

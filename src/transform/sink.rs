@@ -24,6 +24,14 @@ pub trait ModelSink: Send {
         model: &'a str,
         df: DataFrame,
     ) -> BoxFuture<'a, Result<u64, TransformError>>;
+
+    /// Registers `model`'s committed table (of an earlier run, whose inputs were the same) in
+    /// `ctx` for the models that read it, instead of running the model.
+    fn reuse<'a>(
+        &'a mut self,
+        ctx: &'a SessionContext,
+        model: &'a str,
+    ) -> BoxFuture<'a, Result<(), TransformError>>;
 }
 
 /// Keeps every model's result as an in-memory table (for tests and small runs).
@@ -89,6 +97,23 @@ impl ModelSink for MemorySink {
             );
             Ok(rows)
         })
+    }
+
+    fn reuse<'a>(
+        &'a mut self,
+        _ctx: &'a SessionContext,
+        model: &'a str,
+    ) -> BoxFuture<'a, Result<(), TransformError>> {
+        Box::pin(async move { Err(MemorySink::no_committed_tables(model)) })
+    }
+}
+
+impl MemorySink {
+    fn no_committed_tables(model: &str) -> TransformError {
+        TransformError::Sink {
+            model: model.to_string(),
+            message: "an in-memory sink has no committed table to reuse".to_string(),
+        }
     }
 }
 

@@ -245,6 +245,139 @@ async fn an_unchanged_year_skips_every_stage_and_from_reruns_the_tail() {
     );
     // Identical numbers for 2017: the publish stage says the release is unchanged.
     assert_eq!(after.record.stages[3].details["unchanged"], true);
+    // Every model reads a re-staged 2016 dataset (register, regioner or befolkning) directly or
+    // through another model, except the two that read only the 2017 survey and its
+    // configuration: those two are taken from the warehouse.
+    assert_eq!(
+        models_by(&after, true),
+        ["int_enkat_ogiltiga_svar", "stg_enkat_svar"]
+    );
+}
+
+/// The models of the run's transform stage that were reused (`true`) or computed (`false`),
+/// sorted.
+fn models_by(run: &RunResult, reused: bool) -> Vec<String> {
+    let transform = &run.record.stages[1];
+    assert_eq!(transform.name, "transform");
+    let mut names: Vec<String> = transform.details["models"]
+        .as_array()
+        .expect("the transform's models")
+        .iter()
+        .filter(|m| m["reused"] == reused)
+        .map(|m| m["model"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_changed_model_recomputes_itself_and_its_readers_and_reuses_the_rest() {
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    for y in [2015, 2016] {
+        assert!(
+            run(&l, y, Selection::Only(StageId::Ingest))
+                .await
+                .failure
+                .is_none()
+        );
+    }
+    let first = run(&l, 2017, Selection::All).await;
+    assert!(first.failure.is_none(), "{:?}", first.failure);
+    assert!(models_by(&first, true).is_empty());
+    let released = release_rows(&l, 2017).await;
+
+    // A changed definition of ind_register (here only its text): ind_register and its one
+    // reader, ind_indikatorer, run again; the 24 other models are taken from the warehouse.
+    let dir = fixtures::copy_of_project();
+    let file = dir.path().join("sql/ind_register.sql");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}\n-- edited\n")).unwrap();
+    let edited = oj::pipeline::load_project(dir.path()).unwrap();
+    let again = fixtures::run(
+        &edited,
+        &l.drops,
+        &l.lake,
+        2017,
+        Selection::All,
+        false,
+        false,
+    )
+    .await;
+    assert!(again.failure.is_none(), "{:?}", again.failure);
+    assert_eq!(again.record.stages[0].status, StageStatus::Skipped);
+    assert_eq!(again.record.stages[1].status, StageStatus::Ran);
+    assert_eq!(
+        models_by(&again, false),
+        ["ind_indikatorer", "ind_register"]
+    );
+    assert_eq!(models_by(&again, true).len(), 24);
+    // The reused tables are the committed ones: the numbers are the same.
+    assert_eq!(again.record.stages[3].details["unchanged"], true);
+    assert_eq!(release_rows(&l, 2017).await, released);
+
+    // --force computes every model again.
+    let forced = fixtures::run(
+        &edited,
+        &l.drops,
+        &l.lake,
+        2017,
+        Selection::All,
+        true,
+        false,
+    )
+    .await;
+    assert!(forced.failure.is_none(), "{:?}", forced.failure);
+    assert!(models_by(&forced, true).is_empty());
+    assert_eq!(models_by(&forced, false).len(), 26);
+    assert_eq!(release_rows(&l, 2017).await, released);
+}
+
+#[tokio::test]
+async fn a_model_whose_committed_table_is_gone_is_computed_again() {
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    for y in [2015, 2016] {
+        assert!(
+            run(&l, y, Selection::Only(StageId::Ingest))
+                .await
+                .failure
+                .is_none()
+        );
+    }
+    assert!(run(&l, 2017, Selection::All).await.failure.is_none());
+    std::fs::remove_file(
+        l.lake
+            .display(&oj::layout::warehouse_file("int_person_plats", 2017)),
+    )
+    .unwrap();
+    // The stage's own output (ind_indikatorer) is there, so only a changed input re-runs it:
+    // here a changed model file of an unrelated model.
+    let dir = fixtures::copy_of_project();
+    let file = dir.path().join("sql/ind_bakgrund.sql");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}\n-- edited\n")).unwrap();
+    let edited = oj::pipeline::load_project(dir.path()).unwrap();
+    let again = fixtures::run(
+        &edited,
+        &l.drops,
+        &l.lake,
+        2017,
+        Selection::All,
+        false,
+        false,
+    )
+    .await;
+    assert!(again.failure.is_none(), "{:?}", again.failure);
+    assert_eq!(
+        models_by(&again, false),
+        ["ind_bakgrund", "ind_indikatorer", "int_person_plats"]
+    );
+    assert!(
+        l.lake
+            .head(&oj::layout::warehouse_file("int_person_plats", 2017))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -316,4 +449,27 @@ async fn a_bortfall_kommun_is_marked_and_listed_in_the_manifest() {
     )
     .unwrap();
     assert_eq!(manifest["excluded_kommuner"], serde_json::json!(["0302"]));
+}
+
+#[tokio::test]
+async fn after_a_failed_transform_every_model_is_computed_again() {
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    for y in [2015, 2016] {
+        assert!(
+            run(&l, y, Selection::Only(StageId::Ingest))
+                .await
+                .failure
+                .is_none()
+        );
+    }
+    assert!(run(&l, 2017, Selection::All).await.failure.is_none());
+    // As a commit interrupted halfway leaves it: some tables may be of the failed attempt.
+    oj::commit::mark_failed(&l.lake, "transform", 2017, "crashed", "killed mid-commit")
+        .await
+        .unwrap();
+    let again = run(&l, 2017, Selection::All).await;
+    assert!(again.failure.is_none(), "{:?}", again.failure);
+    assert_eq!(again.record.stages[1].status, StageStatus::Ran);
+    assert!(models_by(&again, true).is_empty());
+    assert_eq!(models_by(&again, false).len(), 26);
 }

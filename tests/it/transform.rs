@@ -622,7 +622,7 @@ async fn run_with(
     if let Some(bytes) = budget {
         sink = sink.with_budget(bytes);
     }
-    run_models(ctx, &models, &params, &mut sink).await?;
+    run_models(ctx, &models, &params, &Default::default(), &mut sink).await?;
     if budget == Some(IN_PART_BUDGET) {
         assert!(sink.kept_in_part() > 0, "no model was kept in part");
     }
@@ -1497,7 +1497,7 @@ async fn a_model_that_does_not_plan_names_its_file() {
     let ctx = fixture_ctx(true);
     let params = ModelParams::new(Y, &pipeline_params(MissingHistory::Fail));
     let mut sink = MemorySink::new();
-    let err = run_models(&ctx, &models, &params, &mut sink)
+    let err = run_models(&ctx, &models, &params, &Default::default(), &mut sink)
         .await
         .unwrap_err();
     match &err {
@@ -1523,7 +1523,9 @@ async fn parameters_are_bound_and_unknown_ones_named() {
     )]);
     let models = ModelSet::load(dir.path(), SOURCES).unwrap();
     let mut sink = MemorySink::new();
-    let runs = run_models(&ctx, &models, &params, &mut sink).await.unwrap();
+    let runs = run_models(&ctx, &models, &params, &Default::default(), &mut sink)
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!((runs[0].name.as_str(), runs[0].rows), ("stg_count", 1));
     let n = sink.batches("stg_count").unwrap()[0]
@@ -1539,9 +1541,15 @@ async fn parameters_are_bound_and_unknown_ones_named() {
         "SELECT ar FROM register WHERE ar = $no_such_param",
     )]);
     let models = ModelSet::load(dir.path(), SOURCES).unwrap();
-    let err = run_models(&ctx, &models, &params, &mut MemorySink::new())
-        .await
-        .unwrap_err();
+    let err = run_models(
+        &ctx,
+        &models,
+        &params,
+        &Default::default(),
+        &mut MemorySink::new(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, TransformError::UnknownParameter { file, name } if file.ends_with("stg_p.sql") && name == "no_such_param"),
         "{err}"
@@ -1554,9 +1562,15 @@ async fn a_window_longer_than_five_years_is_refused() {
     let mut register = pipeline_params(MissingHistory::NotApplicable);
     register.very_long_term_window_years = 6;
     let params = ModelParams::new(Y, &register);
-    let err = run_models(&ctx, &register_models(), &params, &mut MemorySink::new())
-        .await
-        .unwrap_err();
+    let err = run_models(
+        &ctx,
+        &register_models(),
+        &params,
+        &Default::default(),
+        &mut MemorySink::new(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, TransformError::InvalidParameter { name, value: 6, .. } if name == "very_long_term_window_years"),
         "{err}"
@@ -1765,9 +1779,15 @@ async fn national_scale_timing() {
     let params = ModelParams::new(Y, &pipeline_params(MissingHistory::Fail));
     let mut sink = MemorySink::new();
     let started = std::time::Instant::now();
-    let runs = run_models(&ctx, &register_models(), &params, &mut sink)
-        .await
-        .unwrap();
+    let runs = run_models(
+        &ctx,
+        &register_models(),
+        &params,
+        &Default::default(),
+        &mut sink,
+    )
+    .await
+    .unwrap();
     let total = started.elapsed().as_secs_f64();
     for r in &runs {
         println!("{:<28} {:>10} rows {:>8.3} s", r.name, r.rows, r.seconds);

@@ -38,6 +38,7 @@ impl Stage for Ingest {
                 parts,
                 reads: Vec::new(),
                 prepared: Some(Box::new(drops)),
+                ..Inputs::default()
             })
         })
     }

@@ -4,7 +4,8 @@
 //! order into a [`LakeSink`] (each model streamed into its file, run-scoped, and kept in memory for
 //! the models that read it while the model-table budget allows; committed to `warehouse/<model>/ar=<Y>/data.parquet` after the gate). The
 //! warehouse files of the year of models the current `sql/` no longer declares are retired by the
-//! same commit.
+//! same commit. A model none of whose inputs changed since the stage's last successful run of the
+//! year is not computed: its committed table is read instead and stays as it is (`reuse`).
 
 use crate::commit::Txn;
 use crate::config::Project;
@@ -16,6 +17,8 @@ use crate::transform::{self, LakeSink};
 use crate::vocab::StageId;
 use crate::vocab::names::{DISCLOSED_DATASET, INDICATOR_MODEL, MODEL_SOURCES};
 use futures::future::BoxFuture;
+
+mod reuse;
 
 /// The transform stage.
 pub struct Transform;
@@ -72,7 +75,7 @@ impl Stage for Transform {
             Ok(Inputs {
                 parts,
                 reads,
-                prepared: None,
+                ..Inputs::default()
             })
         })
     }
@@ -84,14 +87,18 @@ impl Stage for Transform {
     fn run<'a>(
         &'a self,
         cx: &'a StageContext<'a>,
-        _inputs: Inputs,
+        inputs: Inputs,
         txn: &'a Txn<'a>,
     ) -> BoxFuture<'a, Result<StageOutput, StageError>> {
-        Box::pin(run(cx, txn))
+        Box::pin(run(cx, inputs, txn))
     }
 }
 
-async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageError> {
+async fn run(
+    cx: &StageContext<'_>,
+    inputs: Inputs,
+    txn: &Txn<'_>,
+) -> Result<StageOutput, StageError> {
     let (project, year) = (cx.project, cx.year);
     for dataset in MODEL_SOURCES {
         let years = source_years(project, dataset, year);
@@ -121,8 +128,10 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
             txn.retire(&file);
         }
     }
+    let keys = reuse::model_keys(models, &inputs.hashed);
+    let reused = reuse::reusable(cx, &keys).await?;
     let mut sink = LakeSink::new(txn, year, models);
-    let runs = transform::run_models(cx.ctx, models, &params, &mut sink).await?;
+    let runs = transform::run_models(cx.ctx, models, &params, &reused, &mut sink).await?;
     sink.finish().await?;
     // Later stages read the warehouse files; the in-memory tables are released here.
     for name in models.names_in_order() {
@@ -137,7 +146,13 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
         rows_in: 0,
         rows_out,
         details: serde_json::json!({
-            "models": runs.iter().map(|r| serde_json::json!({"model": r.name, "rows": r.rows, "seconds": r.seconds})).collect::<Vec<_>>(),
+            "models": runs.iter().map(|r| serde_json::json!({
+                "model": r.name,
+                "rows": r.rows,
+                "seconds": r.seconds,
+                "reused": r.reused,
+                "key": keys.get(&r.name),
+            })).collect::<Vec<_>>(),
         }),
         checks: Vec::new(),
         lines: runs
@@ -146,6 +161,7 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
                 model: r.name.clone(),
                 rows: r.rows,
                 seconds: r.seconds,
+                reused: r.reused,
             })
             .collect(),
     })
