@@ -116,13 +116,7 @@ fn cell<'a>(rows: &'a [Vec<String>], indikator: &str, region: &str, grupp: &str)
 
 #[tokio::test]
 async fn the_whole_pipeline_publishes_hand_computed_values() {
-    let l = lake_with_drops(&[2015, 2016, 2017]);
-    for y in [2015, 2016] {
-        let r = run(&l, y, Selection::Only(StageId::Ingest)).await;
-        assert!(r.failure.is_none(), "{:?}", r.failure);
-    }
-    let r = run(&l, 2017, Selection::All).await;
-    assert!(r.failure.is_none(), "{:?}", r.failure);
+    let (l, r) = lake_with_2017_run().await;
     assert!(
         r.record.stages.iter().all(|s| s.status == StageStatus::Ran),
         "{:?}",
@@ -203,16 +197,7 @@ async fn the_whole_pipeline_publishes_hand_computed_values() {
 
 #[tokio::test]
 async fn an_unchanged_year_skips_every_stage_and_from_reruns_the_tail() {
-    let l = lake_with_drops(&[2015, 2016, 2017]);
-    for y in [2015, 2016] {
-        assert!(
-            run(&l, y, Selection::Only(StageId::Ingest))
-                .await
-                .failure
-                .is_none()
-        );
-    }
-    assert!(run(&l, 2017, Selection::All).await.failure.is_none());
+    let (l, _) = lake_with_2017_run().await;
     let again = run(&l, 2017, Selection::All).await;
     assert!(again.failure.is_none());
     let statuses: Vec<StageStatus> = again.record.stages.iter().map(|s| s.status).collect();
@@ -270,40 +255,54 @@ fn models_by(run: &RunResult, reused: bool) -> Vec<String> {
     names
 }
 
-#[tokio::test]
-async fn a_changed_model_recomputes_itself_and_its_readers_and_reuses_the_rest() {
-    let l = lake_with_drops(&[2015, 2016, 2017]);
+/// Ingests the history years 2015 and 2016.
+async fn ingest_history(l: &Lake) {
     for y in [2015, 2016] {
-        assert!(
-            run(&l, y, Selection::Only(StageId::Ingest))
-                .await
-                .failure
-                .is_none()
-        );
+        let ingested = run(l, y, Selection::Only(StageId::Ingest)).await;
+        assert!(ingested.failure.is_none(), "{:?}", ingested.failure);
     }
+}
+
+/// A lake where 2015 and 2016 are ingested and 2017 has run whole: the run.
+async fn lake_with_2017_run() -> (Lake, RunResult) {
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    ingest_history(&l).await;
     let first = run(&l, 2017, Selection::All).await;
     assert!(first.failure.is_none(), "{:?}", first.failure);
-    assert!(models_by(&first, true).is_empty());
-    let released = release_rows(&l, 2017).await;
+    (l, first)
+}
 
-    // A changed definition of ind_register (here only its text): ind_register and its one
-    // reader, ind_indikatorer, run again; the 24 other models are taken from the warehouse.
+/// Runs 2017 (not forced, or `force`) with the project whose `sql/<model>.sql` has one more
+/// comment line: a change of that model's text only.
+async fn run_with_edited(l: &Lake, model: &str, force: bool) -> RunResult {
     let dir = fixtures::copy_of_project();
-    let file = dir.path().join("sql/ind_register.sql");
+    let file = dir.path().join(format!("sql/{model}.sql"));
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, format!("{text}\n-- edited\n")).unwrap();
     let edited = oj::pipeline::load_project(dir.path()).unwrap();
-    let again = fixtures::run(
+    let result = fixtures::run(
         &edited,
         &l.drops,
         &l.lake,
         2017,
         Selection::All,
-        false,
+        force,
         false,
     )
     .await;
-    assert!(again.failure.is_none(), "{:?}", again.failure);
+    assert!(result.failure.is_none(), "{:?}", result.failure);
+    result
+}
+
+#[tokio::test]
+async fn a_changed_model_recomputes_itself_and_its_readers_and_reuses_the_rest() {
+    let (l, first) = lake_with_2017_run().await;
+    assert!(models_by(&first, true).is_empty());
+    let released = release_rows(&l, 2017).await;
+
+    // A changed definition of ind_register (here only its text): ind_register and its one
+    // reader, ind_indikatorer, run again; the 24 other models are taken from the warehouse.
+    let again = run_with_edited(&l, "ind_register", false).await;
     assert_eq!(again.record.stages[0].status, StageStatus::Skipped);
     assert_eq!(again.record.stages[1].status, StageStatus::Ran);
     assert_eq!(
@@ -316,17 +315,7 @@ async fn a_changed_model_recomputes_itself_and_its_readers_and_reuses_the_rest()
     assert_eq!(release_rows(&l, 2017).await, released);
 
     // --force computes every model again.
-    let forced = fixtures::run(
-        &edited,
-        &l.drops,
-        &l.lake,
-        2017,
-        Selection::All,
-        true,
-        false,
-    )
-    .await;
-    assert!(forced.failure.is_none(), "{:?}", forced.failure);
+    let forced = run_with_edited(&l, "ind_register", true).await;
     assert!(models_by(&forced, true).is_empty());
     assert_eq!(models_by(&forced, false).len(), 26);
     assert_eq!(release_rows(&l, 2017).await, released);
@@ -334,39 +323,15 @@ async fn a_changed_model_recomputes_itself_and_its_readers_and_reuses_the_rest()
 
 #[tokio::test]
 async fn a_model_whose_committed_table_is_gone_is_computed_again() {
-    let l = lake_with_drops(&[2015, 2016, 2017]);
-    for y in [2015, 2016] {
-        assert!(
-            run(&l, y, Selection::Only(StageId::Ingest))
-                .await
-                .failure
-                .is_none()
-        );
-    }
-    assert!(run(&l, 2017, Selection::All).await.failure.is_none());
+    let (l, _) = lake_with_2017_run().await;
     std::fs::remove_file(
         l.lake
             .display(&oj::layout::warehouse_file("int_person_plats", 2017)),
     )
     .unwrap();
     // The stage's own output (ind_indikatorer) is there, so only a changed input re-runs it:
-    // here a changed model file of an unrelated model.
-    let dir = fixtures::copy_of_project();
-    let file = dir.path().join("sql/ind_bakgrund.sql");
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, format!("{text}\n-- edited\n")).unwrap();
-    let edited = oj::pipeline::load_project(dir.path()).unwrap();
-    let again = fixtures::run(
-        &edited,
-        &l.drops,
-        &l.lake,
-        2017,
-        Selection::All,
-        false,
-        false,
-    )
-    .await;
-    assert!(again.failure.is_none(), "{:?}", again.failure);
+    // here the text of an unrelated model.
+    let again = run_with_edited(&l, "ind_bakgrund", false).await;
     assert_eq!(
         models_by(&again, false),
         ["ind_bakgrund", "ind_indikatorer", "int_person_plats"]
@@ -405,14 +370,7 @@ async fn a_bortfall_kommun_is_marked_and_listed_in_the_manifest() {
         .map(|line| format!("{line}\n"))
         .collect();
     std::fs::write(&path, text).unwrap();
-    for y in [2015, 2016] {
-        assert!(
-            run(&l, y, Selection::Only(StageId::Ingest))
-                .await
-                .failure
-                .is_none()
-        );
-    }
+    ingest_history(&l).await;
     let r = run(&l, 2017, Selection::All).await;
     assert!(r.failure.is_none(), "{:?}", r.failure);
     let rows = release_rows(&l, 2017).await;
@@ -453,16 +411,7 @@ async fn a_bortfall_kommun_is_marked_and_listed_in_the_manifest() {
 
 #[tokio::test]
 async fn after_a_failed_transform_every_model_is_computed_again() {
-    let l = lake_with_drops(&[2015, 2016, 2017]);
-    for y in [2015, 2016] {
-        assert!(
-            run(&l, y, Selection::Only(StageId::Ingest))
-                .await
-                .failure
-                .is_none()
-        );
-    }
-    assert!(run(&l, 2017, Selection::All).await.failure.is_none());
+    let (l, _) = lake_with_2017_run().await;
     // As a commit interrupted halfway leaves it: some tables may be of the failed attempt.
     oj::commit::mark_failed(&l.lake, "transform", 2017, "crashed", "killed mid-commit")
         .await
