@@ -30,6 +30,8 @@ pub enum Line {
         rows_out: u64,
         rejected: u64,
         seconds: f64,
+        /// Its committed staged table of an earlier run was kept (same drop), not read again.
+        reused: bool,
     },
     /// One `sql/` model built.
     Model {
@@ -138,6 +140,15 @@ impl Line {
                 dataset,
                 rows_out,
                 rejected,
+                reused: true,
+                ..
+            } => format!(
+                "{dataset:<10} {rows_out:>9} rows staged, {rejected:>5} rejected  reused (drop unchanged)"
+            ),
+            Line::Dataset {
+                dataset,
+                rows_out,
+                rejected,
                 seconds,
                 ..
             } => format!(
@@ -176,10 +187,11 @@ impl Line {
                 rows_out,
                 rejected,
                 seconds,
+                reused,
             } => tracing::info!(
                 target: PROGRESS,
                 event = "dataset_ingested", run_id, year, stage, dataset = %dataset,
-                rows_in, rows_out, rejected, seconds, "{text}"
+                rows_in, rows_out, rejected, seconds, reused, "{text}"
             ),
             Line::Model {
                 model,

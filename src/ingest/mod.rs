@@ -515,7 +515,9 @@ async fn pass(
     work
 }
 
-fn referenced_datasets(contract: &Contract) -> Vec<String> {
+/// The datasets `contract` refers to (its columns' references and its expression references),
+/// other than itself, sorted.
+pub(crate) fn referenced_datasets(contract: &Contract) -> Vec<String> {
     let mut out: Vec<String> = contract
         .columns
         .iter()

@@ -6,6 +6,7 @@
 pub mod disclose;
 pub mod ingest;
 pub mod publish;
+mod reuse;
 pub mod transform;
 
 use crate::lake;

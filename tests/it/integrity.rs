@@ -242,9 +242,13 @@ async fn a_crash_mid_stage_leaves_the_committed_data_intact() {
     let committed = oj::layout::staging_file("befolkning", 2016);
     let good = bytes(&l.lake, &committed).await;
 
-    // A new (valid) population: 0301's men are 101, not 100.
+    // A new (valid) population: 0301's men are 101, not 100. And a renamed stadsdel: every
+    // contract refers to the regions, so all five datasets are read again and the commit has
+    // five files to promote (a dataset whose drops are unchanged would keep its staged file).
     let changed = fixtures::BEFOLKNING.replace("0301;1;30;0;100", "0301;1;30;0;101");
     std::fs::write(l.drops_path().join("2016/befolkning.csv"), changed).unwrap();
+    let renamed = fixtures::REGIONER.replace("Norr", "Norra");
+    std::fs::write(l.drops_path().join("2016/regioner.csv"), renamed).unwrap();
     for point in ["ingest:written", "ingest:checked"] {
         let (code, err) = oj(
             &l,

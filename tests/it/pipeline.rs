@@ -6,6 +6,7 @@ use oj::ledger::StageStatus;
 use oj::pipeline::{RunResult, Selection};
 use oj::store::Store;
 use oj::vocab::StageId;
+use sha2::Digest;
 
 struct Lake {
     _dir: tempfile::TempDir,
@@ -32,8 +33,8 @@ async fn run(l: &Lake, year: i64, selection: Selection) -> RunResult {
     fixtures::run(&project, &l.drops, &l.lake, year, selection, false, false).await
 }
 
-/// The release's indikatorer.csv as rows of fields.
-async fn release_rows(l: &Lake, year: i64) -> Vec<Vec<String>> {
+/// The file `name` of the year's current release.
+async fn latest_release_file(l: &Lake, year: i64, name: &str) -> Vec<u8> {
     let latest = l
         .lake
         .get(&oj::layout::latest_file(year))
@@ -41,17 +42,18 @@ async fn release_rows(l: &Lake, year: i64) -> Vec<Vec<String>> {
         .unwrap()
         .expect("LATEST exists");
     let version = String::from_utf8(latest.to_vec()).unwrap();
-    let csv = l
-        .lake
-        .get(&format!(
-            "{}/{}/indikatorer.csv",
-            oj::layout::releases_dir(year),
-            version.trim()
-        ))
-        .await
-        .unwrap()
-        .expect("indikatorer.csv exists");
-    String::from_utf8(csv.to_vec())
+    let path = format!(
+        "{}/{}/{name}",
+        oj::layout::releases_dir(year),
+        version.trim()
+    );
+    let bytes = l.lake.get(&path).await.unwrap();
+    bytes.unwrap_or_else(|| panic!("{path} exists")).to_vec()
+}
+
+/// The release's indikatorer.csv as rows of fields.
+async fn release_rows(l: &Lake, year: i64) -> Vec<Vec<String>> {
+    String::from_utf8(latest_release_file(l, year, "indikatorer.csv").await)
         .unwrap()
         .lines()
         .map(|l| l.split(',').map(str::to_string).collect())
@@ -198,23 +200,28 @@ async fn the_whole_pipeline_publishes_hand_computed_values() {
 #[tokio::test]
 async fn an_unchanged_year_skips_every_stage_and_from_reruns_the_tail() {
     let (l, _) = lake_with_2017_run().await;
+    let released = release_rows(&l, 2017).await;
     let again = run(&l, 2017, Selection::All).await;
     assert!(again.failure.is_none());
     let statuses: Vec<StageStatus> = again.record.stages.iter().map(|s| s.status).collect();
     assert_eq!(statuses, [StageStatus::Skipped; 4]);
 
     // Re-ingesting a changed history year changes transform's inputs: transform and everything
-    // after it re-run, ingest of 2017 stays skipped.
+    // after it re-run, ingest of 2017 stays skipped. Only the changed 2016 drop (an amount of
+    // household H1, which no 2017 cell uses) is read again; the other four datasets keep their
+    // staged files.
     std::fs::write(
-        std::path::Path::new(&l.drops.display("2016/bakgrund.csv")),
-        fixtures::BAKGRUND.replace("0301;20", "0301;19"),
+        std::path::Path::new(&l.drops.display("2016/register.tsv")),
+        fixtures::register(2016).replace("\t5000\t", "\t5001\t"),
     )
     .unwrap();
-    assert!(
-        run(&l, 2016, Selection::Only(StageId::Ingest))
-            .await
-            .failure
-            .is_none()
+    let history = run(&l, 2016, Selection::Only(StageId::Ingest)).await;
+    assert!(history.failure.is_none(), "{:?}", history.failure);
+    assert_eq!(
+        datasets_by(&history, false),
+        ["register"],
+        "{:?}",
+        history.record.stages[0].details
     );
     let after = run(&l, 2017, Selection::All).await;
     assert!(after.failure.is_none(), "{:?}", after.failure);
@@ -228,15 +235,105 @@ async fn an_unchanged_year_skips_every_stage_and_from_reruns_the_tail() {
             StageStatus::Ran
         ]
     );
-    // Identical numbers for 2017: the publish stage says the release is unchanged.
-    assert_eq!(after.record.stages[3].details["unchanged"], true);
-    // Every model reads a re-staged 2016 dataset (register, regioner or befolkning) directly or
-    // through another model, except the two that read only the 2017 survey and its
-    // configuration: those two are taken from the warehouse.
+    // Identical numbers for 2017 (a new release all the same: its manifest names the new drop).
+    assert_eq!(release_rows(&l, 2017).await, released);
+    // Every model reads the 2016 register directly or through another model (int_bortfall
+    // reads it, and int_kommun, int_region, … read int_bortfall), except five survey models
+    // that read only the survey, the population, the regions and the survey's configuration:
+    // those are taken from the warehouse.
     assert_eq!(
         models_by(&after, true),
-        ["int_enkat_ogiltiga_svar", "stg_enkat_svar"]
+        [
+            "int_enkat_medlemskap",
+            "int_enkat_ogiltiga_svar",
+            "int_enkat_poang",
+            "int_enkat_respondenter",
+            "stg_enkat_svar"
+        ]
     );
+}
+
+/// The manifest of the year's current release.
+async fn latest_manifest(l: &Lake, year: i64) -> serde_json::Value {
+    serde_json::from_slice(&latest_release_file(l, year, "manifest.json").await).unwrap()
+}
+
+/// The datasets of the run's ingest stage that kept their staged file (`true`) or were read
+/// again (`false`), in the pipeline's order.
+fn datasets_by(run: &RunResult, reused: bool) -> Vec<String> {
+    let ingest = &run.record.stages[0];
+    assert_eq!(ingest.name, "ingest");
+    ["regioner", "befolkning", "register", "bakgrund", "enkat"]
+        .into_iter()
+        .filter(|d| ingest.details[*d]["reused"] == reused)
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_redelivered_survey_is_read_again_alone_and_only_its_models_run() {
+    let (l, _) = lake_with_2017_run().await;
+    let released = release_rows(&l, 2017).await;
+    // The same answers, 030201's dated a day later.
+    let enkat = fixtures::enkat(2017);
+    assert!(enkat.contains("2017-03-05"));
+    std::fs::write(
+        std::path::Path::new(&l.drops.display("2017/enkat.csv")),
+        enkat.replace("2017-03-05", "2017-03-06"),
+    )
+    .unwrap();
+    let again = run(&l, 2017, Selection::All).await;
+    assert!(again.failure.is_none(), "{:?}", again.failure);
+    assert_eq!(datasets_by(&again, false), ["enkat"]);
+    assert_eq!(
+        datasets_by(&again, true),
+        ["regioner", "befolkning", "register", "bakgrund"]
+    );
+    // The two models that read the survey, and every model that reads them; the other 18 are
+    // taken from the warehouse.
+    assert_eq!(
+        models_by(&again, false),
+        [
+            "ind_enkat",
+            "ind_indikatorer",
+            "int_enkat_hushall",
+            "int_enkat_medlemskap",
+            "int_enkat_ogiltiga_svar",
+            "int_enkat_poang",
+            "int_enkat_respondenter",
+            "stg_enkat_svar"
+        ]
+    );
+    assert_eq!(release_rows(&l, 2017).await, released);
+    // The new release's manifest names the survey as delivered now, the kept datasets as before.
+    let manifest = latest_manifest(&l, 2017).await;
+    let sha = |name: &str| {
+        manifest["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .map(|i| i["sha256"].as_str().unwrap().to_string())
+    };
+    let hex = |text: String| format!("{:x}", sha2::Sha256::digest(text.as_bytes()));
+    assert_eq!(
+        sha("2017/enkat.csv"),
+        Some(hex(enkat.replace("2017-03-05", "2017-03-06")))
+    );
+    assert_eq!(
+        sha("2017/register.tsv"),
+        Some(hex(fixtures::register(2017)))
+    );
+
+    // The regions are read by every contract (each refers to them): all five are read again.
+    std::fs::write(
+        std::path::Path::new(&l.drops.display("2017/regioner.csv")),
+        fixtures::REGIONER.replace("Norr", "Norra"),
+    )
+    .unwrap();
+    let regions = run(&l, 2017, Selection::Only(StageId::Ingest)).await;
+    assert!(regions.failure.is_none(), "{:?}", regions.failure);
+    assert!(datasets_by(&regions, true).is_empty());
 }
 
 /// The models of the run's transform stage that were reused (`true`) or computed (`false`),

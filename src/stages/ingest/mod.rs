@@ -14,6 +14,8 @@ use crate::vocab::{AnswerType, StageId};
 use futures::future::BoxFuture;
 use std::time::Instant;
 
+mod reuse;
+
 /// The ingest stage.
 pub struct Ingest;
 
@@ -65,27 +67,38 @@ impl Stage for Ingest {
                 _ => read_drops(cx).await?.0,
             };
             let questions = survey_questions(cx.project, cx.year);
+            let keys = reuse::dataset_keys(cx.project, cx.year, &inputs.hashed, &drops);
+            let kept = reuse::reusable(cx, &keys).await?;
             let mut out = StageOutput::default();
             let mut details = serde_json::Map::new();
             for (dataset, files) in cx.project.pipeline.datasets.iter().zip(drops) {
                 let start = Instant::now();
-                let o = ingest::ingest_dataset(
-                    cx.ctx, cx.project, dataset, cx.year, &files, cx.drops, txn, &questions,
-                )
-                .await?;
-                out.rows_in += o.rows_read;
-                out.rows_out += o.rows_staged;
+                let reused = kept.contains_key(&dataset.name);
+                let mut outcome = match kept.get(&dataset.name) {
+                    Some(earlier) => earlier.clone(),
+                    None => serde_json::to_value(
+                        ingest::ingest_dataset(
+                            cx.ctx, cx.project, dataset, cx.year, &files, cx.drops, txn, &questions,
+                        )
+                        .await?,
+                    )
+                    .unwrap_or_default(),
+                };
+                let count = |field: &str| outcome[field].as_u64().unwrap_or_default();
+                let (rows_in, rows_out) = (count("rows_read"), count("rows_staged"));
+                out.rows_in += rows_in;
+                out.rows_out += rows_out;
                 out.lines.push(events::Line::Dataset {
-                    dataset: o.dataset.clone(),
-                    rows_in: o.rows_read,
-                    rows_out: o.rows_staged,
-                    rejected: o.rows_rejected,
+                    dataset: dataset.name.clone(),
+                    rows_in,
+                    rows_out,
+                    rejected: count("rows_rejected"),
                     seconds: start.elapsed().as_secs_f64(),
+                    reused,
                 });
-                details.insert(
-                    o.dataset.clone(),
-                    serde_json::to_value(&o).unwrap_or_default(),
-                );
+                outcome["key"] = keys.get(&dataset.name).cloned().into();
+                outcome["reused"] = reused.into();
+                details.insert(dataset.name.clone(), outcome);
             }
             out.details = serde_json::Value::Object(details);
             Ok(out)

@@ -12,11 +12,11 @@
 //! some tables) reuse nothing; a record without keys (an older build) reuses nothing; a change in
 //! any configuration file, the program build or a model upstream changes the key.
 
-use crate::commit;
 use crate::config::models::ModelSet;
 use crate::fingerprint::Fingerprint;
 use crate::layout;
 use crate::pipeline::{StageContext, StageError};
+use crate::stages::reuse::{common_key, earlier_details};
 use crate::vocab::StageId;
 use std::collections::BTreeMap;
 
@@ -30,14 +30,7 @@ pub(super) fn model_keys(
     models: &ModelSet,
     hashed: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
-    let mut common = Fingerprint::new("transform model");
-    for (label, hash) in hashed
-        .iter()
-        .filter(|(l, _)| !l.starts_with(MODEL_PART) && !l.starts_with(STAGED_PART))
-    {
-        common.add(label, hash.as_bytes());
-    }
-    let common = common.finish();
+    let common = common_key(StageId::Transform, hashed, &[MODEL_PART, STAGED_PART]);
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     for model in models.in_order() {
         let mut f = Fingerprint::new("transform model");
@@ -73,18 +66,10 @@ pub(super) async fn reusable(
     keys: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, u64>, StageError> {
     let mut reused = BTreeMap::new();
-    let stage = StageId::Transform;
-    if cx.force
-        || commit::last_failure(cx.lake, stage.name(), cx.year)
-            .await?
-            .is_some()
-    {
-        return Ok(reused);
-    }
-    let Some(previous) = cx.current_stage(cx.year, stage) else {
+    let Some(details) = earlier_details(cx, StageId::Transform).await? else {
         return Ok(reused);
     };
-    for earlier in previous.details["models"].as_array().into_iter().flatten() {
+    for earlier in details["models"].as_array().into_iter().flatten() {
         let (Some(model), Some(rows), Some(key)) = (
             earlier["model"].as_str(),
             earlier["rows"].as_u64(),
