@@ -160,14 +160,20 @@ pub async fn require_intact(
 /// `absent` when there is none.
 pub async fn version(lake: &Store, committed: &str) -> Result<String, CommitError> {
     Ok(match lake.head(committed).await? {
-        Some(meta) => format!(
-            "{} {}",
-            meta.e_tag
-                .unwrap_or_else(|| meta.last_modified.to_rfc3339()),
-            meta.size
-        ),
+        Some(meta) => version_of(&meta),
         None => "absent".to_string(),
     })
+}
+
+/// The version of a file the store described with `meta` (see [`version`]).
+pub fn version_of(meta: &object_store::ObjectMeta) -> String {
+    format!(
+        "{} {}",
+        meta.e_tag
+            .clone()
+            .unwrap_or_else(|| meta.last_modified.to_rfc3339()),
+        meta.size
+    )
 }
 
 /// What a gate (or a stage reading its own outputs) sees: this stage's pending files in place of

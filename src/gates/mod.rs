@@ -15,7 +15,7 @@ mod run;
 pub use crate::config::checks::{Check, Checks, Kind, Severity, TableSource, Threshold};
 pub(crate) use plan::plan_checks;
 pub use run::run_gate;
-pub(crate) use run::run_gate_in;
+pub(crate) use run::run_gate_reusing;
 
 use serde::Serialize;
 
@@ -49,6 +49,13 @@ pub struct CheckResult {
     pub message: String,
     /// The quarantine file of the offending rows (display path), when rows were kept.
     pub quarantine: Option<String>,
+    /// What the result depends on (see [`run::run_gate_reusing`]), for a later run to compare.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Taken from the stage's last successful run: the check's tables and definition are the
+    /// same, so it was not run again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reused: bool,
 }
 
 /// All results of one gate.
@@ -89,6 +96,9 @@ impl GateReport {
                 }
                 if let Some(q) = &r.quarantine {
                     line.push_str(&format!(" (rows: {q})"));
+                }
+                if r.reused {
+                    line.push_str(" (reused: its tables are unchanged)");
                 }
                 line
             })

@@ -64,6 +64,22 @@ pub async fn run_gate_in(
     year: i64,
     view: &View,
 ) -> Result<GateReport, GateError> {
+    run_gate_reusing(ctx, project, lake, stage, year, view, &BTreeMap::new()).await
+}
+
+/// [`run_gate_in`], taking the result of a check from `earlier` (check id → its result in the
+/// stage's last successful run, with its key) instead of running it again when its key is the
+/// same: the check's definition, the pipeline's parameters, the program build and the file and
+/// version of every table it reads. A failing or skipped earlier result is never taken.
+pub(crate) async fn run_gate_reusing(
+    ctx: &SessionContext,
+    project: &Project,
+    lake: &Store,
+    stage: StageId,
+    year: i64,
+    view: &View,
+    earlier: &BTreeMap<String, serde_json::Value>,
+) -> Result<GateReport, GateError> {
     let checks = project.checks.of(stage);
     let gate = Gate {
         view,
@@ -73,6 +89,7 @@ pub async fn run_gate_in(
         year,
         limit: project.checks.quarantine_rows,
         params: pipeline_params(project, year),
+        versions: Default::default(),
     };
     let needed: BTreeSet<&String> = checks.iter().flat_map(|c| c.reads.iter()).collect();
     let registered = several_at_once(needed.into_iter().map(|name| {
@@ -91,6 +108,7 @@ pub async fn run_gate_in(
     let missing: BTreeMap<String, String> = registered.into_iter().flatten().collect();
 
     let mut results: Vec<Option<CheckResult>> = vec![None; checks.len()];
+    let keys: Vec<String> = checks.iter().map(|c| gate.key(c)).collect();
     let mut row_level: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, check) in checks.iter().enumerate() {
         if let Some(reason) = check.reads.iter().find_map(|t| missing.get(t)) {
@@ -98,6 +116,11 @@ pub async fn run_gate_in(
                 gate.finish(check, CheckStatus::Skip, 0, 0, reason.clone(), None)
                     .await?,
             );
+        } else if let Some(result) = earlier
+            .get(&check.id)
+            .and_then(|e| gate.reused(check, &keys[i], e))
+        {
+            results[i] = Some(result);
         } else if check.kind.is_row_level()
             && let Some(table) = check.table.as_deref()
         {
@@ -146,7 +169,16 @@ pub async fn run_gate_in(
         results[i] = Some(result);
     }
     Ok(GateReport {
-        results: results.into_iter().flatten().collect(),
+        results: results
+            .into_iter()
+            .zip(keys)
+            .filter_map(|(r, key)| {
+                r.map(|r| CheckResult {
+                    key: Some(key),
+                    ..r
+                })
+            })
+            .collect(),
     })
 }
 
@@ -190,6 +222,8 @@ struct Gate<'a> {
     year: i64,
     limit: u64,
     params: Params,
+    /// Each registered table's file and its version (what a check's key covers).
+    versions: std::sync::Mutex<BTreeMap<String, String>>,
 }
 
 impl Gate<'_> {
@@ -236,24 +270,28 @@ impl Gate<'_> {
                 }
             }
         };
+        let committed = file.clone();
         let Some(file) = self.view.file(&file) else {
             return Ok(Some(format!(
                 "table `{name}` is not built: {} is not produced by the current sql/",
                 self.lake.display(&file)
             )));
         };
-        if self
-            .lake
-            .head(&file)
-            .await
-            .map_err(|e| self.store_err(e))?
-            .is_none()
-        {
+        let Some(meta) = self.lake.head(&file).await.map_err(|e| self.store_err(e))? else {
             return Ok(Some(format!(
                 "table `{name}` is not built yet: {} does not exist",
                 self.lake.display(&file)
             )));
-        }
+        };
+        self.versions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                name.to_string(),
+                // The committed path: a file the gate reads pending is read committed later,
+                // with the same version where the store's rename keeps it (a local disk).
+                format!("{committed} {}", crate::commit::version_of(&meta)),
+            );
         let lake_err = |source| GateError::Lake {
             stage: self.stage.name(),
             source,
@@ -268,6 +306,46 @@ impl Gate<'_> {
                 source,
             })?;
         Ok(None)
+    }
+
+    /// The key of `check`'s result: its definition, the parameters, the program build and the
+    /// file and version of each table it reads (call after the tables are registered).
+    fn key(&self, check: &Check) -> String {
+        let versions = self.versions.lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = crate::fingerprint::Fingerprint::new(self.stage.name());
+        f.add("check", format!("{check:?}").as_bytes());
+        f.add("parameters", format!("{:?}", self.params).as_bytes());
+        for table in &check.reads {
+            let version = versions.get(table).map_or("absent", String::as_str);
+            f.add(&format!("table {table}"), version.as_bytes());
+        }
+        f.finish()
+    }
+
+    /// `check`'s earlier result when it has the same key and passed or warned.
+    fn reused(&self, check: &Check, key: &str, earlier: &serde_json::Value) -> Option<CheckResult> {
+        if earlier["key"].as_str() != Some(key) {
+            return None;
+        }
+        let status = match earlier["status"].as_str()? {
+            "pass" => CheckStatus::Pass,
+            "warn" => CheckStatus::Warn,
+            _ => return None,
+        };
+        Some(CheckResult {
+            id: check.id.clone(),
+            stage: self.stage.name(),
+            kind: check.kind.name(),
+            severity: check.severity,
+            status,
+            failing: earlier["failing"].as_u64()?,
+            total: earlier["total"].as_u64()?,
+            rule: check.rule.clone(),
+            message: earlier["message"].as_str()?.to_string(),
+            quarantine: earlier["quarantine"].as_str().map(str::to_string),
+            key: Some(key.to_string()),
+            reused: true,
+        })
     }
 
     async fn query(&self, sql: &str, params: &Params) -> Result<DataFrame, DataFusionError> {
@@ -530,6 +608,8 @@ impl Gate<'_> {
             rule: check.rule.clone(),
             message,
             quarantine,
+            key: None,
+            reused: false,
         })
     }
 }

@@ -305,7 +305,11 @@ impl Runner<'_> {
                     if let Some(t) = &mut lineage {
                         t.set_outputs(self.lineage_outputs(year, &view).await);
                     }
-                    let gate = match self.gate(id, year, &mut out, &view).await {
+                    let reusable = match &previous {
+                        Some(p) if !options.force && last_failure.is_none() => p.checks.as_slice(),
+                        _ => &[],
+                    };
+                    let gate = match self.gate(id, year, &mut out, &view, reusable).await {
                         Ok(()) => txn.commit().await.map_err(RunError::from),
                         Err(e) => {
                             if let Err(abort) = txn.abort().await {
@@ -428,18 +432,33 @@ impl Runner<'_> {
     /// Runs the gate after `stage` over the stage's pending outputs (`view`): its lines and
     /// results go into `out`; a blocking failure (or a gate that could not run) is the error that
     /// stops the run before anything is committed.
+    /// Runs the gate after `stage` over `view`, taking from `earlier` (the checks of the stage's
+    /// last successful run, none under `--force` or after a failed attempt) each result whose
+    /// check and tables are unchanged.
     async fn gate(
         &self,
         stage: StageId,
         year: i64,
         out: &mut StageOutput,
         view: &View,
+        earlier: &[serde_json::Value],
     ) -> Result<(), RunError> {
         let start = Instant::now();
-        let report =
-            crate::gates::run_gate_in(self.ctx, self.project, self.lake, stage, year, view)
-                .await
-                .map_err(|e| RunError::stage(stage, e))?;
+        let earlier = earlier
+            .iter()
+            .filter_map(|c| Some((c["id"].as_str()?.to_string(), c.clone())))
+            .collect();
+        let report = crate::gates::run_gate_reusing(
+            self.ctx,
+            self.project,
+            self.lake,
+            stage,
+            year,
+            view,
+            &earlier,
+        )
+        .await
+        .map_err(|e| RunError::stage(stage, e))?;
         out.lines.extend(
             report
                 .results

@@ -253,6 +253,19 @@ async fn an_unchanged_year_skips_every_stage_and_from_reruns_the_tail() {
     );
 }
 
+/// The ids of the checks of the gate after stage `stage` (0 ingest … 3 publish) whose results
+/// were taken from the stage's last successful run (`true`) or computed (`false`), sorted.
+fn checks_by(run: &RunResult, stage: usize, reused: bool) -> Vec<String> {
+    let mut ids: Vec<String> = run.record.stages[stage]
+        .checks
+        .iter()
+        .filter(|c| c.get("reused").and_then(|r| r.as_bool()).unwrap_or(false) == reused)
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
 /// The manifest of the year's current release.
 async fn latest_manifest(l: &Lake, year: i64) -> serde_json::Value {
     serde_json::from_slice(&latest_release_file(l, year, "manifest.json").await).unwrap()
@@ -289,6 +302,17 @@ async fn a_redelivered_survey_is_read_again_alone_and_only_its_models_run() {
         datasets_by(&again, true),
         ["regioner", "befolkning", "register", "bakgrund"]
     );
+    // The ingest gate runs again only the checks that read the survey; the other 17 read
+    // unchanged staged files and keep their earlier results.
+    assert_eq!(
+        checks_by(&again, 0, false),
+        [
+            "contract.enkat.required",
+            "contract.enkat.unique_respondent",
+            "enkat.response_rate"
+        ]
+    );
+    assert_eq!(checks_by(&again, 0, true).len(), 17);
     // The two models that read the survey, and every model that reads them; the other 18 are
     // taken from the warehouse.
     assert_eq!(
@@ -411,9 +435,31 @@ async fn a_changed_model_recomputes_itself_and_its_readers_and_reuses_the_rest()
     assert_eq!(again.record.stages[3].details["unchanged"], true);
     assert_eq!(release_rows(&l, 2017).await, released);
 
-    // --force computes every model again.
+    // Of the transform gate, the checks of the recomputed ind_register run again, and the
+    // drift checks, skipped for want of a 2016 release (a skip is never taken over); the checks
+    // of ind_bakgrund and ind_enkat keep their results.
+    assert_eq!(
+        checks_by(&again, 1, false),
+        [
+            "ind_bakgrund.drift",
+            "ind_register.drift",
+            "ind_register.every_region_once",
+            "ind_register.numerator_le_denominator",
+            "ind_register.riket_recipients_bounds",
+            "ind_register.share_0_100",
+            "ind_register.status",
+            "ind_register.unique",
+            "ind_register.value_iff_computed"
+        ]
+    );
+    assert_eq!(checks_by(&again, 1, true).len(), 7);
+
+    // --force computes every model again, and runs every check.
     let forced = run_with_edited(&l, "ind_register", true).await;
     assert!(models_by(&forced, true).is_empty());
+    for stage in 0..4 {
+        assert!(checks_by(&forced, stage, true).is_empty(), "stage {stage}");
+    }
     assert_eq!(models_by(&forced, false).len(), 26);
     assert_eq!(release_rows(&l, 2017).await, released);
 }
