@@ -36,7 +36,16 @@ pub async fn run_gate(
     stage: StageId,
     year: i64,
 ) -> Result<GateReport, GateError> {
-    run_gate_in(ctx, project, lake, stage, year, &View::default()).await
+    run_gate_reusing(
+        ctx,
+        project,
+        lake,
+        stage,
+        year,
+        &View::default(),
+        &BTreeMap::new(),
+    )
+    .await
 }
 
 /// How many of a gate's queries run at once: most checks are small queries whose time is
@@ -55,21 +64,9 @@ async fn several_at_once<T>(
 }
 
 /// Runs the checks of the gate after `stage` for `year` over what `view` shows: the stage's
-/// pending (not yet committed) outputs in place of the committed ones ([`crate::commit`]).
-pub async fn run_gate_in(
-    ctx: &SessionContext,
-    project: &Project,
-    lake: &Store,
-    stage: StageId,
-    year: i64,
-    view: &View,
-) -> Result<GateReport, GateError> {
-    run_gate_reusing(ctx, project, lake, stage, year, view, &BTreeMap::new()).await
-}
-
-/// [`run_gate_in`], taking the result of a check from `earlier` (check id → its result in the
-/// stage's last successful run, with its key) instead of running it again when its key is the
-/// same: the check's definition, the pipeline's parameters, the program build and the file and
+/// pending (not yet committed) outputs in place of the committed ones ([`crate::commit`]). A
+/// check's result is taken from `earlier` (check id → its result in the stage's last successful
+/// run, with its key) instead of running the check again when its key is the same: the check's definition, the pipeline's parameters, the program build and the file and
 /// version of every table it reads. A failing or skipped earlier result is never taken.
 pub(crate) async fn run_gate_reusing(
     ctx: &SessionContext,
