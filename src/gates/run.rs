@@ -66,8 +66,9 @@ async fn several_at_once<T>(
 /// Runs the checks of the gate after `stage` for `year` over what `view` shows: the stage's
 /// pending (not yet committed) outputs in place of the committed ones ([`crate::commit`]). A
 /// check's result is taken from `earlier` (check id → its result in the stage's last successful
-/// run, with its key) instead of running the check again when its key is the same: the check's definition, the pipeline's parameters, the program build and the file and
-/// version of every table it reads. A failing or skipped earlier result is never taken.
+/// run, with its key) instead of running the check again when its key is the same: the check's
+/// definition, the pipeline's parameters, the program build and the file and version of every
+/// table it reads. A failing or skipped earlier result is never taken.
 pub(crate) async fn run_gate_reusing(
     ctx: &SessionContext,
     project: &Project,
