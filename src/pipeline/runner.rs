@@ -431,10 +431,9 @@ impl Runner<'_> {
 
     /// Runs the gate after `stage` over the stage's pending outputs (`view`): its lines and
     /// results go into `out`; a blocking failure (or a gate that could not run) is the error that
-    /// stops the run before anything is committed.
-    /// Runs the gate after `stage` over `view`, taking from `earlier` (the checks of the stage's
-    /// last successful run, none under `--force` or after a failed attempt) each result whose
-    /// check and tables are unchanged.
+    /// stops the run before anything is committed. Each result whose check and tables are
+    /// unchanged is taken from `earlier` (the checks of the stage's last successful run; none
+    /// under `--force` or after a failed attempt).
     async fn gate(
         &self,
         stage: StageId,
