@@ -87,26 +87,33 @@ pub(crate) async fn run_gate_reusing(
         year,
         limit: project.checks.quarantine_rows,
         params: pipeline_params(project, year),
-        versions: Default::default(),
     };
     let needed: BTreeSet<&String> = checks.iter().flat_map(|c| c.reads.iter()).collect();
     let registered = several_at_once(needed.into_iter().map(|name| {
         let gate = &gate;
         async move {
-            let reason = match project.checks.tables.get(name) {
+            let registered = match project.checks.tables.get(name) {
                 Some(source) => gate.register(name, source).await?,
-                None => Some(format!(
+                None => Err(format!(
                     "table `{name}` is not declared under tables: in pipelines/checks.yaml"
                 )),
             };
-            Ok::<_, GateError>(reason.map(|r| (name.clone(), r)))
+            Ok::<_, GateError>((name.clone(), registered))
         }
     }))
     .await?;
-    let missing: BTreeMap<String, String> = registered.into_iter().flatten().collect();
+    // Each registered table's committed path and version; why each other table is missing.
+    let mut versions: BTreeMap<String, String> = BTreeMap::new();
+    let mut missing: BTreeMap<String, String> = BTreeMap::new();
+    for (name, registered) in registered {
+        match registered {
+            Ok(version) => versions.insert(name, version),
+            Err(reason) => missing.insert(name, reason),
+        };
+    }
 
     let mut results: Vec<Option<CheckResult>> = vec![None; checks.len()];
-    let keys: Vec<String> = checks.iter().map(|c| gate.key(c)).collect();
+    let keys: Vec<String> = checks.iter().map(|c| gate.key(c, &versions)).collect();
     let mut row_level: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, check) in checks.iter().enumerate() {
         if let Some(reason) = check.reads.iter().find_map(|t| missing.get(t)) {
@@ -220,8 +227,6 @@ struct Gate<'a> {
     year: i64,
     limit: u64,
     params: Params,
-    /// Each registered table's file and its version (what a check's key covers).
-    versions: std::sync::Mutex<BTreeMap<String, String>>,
 }
 
 impl Gate<'_> {
@@ -232,12 +237,13 @@ impl Gate<'_> {
         }
     }
 
-    /// Registers a table; returns why it is missing when it does not exist.
+    /// Registers a table; returns its committed path and version (what a check's key covers), or
+    /// why it is missing when it does not exist.
     async fn register(
         &self,
         name: &str,
         source: &TableSource,
-    ) -> Result<Option<String>, GateError> {
+    ) -> Result<Result<String, String>, GateError> {
         let file = match source {
             TableSource::Staging(d) => layout::staging_file(d, self.year),
             TableSource::Warehouse(m) => layout::warehouse_file(m, self.year),
@@ -260,7 +266,7 @@ impl Gate<'_> {
                 match version {
                     Some(v) => layout::release_file(year, v, file),
                     None => {
-                        return Ok(Some(format!(
+                        return Ok(Err(format!(
                             "table `{name}` is not available: no release of {year} ({} is missing or unreadable)",
                             self.lake.display(&latest)
                         )));
@@ -270,26 +276,20 @@ impl Gate<'_> {
         };
         let committed = file.clone();
         let Some(file) = self.view.file(&file) else {
-            return Ok(Some(format!(
+            return Ok(Err(format!(
                 "table `{name}` is not built: {} is not produced by the current sql/",
                 self.lake.display(&file)
             )));
         };
         let Some(meta) = self.lake.head(&file).await.map_err(|e| self.store_err(e))? else {
-            return Ok(Some(format!(
+            return Ok(Err(format!(
                 "table `{name}` is not built yet: {} does not exist",
                 self.lake.display(&file)
             )));
         };
-        self.versions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(
-                name.to_string(),
-                // The committed path: a file the gate reads pending is read committed later,
-                // with the same version where the store's rename keeps it (a local disk).
-                format!("{committed} {}", crate::commit::version_of(&meta)),
-            );
+        // The committed path: a file the gate reads pending is read committed later, with the
+        // same version where the store's rename keeps it (a local disk).
+        let version = format!("{committed} {}", crate::commit::version_of(&meta));
         let lake_err = |source| GateError::Lake {
             stage: self.stage.name(),
             source,
@@ -303,13 +303,12 @@ impl Gate<'_> {
                 stage: self.stage.name(),
                 source,
             })?;
-        Ok(None)
+        Ok(Ok(version))
     }
 
     /// The key of `check`'s result: its definition, the parameters, the program build and the
-    /// file and version of each table it reads (call after the tables are registered).
-    fn key(&self, check: &Check) -> String {
-        let versions = self.versions.lock().unwrap_or_else(|e| e.into_inner());
+    /// committed path and version of each table it reads (`versions`, from [`Gate::register`]).
+    fn key(&self, check: &Check, versions: &BTreeMap<String, String>) -> String {
         let mut f = crate::fingerprint::Fingerprint::new(self.stage.name());
         f.add("check", format!("{check:?}").as_bytes());
         f.add("parameters", format!("{:?}", self.params).as_bytes());

@@ -57,8 +57,10 @@ pub struct StageContext<'a> {
     /// The (year, stage) pairs the run looked up in the ledger: each selected stage's own and
     /// what each declared with [`Stage::ledger_reads`].
     pub looked_up: &'a [(i64, &'a str)],
-    /// `--force`: the stage recomputes everything, reusing nothing of its committed outputs.
-    pub force: bool,
+    /// The record of the stage's last successful run of the year whose committed outputs the
+    /// stage may keep where their inputs are unchanged (its details and check results carry the
+    /// keys); `None` under `--force`, after a failed attempt, and for the prepare step.
+    pub reusable: Option<&'a crate::ledger::StageRecord>,
 }
 
 impl StageContext<'_> {

@@ -127,7 +127,7 @@ impl Runner<'_> {
         run: &'c RunRecord,
         earlier: &'c [RunRecord],
         looked_up: &'c [(i64, &'c str)],
-        force: bool,
+        reusable: Option<&'c StageRecord>,
     ) -> StageContext<'c> {
         StageContext {
             project: self.project,
@@ -139,7 +139,7 @@ impl Runner<'_> {
             run,
             earlier,
             looked_up,
-            force,
+            reusable,
         }
     }
 
@@ -195,7 +195,7 @@ impl Runner<'_> {
             let prepared = match self
                 .prepare(
                     *stage,
-                    &self.context(year, &record, &earlier, &wanted, options.force),
+                    &self.context(year, &record, &earlier, &wanted, None),
                 )
                 .await
             {
@@ -221,6 +221,11 @@ impl Runner<'_> {
                 .is_some_and(|p| p.fingerprint == fingerprint);
             let outputs_exist = self.outputs_exist(*stage, year).await?;
             let up_to_date = same_inputs && outputs_exist && last_failure.is_none();
+            // What a stage that runs may keep of its committed outputs: nothing when forced, or
+            // when its last attempt failed (its commit may have replaced some files only).
+            let reusable = previous
+                .as_ref()
+                .filter(|_| !options.force && last_failure.is_none());
             let reason = if options.force {
                 "forced (--force)".to_string()
             } else if up_to_date && upstream_ran {
@@ -264,7 +269,7 @@ impl Runner<'_> {
             events::stage_decided(scope, name, Decision::Running, &reason);
             let mut lineage = match self.lineage {
                 Some(sink) => {
-                    let cx = self.context(year, &record, &earlier, &wanted, options.force);
+                    let cx = self.context(year, &record, &earlier, &wanted, reusable);
                     let mut inputs = stage.external_inputs(&cx, &prepared.inputs);
                     inputs.extend(self.lineage_inputs(&prepared).await);
                     Some(
@@ -287,7 +292,7 @@ impl Runner<'_> {
             let mut rec = stage_record(id, StageStatus::Ran, reason, fingerprint, &prepared);
             let txn = Txn::new(self.lake, year, &record.run_id, name);
             let result = {
-                let cx = self.context(year, &record, &earlier, &wanted, options.force);
+                let cx = self.context(year, &record, &earlier, &wanted, reusable);
                 stage
                     .run(&cx, prepared.inputs, &txn)
                     .await
@@ -305,11 +310,8 @@ impl Runner<'_> {
                     if let Some(t) = &mut lineage {
                         t.set_outputs(self.lineage_outputs(year, &view).await);
                     }
-                    let reusable = match &previous {
-                        Some(p) if !options.force && last_failure.is_none() => p.checks.as_slice(),
-                        _ => &[],
-                    };
-                    let gate = match self.gate(id, year, &mut out, &view, reusable).await {
+                    let earlier_checks = reusable.map_or(&[][..], |p| p.checks.as_slice());
+                    let gate = match self.gate(id, year, &mut out, &view, earlier_checks).await {
                         Ok(()) => txn.commit().await.map_err(RunError::from),
                         Err(e) => {
                             if let Err(abort) = txn.abort().await {

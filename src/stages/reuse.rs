@@ -1,12 +1,9 @@
 //! What the ingest and transform stages share when they keep parts of their committed output
 //! (a staged dataset, a model's table) instead of computing them again: the key of everything a
-//! part depends on besides its own inputs, and the last successful record of the stage whose
-//! per-part keys a run compares with its own.
-//!
-//! Guarantees: under `--force`, and when the stage's last attempt for the year failed (its
-//! commit may have replaced some files and not others), there is no earlier record to reuse from.
+//! part depends on besides its own inputs, and the test of one part against the record the
+//! runner allows reusing ([`StageContext::reusable`]: none under `--force` or after a failed
+//! attempt, when the stage's commit may have replaced some files and not others).
 
-use crate::commit;
 use crate::fingerprint::Fingerprint;
 use crate::pipeline::{StageContext, StageError};
 use crate::vocab::StageId;
@@ -29,17 +26,17 @@ pub(crate) fn common_key(
     common.finish()
 }
 
-/// The details of the stage's last successful run of the year, when its parts may be reused.
-pub(crate) async fn earlier_details(
+/// Whether a part of the stage's committed output (a staged dataset, a model's table) can be
+/// kept: its `earlier` entry in the reusable record has the key `now`, and its committed `file`
+/// is still in the lake.
+pub(crate) async fn unchanged(
     cx: &StageContext<'_>,
-    stage: StageId,
-) -> Result<Option<serde_json::Value>, StageError> {
-    if cx.force
-        || commit::last_failure(cx.lake, stage.name(), cx.year)
-            .await?
-            .is_some()
-    {
-        return Ok(None);
-    }
-    Ok(cx.current_stage(cx.year, stage).map(|r| r.details))
+    earlier: &serde_json::Value,
+    now: Option<&String>,
+    file: &str,
+) -> Result<bool, StageError> {
+    Ok(
+        now.is_some_and(|k| earlier["key"].as_str() == Some(k.as_str()))
+            && cx.lake.head(file).await?.is_some(),
+    )
 }

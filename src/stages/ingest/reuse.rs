@@ -17,7 +17,7 @@ use crate::fingerprint::Fingerprint;
 use crate::ingest::{DropFile, referenced_datasets};
 use crate::layout;
 use crate::pipeline::{StageContext, StageError};
-use crate::stages::reuse::{common_key, earlier_details};
+use crate::stages::reuse::{common_key, unchanged};
 use crate::vocab::StageId;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,7 +29,7 @@ pub(super) fn dataset_keys(
     hashed: &BTreeMap<String, String>,
     drops: &[Vec<DropFile>],
 ) -> BTreeMap<String, String> {
-    let drop_dir = format!("{}/", layout::drop_file(year, "").trim_end_matches('/'));
+    let drop_dir = format!("{}/", layout::drop_dir(year));
     let common = common_key(StageId::Ingest, hashed, &[&drop_dir]);
     let datasets = &project.pipeline.datasets;
     let files: BTreeMap<&str, &[DropFile]> = datasets
@@ -70,19 +70,14 @@ pub(super) async fn reusable(
     keys: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, serde_json::Value>, StageError> {
     let mut kept = BTreeMap::new();
-    let Some(details) = earlier_details(cx, StageId::Ingest).await? else {
+    let Some(earlier) = cx.reusable else {
         return Ok(kept);
     };
     for (dataset, key) in keys {
-        let earlier = &details[dataset];
-        if earlier["key"].as_str() == Some(key.as_str())
-            && cx
-                .lake
-                .head(&layout::staging_file(dataset, cx.year))
-                .await?
-                .is_some()
-        {
-            kept.insert(dataset.clone(), earlier.clone());
+        let outcome = &earlier.details[dataset];
+        let file = layout::staging_file(dataset, cx.year);
+        if unchanged(cx, outcome, Some(key), &file).await? {
+            kept.insert(dataset.clone(), outcome.clone());
         }
     }
     Ok(kept)

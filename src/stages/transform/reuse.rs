@@ -16,7 +16,7 @@ use crate::config::models::ModelSet;
 use crate::fingerprint::Fingerprint;
 use crate::layout;
 use crate::pipeline::{StageContext, StageError};
-use crate::stages::reuse::{common_key, earlier_details};
+use crate::stages::reuse::{common_key, unchanged};
 use crate::vocab::StageId;
 use std::collections::BTreeMap;
 
@@ -66,24 +66,15 @@ pub(super) async fn reusable(
     keys: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, u64>, StageError> {
     let mut reused = BTreeMap::new();
-    let Some(details) = earlier_details(cx, StageId::Transform).await? else {
+    let Some(earlier) = cx.reusable else {
         return Ok(reused);
     };
-    for earlier in details["models"].as_array().into_iter().flatten() {
-        let (Some(model), Some(rows), Some(key)) = (
-            earlier["model"].as_str(),
-            earlier["rows"].as_u64(),
-            earlier["key"].as_str(),
-        ) else {
+    for run in earlier.details["models"].as_array().into_iter().flatten() {
+        let (Some(model), Some(rows)) = (run["model"].as_str(), run["rows"].as_u64()) else {
             continue;
         };
-        if keys.get(model).is_some_and(|k| k == key)
-            && cx
-                .lake
-                .head(&layout::warehouse_file(model, cx.year))
-                .await?
-                .is_some()
-        {
+        let file = layout::warehouse_file(model, cx.year);
+        if unchanged(cx, run, keys.get(model), &file).await? {
             reused.insert(model.to_string(), rows);
         }
     }
