@@ -67,48 +67,54 @@ pub async fn run_models(
     let mut runs = Vec::new();
     for model in models.in_order() {
         let started = Instant::now();
-        if let Some(&rows) = reuse.get(&model.name) {
-            sink.reuse(ctx, &model.name).await?;
-            let seconds = started.elapsed().as_secs_f64();
-            tracing::info!(model = %model.name, rows, seconds, "model reused");
-            runs.push(ModelRun {
-                name: model.name.clone(),
-                rows,
-                seconds,
-                reused: true,
-            });
-            continue;
-        }
-        let plan_err = |e: datafusion::error::DataFusionError| TransformError::Plan {
-            file: model.path.clone(),
-            message: e.to_string(),
+        let reused = reuse.get(&model.name).copied();
+        let rows = match reused {
+            Some(rows) => {
+                sink.reuse(ctx, &model.name).await?;
+                rows
+            }
+            None => run_model(ctx, model, &params, &values, sink).await?,
         };
-        let df = ctx.sql(&model.sql).await.map_err(plan_err)?;
-        let used = placeholders(df.logical_plan()).map_err(plan_err)?;
-        if let Some(name) = used.iter().find(|k| params.get(k).is_none()) {
-            return Err(TransformError::UnknownParameter {
-                file: model.path.clone(),
-                name: name.to_string(),
-            });
-        }
-        let df = df.with_param_values(values.clone()).map_err(plan_err)?;
-        let rows = sink
-            .write(ctx, &model.name, df)
-            .await
-            .map_err(|e| TransformError::Execute {
-                file: model.path.clone(),
-                message: e.to_string(),
-            })?;
         let seconds = started.elapsed().as_secs_f64();
-        tracing::info!(model = %model.name, rows, seconds, "model stored");
+        let reused = reused.is_some();
+        tracing::info!(model = %model.name, rows, seconds, reused, "model stored");
         runs.push(ModelRun {
             name: model.name.clone(),
             rows,
             seconds,
-            reused: false,
+            reused,
         });
     }
     Ok(runs)
+}
+
+/// Plans `model` with `params` bound (`values`) and has `sink` store it; the rows stored.
+async fn run_model(
+    ctx: &SessionContext,
+    model: &crate::config::models::Model,
+    params: &ModelParams,
+    values: &datafusion::common::ParamValues,
+    sink: &mut dyn ModelSink,
+) -> Result<u64, TransformError> {
+    let plan_err = |e: datafusion::error::DataFusionError| TransformError::Plan {
+        file: model.path.clone(),
+        message: e.to_string(),
+    };
+    let df = ctx.sql(&model.sql).await.map_err(plan_err)?;
+    let used = placeholders(df.logical_plan()).map_err(plan_err)?;
+    if let Some(name) = used.iter().find(|k| params.get(k).is_none()) {
+        return Err(TransformError::UnknownParameter {
+            file: model.path.clone(),
+            name: name.to_string(),
+        });
+    }
+    let df = df.with_param_values(values.clone()).map_err(plan_err)?;
+    sink.write(ctx, &model.name, df)
+        .await
+        .map_err(|e| TransformError::Execute {
+            file: model.path.clone(),
+            message: e.to_string(),
+        })
 }
 
 /// The names (without `$`) of every placeholder in `plan`, subqueries included. (DataFusion's own
