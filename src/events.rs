@@ -5,7 +5,8 @@
 //! Guarantees: every progress line goes through this module; field names are stable (listed in
 //! the README): `event` (what happened), `run_id`, `year`, `stage`, `dataset`, `model`,
 //! `rows_in`, `rows_out`, `rejected`, `seconds`, `peak_memory` (bytes), `check`, `outcome`,
-//! `failing`, `reason`, `error`. A field a event does not know is left out, never guessed.
+//! `failing`, `reason`, `error`, `what`, `kept`, `computed`. A field a event does not know is
+//! left out, never guessed.
 
 use crate::gates::{CheckResult, CheckStatus};
 
@@ -40,6 +41,13 @@ pub enum Line {
         seconds: f64,
         /// Its committed table of an earlier run was reused (same inputs), not recomputed.
         reused: bool,
+    },
+    /// A dry run's preview of a stage that would run: the parts (`what`: datasets, models) whose
+    /// committed files it would keep, and those it would compute again.
+    Parts {
+        what: &'static str,
+        kept: Vec<String>,
+        computed: Vec<String>,
     },
     /// One data-quality check of a gate.
     Check {
@@ -166,6 +174,30 @@ impl Line {
                 seconds,
                 ..
             } => format!("{model:<28} {rows:>9} rows  {seconds:.2} s"),
+            Line::Parts {
+                what,
+                kept,
+                computed,
+            } => {
+                let total = kept.len() + computed.len();
+                let verb = if *what == "datasets" {
+                    "read again"
+                } else {
+                    "compute"
+                };
+                if computed.is_empty() {
+                    format!("would keep all {total} {what} (inputs unchanged)")
+                } else if kept.is_empty() {
+                    format!("would {verb} all {total} {what}")
+                } else {
+                    format!(
+                        "would keep {} of {total} {what} (inputs unchanged); would {verb} {}: {}",
+                        kept.len(),
+                        computed.len(),
+                        computed.join(", ")
+                    )
+                }
+            }
             Line::Check { text, .. } | Line::Cells { text, .. } => text.clone(),
             Line::Gate { checks, seconds } => {
                 format!("gate      {checks} checks in {seconds:.2} s")
@@ -202,6 +234,15 @@ impl Line {
                 target: PROGRESS,
                 event = "model_built", run_id, year, stage, model = %model, rows_out = rows,
                 seconds, reused, "{text}"
+            ),
+            Line::Parts {
+                what,
+                kept,
+                computed,
+            } => tracing::info!(
+                target: PROGRESS,
+                event = "parts_planned", run_id, year, stage, what, kept = %kept.join(","),
+                computed = %computed.join(","), "{text}"
             ),
             Line::Check {
                 check,
@@ -365,4 +406,39 @@ pub fn run_done(scope: Scope, dry_run: bool, ran: usize, skipped: usize, record:
 /// A progress line outside a run's stages (the demo's year headings, synth's summary).
 pub(crate) fn note(text: &str) {
     tracing::info!(target: PROGRESS, event = "note", "{text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Line;
+
+    fn parts(what: &'static str, kept: &[&str], computed: &[&str]) -> String {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect();
+        Line::Parts {
+            what,
+            kept: names(kept),
+            computed: names(computed),
+        }
+        .human()
+    }
+
+    #[test]
+    fn a_plan_line_says_what_would_be_kept_and_computed() {
+        assert_eq!(
+            parts("models", &["a", "b", "c"], &["d", "e"]),
+            "would keep 3 of 5 models (inputs unchanged); would compute 2: d, e"
+        );
+        assert_eq!(
+            parts("datasets", &["a"], &["b"]),
+            "would keep 1 of 2 datasets (inputs unchanged); would read again 1: b"
+        );
+        assert_eq!(
+            parts("models", &["a", "b"], &[]),
+            "would keep all 2 models (inputs unchanged)"
+        );
+        assert_eq!(
+            parts("datasets", &[], &["a", "b"]),
+            "would read again all 2 datasets"
+        );
+    }
 }

@@ -225,6 +225,12 @@ impl Store {
         Path::from_iter(parts)
     }
 
+    /// The path on the local disk of `relative`, for a store on the local file system.
+    pub fn local_file(&self, relative: &str) -> Option<std::path::PathBuf> {
+        (self.base_url.scheme() == "file")
+            .then(|| std::path::PathBuf::from(format!("/{}", self.path(relative))))
+    }
+
     /// The URL DataFusion reads `relative` from (the store is registered by [`Store::register`]).
     pub fn url(&self, relative: &str) -> String {
         format!("{}{}", self.base_url, self.path(relative))

@@ -59,7 +59,31 @@ pub struct InputFile {
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
+    /// The file's size, modification time and ETag when its SHA-256 was taken, if it had not
+    /// changed for [`STABLE_SECONDS`] before ([`DropFile::stat`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stat: Option<String>,
 }
+
+impl From<&DropFile> for InputFile {
+    fn from(f: &DropFile) -> InputFile {
+        InputFile {
+            relative: f.relative.clone(),
+            sha256: f.sha256.clone(),
+            bytes: f.bytes,
+            stat: f.stat.clone(),
+        }
+    }
+}
+
+/// How long a drop file must have been unmodified when it is hashed for its hash to be recorded
+/// with its [`DropFile::stat`]: a file written while (or just before) it was read could change
+/// again within the same modification time.
+pub const STABLE_SECONDS: i64 = 2;
+
+/// The SHA-256 of drop files recorded by an earlier run, by path relative to the drops root:
+/// (stat, SHA-256). A file whose stat is the recorded one is not read again to be fingerprinted.
+pub type RecordedHashes = std::collections::HashMap<String, (String, String)>;
 
 /// What ingesting one dataset did.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -121,11 +145,45 @@ pub struct DropFile {
     /// The first structural problem of the file's text (a line above `ingest.max_line_bytes`, an
     /// undecodable byte, an empty file, a blank line), reported when the file is ingested.
     pub problem: Option<read::TextProblem>,
+    /// Size, modification time and ETag of the file as hashed (`None` when it was modified less
+    /// than [`STABLE_SECONDS`] before, or its text has a problem): a later run that finds the same
+    /// takes the SHA-256 from the run record instead of reading the file.
+    pub stat: Option<String>,
+}
+
+/// The time of the last change of a local file's inode (its content or its metadata, the
+/// modification time included: unlike that time, no tool can set it back), as text; empty for
+/// other stores.
+fn status_change(drops: &Store, relative: &str) -> String {
+    #[cfg(unix)]
+    if let Some(meta) = drops
+        .local_file(relative)
+        .and_then(|p| std::fs::metadata(p).ok())
+    {
+        use std::os::unix::fs::MetadataExt;
+        return format!(", status changed {}.{:09}", meta.ctime(), meta.ctime_nsec());
+    }
+    let _ = (drops, relative);
+    String::new()
+}
+
+/// The size, modification time and ETag of an object, and how its text is checked (`checks`),
+/// as one text.
+fn stat_of(meta: &object_store::ObjectMeta, checks: &str) -> String {
+    format!(
+        "{} bytes, modified {}, etag {}{checks}",
+        meta.size,
+        meta.last_modified
+            .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        meta.e_tag.as_deref().unwrap_or("none")
+    )
 }
 
 /// Fingerprints every file of `dataset` for `year` (see [`find_files`]), reading each in chunks
 /// of `chunk_bytes`: its SHA-256 and, for delimited text, the checks of its text that come before
-/// any row is read ([`read::TextCheck`]).
+/// any row is read ([`read::TextCheck`]). A file whose stat (size, modification time, ETag and
+/// the settings of those checks) is the one `recorded` with its SHA-256 by an earlier run is not
+/// read: that SHA-256 is taken, and its text passed the same checks then.
 pub async fn fingerprint_drop(
     drops: &Store,
     year: i64,
@@ -133,9 +191,37 @@ pub async fn fingerprint_drop(
     contract: &Contract,
     max_line_bytes: usize,
     chunk_bytes: usize,
+    recorded: &RecordedHashes,
 ) -> Result<Vec<DropFile>, IngestError> {
     let mut out = Vec::new();
     for relative in find_files(drops, year, dataset).await? {
+        let checks = if is_workbook(&relative) {
+            String::new()
+        } else {
+            format!(
+                ", text checked as {:?} {:?} lines up to {max_line_bytes} bytes",
+                contract.format.delimiter, contract.format.encoding
+            )
+        };
+        let changed = status_change(drops, &relative);
+        let stat = drops.head(&relative).await?.map(|meta| {
+            let age = chrono::Utc::now() - meta.last_modified;
+            let stable = age.num_seconds() >= STABLE_SECONDS;
+            (stat_of(&meta, &checks) + &changed, meta.size, stable)
+        });
+        if let Some((stat, size, true)) = &stat
+            && let Some((was, sha256)) = recorded.get(&relative)
+            && was == stat
+        {
+            out.push(DropFile {
+                relative,
+                sha256: sha256.clone(),
+                bytes: *size,
+                problem: None,
+                stat: Some(stat.clone()),
+            });
+            continue;
+        }
         let (size, mut chunks) = open(drops, year, dataset, &relative, chunk_bytes).await?;
         let mut hasher = hash::Background::start();
         let mut check = (!is_workbook(&relative)).then(|| {
@@ -154,11 +240,18 @@ pub async fn fingerprint_drop(
         }
         let problem = check.and_then(read::TextCheck::finish);
         let sha256 = hasher.finish(&dataset.name).await?;
+        // The stat is recorded only when it was taken before the file was read, the file was
+        // already stable then, and the read saw the size the stat says.
+        let stat = match stat {
+            Some((stat, was, true)) if was == size && problem.is_none() => Some(stat),
+            _ => None,
+        };
         out.push(DropFile {
             relative,
             sha256,
             bytes: size,
             problem,
+            stat,
         });
     }
     Ok(out)
@@ -201,14 +294,7 @@ pub async fn ingest_dataset(
     } else {
         &[]
     };
-    let inputs: Vec<InputFile> = files
-        .iter()
-        .map(|f| InputFile {
-            relative: f.relative.clone(),
-            sha256: f.sha256.clone(),
-            bytes: f.bytes,
-        })
-        .collect();
+    let inputs: Vec<InputFile> = files.iter().map(InputFile::from).collect();
     let file_names: Vec<String> = files.iter().map(|f| drops.display(&f.relative)).collect();
 
     // The datasets this one refers to; a missing one is reported after the files are read (their

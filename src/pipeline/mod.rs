@@ -59,7 +59,8 @@ pub struct StageContext<'a> {
     pub looked_up: &'a [(i64, &'a str)],
     /// The record of the stage's last successful run of the year whose committed outputs the
     /// stage may keep where their inputs are unchanged (its details and check results carry the
-    /// keys); `None` under `--force`, after a failed attempt, and for the prepare step.
+    /// keys); `None` under `--force` and after a failed attempt. The stage's preparation
+    /// ([`Stage::inputs`]) is given it too.
     pub reusable: Option<&'a crate::ledger::StageRecord>,
 }
 
@@ -117,6 +118,21 @@ pub struct Inputs {
     pub(crate) hashed: std::collections::BTreeMap<String, String>,
 }
 
+/// What a run of a stage would keep of its committed output and what it would compute again: a
+/// dry run's preview ([`Stage::plan_parts`]), shown by `oj plan` and `run --dry-run`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartsPlan {
+    /// What the parts are, plural: `datasets`, `models`.
+    pub what: &'static str,
+    /// The parts whose committed files a run would keep (their inputs are unchanged).
+    pub kept: Vec<String>,
+    /// The parts a run would compute (or read) again, in run order.
+    pub computed: Vec<String>,
+    /// The lake files (relative to its root) a run would write anew: a later stage that reads one
+    /// would read a new version of it.
+    pub rewritten: Vec<String>,
+}
+
 /// The facts a stage reports when it has run.
 #[derive(Debug, Default)]
 pub struct StageOutput {
@@ -155,6 +171,19 @@ pub trait Stage: Send + Sync {
     /// these; no other record of the ledger is read.
     fn ledger_reads(&self, _project: &Project, _year: i64) -> Vec<(i64, StageId)> {
         Vec::new()
+    }
+
+    /// For a dry run: which parts of its committed output a run of the stage would keep and which
+    /// it would compute, given `inputs` as prepared (their fingerprint parts already marking the
+    /// lake files that earlier stages of the run would write anew) and [`StageContext::reusable`].
+    /// `None` (the default): the stage computes its outputs whole, and a later stage should
+    /// assume every file it produces is new.
+    fn plan_parts<'a>(
+        &'a self,
+        _cx: &'a StageContext<'a>,
+        _inputs: &'a Inputs,
+    ) -> BoxFuture<'a, Result<Option<PartsPlan>, StageError>> {
+        Box::pin(async { Ok(None) })
     }
 
     /// Datasets outside the lake the stage reads, for its lineage (drop files).

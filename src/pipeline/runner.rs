@@ -174,6 +174,8 @@ impl Runner<'_> {
         let mut failure = None;
         let mut later_failures = Vec::new();
         let mut upstream_ran = false;
+        // A dry run: what the stages planned to run so far would write anew.
+        let mut rewritten = Rewritten::default();
         let run_id = record.run_id.clone();
         let scope = events::Scope {
             run_id: &run_id,
@@ -192,10 +194,19 @@ impl Runner<'_> {
                 ));
                 continue;
             }
+            let previous = ledger::last_success_in(&earlier, year, name);
+            let last_failure = commit::last_failure(self.lake, name, year).await?;
+            // What a stage that runs may keep of its committed outputs: nothing when forced, or
+            // when its last attempt failed (its commit may have replaced some files only). The
+            // stage's preparation sees it too (ingest takes the recorded hashes of unchanged
+            // drop files from it).
+            let reusable = previous
+                .as_ref()
+                .filter(|_| !options.force && last_failure.is_none());
             let prepared = match self
                 .prepare(
                     *stage,
-                    &self.context(year, &record, &earlier, &wanted, None),
+                    &self.context(year, &record, &earlier, &wanted, reusable),
                 )
                 .await
             {
@@ -214,18 +225,11 @@ impl Runner<'_> {
                 }
             };
             let fingerprint = prepared.fingerprint.clone();
-            let previous = ledger::last_success_in(&earlier, year, name);
-            let last_failure = commit::last_failure(self.lake, name, year).await?;
             let same_inputs = previous
                 .as_ref()
                 .is_some_and(|p| p.fingerprint == fingerprint);
             let outputs_exist = self.outputs_exist(*stage, year).await?;
             let up_to_date = same_inputs && outputs_exist && last_failure.is_none();
-            // What a stage that runs may keep of its committed outputs: nothing when forced, or
-            // when its last attempt failed (its commit may have replaced some files only).
-            let reusable = previous
-                .as_ref()
-                .filter(|_| !options.force && last_failure.is_none());
             let reason = if options.force {
                 "forced (--force)".to_string()
             } else if up_to_date && upstream_ran {
@@ -256,13 +260,38 @@ impl Runner<'_> {
             }
             if options.dry_run {
                 events::stage_decided(scope, name, Decision::WouldRun, &reason);
-                record.stages.push(stage_record(
-                    id,
-                    StageStatus::WouldRun,
-                    reason,
-                    fingerprint,
-                    &prepared,
-                ));
+                let mut rec =
+                    stage_record(id, StageStatus::WouldRun, reason, fingerprint, &prepared);
+                let planned = {
+                    let cx = self.context(year, &record, &earlier, &wanted, reusable);
+                    self.plan_parts(*stage, &cx, prepared, &rewritten).await
+                };
+                match planned {
+                    Ok(Some(plan)) => {
+                        let line = events::Line::Parts {
+                            what: plan.what,
+                            kept: plan.kept.clone(),
+                            computed: plan.computed.clone(),
+                        };
+                        line.emit(scope, name);
+                        rec.details = serde_json::json!({
+                            "kept": plan.kept,
+                            "computed": plan.computed,
+                        });
+                        rewritten.files.extend(plan.rewritten);
+                    }
+                    Ok(None) => {
+                        rewritten.producers.insert(id);
+                    }
+                    Err(e) => {
+                        events::stage_failed(scope, name, &e.to_string());
+                        rec.status = StageStatus::Failed;
+                        record.stages.push(rec);
+                        failure = Some(e);
+                        break;
+                    }
+                }
+                record.stages.push(rec);
                 upstream_ran = true;
                 continue;
             }
@@ -414,6 +443,33 @@ impl Runner<'_> {
         })
     }
 
+    /// A dry run's preview of what `stage`, which would run, keeps and computes
+    /// ([`Stage::plan_parts`]). The fingerprint parts of the lake files it reads that the stages
+    /// planned before it would write anew (`rewritten`) are marked as changing first: their
+    /// committed versions are not the ones the stage would read.
+    async fn plan_parts(
+        &self,
+        stage: &dyn Stage,
+        cx: &StageContext<'_>,
+        mut prepared: Prepared,
+        rewritten: &Rewritten,
+    ) -> Result<Option<super::PartsPlan>, RunError> {
+        let inputs = &mut prepared.inputs;
+        for read in &inputs.reads {
+            if rewritten.files.contains(&read.file) || rewritten.producers.contains(&read.producer)
+            {
+                inputs.hashed.insert(
+                    crate::layout::partition_of(&read.file).to_string(),
+                    format!("written anew by {} in this run", read.producer.name()),
+                );
+            }
+        }
+        stage
+            .plan_parts(cx, inputs)
+            .await
+            .map_err(|e| RunError::stage(stage.id(), e))
+    }
+
     /// Leaves the failed marker of `stage` for `year` (see [`commit::mark_failed`]); a failure
     /// to write it is kept in `later` and reported after the stage's own error.
     async fn mark_failed(
@@ -480,6 +536,15 @@ impl Runner<'_> {
         }
         Ok(())
     }
+}
+
+/// What the stages a dry run planned so far would write anew.
+#[derive(Default)]
+struct Rewritten {
+    /// Lake files (relative to its root) from the stages' previews.
+    files: std::collections::BTreeSet<String>,
+    /// Stages without a preview: every file they produce would be new.
+    producers: std::collections::BTreeSet<StageId>,
 }
 
 /// The record of `stage`'s current output for `year`: this run's when the stage ran or was skipped

@@ -98,9 +98,9 @@ impl fmt::Display for PublishOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PublishOutcome::Published(summary) => summary.fmt(f),
-            PublishOutcome::Unchanged { version, folder } => write!(
+            PublishOutcome::Unchanged { version, .. } => write!(
                 f,
-                "release unchanged: {} at {folder} already has this content; nothing written",
+                "release unchanged: {} already has this content; nothing written",
                 release_name(*version)
             ),
         }

@@ -26,11 +26,10 @@ impl fmt::Display for ReleaseSummary {
         let c = &self.cells;
         write!(
             f,
-            "release {}/v{:03} at {}: {} cells – {} published, {} suppressed (..), {} missing (-), \
+            "release {}/v{:03}: {} cells – {} published, {} suppressed (..), {} missing (-), \
              {} not applicable (.)",
             self.year,
             self.version,
-            self.folder,
             c.published + c.suppressed + c.missing + c.not_applicable,
             c.published,
             c.suppressed,

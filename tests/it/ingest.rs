@@ -606,9 +606,17 @@ async fn a_file_replaced_after_its_fingerprint_is_not_ingested() {
         .find(|d| d.name == "regioner")
         .unwrap();
     let contract = project.contract_of(dataset);
-    let files = oj::ingest::fingerprint_drop(&env.drops, 2017, dataset, contract, 4096, 64)
-        .await
-        .unwrap();
+    let files = oj::ingest::fingerprint_drop(
+        &env.drops,
+        2017,
+        dataset,
+        contract,
+        4096,
+        64,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].problem, None);
     let path = env.drops_path.join("2017").join("regioner.csv");
@@ -631,6 +639,84 @@ async fn a_file_replaced_after_its_fingerprint_is_not_ingested() {
             env.drops.display("2017/regioner.csv")
         )
     );
+}
+
+/// Sets a file's modification time `seconds` into the past.
+fn age(path: &std::path::Path, seconds: u64) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(seconds))
+        .unwrap();
+}
+
+/// A drop file whose stat (size, modification time, ETag, inode change time, text checks) is the
+/// one recorded with its SHA-256 is not read: the recorded SHA-256 is taken. Any other stat, or
+/// a file modified less than two seconds before, is read and hashed.
+#[tokio::test]
+async fn a_drop_file_with_its_recorded_stat_is_not_read_again() {
+    use sha2::Digest;
+    let project = fixtures::project();
+    let env = env(2017);
+    let dataset = project
+        .pipeline
+        .datasets
+        .iter()
+        .find(|d| d.name == "regioner")
+        .unwrap();
+    let contract = project.contract_of(dataset);
+    let path = env.drops_path.join("2017").join("regioner.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sha = format!("{:x}", sha2::Sha256::digest(text.as_bytes()));
+    let fingerprint = |recorded: oj::ingest::RecordedHashes, max_line: usize| {
+        let env = &env;
+        async move {
+            let files = oj::ingest::fingerprint_drop(
+                &env.drops, 2017, dataset, contract, max_line, 64, &recorded,
+            )
+            .await
+            .unwrap();
+            assert_eq!(files.len(), 1);
+            files.into_iter().next().unwrap()
+        }
+    };
+    // Written just now: hashed, and no stat to record.
+    let fresh = fingerprint(Default::default(), 4096).await;
+    assert_eq!(fresh.sha256, sha);
+    assert_eq!(fresh.stat, None);
+
+    age(&path, 3600);
+    let aged = fingerprint(Default::default(), 4096).await;
+    assert_eq!(aged.sha256, sha);
+    let stat = aged.stat.clone().expect("a stable file's stat");
+    assert!(
+        stat.starts_with(&format!("{} bytes, modified ", text.len())),
+        "{stat}"
+    );
+    // With its stat recorded (here with a made-up hash, to see that the file is not read).
+    let recorded = |stat: &str| {
+        oj::ingest::RecordedHashes::from([(
+            "2017/regioner.csv".to_string(),
+            (stat.to_string(), "recorded".to_string()),
+        )])
+    };
+    assert_eq!(fingerprint(recorded(&stat), 4096).await.sha256, "recorded");
+    // Other settings of the text checks: read again.
+    assert_eq!(fingerprint(recorded(&stat), 2048).await.sha256, sha);
+    // The same bytes written again in place, with the modification time set back to the same
+    // instant: size, modification time and ETag are the same, the inode's change time is not.
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    std::fs::write(&path, &text).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let rewritten = fingerprint(recorded(&stat), 4096).await;
+    assert_eq!(rewritten.sha256, sha);
+    assert_ne!(rewritten.stat.as_deref(), Some(stat.as_str()));
 }
 
 #[tokio::test]

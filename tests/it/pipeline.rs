@@ -396,6 +396,11 @@ async fn lake_with_2017_run() -> (Lake, RunResult) {
 /// Runs 2017 (not forced, or `force`) with the project whose `sql/<model>.sql` has one more
 /// comment line: a change of that model's text only.
 async fn run_with_edited(l: &Lake, model: &str, force: bool) -> RunResult {
+    run_edited(l, model, force, false).await
+}
+
+/// [`run_with_edited`], as a dry run when `dry_run`.
+async fn run_edited(l: &Lake, model: &str, force: bool, dry_run: bool) -> RunResult {
     let dir = fixtures::copy_of_project();
     let file = dir.path().join(format!("sql/{model}.sql"));
     let text = std::fs::read_to_string(&file).unwrap();
@@ -408,11 +413,132 @@ async fn run_with_edited(l: &Lake, model: &str, force: bool) -> RunResult {
         2017,
         Selection::All,
         force,
-        false,
+        dry_run,
     )
     .await;
     assert!(result.failure.is_none(), "{:?}", result.failure);
     result
+}
+
+/// What a dry run's stage `stage` (0 ingest, 1 transform) planned to keep (`true`) or compute
+/// (`false`), sorted.
+fn planned(plan: &RunResult, stage: usize, kept: bool) -> Vec<String> {
+    let rec = &plan.record.stages[stage];
+    assert_eq!(rec.status, StageStatus::WouldRun, "{}", rec.name);
+    let mut names: Vec<String> = rec.details[if kept { "kept" } else { "computed" }]
+        .as_array()
+        .unwrap_or_else(|| panic!("{} has no plan: {}", rec.name, rec.details))
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_run_records_the_stat_of_its_stable_drop_files() {
+    let l = lake_with_drops(&[2017]);
+    let folder = std::path::PathBuf::from(l.drops.display("2017"));
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        std::fs::File::options()
+            .write(true)
+            .open(entry.unwrap().path())
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+    }
+    let stat = |r: &RunResult, dataset: &str| {
+        r.record.stages[0].details[dataset]["files"][0]["stat"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let first = run(&l, 2017, Selection::Only(StageId::Ingest)).await;
+    assert!(first.failure.is_none(), "{:?}", first.failure);
+    let register = stat(&first, "register").expect("the register's stat");
+    assert!(stat(&first, "enkat").is_some());
+    // A survey delivered just now is read, and its stat is not recorded (it may still change
+    // within its modification time); the kept register keeps its stat.
+    let enkat = fixtures::enkat(2017).replace("2017-03-05", "2017-03-06");
+    std::fs::write(folder.join("enkat.csv"), &enkat).unwrap();
+    let again = run(&l, 2017, Selection::Only(StageId::Ingest)).await;
+    assert!(again.failure.is_none(), "{:?}", again.failure);
+    assert_eq!(datasets_by(&again, false), ["enkat"]);
+    assert_eq!(stat(&again, "register"), Some(register));
+    assert_eq!(stat(&again, "enkat"), None);
+}
+
+#[tokio::test]
+async fn a_plan_names_what_a_rerun_would_keep_and_compute() {
+    let (l, _) = lake_with_2017_run().await;
+    let project = fixtures::project();
+    let plan = |force| {
+        fixtures::run(
+            &project,
+            &l.drops,
+            &l.lake,
+            2017,
+            Selection::All,
+            force,
+            true,
+        )
+    };
+
+    // A re-delivered survey: the plan sees that ingest would read the survey alone, so that
+    // the survey's staged file changes and exactly its eight models would be computed.
+    let enkat = fixtures::enkat(2017).replace("2017-03-05", "2017-03-06");
+    std::fs::write(
+        std::path::Path::new(&l.drops.display("2017/enkat.csv")),
+        &enkat,
+    )
+    .unwrap();
+    let survey = plan(false).await;
+    assert!(survey.failure.is_none(), "{:?}", survey.failure);
+    assert_eq!(planned(&survey, 0, false), ["enkat"]);
+    assert_eq!(
+        planned(&survey, 0, true),
+        ["bakgrund", "befolkning", "regioner", "register"]
+    );
+    let survey_models = [
+        "ind_enkat",
+        "ind_indikatorer",
+        "int_enkat_hushall",
+        "int_enkat_medlemskap",
+        "int_enkat_ogiltiga_svar",
+        "int_enkat_poang",
+        "int_enkat_respondenter",
+        "stg_enkat_svar",
+    ];
+    assert_eq!(planned(&survey, 1, false), survey_models);
+    assert_eq!(planned(&survey, 1, true).len(), 18);
+    // Under --force the plan keeps nothing.
+    let forced = plan(true).await;
+    assert!(planned(&forced, 0, true).is_empty());
+    assert_eq!(planned(&forced, 0, false).len(), 5);
+    assert!(planned(&forced, 1, true).is_empty());
+    assert_eq!(planned(&forced, 1, false).len(), 26);
+
+    // The run does what the plan said.
+    let ran = run(&l, 2017, Selection::All).await;
+    assert!(ran.failure.is_none(), "{:?}", ran.failure);
+    assert_eq!(datasets_by(&ran, false), ["enkat"]);
+    assert_eq!(models_by(&ran, false), survey_models);
+
+    // An edited model with unchanged drops: ingest is up to date, the transform would compute
+    // the model and its one reader.
+    let edited = run_edited(&l, "ind_register", false, true).await;
+    assert_eq!(edited.record.stages[0].status, StageStatus::Skipped);
+    assert_eq!(
+        planned(&edited, 1, false),
+        ["ind_indikatorer", "ind_register"]
+    );
+    assert_eq!(planned(&edited, 1, true).len(), 24);
+    // Nothing was written: the same edit, run, computes the same two models.
+    let after = run_with_edited(&l, "ind_register", false).await;
+    assert_eq!(
+        models_by(&after, false),
+        ["ind_indikatorer", "ind_register"]
+    );
 }
 
 #[tokio::test]

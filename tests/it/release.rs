@@ -1193,7 +1193,7 @@ async fn release_folder_manifest_and_latest() {
     );
     assert_eq!(
         summary.to_string(),
-        "release 2017/v001 at lake/releases/2017/v001: 12 cells – 9 published, 2 suppressed (..), 1 missing (-), 0 not applicable (.)"
+        "release 2017/v001: 12 cells – 9 published, 2 suppressed (..), 1 missing (-), 0 not applicable (.)"
     );
     assert_eq!(
         get_text(&store, "lake/releases/2017/LATEST").await,

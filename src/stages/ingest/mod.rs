@@ -9,7 +9,7 @@ use crate::config::Project;
 use crate::events;
 use crate::ingest::{self, DropFile, QuestionColumn};
 use crate::layout;
-use crate::pipeline::{Inputs, Stage, StageContext, StageError, StageOutput};
+use crate::pipeline::{Inputs, PartsPlan, Stage, StageContext, StageError, StageOutput};
 use crate::vocab::{AnswerType, StageId};
 use futures::future::BoxFuture;
 use std::time::Instant;
@@ -75,7 +75,19 @@ impl Stage for Ingest {
                 let start = Instant::now();
                 let reused = kept.contains_key(&dataset.name);
                 let mut outcome = match kept.get(&dataset.name) {
-                    Some(earlier) => earlier.clone(),
+                    // The same files (the key covers their paths and hashes), with their stats
+                    // as found now.
+                    Some(earlier) => {
+                        let mut outcome = earlier.clone();
+                        outcome["files"] = serde_json::to_value(
+                            files
+                                .iter()
+                                .map(ingest::InputFile::from)
+                                .collect::<Vec<_>>(),
+                        )
+                        .unwrap_or_default();
+                        outcome
+                    }
                     None => serde_json::to_value(
                         ingest::ingest_dataset(
                             cx.ctx, cx.project, dataset, cx.year, &files, cx.drops, txn, &questions,
@@ -105,6 +117,41 @@ impl Stage for Ingest {
         })
     }
 
+    fn plan_parts<'a>(
+        &'a self,
+        cx: &'a StageContext<'a>,
+        inputs: &'a Inputs,
+    ) -> BoxFuture<'a, Result<Option<PartsPlan>, StageError>> {
+        Box::pin(async move {
+            let Some(Drops(drops)) = inputs
+                .prepared
+                .as_ref()
+                .and_then(|p| p.downcast_ref::<Drops>())
+            else {
+                return Ok(None);
+            };
+            let keys = reuse::dataset_keys(cx.project, cx.year, &inputs.hashed, drops);
+            let kept = reuse::reusable(cx, &keys).await?;
+            let (kept, computed): (Vec<String>, Vec<String>) = cx
+                .project
+                .pipeline
+                .datasets
+                .iter()
+                .map(|d| d.name.clone())
+                .partition(|d| kept.contains_key(d));
+            let rewritten = computed
+                .iter()
+                .map(|d| layout::staging_file(d, cx.year))
+                .collect();
+            Ok(Some(PartsPlan {
+                what: "datasets",
+                kept,
+                computed,
+                rewritten,
+            }))
+        })
+    }
+
     fn external_inputs(
         &self,
         cx: &StageContext<'_>,
@@ -121,8 +168,25 @@ impl Stage for Ingest {
     }
 }
 
-/// Every drop file of every dataset of the year, fingerprinted (read in chunks, never whole).
+/// Every drop file of every dataset of the year, fingerprinted (read in chunks, never whole),
+/// except a file whose stat (size, modification time, ETag, text checks) is the one recorded in
+/// the stage's reusable record: its SHA-256 is taken from there.
 async fn read_drops(cx: &StageContext<'_>) -> Result<Drops, StageError> {
+    let mut recorded = ingest::RecordedHashes::new();
+    if let Some(outcomes) = cx.reusable.and_then(|r| r.details.as_object()) {
+        for file in outcomes
+            .values()
+            .flat_map(|o| o["files"].as_array().into_iter().flatten())
+        {
+            if let (Some(relative), Some(stat), Some(sha256)) = (
+                file["relative"].as_str(),
+                file["stat"].as_str(),
+                file["sha256"].as_str(),
+            ) {
+                recorded.insert(relative.into(), (stat.into(), sha256.into()));
+            }
+        }
+    }
     let mut drops = Vec::new();
     let limit = cx.project.pipeline.params.ingest.max_line_bytes as usize;
     for dataset in &cx.project.pipeline.datasets {
@@ -135,6 +199,7 @@ async fn read_drops(cx: &StageContext<'_>) -> Result<Drops, StageError> {
                 contract,
                 limit,
                 cx.project.pipeline.params.ingest.read_chunk_bytes as usize,
+                &recorded,
             )
             .await?,
         );

@@ -12,7 +12,7 @@ use crate::config::Project;
 use crate::config::params::ModelParams;
 use crate::lake;
 use crate::layout;
-use crate::pipeline::{Inputs, Read, Stage, StageContext, StageError, StageOutput};
+use crate::pipeline::{Inputs, PartsPlan, Read, Stage, StageContext, StageError, StageOutput};
 use crate::transform::{self, LakeSink};
 use crate::vocab::StageId;
 use crate::vocab::names::{DISCLOSED_DATASET, INDICATOR_MODEL, MODEL_SOURCES};
@@ -91,6 +91,33 @@ impl Stage for Transform {
         txn: &'a Txn<'a>,
     ) -> BoxFuture<'a, Result<StageOutput, StageError>> {
         Box::pin(run(cx, inputs, txn))
+    }
+
+    fn plan_parts<'a>(
+        &'a self,
+        cx: &'a StageContext<'a>,
+        inputs: &'a Inputs,
+    ) -> BoxFuture<'a, Result<Option<PartsPlan>, StageError>> {
+        Box::pin(async move {
+            let models = &cx.project.models;
+            let keys = reuse::model_keys(models, &inputs.hashed);
+            let reused = reuse::reusable(cx, &keys).await?;
+            let (kept, computed): (Vec<String>, Vec<String>) = models
+                .names_in_order()
+                .into_iter()
+                .map(str::to_string)
+                .partition(|m| reused.contains_key(m));
+            let rewritten = computed
+                .iter()
+                .map(|m| layout::warehouse_file(m, cx.year))
+                .collect();
+            Ok(Some(PartsPlan {
+                what: "models",
+                kept,
+                computed,
+                rewritten,
+            }))
+        })
     }
 }
 
