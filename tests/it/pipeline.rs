@@ -435,6 +435,48 @@ fn planned(plan: &RunResult, stage: usize, kept: bool) -> Vec<String> {
     names
 }
 
+/// Two releases of a year with the same table (the second after a survey re-delivered with a
+/// later date only) are read once by disclosure control, as the first.
+#[tokio::test]
+async fn disclosure_reads_a_table_two_releases_published_once() {
+    let (l, _) = lake_with_2017_run().await;
+    let enkat = fixtures::enkat(2017).replace("2017-03-05", "2017-03-06");
+    std::fs::write(
+        std::path::Path::new(&l.drops.display("2017/enkat.csv")),
+        &enkat,
+    )
+    .unwrap();
+    let again = run(&l, 2017, Selection::All).await;
+    assert!(again.failure.is_none(), "{:?}", again.failure);
+    assert_eq!(
+        again.record.stages[3].details["release"],
+        "releases/2017/v002"
+    );
+    let manifest_of = |v: &str| {
+        let bytes =
+            std::fs::read(l.lake.display(&format!("releases/2017/{v}/manifest.json"))).unwrap();
+        let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        m["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "indikatorer.parquet")
+            .unwrap()["sha256"]
+            .clone()
+    };
+    assert_eq!(manifest_of("v001"), manifest_of("v002"));
+    let project = fixtures::project();
+    let ctx = oj::session::build(&oj::session::SessionOptions::for_tests(), &[&l.lake]).unwrap();
+    let loaded = oj::stages::disclose::load(&ctx, &l.lake, &project, 2017)
+        .await
+        .unwrap();
+    let versions: Vec<u32> = loaded.earlier.iter().map(|(v, _)| *v).collect();
+    assert_eq!(versions, [1]);
+    let rows: usize = loaded.earlier[0].1.iter().map(|b| b.num_rows()).sum();
+    // The release's CSV: a header and a line per row.
+    assert_eq!(rows, release_rows(&l, 2017).await.len() - 1);
+}
+
 #[tokio::test]
 async fn a_run_records_the_stat_of_its_stable_drop_files() {
     let l = lake_with_drops(&[2017]);

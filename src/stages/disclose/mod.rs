@@ -289,7 +289,11 @@ fn number_column(
     Ok(cast(a, to)?)
 }
 
-/// The tables of every complete release of `year` so far (an intruder holds them all).
+/// The tables of every complete release of `year` so far (an intruder holds them all). A release
+/// whose table is byte for byte one an earlier version published (the same SHA-256 of
+/// `indikatorer.parquet` in its manifest: a re-run that changed the manifest's inputs only) tells
+/// an intruder nothing more and is not read again: the earliest version stands for it, so every
+/// [`DiscloseInputs::input`] `before` a version still sees each table published before it.
 async fn earlier_releases(
     lake: &Store,
     year: i64,
@@ -304,8 +308,20 @@ async fn earlier_releases(
     versions.sort_unstable();
     versions.dedup();
     let mut out = Vec::new();
+    let mut tables = std::collections::HashSet::new();
     for v in versions {
         let release = publish::read_release(lake, year, v).await?;
+        let sha256 = release
+            .manifest
+            .files
+            .iter()
+            .find(|f| f.name == layout::release::INDIKATORER_PARQUET)
+            .map(|f| f.sha256.clone());
+        if let Some(sha256) = sha256
+            && !tables.insert(sha256)
+        {
+            continue;
+        }
         let table = publish::release_table(lake, &release).await?;
         out.push((v, table));
     }
