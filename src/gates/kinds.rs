@@ -213,9 +213,11 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
                      SELECT concat('key appears ', CAST(d.n AS VARCHAR), ' times') AS reason, s.* FROM s JOIN d ON {}",
                     on("s", "d", columns, &keys, true)
                 ),
-                // The keys that appear twice, without joining them back to their rows.
+                // Whether a key may appear twice: a hash of the key (one number per row, see
+                // `key_hash`) that appears twice, without joining anything back to its rows.
                 any: Some(format!(
-                    "SELECT 1 FROM ({source}) s GROUP BY {group} HAVING count(*) > 1"
+                    "SELECT 1 FROM (SELECT {}({group}) AS h FROM ({source}) s) k GROUP BY h HAVING count(*) > 1",
+                    super::key_hash::NAME
                 )),
                 total: count_source,
             }

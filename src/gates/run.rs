@@ -79,9 +79,11 @@ pub(crate) async fn run_gate_reusing(
     earlier: &BTreeMap<String, serde_json::Value>,
 ) -> Result<GateReport, GateError> {
     let checks = project.checks.of(stage);
+    let private = crate::session::private(ctx);
+    private.register_udf(super::key_hash::udf());
     let gate = Gate {
         view,
-        ctx: crate::session::private(ctx),
+        ctx: private,
         lake,
         stage,
         year,
