@@ -43,9 +43,21 @@ pub async fn run_gate(
         stage,
         year,
         &View::default(),
-        &BTreeMap::new(),
+        &Reuse::default(),
     )
     .await
+}
+
+/// What a gate after a stage that ran may take over from the stage's last successful run.
+#[derive(Debug, Default)]
+pub(crate) struct Reuse {
+    /// Check id → its result in that run, with its key.
+    pub earlier: BTreeMap<String, serde_json::Value>,
+    /// The committed file (relative to the lake) of each part the stage wrote or kept (a staged
+    /// dataset, a model's table) → the part's key, which decides its content: a check's key names
+    /// such a table by it instead of by its file's version, which a commit that copies (object
+    /// stores) changes although the content is the same.
+    pub parts: BTreeMap<String, String>,
 }
 
 /// How many of a gate's queries run at once: most checks are small queries whose time is
@@ -65,10 +77,11 @@ async fn several_at_once<T>(
 
 /// Runs the checks of the gate after `stage` for `year` over what `view` shows: the stage's
 /// pending (not yet committed) outputs in place of the committed ones ([`crate::commit`]). A
-/// check's result is taken from `earlier` (check id → its result in the stage's last successful
-/// run, with its key) instead of running the check again when its key is the same: the check's
-/// definition, the pipeline's parameters, the program build and the file and version of every
-/// table it reads. A failing or skipped earlier result is never taken.
+/// check's result is taken from `reuse.earlier` (check id → its result in the stage's last
+/// successful run, with its key) instead of running the check again when its key is the same: the
+/// check's definition, the pipeline's parameters, the program build and the file and version of
+/// every table it reads (for a table in `reuse.parts`, the key of the part that wrote it). A
+/// failing or skipped earlier result is never taken.
 pub(crate) async fn run_gate_reusing(
     ctx: &SessionContext,
     project: &Project,
@@ -76,13 +89,14 @@ pub(crate) async fn run_gate_reusing(
     stage: StageId,
     year: i64,
     view: &View,
-    earlier: &BTreeMap<String, serde_json::Value>,
+    reuse: &Reuse,
 ) -> Result<GateReport, GateError> {
     let checks = project.checks.of(stage);
     let private = crate::session::private(ctx);
     private.register_udf(super::key_hash::udf());
     let gate = Gate {
         view,
+        parts: &reuse.parts,
         ctx: private,
         lake,
         stage,
@@ -123,7 +137,8 @@ pub(crate) async fn run_gate_reusing(
                 gate.finish(check, CheckStatus::Skip, 0, 0, reason.clone(), None)
                     .await?,
             );
-        } else if let Some(result) = earlier
+        } else if let Some(result) = reuse
+            .earlier
             .get(&check.id)
             .and_then(|e| gate.reused(check, &keys[i], e))
         {
@@ -223,6 +238,8 @@ pub(super) fn pipeline_params(project: &Project, year: i64) -> Params {
 
 struct Gate<'a> {
     view: &'a View,
+    /// See [`Reuse::parts`].
+    parts: &'a BTreeMap<String, String>,
     ctx: SessionContext,
     lake: &'a Store,
     stage: StageId,
@@ -289,9 +306,13 @@ impl Gate<'_> {
                 self.lake.display(&file)
             )));
         };
-        // The committed path: a file the gate reads pending is read committed later, with the
-        // same version where the store's rename keeps it (a local disk).
-        let version = format!("{committed} {}", crate::commit::version_of(&meta));
+        // The committed path: a file the gate reads pending is read committed later. A part of
+        // the stage is known by its key (the same whether the part was written again or kept, on
+        // any store); another file by its version.
+        let version = match self.parts.get(&committed) {
+            Some(key) => format!("{committed} part {key}"),
+            None => format!("{committed} {}", crate::commit::version_of(&meta)),
+        };
         let lake_err = |source| GateError::Lake {
             stage: self.stage.name(),
             source,

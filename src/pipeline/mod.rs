@@ -133,6 +133,26 @@ pub struct PartsPlan {
     pub rewritten: Vec<String>,
 }
 
+impl PartsPlan {
+    /// The plan of the parts `names` (in run order): those for which `kept` holds are kept, the
+    /// others computed, each into the lake file `file(name)`.
+    pub fn split(
+        what: &'static str,
+        names: impl IntoIterator<Item = String>,
+        kept: impl Fn(&str) -> bool,
+        file: impl Fn(&str) -> String,
+    ) -> PartsPlan {
+        let (kept, computed): (Vec<String>, Vec<String>) = names.into_iter().partition(|n| kept(n));
+        let rewritten = computed.iter().map(|n| file(n)).collect();
+        PartsPlan {
+            what,
+            kept,
+            computed,
+            rewritten,
+        }
+    }
+}
+
 /// The facts a stage reports when it has run.
 #[derive(Debug, Default)]
 pub struct StageOutput {
@@ -142,6 +162,10 @@ pub struct StageOutput {
     pub checks: Vec<serde_json::Value>,
     /// Lines for the progress output, with their facts.
     pub lines: Vec<crate::events::Line>,
+    /// The committed file (relative to the lake) of each part the stage wrote or kept → the
+    /// part's key (ingest: each dataset's; transform: each model's): the gate knows those tables
+    /// by it ([`crate::gates::Reuse::parts`]).
+    pub part_keys: std::collections::BTreeMap<String, String>,
 }
 
 /// One stage of the pipeline: each folder of the `stages` layer implements it. The runner asks it

@@ -501,10 +501,13 @@ impl Runner<'_> {
         earlier: &[serde_json::Value],
     ) -> Result<(), RunError> {
         let start = Instant::now();
-        let earlier = earlier
-            .iter()
-            .filter_map(|c| Some((c["id"].as_str()?.to_string(), c.clone())))
-            .collect();
+        let reuse = crate::gates::Reuse {
+            earlier: earlier
+                .iter()
+                .filter_map(|c| Some((c["id"].as_str()?.to_string(), c.clone())))
+                .collect(),
+            parts: std::mem::take(&mut out.part_keys),
+        };
         let report = crate::gates::run_gate_reusing(
             self.ctx,
             self.project,
@@ -512,7 +515,7 @@ impl Runner<'_> {
             stage,
             year,
             view,
-            &earlier,
+            &reuse,
         )
         .await
         .map_err(|e| RunError::stage(stage, e))?;

@@ -593,19 +593,24 @@ async fn chunks_of_a_few_bytes_stage_and_reject_what_whole_files_do() {
     assert!(name.contains("Östad"), "{name}");
 }
 
-/// A drop file replaced after the run fingerprinted it (a delivery overwritten mid-run) is not
-/// ingested: its bytes no longer have the SHA-256 the run started with.
-#[tokio::test]
-async fn a_file_replaced_after_its_fingerprint_is_not_ingested() {
-    let project = fixtures::project();
-    let env = env(2017);
+/// The `regioner` dataset of the project and its contract.
+fn regioner(project: &Project) -> (&oj::config::Dataset, &oj::config::Contract) {
     let dataset = project
         .pipeline
         .datasets
         .iter()
         .find(|d| d.name == "regioner")
         .unwrap();
-    let contract = project.contract_of(dataset);
+    (dataset, project.contract_of(dataset))
+}
+
+/// A drop file replaced after the run fingerprinted it (a delivery overwritten mid-run) is not
+/// ingested: its bytes no longer have the SHA-256 the run started with.
+#[tokio::test]
+async fn a_file_replaced_after_its_fingerprint_is_not_ingested() {
+    let project = fixtures::project();
+    let env = env(2017);
+    let (dataset, contract) = regioner(&project);
     let files = oj::ingest::fingerprint_drop(
         &env.drops,
         2017,
@@ -659,13 +664,7 @@ async fn a_drop_file_with_its_recorded_stat_is_not_read_again() {
     use sha2::Digest;
     let project = fixtures::project();
     let env = env(2017);
-    let dataset = project
-        .pipeline
-        .datasets
-        .iter()
-        .find(|d| d.name == "regioner")
-        .unwrap();
-    let contract = project.contract_of(dataset);
+    let (dataset, contract) = regioner(&project);
     let path = env.drops_path.join("2017").join("regioner.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     let sha = format!("{:x}", sha2::Sha256::digest(text.as_bytes()));

@@ -283,18 +283,52 @@ fn datasets_by(run: &RunResult, reused: bool) -> Vec<String> {
         .collect()
 }
 
+/// The survey of 2017 re-delivered with the same answers, 030201's dated a day later, written
+/// over the drop file: its text.
+fn redeliver_survey(drops: &Store) -> String {
+    let enkat = fixtures::enkat(2017);
+    assert!(enkat.contains("2017-03-05"));
+    let enkat = enkat.replace("2017-03-05", "2017-03-06");
+    std::fs::write(
+        std::path::Path::new(&drops.display("2017/enkat.csv")),
+        &enkat,
+    )
+    .unwrap();
+    enkat
+}
+
+/// The models that read the survey, directly or through another, sorted: the two that read it
+/// and every model that reads them (the other 18 models read no survey).
+const SURVEY_MODELS: [&str; 8] = [
+    "ind_enkat",
+    "ind_indikatorer",
+    "int_enkat_hushall",
+    "int_enkat_medlemskap",
+    "int_enkat_ogiltiga_svar",
+    "int_enkat_poang",
+    "int_enkat_respondenter",
+    "stg_enkat_svar",
+];
+
+/// After a re-delivered survey, the ingest gate runs again only the checks that read the survey;
+/// the other 17 read unchanged staged files and keep their earlier results.
+fn assert_only_the_survey_checks_ran(run: &RunResult) {
+    assert_eq!(
+        checks_by(run, 0, false),
+        [
+            "contract.enkat.required",
+            "contract.enkat.unique_respondent",
+            "enkat.response_rate"
+        ]
+    );
+    assert_eq!(checks_by(run, 0, true).len(), 17);
+}
+
 #[tokio::test]
 async fn a_redelivered_survey_is_read_again_alone_and_only_its_models_run() {
     let (l, _) = lake_with_2017_run().await;
     let released = release_rows(&l, 2017).await;
-    // The same answers, 030201's dated a day later.
-    let enkat = fixtures::enkat(2017);
-    assert!(enkat.contains("2017-03-05"));
-    std::fs::write(
-        std::path::Path::new(&l.drops.display("2017/enkat.csv")),
-        enkat.replace("2017-03-05", "2017-03-06"),
-    )
-    .unwrap();
+    let enkat = redeliver_survey(&l.drops);
     let again = run(&l, 2017, Selection::All).await;
     assert!(again.failure.is_none(), "{:?}", again.failure);
     assert_eq!(datasets_by(&again, false), ["enkat"]);
@@ -302,32 +336,10 @@ async fn a_redelivered_survey_is_read_again_alone_and_only_its_models_run() {
         datasets_by(&again, true),
         ["regioner", "befolkning", "register", "bakgrund"]
     );
-    // The ingest gate runs again only the checks that read the survey; the other 17 read
-    // unchanged staged files and keep their earlier results.
-    assert_eq!(
-        checks_by(&again, 0, false),
-        [
-            "contract.enkat.required",
-            "contract.enkat.unique_respondent",
-            "enkat.response_rate"
-        ]
-    );
-    assert_eq!(checks_by(&again, 0, true).len(), 17);
+    assert_only_the_survey_checks_ran(&again);
     // The two models that read the survey, and every model that reads them; the other 18 are
     // taken from the warehouse.
-    assert_eq!(
-        models_by(&again, false),
-        [
-            "ind_enkat",
-            "ind_indikatorer",
-            "int_enkat_hushall",
-            "int_enkat_medlemskap",
-            "int_enkat_ogiltiga_svar",
-            "int_enkat_poang",
-            "int_enkat_respondenter",
-            "stg_enkat_svar"
-        ]
-    );
+    assert_eq!(models_by(&again, false), SURVEY_MODELS);
     assert_eq!(release_rows(&l, 2017).await, released);
     // The new release's manifest names the survey as delivered now, the kept datasets as before.
     let manifest = latest_manifest(&l, 2017).await;
@@ -340,10 +352,7 @@ async fn a_redelivered_survey_is_read_again_alone_and_only_its_models_run() {
             .map(|i| i["sha256"].as_str().unwrap().to_string())
     };
     let hex = |text: String| format!("{:x}", sha2::Sha256::digest(text.as_bytes()));
-    assert_eq!(
-        sha("2017/enkat.csv"),
-        Some(hex(enkat.replace("2017-03-05", "2017-03-06")))
-    );
+    assert_eq!(sha("2017/enkat.csv"), Some(hex(enkat)));
     assert_eq!(
         sha("2017/register.tsv"),
         Some(hex(fixtures::register(2017)))
@@ -435,17 +444,43 @@ fn planned(plan: &RunResult, stage: usize, kept: bool) -> Vec<String> {
     names
 }
 
+/// On an object store, where a commit copies each file (a new version), a re-run still keeps the
+/// results of the checks whose tables it kept: a table written or kept by the stage is known by
+/// the key of its part (dataset, model), not by the version of its file.
+#[tokio::test]
+async fn on_an_object_store_a_rerun_keeps_the_results_of_checks_on_kept_tables() {
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    let lake = Store::open("memory://pipeline-gate-reuse/lake").unwrap();
+    let project = fixtures::project();
+    let go =
+        |year, selection| fixtures::run(&project, &l.drops, &lake, year, selection, false, false);
+    for y in [2015, 2016] {
+        let r = go(y, Selection::Only(StageId::Ingest)).await;
+        assert!(r.failure.is_none(), "{:?}", r.failure);
+    }
+    let first = go(2017, Selection::All).await;
+    assert!(first.failure.is_none(), "{:?}", first.failure);
+    redeliver_survey(&l.drops);
+    let again = go(2017, Selection::All).await;
+    assert!(again.failure.is_none(), "{:?}", again.failure);
+    assert_eq!(datasets_by(&again, false), ["enkat"]);
+    // As on a local disk (a_redelivered_survey_is_read_again_alone_and_only_its_models_run).
+    assert_only_the_survey_checks_ran(&again);
+    // The transform's checks of the kept ind_register and ind_bakgrund are kept too.
+    let transform_kept = checks_by(&again, 1, true);
+    assert!(
+        transform_kept.contains(&"ind_register.unique".to_string()),
+        "{transform_kept:?}"
+    );
+    assert!(!transform_kept.iter().any(|c| c.starts_with("ind_enkat.")));
+}
+
 /// Two releases of a year with the same table (the second after a survey re-delivered with a
 /// later date only) are read once by disclosure control, as the first.
 #[tokio::test]
 async fn disclosure_reads_a_table_two_releases_published_once() {
     let (l, _) = lake_with_2017_run().await;
-    let enkat = fixtures::enkat(2017).replace("2017-03-05", "2017-03-06");
-    std::fs::write(
-        std::path::Path::new(&l.drops.display("2017/enkat.csv")),
-        &enkat,
-    )
-    .unwrap();
+    redeliver_survey(&l.drops);
     let again = run(&l, 2017, Selection::All).await;
     assert!(again.failure.is_none(), "{:?}", again.failure);
     assert_eq!(
@@ -501,8 +536,7 @@ async fn a_run_records_the_stat_of_its_stable_drop_files() {
     assert!(stat(&first, "enkat").is_some());
     // A survey delivered just now is read, and its stat is not recorded (it may still change
     // within its modification time); the kept register keeps its stat.
-    let enkat = fixtures::enkat(2017).replace("2017-03-05", "2017-03-06");
-    std::fs::write(folder.join("enkat.csv"), &enkat).unwrap();
+    redeliver_survey(&l.drops);
     let again = run(&l, 2017, Selection::Only(StageId::Ingest)).await;
     assert!(again.failure.is_none(), "{:?}", again.failure);
     assert_eq!(datasets_by(&again, false), ["enkat"]);
@@ -528,12 +562,7 @@ async fn a_plan_names_what_a_rerun_would_keep_and_compute() {
 
     // A re-delivered survey: the plan sees that ingest would read the survey alone, so that
     // the survey's staged file changes and exactly its eight models would be computed.
-    let enkat = fixtures::enkat(2017).replace("2017-03-05", "2017-03-06");
-    std::fs::write(
-        std::path::Path::new(&l.drops.display("2017/enkat.csv")),
-        &enkat,
-    )
-    .unwrap();
+    redeliver_survey(&l.drops);
     let survey = plan(false).await;
     assert!(survey.failure.is_none(), "{:?}", survey.failure);
     assert_eq!(planned(&survey, 0, false), ["enkat"]);
@@ -541,17 +570,7 @@ async fn a_plan_names_what_a_rerun_would_keep_and_compute() {
         planned(&survey, 0, true),
         ["bakgrund", "befolkning", "regioner", "register"]
     );
-    let survey_models = [
-        "ind_enkat",
-        "ind_indikatorer",
-        "int_enkat_hushall",
-        "int_enkat_medlemskap",
-        "int_enkat_ogiltiga_svar",
-        "int_enkat_poang",
-        "int_enkat_respondenter",
-        "stg_enkat_svar",
-    ];
-    assert_eq!(planned(&survey, 1, false), survey_models);
+    assert_eq!(planned(&survey, 1, false), SURVEY_MODELS);
     assert_eq!(planned(&survey, 1, true).len(), 18);
     // Under --force the plan keeps nothing.
     let forced = plan(true).await;
@@ -564,7 +583,7 @@ async fn a_plan_names_what_a_rerun_would_keep_and_compute() {
     let ran = run(&l, 2017, Selection::All).await;
     assert!(ran.failure.is_none(), "{:?}", ran.failure);
     assert_eq!(datasets_by(&ran, false), ["enkat"]);
-    assert_eq!(models_by(&ran, false), survey_models);
+    assert_eq!(models_by(&ran, false), SURVEY_MODELS);
 
     // An edited model with unchanged drops: ingest is up to date, the transform would compute
     // the model and its one reader.

@@ -202,6 +202,7 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
         }),
         checks: vec![audit, verification],
         lines: crate::events::Line::disclosure(report),
+        ..StageOutput::default()
     })
 }
 

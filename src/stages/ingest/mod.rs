@@ -108,6 +108,10 @@ impl Stage for Ingest {
                     seconds: start.elapsed().as_secs_f64(),
                     reused,
                 });
+                if let Some(key) = keys.get(&dataset.name) {
+                    out.part_keys
+                        .insert(layout::staging_file(&dataset.name, cx.year), key.clone());
+                }
                 outcome["key"] = keys.get(&dataset.name).cloned().into();
                 outcome["reused"] = reused.into();
                 details.insert(dataset.name.clone(), outcome);
@@ -132,23 +136,12 @@ impl Stage for Ingest {
             };
             let keys = reuse::dataset_keys(cx.project, cx.year, &inputs.hashed, drops);
             let kept = reuse::reusable(cx, &keys).await?;
-            let (kept, computed): (Vec<String>, Vec<String>) = cx
-                .project
-                .pipeline
-                .datasets
-                .iter()
-                .map(|d| d.name.clone())
-                .partition(|d| kept.contains_key(d));
-            let rewritten = computed
-                .iter()
-                .map(|d| layout::staging_file(d, cx.year))
-                .collect();
-            Ok(Some(PartsPlan {
-                what: "datasets",
-                kept,
-                computed,
-                rewritten,
-            }))
+            Ok(Some(PartsPlan::split(
+                "datasets",
+                cx.project.pipeline.datasets.iter().map(|d| d.name.clone()),
+                |d| kept.contains_key(d),
+                |d| layout::staging_file(d, cx.year),
+            )))
         })
     }
 

@@ -255,6 +255,7 @@ async fn run(cx: &StageContext<'_>, txn: &Txn<'_>) -> Result<StageOutput, StageE
             outcome.to_string().into(),
             format!("release folder: {folder}").into(),
         ],
+        ..StageOutput::default()
     })
 }
 

@@ -102,21 +102,12 @@ impl Stage for Transform {
             let models = &cx.project.models;
             let keys = reuse::model_keys(models, &inputs.hashed);
             let reused = reuse::reusable(cx, &keys).await?;
-            let (kept, computed): (Vec<String>, Vec<String>) = models
-                .names_in_order()
-                .into_iter()
-                .map(str::to_string)
-                .partition(|m| reused.contains_key(m));
-            let rewritten = computed
-                .iter()
-                .map(|m| layout::warehouse_file(m, cx.year))
-                .collect();
-            Ok(Some(PartsPlan {
-                what: "models",
-                kept,
-                computed,
-                rewritten,
-            }))
+            Ok(Some(PartsPlan::split(
+                "models",
+                models.names_in_order().into_iter().map(str::to_string),
+                |m| reused.contains_key(m),
+                |m| layout::warehouse_file(m, cx.year),
+            )))
         })
     }
 }
@@ -182,6 +173,15 @@ async fn run(
             })).collect::<Vec<_>>(),
         }),
         checks: Vec::new(),
+        part_keys: runs
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    layout::warehouse_file(&r.name, year),
+                    keys.get(&r.name)?.clone(),
+                ))
+            })
+            .collect(),
         lines: runs
             .iter()
             .map(|r| crate::events::Line::Model {
