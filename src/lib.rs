@@ -11,6 +11,7 @@ pub mod exit;
 pub mod fingerprint;
 pub mod gates;
 pub mod ingest;
+pub(crate) mod key_hash;
 pub mod lake;
 pub mod layout;
 pub mod ledger;

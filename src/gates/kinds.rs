@@ -217,7 +217,7 @@ pub(super) fn set_plan(check: &Check, params: &mut Params) -> SetPlan {
                 // `key_hash`) that appears twice, without joining anything back to its rows.
                 any: Some(format!(
                     "SELECT 1 FROM (SELECT {}({group}) AS h FROM ({source}) s) k GROUP BY h HAVING count(*) > 1",
-                    super::key_hash::NAME
+                    crate::key_hash::NAME
                 )),
                 total: count_source,
             }

@@ -8,7 +8,6 @@
 //! id, rule and reason under `<lake>/quarantine/<stage>/<check>/ar=<Y>/`; a gate is blocking when an
 //! `error` check fails; the row-level checks of one table share one scan.
 
-mod key_hash;
 mod kinds;
 mod plan;
 mod run;

@@ -93,7 +93,7 @@ pub(crate) async fn run_gate_reusing(
 ) -> Result<GateReport, GateError> {
     let checks = project.checks.of(stage);
     let private = crate::session::private(ctx);
-    private.register_udf(super::key_hash::udf());
+    private.register_udf(crate::key_hash::udf());
     let gate = Gate {
         view,
         parts: &reuse.parts,

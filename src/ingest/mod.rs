@@ -48,7 +48,7 @@ use futures::StreamExt;
 pub use header::QuestionColumn;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use unique::Duplicates;
+use unique::{Duplicates, FindBy};
 
 /// A drop file that was read, with its fingerprint.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -257,6 +257,15 @@ pub async fn fingerprint_drop(
     Ok(out)
 }
 
+/// What a pass over a drop does with the unique keys.
+#[derive(Clone, Copy)]
+enum Keys<'a> {
+    /// Looks for duplicated keys ([`unique::find`]).
+    Find(FindBy),
+    /// Rejects the later occurrences of the duplicated keys found.
+    Mark(&'a Duplicates),
+}
+
 /// What one pass over a drop found.
 #[derive(Default)]
 struct Pass {
@@ -340,7 +349,7 @@ pub async fn ingest_dataset(
         not_staged.is_some(),
         &staged_rel,
         lake,
-        None,
+        Keys::Find(FindBy::Hash),
     )
     .await?;
     if let Some(target) = not_staged {
@@ -351,6 +360,20 @@ pub async fn ingest_dataset(
         });
     }
     tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "read, validated and staged");
+    if first.duplicates.iter().flatten().any(|b| b.num_rows() > 0) {
+        // A hash of a key appeared twice: the pass again, grouping on the keys themselves.
+        first = pass(
+            ctx,
+            &source,
+            &validation,
+            false,
+            &staged_rel,
+            lake,
+            Keys::Find(FindBy::Key),
+        )
+        .await?;
+        tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "keys grouped");
+    }
     let found = std::mem::take(&mut first.duplicates);
     let duplicates = Duplicates::new(contract, found, &file_names).map_err(engine)?;
     let done = match duplicates {
@@ -363,7 +386,7 @@ pub async fn ingest_dataset(
                 false,
                 &staged_rel,
                 lake,
-                Some(&duplicates),
+                Keys::Mark(&duplicates),
             )
             .await?;
             tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "duplicates rejected");
@@ -433,9 +456,9 @@ pub async fn ingest_dataset(
 /// (one DataFusion plan over the stream of rows), each checked batch is split by its verdict –
 /// valid rows to the staged file as they come (the survey's kept, to be unpivoted), rejected rows
 /// kept for the rejects file – and, in the first pass, each unique key's columns stream into the
-/// aggregation that finds duplicates ([`unique::find`]). With `duplicates` (the second pass), the
-/// later occurrences of a duplicated key are rejected. `read_only`: the rows are read (for their
-/// errors) and not validated (a referenced dataset is missing).
+/// aggregation that finds duplicates ([`unique::find`], as `keys` says). With [`Keys::Mark`] (the
+/// last pass), the later occurrences of a duplicated key are rejected. `read_only`: the rows are
+/// read (for their errors) and not validated (a referenced dataset is missing).
 #[allow(clippy::too_many_arguments)]
 async fn pass(
     ctx: &SessionContext,
@@ -444,8 +467,12 @@ async fn pass(
     read_only: bool,
     staged_rel: &str,
     lake: &Store,
-    duplicates: Option<&Duplicates>,
+    keys: Keys<'_>,
 ) -> Result<Pass, IngestError> {
+    let (duplicates, find_by) = match keys {
+        Keys::Find(by) => (None, by),
+        Keys::Mark(d) => (Some(d), FindBy::Key),
+    };
     let contract = source.contract;
     let name = &source.dataset.name;
     let engine = |e: DataFusionError| IngestError::Engine {
@@ -526,7 +553,7 @@ async fn pass(
             let (tx, rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
             key_txs.push(tx);
             let rows = one_shot(ctx, key_schema, rx).map_err(engine)?;
-            finds.push(unique::find(rows, &contract.uniques[i].columns));
+            finds.push(unique::find(rows, &contract.uniques[i].columns, find_by));
         }
         let mut stream = streamed.execute_stream().await.map_err(engine)?;
         let (valid_tx, mut valid_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);

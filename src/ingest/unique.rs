@@ -62,10 +62,42 @@ pub(super) fn key_batch(
     batch.project(&indices)
 }
 
+/// How [`find`] looks for duplicated keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FindBy {
+    /// Groups the rows on one 64-bit hash of their key ([`crate::key_hash`]) and returns at most
+    /// one hash that appears twice: none proves that no key does; one may be a duplicate or two
+    /// keys that hash alike, which only [`FindBy::Key`] tells apart.
+    Hash,
+    /// Groups the rows on the key columns: the duplicated keys with their first occurrence.
+    Key,
+}
+
 /// The duplicated values of one unique key in `rows` (the key's columns, `_file`, `_line`) with
-/// their first occurrence: the key columns and `__ufirst`. A key with a NULL is never a duplicate
-/// (NULLs do not match, as in a join).
-pub(super) async fn find(rows: DataFrame, columns: &[String]) -> Result<Vec<RecordBatch>> {
+/// their first occurrence: the key columns and `__ufirst` (by [`FindBy::Key`]; by
+/// [`FindBy::Hash`], at most one row, and no rows when no key is duplicated). A key with a NULL is
+/// never a duplicate (NULLs do not match, as in a join).
+pub(super) async fn find(
+    rows: DataFrame,
+    columns: &[String],
+    by: FindBy,
+) -> Result<Vec<RecordBatch>> {
+    if by == FindBy::Hash {
+        let complete = columns
+            .iter()
+            .map(|c| ident(c).is_not_null())
+            .reduce(|a, b| a.and(b))
+            .unwrap_or(lit(true));
+        let hash = crate::key_hash::udf().call(columns.iter().map(ident).collect());
+        return rows
+            .filter(complete)?
+            .aggregate(vec![hash.alias(FIRST)], vec![count(lit(1)).alias(COUNT)])?
+            .filter(ident(COUNT).gt(lit(1i64)))?
+            .select(vec![ident(FIRST)])?
+            .limit(0, Some(1))?
+            .collect()
+            .await;
+    }
     let order = ident(FILE_COLUMN) * lit(LINE_FACTOR) + ident(LINE_COLUMN);
     let group = columns.iter().map(ident).collect();
     let mut select: Vec<_> = columns.iter().map(ident).collect();
@@ -208,4 +240,77 @@ fn append(list: &mut String, separator: &str, item: &str) {
         list.push_str(separator);
     }
     list.push_str(item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::Int64Array;
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::prelude::SessionContext;
+
+    /// Rows of a key (`k`, `n`) with `_file` 0 and `_line` 1, 2, …
+    fn rows(keys: &[(Option<&str>, Option<i64>)]) -> DataFrame {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Utf8, true),
+            Field::new("n", DataType::Int64, true),
+            Field::new(FILE_COLUMN, DataType::Int64, false),
+            Field::new(LINE_COLUMN, DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(
+                    keys.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+                )),
+                Arc::new(Int64Array::from(
+                    keys.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
+                )),
+                Arc::new(Int64Array::from(vec![0; keys.len()])),
+                Arc::new(Int64Array::from(
+                    (1..=keys.len() as i64).collect::<Vec<_>>(),
+                )),
+            ],
+        )
+        .unwrap();
+        SessionContext::new().read_batch(batch).unwrap()
+    }
+
+    async fn found(keys: &[(Option<&str>, Option<i64>)], by: FindBy) -> usize {
+        let columns = ["k".to_string(), "n".to_string()];
+        find(rows(keys), &columns, by)
+            .await
+            .unwrap()
+            .iter()
+            .map(|b| b.num_rows())
+            .sum()
+    }
+
+    #[tokio::test]
+    async fn a_hash_appearing_twice_is_found_and_a_key_with_a_null_never_is() {
+        let unique = [
+            (Some("a"), Some(1)),
+            (Some("a"), Some(2)),
+            (Some("b"), Some(1)),
+        ];
+        assert_eq!(found(&unique, FindBy::Hash).await, 0);
+        assert_eq!(found(&unique, FindBy::Key).await, 0);
+        // Two duplicated keys: by hash at most one row says so; by key, both keys.
+        let twice = [
+            (Some("a"), Some(1)),
+            (Some("a"), Some(1)),
+            (Some("b"), Some(1)),
+            (Some("b"), Some(1)),
+        ];
+        assert_eq!(found(&twice, FindBy::Hash).await, 1);
+        assert_eq!(found(&twice, FindBy::Key).await, 2);
+        // A key with a NULL is never a duplicate.
+        let nulls = [
+            (Some("a"), None),
+            (Some("a"), None),
+            (None, Some(1)),
+            (None, Some(1)),
+        ];
+        assert_eq!(found(&nulls, FindBy::Hash).await, 0);
+    }
 }

@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
         "store",
         "memory",
         "session",
+        "key_hash",
         "progress",
         "fingerprint",
         "vocab",

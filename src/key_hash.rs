@@ -1,9 +1,10 @@
 //! `oj_key_hash(c1, c2, …)`: one 64-bit hash of a row's key columns (DataFusion's own row hashing,
-//! so equal keys – NULLs included – always hash alike). The `unique` check first groups the rows
-//! on this hash: when no hash appears twice, no key does, and the check is done after grouping one
-//! number per row instead of every key column (the register's 15 M keys at ten times national size
-//! spilled as text). A hash that appears twice – a duplicate key or, rarely, two keys that hash
-//! alike – sends the check to its exact query, which groups on the columns themselves.
+//! so equal keys – NULLs included – always hash alike). The gate's `unique` check and the
+//! ingest's search for duplicated keys first group the rows on this hash: when no hash appears
+//! twice, no key does, and the work is done after grouping one number per row instead of every key
+//! column (the register's 15 M keys at ten times national size spilled as text). A hash that
+//! appears twice – a duplicate key or, rarely, two keys that hash alike – sends them to their
+//! exact grouping on the columns themselves.
 
 use datafusion::arrow::array::{ArrayRef, UInt64Array};
 use datafusion::arrow::datatypes::DataType;
@@ -15,10 +16,10 @@ use datafusion::logical_expr::{
 use std::sync::Arc;
 
 /// The function's SQL name.
-pub(super) const NAME: &str = "oj_key_hash";
+pub(crate) const NAME: &str = "oj_key_hash";
 
 /// The function, to register with the gate's session.
-pub(super) fn udf() -> ScalarUDF {
+pub(crate) fn udf() -> ScalarUDF {
     ScalarUDF::from(KeyHash {
         signature: Signature::variadic_any(Volatility::Immutable),
     })
