@@ -360,18 +360,13 @@ pub async fn ingest_dataset(
         });
     }
     tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "read, validated and staged");
+    // A pass after the first: the rows are validated and staged again.
+    let again = async |keys: Keys<'_>| {
+        pass(ctx, &source, &validation, false, &staged_rel, lake, keys).await
+    };
     if first.duplicates.iter().flatten().any(|b| b.num_rows() > 0) {
         // A hash of a key appeared twice: the pass again, grouping on the keys themselves.
-        first = pass(
-            ctx,
-            &source,
-            &validation,
-            false,
-            &staged_rel,
-            lake,
-            Keys::Find(FindBy::Key),
-        )
-        .await?;
+        first = again(Keys::Find(FindBy::Key)).await?;
         tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "keys grouped");
     }
     let found = std::mem::take(&mut first.duplicates);
@@ -379,16 +374,7 @@ pub async fn ingest_dataset(
     let done = match duplicates {
         // A duplicated key: read the drop again, rejecting every later occurrence as it passes.
         Some(duplicates) => {
-            let second = pass(
-                ctx,
-                &source,
-                &validation,
-                false,
-                &staged_rel,
-                lake,
-                Keys::Mark(&duplicates),
-            )
-            .await?;
+            let second = again(Keys::Mark(&duplicates)).await?;
             tracing::debug!(dataset = %dataset.name, seconds = started.elapsed().as_secs_f64(), "duplicates rejected");
             second
         }
