@@ -42,10 +42,10 @@ pub enum Line {
         /// Its committed table of an earlier run was reused (same inputs), not recomputed.
         reused: bool,
     },
-    /// A dry run's preview of a stage that would run: the parts (`what`: datasets, models) whose
-    /// committed files it would keep, and those it would compute again.
+    /// A dry run's preview of a stage that would run: the parts whose committed files it would
+    /// keep, and those it would compute again.
     Parts {
-        what: &'static str,
+        what: PartKind,
         kept: Vec<String>,
         computed: Vec<String>,
     },
@@ -65,6 +65,33 @@ pub enum Line {
         loss: crate::disclose::report::Loss,
         text: String,
     },
+}
+
+/// What a stage's parts are, for a dry run's preview ([`Line::Parts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartKind {
+    /// Staged datasets, read again from their drops when not kept.
+    Datasets,
+    /// `sql/` models, computed again when not kept.
+    Models,
+}
+
+impl PartKind {
+    /// The plural noun (the `what` field of the `parts_planned` event).
+    pub fn noun(self) -> &'static str {
+        match self {
+            PartKind::Datasets => "datasets",
+            PartKind::Models => "models",
+        }
+    }
+
+    /// What a run does with a part it does not keep.
+    fn redo(self) -> &'static str {
+        match self {
+            PartKind::Datasets => "read again",
+            PartKind::Models => "compute",
+        }
+    }
 }
 
 impl From<String> for Line {
@@ -180,11 +207,7 @@ impl Line {
                 computed,
             } => {
                 let total = kept.len() + computed.len();
-                let verb = if *what == "datasets" {
-                    "read again"
-                } else {
-                    "compute"
-                };
+                let (verb, what) = (what.redo(), what.noun());
                 if computed.is_empty() {
                     format!("would keep all {total} {what} (inputs unchanged)")
                 } else if kept.is_empty() {
@@ -241,7 +264,8 @@ impl Line {
                 computed,
             } => tracing::info!(
                 target: PROGRESS,
-                event = "parts_planned", run_id, year, stage, what, kept = %kept.join(","),
+                event = "parts_planned", run_id, year, stage, what = what.noun(),
+                kept = %kept.join(","),
                 computed = %computed.join(","), "{text}"
             ),
             Line::Check {
@@ -410,9 +434,9 @@ pub(crate) fn note(text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::Line;
+    use super::{Line, PartKind};
 
-    fn parts(what: &'static str, kept: &[&str], computed: &[&str]) -> String {
+    fn parts(what: PartKind, kept: &[&str], computed: &[&str]) -> String {
         let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect();
         Line::Parts {
             what,
@@ -425,19 +449,19 @@ mod tests {
     #[test]
     fn a_plan_line_says_what_would_be_kept_and_computed() {
         assert_eq!(
-            parts("models", &["a", "b", "c"], &["d", "e"]),
+            parts(PartKind::Models, &["a", "b", "c"], &["d", "e"]),
             "would keep 3 of 5 models (inputs unchanged); would compute 2: d, e"
         );
         assert_eq!(
-            parts("datasets", &["a"], &["b"]),
+            parts(PartKind::Datasets, &["a"], &["b"]),
             "would keep 1 of 2 datasets (inputs unchanged); would read again 1: b"
         );
         assert_eq!(
-            parts("models", &["a", "b"], &[]),
+            parts(PartKind::Models, &["a", "b"], &[]),
             "would keep all 2 models (inputs unchanged)"
         );
         assert_eq!(
-            parts("datasets", &[], &["a", "b"]),
+            parts(PartKind::Datasets, &[], &["a", "b"]),
             "would read again all 2 datasets"
         );
     }

@@ -18,7 +18,8 @@ use std::sync::Arc;
 /// The function's SQL name.
 pub(crate) const NAME: &str = "oj_key_hash";
 
-/// The function, to register with the gate's session.
+/// The function: registered with the gate's session for its SQL, called as an expression by the
+/// ingest's search for duplicated keys.
 pub(crate) fn udf() -> ScalarUDF {
     ScalarUDF::from(KeyHash {
         signature: Signature::variadic_any(Volatility::Immutable),

@@ -59,8 +59,8 @@ pub struct InputFile {
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// The file's size, modification time and ETag when its SHA-256 was taken, if it had not
-    /// changed for [`STABLE_SECONDS`] before ([`DropFile::stat`]).
+    /// The file's stat when its SHA-256 was taken, if it had not changed for [`STABLE_SECONDS`]
+    /// before ([`DropFile::stat`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stat: Option<String>,
 }
@@ -145,8 +145,9 @@ pub struct DropFile {
     /// The first structural problem of the file's text (a line above `ingest.max_line_bytes`, an
     /// undecodable byte, an empty file, a blank line), reported when the file is ingested.
     pub problem: Option<read::TextProblem>,
-    /// Size, modification time and ETag of the file as hashed (`None` when it was modified less
-    /// than [`STABLE_SECONDS`] before, or its text has a problem): a later run that finds the same
+    /// The file's stat as hashed: size, modification time, ETag, the settings of the text checks
+    /// and, on a local disk, the inode's change time (`None` when it was modified less than
+    /// [`STABLE_SECONDS`] before, or its text has a problem). A later run that finds the same stat
     /// takes the SHA-256 from the run record instead of reading the file.
     pub stat: Option<String>,
 }

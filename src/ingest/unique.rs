@@ -23,6 +23,7 @@ use std::sync::Arc;
 pub(super) const LINE_FACTOR: i64 = 1_000_000_000;
 
 const FIRST: &str = "__ufirst";
+const HASH: &str = "__uhash";
 const COUNT: &str = "__ucount";
 
 /// The duplicated keys of each unique key of the contract (in contract order) with the place of
@@ -75,7 +76,8 @@ pub(super) enum FindBy {
 
 /// The duplicated values of one unique key in `rows` (the key's columns, `_file`, `_line`) with
 /// their first occurrence: the key columns and `__ufirst` (by [`FindBy::Key`]; by
-/// [`FindBy::Hash`], at most one row, and no rows when no key is duplicated). A key with a NULL is
+/// [`FindBy::Hash`], at most one row holding a repeated hash, `__uhash`, and no rows when no key is
+/// duplicated). A key with a NULL is
 /// never a duplicate (NULLs do not match, as in a join).
 pub(super) async fn find(
     rows: DataFrame,
@@ -91,9 +93,9 @@ pub(super) async fn find(
         let hash = crate::key_hash::udf().call(columns.iter().map(ident).collect());
         return rows
             .filter(complete)?
-            .aggregate(vec![hash.alias(FIRST)], vec![count(lit(1)).alias(COUNT)])?
+            .aggregate(vec![hash.alias(HASH)], vec![count(lit(1)).alias(COUNT)])?
             .filter(ident(COUNT).gt(lit(1i64)))?
-            .select(vec![ident(FIRST)])?
+            .select(vec![ident(HASH)])?
             .limit(0, Some(1))?
             .collect()
             .await;

@@ -120,10 +120,10 @@ pub struct Inputs {
 
 /// What a run of a stage would keep of its committed output and what it would compute again: a
 /// dry run's preview ([`Stage::plan_parts`]), shown by `oj plan` and `run --dry-run`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartsPlan {
-    /// What the parts are, plural: `datasets`, `models`.
-    pub what: &'static str,
+    /// What the parts are.
+    pub what: crate::events::PartKind,
     /// The parts whose committed files a run would keep (their inputs are unchanged).
     pub kept: Vec<String>,
     /// The parts a run would compute (or read) again, in run order.
@@ -137,7 +137,7 @@ impl PartsPlan {
     /// The plan of the parts `names` (in run order): those for which `kept` holds are kept, the
     /// others computed, each into the lake file `file(name)`.
     pub fn split(
-        what: &'static str,
+        what: crate::events::PartKind,
         names: impl IntoIterator<Item = String>,
         kept: impl Fn(&str) -> bool,
         file: impl Fn(&str) -> String,

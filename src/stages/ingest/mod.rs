@@ -108,11 +108,12 @@ impl Stage for Ingest {
                     seconds: start.elapsed().as_secs_f64(),
                     reused,
                 });
-                if let Some(key) = keys.get(&dataset.name) {
+                let key = keys.get(&dataset.name).cloned();
+                if let Some(key) = &key {
                     out.part_keys
                         .insert(layout::staging_file(&dataset.name, cx.year), key.clone());
                 }
-                outcome["key"] = keys.get(&dataset.name).cloned().into();
+                outcome["key"] = key.into();
                 outcome["reused"] = reused.into();
                 details.insert(dataset.name.clone(), outcome);
             }
@@ -137,7 +138,7 @@ impl Stage for Ingest {
             let keys = reuse::dataset_keys(cx.project, cx.year, &inputs.hashed, drops);
             let kept = reuse::reusable(cx, &keys).await?;
             Ok(Some(PartsPlan::split(
-                "datasets",
+                events::PartKind::Datasets,
                 cx.project.pipeline.datasets.iter().map(|d| d.name.clone()),
                 |d| kept.contains_key(d),
                 |d| layout::staging_file(d, cx.year),
@@ -162,8 +163,8 @@ impl Stage for Ingest {
 }
 
 /// Every drop file of every dataset of the year, fingerprinted (read in chunks, never whole),
-/// except a file whose stat (size, modification time, ETag, text checks) is the one recorded in
-/// the stage's reusable record: its SHA-256 is taken from there.
+/// except a file whose stat ([`DropFile::stat`]) is the one recorded in the stage's reusable
+/// record: its SHA-256 is taken from there.
 async fn read_drops(cx: &StageContext<'_>) -> Result<Drops, StageError> {
     let mut recorded = ingest::RecordedHashes::new();
     if let Some(outcomes) = cx.reusable.and_then(|r| r.details.as_object()) {

@@ -103,7 +103,7 @@ impl Stage for Transform {
             let keys = reuse::model_keys(models, &inputs.hashed);
             let reused = reuse::reusable(cx, &keys).await?;
             Ok(Some(PartsPlan::split(
-                "models",
+                crate::events::PartKind::Models,
                 models.names_in_order().into_iter().map(str::to_string),
                 |m| reused.contains_key(m),
                 |m| layout::warehouse_file(m, cx.year),
