@@ -5,7 +5,7 @@
 //! Guarantees: every progress line goes through this module; field names are stable (listed in
 //! the README): `event` (what happened), `run_id`, `year`, `stage`, `dataset`, `model`,
 //! `rows_in`, `rows_out`, `rejected`, `seconds`, `peak_memory` (bytes), `check`, `outcome`,
-//! `failing`, `reason`, `error`, `what`, `kept`, `computed`. A field a event does not know is
+//! `failing`, `reason`, `error`, `what`, `kept`, `computed`, `recorded`, `read`. A field a event does not know is
 //! left out, never guessed.
 
 use crate::gates::{CheckResult, CheckStatus};
@@ -48,6 +48,12 @@ pub enum Line {
         what: PartKind,
         kept: Vec<String>,
         computed: Vec<String>,
+    },
+    /// How the drop files of a run's ingest were fingerprinted: the files whose SHA-256 was taken
+    /// from the stage's run record (their stat unchanged) and those read and hashed, each with why.
+    Drops {
+        recorded: Vec<String>,
+        read: Vec<(String, &'static str)>,
     },
     /// One data-quality check of a gate.
     Check {
@@ -93,6 +99,9 @@ impl PartKind {
         }
     }
 }
+
+/// Why a drop file was read when the record had no stat of it ([`crate::ingest::Hashed`]).
+pub const NOT_RECORDED: &str = "not in the record";
 
 impl From<String> for Line {
     fn from(text: String) -> Line {
@@ -221,6 +230,32 @@ impl Line {
                     )
                 }
             }
+            Line::Drops { recorded, read } => {
+                let total = recorded.len() + read.len();
+                let files = if total == 1 { "file" } else { "files" };
+                let listed = || {
+                    read.iter()
+                        .map(|(file, why)| format!("{file} ({why})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                if read.is_empty() {
+                    format!(
+                        "drops     {total} {files} unchanged since the last run: SHA-256 taken from its record"
+                    )
+                } else if recorded.is_empty() && read.iter().all(|(_, why)| *why == NOT_RECORDED) {
+                    format!("drops     {total} {files} read and hashed")
+                } else if recorded.is_empty() {
+                    format!("drops     {total} {files} read and hashed: {}", listed())
+                } else {
+                    format!(
+                        "drops     {} of {total} {files} unchanged since the last run (SHA-256 from its record); read and hashed {}: {}",
+                        recorded.len(),
+                        read.len(),
+                        listed()
+                    )
+                }
+            }
             Line::Check { text, .. } | Line::Cells { text, .. } => text.clone(),
             Line::Gate { checks, seconds } => {
                 format!("gate      {checks} checks in {seconds:.2} s")
@@ -267,6 +302,13 @@ impl Line {
                 event = "parts_planned", run_id, year, stage, what = what.noun(),
                 kept = %kept.join(","),
                 computed = %computed.join(","), "{text}"
+            ),
+            Line::Drops { recorded, read } => tracing::info!(
+                target: PROGRESS,
+                event = "drops_hashed", run_id, year, stage,
+                recorded = %recorded.join(","),
+                read = %read.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>().join(","),
+                "{text}"
             ),
             Line::Check {
                 check,
@@ -444,6 +486,34 @@ mod tests {
             computed: names(computed),
         }
         .human()
+    }
+
+    #[test]
+    fn the_drops_line_says_which_files_were_read_and_why() {
+        let line = |recorded: &[&str], read: &[(&str, &'static str)]| {
+            Line::Drops {
+                recorded: recorded.iter().map(|s| s.to_string()).collect(),
+                read: read.iter().map(|(f, why)| (f.to_string(), *why)).collect(),
+            }
+            .human()
+        };
+        assert_eq!(
+            line(&["a", "b"], &[]),
+            "drops     2 files unchanged since the last run: SHA-256 taken from its record"
+        );
+        assert_eq!(
+            line(&[], &[("a", super::NOT_RECORDED)]),
+            "drops     1 file read and hashed"
+        );
+        assert_eq!(
+            line(&[], &[("a", super::NOT_RECORDED), ("b", "changed")]),
+            "drops     2 files read and hashed: a (not in the record), b (changed)"
+        );
+        assert_eq!(
+            line(&["a", "b"], &[("c", "modified just now")]),
+            "drops     2 of 3 files unchanged since the last run (SHA-256 from its record); \
+             read and hashed 1: c (modified just now)"
+        );
     }
 
     #[test]

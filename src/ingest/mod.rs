@@ -150,6 +150,35 @@ pub struct DropFile {
     /// [`STABLE_SECONDS`] before, or its text has a problem). A later run that finds the same stat
     /// takes the SHA-256 from the run record instead of reading the file.
     pub stat: Option<String>,
+    /// Where its SHA-256 came from: the run record, or a read of the file (and why it was read).
+    pub hashed: Hashed,
+}
+
+/// Where a drop file's SHA-256 came from ([`fingerprint_drop`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hashed {
+    /// From the record of the stage's last successful run: the file's stat is the recorded one.
+    Recorded,
+    /// The file was read: the record given has no stat of it (no earlier run of the year, or
+    /// `--force`, or a failed last attempt, or a file new to the drop).
+    NotRecorded,
+    /// The file was read: its stat is not the recorded one.
+    Changed,
+    /// The file was read: it was modified less than [`STABLE_SECONDS`] before, so its stat is not
+    /// compared with the record (it could change again within the same modification time).
+    JustModified,
+}
+
+impl Hashed {
+    /// Why the file was read, for a progress line; `None` when it was not read.
+    pub fn why_read(self) -> Option<&'static str> {
+        match self {
+            Hashed::Recorded => None,
+            Hashed::NotRecorded => Some(crate::events::NOT_RECORDED),
+            Hashed::Changed => Some("changed"),
+            Hashed::JustModified => Some("modified just now"),
+        }
+    }
 }
 
 /// The time of the last change of a local file's inode (its content or its metadata, the
@@ -210,19 +239,22 @@ pub async fn fingerprint_drop(
             let stable = age.num_seconds() >= STABLE_SECONDS;
             (stat_of(&meta, &checks) + &changed, meta.size, stable)
         });
-        if let Some((stat, size, true)) = &stat
-            && let Some((was, sha256)) = recorded.get(&relative)
-            && was == stat
-        {
-            out.push(DropFile {
-                relative,
-                sha256: sha256.clone(),
-                bytes: *size,
-                problem: None,
-                stat: Some(stat.clone()),
-            });
-            continue;
-        }
+        let hashed = match (&stat, recorded.get(&relative)) {
+            (_, None) => Hashed::NotRecorded,
+            (Some((_, _, false)), Some(_)) => Hashed::JustModified,
+            (Some((stat, size, true)), Some((was, sha256))) if was == stat => {
+                out.push(DropFile {
+                    relative,
+                    sha256: sha256.clone(),
+                    bytes: *size,
+                    problem: None,
+                    stat: Some(stat.clone()),
+                    hashed: Hashed::Recorded,
+                });
+                continue;
+            }
+            _ => Hashed::Changed,
+        };
         let (size, mut chunks) = open(drops, year, dataset, &relative, chunk_bytes).await?;
         let mut hasher = hash::Background::start();
         let mut check = (!is_workbook(&relative)).then(|| {
@@ -253,6 +285,7 @@ pub async fn fingerprint_drop(
             bytes: size,
             problem,
             stat,
+            hashed,
         });
     }
     Ok(out)

@@ -116,6 +116,9 @@ pub struct Inputs {
     /// the run: `parts` above, the project's configuration files, the program build and the
     /// versions of the committed files in `reads`.
     pub(crate) hashed: std::collections::BTreeMap<String, String>,
+    /// Progress lines about the preparation, printed before the runner's decision (ingest: how
+    /// the drop files were fingerprinted).
+    pub lines: Vec<crate::events::Line>,
 }
 
 /// What a run of a stage would keep of its committed output and what it would compute again: a

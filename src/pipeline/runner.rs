@@ -224,6 +224,9 @@ impl Runner<'_> {
                     break;
                 }
             };
+            for line in &prepared.inputs.lines {
+                line.emit(scope, name);
+            }
             let fingerprint = prepared.fingerprint.clone();
             let same_inputs = previous
                 .as_ref()

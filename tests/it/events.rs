@@ -96,6 +96,22 @@ fn json_log_carries_every_progress_line_as_fields() {
         );
         assert!(e["seconds"].as_f64().is_some());
     }
+    // The first run of the year has no record to take hashes from: every drop file was read.
+    let hashed = of("drops_hashed");
+    assert_eq!(hashed.len(), 1);
+    assert_eq!(
+        (&hashed[0]["recorded"], &hashed[0]["read"]),
+        (
+            &serde_json::json!(""),
+            &serde_json::json!(
+                "2017/regioner.csv,2017/befolkning.csv,2017/register.tsv,2017/bakgrund.csv,2017/enkat.csv"
+            )
+        )
+    );
+    assert_eq!(
+        hashed[0]["message"],
+        "ingest     drops     5 files read and hashed"
+    );
     // The stage's totals are the sums of its datasets; every check of the gate passed.
     let done = of("stage_done");
     assert_eq!(done.len(), 1);

@@ -661,6 +661,7 @@ fn age(path: &std::path::Path, seconds: u64) {
 /// a file modified less than two seconds before, is read and hashed.
 #[tokio::test]
 async fn a_drop_file_with_its_recorded_stat_is_not_read_again() {
+    use oj::ingest::Hashed;
     use sha2::Digest;
     let project = fixtures::project();
     let env = env(2017);
@@ -684,6 +685,7 @@ async fn a_drop_file_with_its_recorded_stat_is_not_read_again() {
     let fresh = fingerprint(Default::default(), 4096).await;
     assert_eq!(fresh.sha256, sha);
     assert_eq!(fresh.stat, None);
+    assert_eq!(fresh.hashed, Hashed::NotRecorded);
 
     age(&path, 3600);
     let aged = fingerprint(Default::default(), 4096).await;
@@ -700,9 +702,13 @@ async fn a_drop_file_with_its_recorded_stat_is_not_read_again() {
             (stat.to_string(), "recorded".to_string()),
         )])
     };
-    assert_eq!(fingerprint(recorded(&stat), 4096).await.sha256, "recorded");
+    let taken = fingerprint(recorded(&stat), 4096).await;
+    assert_eq!(taken.sha256, "recorded");
+    assert_eq!(taken.hashed, Hashed::Recorded);
     // Other settings of the text checks: read again.
-    assert_eq!(fingerprint(recorded(&stat), 2048).await.sha256, sha);
+    let other = fingerprint(recorded(&stat), 2048).await;
+    assert_eq!(other.sha256, sha);
+    assert_eq!(other.hashed, Hashed::Changed);
     // The same bytes written again in place, with the modification time set back to the same
     // instant: size, modification time and ETag are the same, the inode's change time is not.
     let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
@@ -716,6 +722,12 @@ async fn a_drop_file_with_its_recorded_stat_is_not_read_again() {
     let rewritten = fingerprint(recorded(&stat), 4096).await;
     assert_eq!(rewritten.sha256, sha);
     assert_ne!(rewritten.stat.as_deref(), Some(stat.as_str()));
+    assert_eq!(rewritten.hashed, Hashed::Changed);
+    // Written just now, with a record: read, and its stat not compared.
+    std::fs::write(&path, &text).unwrap();
+    let just_now = fingerprint(recorded(&stat), 4096).await;
+    assert_eq!(just_now.sha256, sha);
+    assert_eq!(just_now.hashed, Hashed::JustModified);
 }
 
 #[tokio::test]

@@ -36,10 +36,23 @@ impl Stage for Ingest {
                 .flatten()
                 .map(|file| (file.relative.clone(), file.sha256.as_bytes().to_vec()))
                 .collect();
+            let (recorded, read): (Vec<&DropFile>, Vec<&DropFile>) = drops
+                .0
+                .iter()
+                .flatten()
+                .partition(|f| f.hashed.why_read().is_none());
+            let line = events::Line::Drops {
+                recorded: recorded.iter().map(|f| f.relative.clone()).collect(),
+                read: read
+                    .iter()
+                    .map(|f| (f.relative.clone(), f.hashed.why_read().unwrap_or_default()))
+                    .collect(),
+            };
             Ok(Inputs {
                 parts,
                 reads: Vec::new(),
                 prepared: Some(Box::new(drops)),
+                lines: vec![line],
                 ..Inputs::default()
             })
         })
