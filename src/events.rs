@@ -80,6 +80,8 @@ pub enum PartKind {
     Datasets,
     /// `sql/` models, computed again when not kept.
     Models,
+    /// A gate's checks, run again when their results are not kept.
+    Checks,
 }
 
 impl PartKind {
@@ -88,6 +90,7 @@ impl PartKind {
         match self {
             PartKind::Datasets => "datasets",
             PartKind::Models => "models",
+            PartKind::Checks => "checks",
         }
     }
 
@@ -96,6 +99,7 @@ impl PartKind {
         match self {
             PartKind::Datasets => "read again",
             PartKind::Models => "compute",
+            PartKind::Checks => "run",
         }
     }
 }
@@ -216,8 +220,13 @@ impl Line {
                 computed,
             } => {
                 let total = kept.len() + computed.len();
+                let gate = if *what == PartKind::Checks {
+                    "gate      "
+                } else {
+                    ""
+                };
                 let (verb, what) = (what.redo(), what.noun());
-                if computed.is_empty() {
+                let line = if computed.is_empty() {
                     format!("would keep all {total} {what} (inputs unchanged)")
                 } else if kept.is_empty() {
                     format!("would {verb} all {total} {what}")
@@ -228,7 +237,8 @@ impl Line {
                         computed.len(),
                         computed.join(", ")
                     )
-                }
+                };
+                format!("{gate}{line}")
             }
             Line::Drops { recorded, read } => {
                 let total = recorded.len() + read.len();
@@ -533,6 +543,10 @@ mod tests {
         assert_eq!(
             parts(PartKind::Datasets, &[], &["a", "b"]),
             "would read again all 2 datasets"
+        );
+        assert_eq!(
+            parts(PartKind::Checks, &["a"], &["b"]),
+            "gate      would keep 1 of 2 checks (inputs unchanged); would run 1: b"
         );
     }
 }

@@ -15,7 +15,7 @@ mod run;
 pub use crate::config::checks::{Check, Checks, Kind, Severity, TableSource, Threshold};
 pub(crate) use plan::plan_checks;
 pub use run::run_gate;
-pub(crate) use run::{Reuse, run_gate_reusing};
+pub(crate) use run::{Reuse, plan_reuse, run_gate_reusing};
 
 use serde::Serialize;
 

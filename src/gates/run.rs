@@ -204,6 +204,81 @@ pub(crate) async fn run_gate_reusing(
     })
 }
 
+/// What a dry run shows of the gate after `stage`: the ids of the checks whose results a run
+/// would take from `reuse.earlier`, and of those it would run (or skip: a table missing), in the
+/// gate's order. Each table is known as the run would know it – a part of the stage by its key in
+/// `reuse.parts`, another file by its committed version – except that a file an earlier stage of
+/// the run would write anew (`anew(file, producer)`) is new, and a table of the stage that is not
+/// one of its parts (a model no longer in `sql/`) is missing. Reads no table, only `LATEST` files
+/// and object metadata.
+pub(crate) async fn plan_reuse(
+    ctx: &SessionContext,
+    project: &Project,
+    lake: &Store,
+    stage: StageId,
+    year: i64,
+    reuse: &Reuse,
+    anew: &(dyn Fn(&str, StageId) -> bool + Sync),
+) -> Result<(Vec<String>, Vec<String>), GateError> {
+    let checks = project.checks.of(stage);
+    let view = View::default();
+    let gate = Gate {
+        view: &view,
+        parts: &reuse.parts,
+        ctx: crate::session::private(ctx),
+        lake,
+        stage,
+        year,
+        limit: project.checks.quarantine_rows,
+        params: pipeline_params(project, year),
+    };
+    let needed: BTreeSet<&String> = checks.iter().flat_map(|c| c.reads.iter()).collect();
+    let mut versions: BTreeMap<String, String> = BTreeMap::new();
+    for name in needed {
+        let Some(source) = project.checks.tables.get(name) else {
+            continue;
+        };
+        let Ok(committed) = gate.committed_file(name, source).await? else {
+            continue;
+        };
+        let producer = match source {
+            TableSource::Staging(_) => StageId::Ingest,
+            TableSource::Warehouse(_) => StageId::Transform,
+            TableSource::Release { .. } => StageId::Publish,
+        };
+        let version = if let Some(key) = reuse.parts.get(&committed) {
+            format!("{committed} part {key}")
+        } else if producer == stage {
+            continue;
+        } else if anew(&committed, producer) {
+            format!("{committed} written anew in this run")
+        } else {
+            match lake.head(&committed).await.map_err(|e| gate.store_err(e))? {
+                Some(meta) => format!("{committed} {}", crate::commit::version_of(&meta)),
+                None => continue,
+            }
+        };
+        versions.insert(name.clone(), version);
+    }
+    let (mut kept, mut run) = (Vec::new(), Vec::new());
+    for check in checks {
+        let present = check.reads.iter().all(|t| versions.contains_key(t));
+        let key = gate.key(check, &versions);
+        let taken = present
+            && reuse
+                .earlier
+                .get(&check.id)
+                .and_then(|e| gate.reused(check, &key, e))
+                .is_some();
+        if taken {
+            kept.push(check.id.clone());
+        } else {
+            run.push(check.id.clone());
+        }
+    }
+    Ok((kept, run))
+}
+
 /// The pipeline's parameters, bound by name in every check query (`$year`,
 /// `$survey_min_response_rate_percent`, `$drift_max_change_pp`, …); numbers are Float64.
 pub(super) fn pipeline_params(project: &Project, year: i64) -> Params {
@@ -256,14 +331,14 @@ impl Gate<'_> {
         }
     }
 
-    /// Registers a table; returns its committed path and version (what a check's key covers), or
-    /// why it is missing when it does not exist.
-    async fn register(
+    /// The committed file (relative to the lake) a table of the checks reads, or why it is
+    /// missing (no release of its year).
+    async fn committed_file(
         &self,
         name: &str,
         source: &TableSource,
     ) -> Result<Result<String, String>, GateError> {
-        let file = match source {
+        Ok(Ok(match source {
             TableSource::Staging(d) => layout::staging_file(d, self.year),
             TableSource::Warehouse(m) => layout::warehouse_file(m, self.year),
             TableSource::Release {
@@ -292,6 +367,19 @@ impl Gate<'_> {
                     }
                 }
             }
+        }))
+    }
+
+    /// Registers a table; returns its committed path and version (what a check's key covers), or
+    /// why it is missing when it does not exist.
+    async fn register(
+        &self,
+        name: &str,
+        source: &TableSource,
+    ) -> Result<Result<String, String>, GateError> {
+        let file = match self.committed_file(name, source).await? {
+            Ok(file) => file,
+            Err(reason) => return Ok(Err(reason)),
         };
         let committed = file.clone();
         let Some(file) = self.view.file(&file) else {

@@ -134,24 +134,34 @@ pub struct PartsPlan {
     /// The lake files (relative to its root) a run would write anew: a later stage that reads one
     /// would read a new version of it.
     pub rewritten: Vec<String>,
+    /// The lake file of each part → the part's key, as a run would give it to the gate
+    /// ([`StageOutput::part_keys`]).
+    pub keys: std::collections::BTreeMap<String, String>,
 }
 
 impl PartsPlan {
     /// The plan of the parts `names` (in run order): those for which `kept` holds are kept, the
-    /// others computed, each into the lake file `file(name)`.
+    /// others computed, each into the lake file `file(name)`; `keys` by part name.
     pub fn split(
         what: crate::events::PartKind,
         names: impl IntoIterator<Item = String>,
         kept: impl Fn(&str) -> bool,
         file: impl Fn(&str) -> String,
+        keys: &std::collections::BTreeMap<String, String>,
     ) -> PartsPlan {
         let (kept, computed): (Vec<String>, Vec<String>) = names.into_iter().partition(|n| kept(n));
         let rewritten = computed.iter().map(|n| file(n)).collect();
+        let keys = kept
+            .iter()
+            .chain(&computed)
+            .filter_map(|n| Some((file(n), keys.get(n)?.clone())))
+            .collect();
         PartsPlan {
             what,
             kept,
             computed,
             rewritten,
+            keys,
         }
     }
 }

@@ -277,9 +277,41 @@ impl Runner<'_> {
                             computed: plan.computed.clone(),
                         };
                         line.emit(scope, name);
+                        // The gate after it: which check results it would keep.
+                        let reuse = crate::gates::Reuse {
+                            earlier: reusable
+                                .iter()
+                                .flat_map(|p| &p.checks)
+                                .filter_map(|c| Some((c["id"].as_str()?.to_string(), c.clone())))
+                                .collect(),
+                            parts: plan.keys.clone(),
+                        };
+                        let anew = |file: &str, producer: StageId| {
+                            rewritten.files.contains(file)
+                                || rewritten.producers.contains(&producer)
+                        };
+                        let (checks_kept, checks_run) = crate::gates::plan_reuse(
+                            self.ctx,
+                            self.project,
+                            self.lake,
+                            id,
+                            year,
+                            &reuse,
+                            &anew,
+                        )
+                        .await
+                        .map_err(|e| RunError::stage(id, e))?;
+                        events::Line::Parts {
+                            what: events::PartKind::Checks,
+                            kept: checks_kept.clone(),
+                            computed: checks_run.clone(),
+                        }
+                        .emit(scope, name);
                         rec.details = serde_json::json!({
                             "kept": plan.kept,
                             "computed": plan.computed,
+                            "checks_kept": checks_kept,
+                            "checks_run": checks_run,
                         });
                         rewritten.files.extend(plan.rewritten);
                     }

@@ -432,9 +432,18 @@ async fn run_edited(l: &Lake, model: &str, force: bool, dry_run: bool) -> RunRes
 /// What a dry run's stage `stage` (0 ingest, 1 transform) planned to keep (`true`) or compute
 /// (`false`), sorted.
 fn planned(plan: &RunResult, stage: usize, kept: bool) -> Vec<String> {
+    planned_in(plan, stage, if kept { "kept" } else { "computed" })
+}
+
+/// The checks of the gate after stage `stage` whose results the plan would keep (`true`) or run.
+fn planned_checks(plan: &RunResult, stage: usize, kept: bool) -> Vec<String> {
+    planned_in(plan, stage, if kept { "checks_kept" } else { "checks_run" })
+}
+
+fn planned_in(plan: &RunResult, stage: usize, field: &str) -> Vec<String> {
     let rec = &plan.record.stages[stage];
     assert_eq!(rec.status, StageStatus::WouldRun, "{}", rec.name);
-    let mut names: Vec<String> = rec.details[if kept { "kept" } else { "computed" }]
+    let mut names: Vec<String> = rec.details[field]
         .as_array()
         .unwrap_or_else(|| panic!("{} has no plan: {}", rec.name, rec.details))
         .iter()
@@ -572,18 +581,44 @@ async fn a_plan_names_what_a_rerun_would_keep_and_compute() {
     );
     assert_eq!(planned(&survey, 1, false), SURVEY_MODELS);
     assert_eq!(planned(&survey, 1, true).len(), 18);
+    // The gates: the ingest's would run only the three survey checks; the transform's would run
+    // the checks of the survey's indicators and the two drift checks (no release of 2016: they
+    // skip, and a skipped result is never kept).
+    assert_eq!(
+        planned_checks(&survey, 0, false),
+        [
+            "contract.enkat.required",
+            "contract.enkat.unique_respondent",
+            "enkat.response_rate"
+        ]
+    );
+    assert_eq!(planned_checks(&survey, 0, true).len(), 17);
+    let transform_checks = [
+        "ind_bakgrund.drift",
+        "ind_enkat.numerator_le_denominator",
+        "ind_enkat.share_0_100",
+        "ind_enkat.unique",
+        "ind_register.drift",
+    ];
+    assert_eq!(planned_checks(&survey, 1, false), transform_checks);
+    assert_eq!(planned_checks(&survey, 1, true).len(), 11);
     // Under --force the plan keeps nothing.
     let forced = plan(true).await;
     assert!(planned(&forced, 0, true).is_empty());
     assert_eq!(planned(&forced, 0, false).len(), 5);
     assert!(planned(&forced, 1, true).is_empty());
     assert_eq!(planned(&forced, 1, false).len(), 26);
+    assert!(planned_checks(&forced, 0, true).is_empty());
+    assert!(planned_checks(&forced, 1, true).is_empty());
 
     // The run does what the plan said.
     let ran = run(&l, 2017, Selection::All).await;
     assert!(ran.failure.is_none(), "{:?}", ran.failure);
     assert_eq!(datasets_by(&ran, false), ["enkat"]);
     assert_eq!(models_by(&ran, false), SURVEY_MODELS);
+    assert_only_the_survey_checks_ran(&ran);
+    assert_eq!(checks_by(&ran, 1, false), transform_checks);
+    assert_eq!(checks_by(&ran, 1, true), planned_checks(&survey, 1, true));
 
     // An edited model with unchanged drops: ingest is up to date, the transform would compute
     // the model and its one reader.

@@ -155,6 +155,7 @@ impl Stage for Ingest {
                 cx.project.pipeline.datasets.iter().map(|d| d.name.clone()),
                 |d| kept.contains_key(d),
                 |d| layout::staging_file(d, cx.year),
+                &keys,
             )))
         })
     }

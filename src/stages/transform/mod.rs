@@ -107,6 +107,7 @@ impl Stage for Transform {
                 models.names_in_order().into_iter().map(str::to_string),
                 |m| reused.contains_key(m),
                 |m| layout::warehouse_file(m, cx.year),
+                &keys,
             )))
         })
     }
