@@ -92,18 +92,7 @@ pub(crate) async fn run_gate_reusing(
     reuse: &Reuse,
 ) -> Result<GateReport, GateError> {
     let checks = project.checks.of(stage);
-    let private = crate::session::private(ctx);
-    private.register_udf(crate::key_hash::udf());
-    let gate = Gate {
-        view,
-        parts: &reuse.parts,
-        ctx: private,
-        lake,
-        stage,
-        year,
-        limit: project.checks.quarantine_rows,
-        params: pipeline_params(project, year),
-    };
+    let gate = Gate::new(ctx, project, lake, stage, year, view, &reuse.parts);
     let needed: BTreeSet<&String> = checks.iter().flat_map(|c| c.reads.iter()).collect();
     let registered = several_at_once(needed.into_iter().map(|name| {
         let gate = &gate;
@@ -222,16 +211,7 @@ pub(crate) async fn plan_reuse(
 ) -> Result<(Vec<String>, Vec<String>), GateError> {
     let checks = project.checks.of(stage);
     let view = View::default();
-    let gate = Gate {
-        view: &view,
-        parts: &reuse.parts,
-        ctx: crate::session::private(ctx),
-        lake,
-        stage,
-        year,
-        limit: project.checks.quarantine_rows,
-        params: pipeline_params(project, year),
-    };
+    let gate = Gate::new(ctx, project, lake, stage, year, &view, &reuse.parts);
     let needed: BTreeSet<&String> = checks.iter().flat_map(|c| c.reads.iter()).collect();
     let mut versions: BTreeMap<String, String> = BTreeMap::new();
     for name in needed {
@@ -323,7 +303,32 @@ struct Gate<'a> {
     params: Params,
 }
 
-impl Gate<'_> {
+impl<'a> Gate<'a> {
+    /// The gate after `stage` for `year` over what `view` shows, in a private session of `ctx`'s
+    /// engine (with the key hash the `unique` checks use); `parts` as in [`Reuse::parts`].
+    fn new(
+        ctx: &SessionContext,
+        project: &Project,
+        lake: &'a Store,
+        stage: StageId,
+        year: i64,
+        view: &'a View,
+        parts: &'a BTreeMap<String, String>,
+    ) -> Gate<'a> {
+        let private = crate::session::private(ctx);
+        private.register_udf(crate::key_hash::udf());
+        Gate {
+            view,
+            parts,
+            ctx: private,
+            lake,
+            stage,
+            year,
+            limit: project.checks.quarantine_rows,
+            params: pipeline_params(project, year),
+        }
+    }
+
     fn store_err(&self, source: crate::store::StoreError) -> GateError {
         GateError::Store {
             stage: self.stage.name(),
