@@ -132,6 +132,58 @@ async fn amount_is_rejected(belopp: i64) {
     );
 }
 
+/// A register row listing persons 1 to 3 (ids `p1`, `p2`, `p3`) on household `hushall` in month 3.
+fn row_with_three_persons(hushall: &str, p1: &str, p2: &str, p3: &str) -> String {
+    let one = fixtures::register_row(2017, 3, "0301", "", hushall, 0, 100, p1);
+    let persons = format!("\t{p2}\t1\t40\t0\t{p3}\t2\t20\t1{}", "\t".repeat(8));
+    format!("{}{persons}", one.strip_suffix(&"\t".repeat(16)).unwrap())
+}
+
+/// The contract's rule `person_once_per_household_month`: a household-month listing the same
+/// person twice (here person 3 = person 1, line 26) is rejected naming the rule; three different
+/// persons (line 27) are staged.
+#[tokio::test]
+async fn a_person_listed_twice_on_a_household_month_is_rejected() {
+    let project = fixtures::project();
+    let env = Env::new(2017);
+    let mut text = fixtures::register(2017);
+    for row in [
+        row_with_three_persons(
+            "H6",
+            "00000000000000b1",
+            "00000000000000b2",
+            "00000000000000b1",
+        ),
+        row_with_three_persons(
+            "H7",
+            "00000000000000c1",
+            "00000000000000c2",
+            "00000000000000c3",
+        ),
+    ] {
+        text.push_str(&row);
+        text.push('\n');
+    }
+    std::fs::write(env.drop_file(2017, "register.tsv"), text).unwrap();
+    let result = env
+        .run(&project, 2017, Selection::Only(StageId::Ingest))
+        .await;
+    let msg = ingest_error(&result);
+    // 1 of 26 rows = 3.846 % > 0.1 %: the stage fails (exit 1) and names file, line and rule.
+    assert!(
+        msg.contains("register: 1 of 26 rows rejected (3.846 %)"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("register.tsv:26: rule person_once_per_household_month violated"),
+        "{msg}"
+    );
+    let rejects = env.rejects("register", 2017).await;
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(rejects[0].0, 26);
+    assert_eq!(rejects[0].1, "person_once_per_household_month");
+}
+
 /// Issue 12, item 7: i64::MAX kr in one household-month passed every check; now it is a reject.
 #[tokio::test]
 async fn a_belopp_of_i64_max_is_rejected_with_file_line_and_rule() {
