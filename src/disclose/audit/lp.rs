@@ -487,14 +487,23 @@ impl BlockLp {
             // The shared solves are independent: solved side by side. Pushing many targets up
             // costs far more than pulling them down (1 s against 0.02 s in the big block at
             // scale 0.05), so a large up set is split in two halves (every other target) pushed
-            // up side by side, two points instead of one, and the down solve follows.
+            // up side by side, two points instead of one, and the down solve beside them (three
+            // threads: the two halves rarely take the same time, and the down solve fills the
+            // core of the one that ends first; the points are the same in any order).
             let solved: Vec<Result<Vec<f64>, String>> = if up.len() >= SPLIT_UP {
                 let (a, b): (Vec<usize>, Vec<usize>) = (
                     up.iter().copied().step_by(2).collect(),
                     up.iter().copied().skip(1).step_by(2).collect(),
                 );
-                let (pa, pb) = both(|| self.warm(bases, true, &a), || self.warm(bases, true, &b));
-                let pd = (!down.is_empty()).then(|| self.warm(bases, false, &down));
+                let (pa, (pb, pd)) = both(
+                    || self.warm(bases, true, &a),
+                    || {
+                        both(
+                            || self.warm(bases, true, &b),
+                            || (!down.is_empty()).then(|| self.warm(bases, false, &down)),
+                        )
+                    },
+                );
                 [Some(pa), Some(pb), pd].into_iter().flatten().collect()
             } else {
                 let (up_point, down_point) = both(
