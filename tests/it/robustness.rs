@@ -97,18 +97,21 @@ fn register_with_amount(belopp: i64) -> String {
     text
 }
 
-async fn amount_is_rejected(belopp: i64) {
+/// Writes `register` as the 2017 register drop and runs the ingest, which must fail: the
+/// environment and the stage's error.
+async fn ingest_failing(register: String) -> (Env, String, RunResult) {
     let project = fixtures::project();
     let env = Env::new(2017);
-    std::fs::write(
-        env.drop_file(2017, "register.tsv"),
-        register_with_amount(belopp),
-    )
-    .unwrap();
+    std::fs::write(env.drop_file(2017, "register.tsv"), register).unwrap();
     let result = env
         .run(&project, 2017, Selection::Only(StageId::Ingest))
         .await;
     let msg = ingest_error(&result);
+    (env, msg, result)
+}
+
+async fn amount_is_rejected(belopp: i64) {
+    let (env, msg, result) = ingest_failing(register_with_amount(belopp)).await;
     // 1 of 25 rows = 4 % > 0.1 %: the stage fails (exit 1) and names file, line and rule.
     assert!(
         msg.contains("register: 1 of 25 rows rejected (4.000 %)"),
@@ -144,8 +147,6 @@ fn row_with_three_persons(hushall: &str, p1: &str, p2: &str, p3: &str) -> String
 /// persons (line 27) are staged.
 #[tokio::test]
 async fn a_person_listed_twice_on_a_household_month_is_rejected() {
-    let project = fixtures::project();
-    let env = Env::new(2017);
     let mut text = fixtures::register(2017);
     for row in [
         row_with_three_persons(
@@ -164,11 +165,7 @@ async fn a_person_listed_twice_on_a_household_month_is_rejected() {
         text.push_str(&row);
         text.push('\n');
     }
-    std::fs::write(env.drop_file(2017, "register.tsv"), text).unwrap();
-    let result = env
-        .run(&project, 2017, Selection::Only(StageId::Ingest))
-        .await;
-    let msg = ingest_error(&result);
+    let (env, msg, _) = ingest_failing(text).await;
     // 1 of 26 rows = 3.846 % > 0.1 %: the stage fails (exit 1) and names file, line and rule.
     assert!(
         msg.contains("register: 1 of 26 rows rejected (3.846 %)"),
