@@ -172,8 +172,9 @@ fn parse_or_skip<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// The run records that answer [`last_success_in`] for every `(year, stage)` of `wanted` as
-/// [`all_runs`] would, oldest first – without reading the lake's whole history. A lake gains a
+/// The run records that answer [`last_success_in`] and [`last_ran_or_skipped_in`] for every
+/// `(year, stage)` of `wanted` as [`all_runs`] would, oldest first – without reading the lake's
+/// whole history (of the skipped runs since a pair's last success, only the newest is kept). A lake gains a
 /// record with every run and re-run, and reading all of them cost about 1 ms a record (403 records,
 /// 23 MB: 0.45 s of every run; docs/benchmarks.md, session 12). Records are taken newest first
 /// (run ids sort by start time); one whose id names a year with nothing left to find is not read
@@ -194,6 +195,8 @@ pub async fn latest_successes(
         .filter(|rel| rel.ends_with("/run.json"))
         .collect();
     paths.sort_unstable_by(|a, b| b.cmp(a));
+    // The pairs whose newest skipped run, newer than their last success, was kept already.
+    let mut skip_kept: std::collections::BTreeSet<(i64, String)> = Default::default();
     let mut out = Vec::new();
     for rel in paths {
         if missing.is_empty() {
@@ -208,22 +211,28 @@ pub async fn latest_successes(
         let Some(summary) = parse_or_skip::<RunSummary>(lake, &rel, &bytes) else {
             continue;
         };
-        let found: Vec<(i64, String)> = summary
+        let (found, skipped): (Vec<_>, Vec<_>) = summary
             .stages
             .into_iter()
-            .filter(|stage| stage.status == StageStatus::Ran)
-            .map(|stage| (summary.year, stage.name))
-            .filter(|pair| missing.contains(pair))
+            .filter(|stage| matches!(stage.status, StageStatus::Ran | StageStatus::Skipped))
+            .map(|stage| (stage.status, (summary.year, stage.name)))
+            .filter(|(_, pair)| missing.contains(pair))
+            .partition(|(status, _)| *status == StageStatus::Ran);
+        let skipped: Vec<(i64, String)> = skipped
+            .into_iter()
+            .map(|(_, pair)| pair)
+            .filter(|pair| !skip_kept.contains(pair))
             .collect();
-        if found.is_empty() {
+        if found.is_empty() && skipped.is_empty() {
             continue;
         }
         // Found only once the whole record reads: one that does not is skipped, as the whole
         // ledger skips it, and an older record answers.
         if let Some(record) = parse_or_skip::<RunRecord>(lake, &rel, &bytes) {
-            for pair in &found {
+            for (_, pair) in &found {
                 missing.remove(pair);
             }
+            skip_kept.extend(skipped);
             out.push(record);
         }
     }
@@ -254,6 +263,22 @@ struct RunSummary {
 struct StageSummary {
     name: String,
     status: StageStatus,
+}
+
+/// The newest record of `stage` for `year` that ran or was skipped as up to date, in run records
+/// already read (oldest first): the last success, or a skipped run since, whose record carries the
+/// success's details (the ingest's with its drop files' stats as found then).
+pub(crate) fn last_ran_or_skipped_in(
+    runs: &[RunRecord],
+    year: i64,
+    stage: &str,
+) -> Option<StageRecord> {
+    runs.iter()
+        .rev()
+        .filter(|r| r.year == year)
+        .flat_map(|r| r.stages.iter())
+        .find(|s| s.name == stage && matches!(s.status, StageStatus::Ran | StageStatus::Skipped))
+        .cloned()
 }
 
 /// The latest successful execution of `stage` for `year` (a stage that ran, in any run) in run
@@ -413,6 +438,44 @@ mod tests {
         // Only those four records are kept, oldest first (2014 is not wanted at all).
         let ids: Vec<&str> = latest.iter().map(|r| &r.run_id[11..13]).collect();
         assert_eq!(ids, ["01", "03", "04", "07"]);
+    }
+
+    /// The newest run skipped since a pair's last success is kept too (its record carries the
+    /// ingest's drop file stats as found then); older skipped runs are not read whole.
+    #[tokio::test]
+    async fn the_newest_skipped_run_since_the_last_success_is_kept() {
+        use StageStatus::{Ran, Skipped};
+        let lake = Store::open("memory://ledger-skipped-test/lake").unwrap();
+        let i = "ingest";
+        let runs = [
+            record(1, 2017, &[(i, Skipped, "old")]),
+            record(2, 2017, &[(i, Ran, "i17")]),
+            record(3, 2017, &[(i, Skipped, "i17")]),
+            record(4, 2017, &[(i, Skipped, "i17")]),
+        ];
+        for r in &runs {
+            write(&lake, r).await.unwrap();
+        }
+        let latest = latest_successes(&lake, &[(2017, i)]).await.unwrap();
+        let ids: Vec<&str> = latest.iter().map(|r| &r.run_id[11..13]).collect();
+        assert_eq!(ids, ["02", "04"]);
+        let newest = last_ran_or_skipped_in(&latest, 2017, i).unwrap();
+        assert_eq!(
+            (newest.status, newest.fingerprint.as_str()),
+            (Skipped, "i17")
+        );
+        assert_eq!(last_success_in(&latest, 2017, i).unwrap().status, Ran);
+        // The same answers as the whole ledger's.
+        let all = all_runs(&lake).await.unwrap();
+        let newest_all = last_ran_or_skipped_in(&all, 2017, i).unwrap();
+        assert_eq!(newest_all.status, Skipped);
+        assert_eq!(
+            all.iter()
+                .rev()
+                .find(|r| r.stages.iter().any(|s| s.status == Skipped))
+                .map(|r| &r.run_id[11..13]),
+            Some("04")
+        );
     }
 
     #[tokio::test]

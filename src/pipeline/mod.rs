@@ -223,6 +223,18 @@ pub trait Stage: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// The details the record of a skipped run of the stage carries, from `earlier` (those of its
+    /// last success, or of a run skipped since) and `inputs` as prepared. By default `earlier` as
+    /// it is.
+    fn skipped_details(
+        &self,
+        _project: &Project,
+        earlier: serde_json::Value,
+        _inputs: &Inputs,
+    ) -> serde_json::Value {
+        earlier
+    }
+
     /// Datasets outside the lake the stage reads, for its lineage (drop files).
     fn external_inputs(
         &self,

@@ -200,8 +200,16 @@ impl Runner<'_> {
             // when its last attempt failed (its commit may have replaced some files only). The
             // stage's preparation sees it too (ingest takes the recorded hashes of unchanged
             // drop files from it).
-            let reusable = previous
+            // A run skipped since the last success (same fingerprint) carries the success's
+            // details, with the ingest's drop file stats as found then: the newer of the two.
+            let newest = ledger::last_ran_or_skipped_in(&earlier, year, name).filter(|n| {
+                previous
+                    .as_ref()
+                    .is_some_and(|p| p.fingerprint == n.fingerprint)
+            });
+            let reusable = newest
                 .as_ref()
+                .or(previous.as_ref())
                 .filter(|_| !options.force && last_failure.is_none());
             let prepared = match self
                 .prepare(
@@ -254,9 +262,10 @@ impl Runner<'_> {
                 events::stage_decided(scope, name, Decision::Skipped, &reason);
                 let mut rec =
                     stage_record(id, StageStatus::Skipped, reason, fingerprint, &prepared);
-                if let Some(p) = previous {
-                    rec.details = p.details;
-                    rec.checks = p.checks;
+                if let Some(p) = reusable.or(previous.as_ref()) {
+                    rec.details =
+                        stage.skipped_details(self.project, p.details.clone(), &prepared.inputs);
+                    rec.checks = p.checks.clone();
                 }
                 record.stages.push(rec);
                 continue;

@@ -194,3 +194,79 @@ fn human_log_prints_the_lines_alone() {
     assert!(!stderr.contains("run_id="), "{stderr}");
     assert!(!stderr.contains("event="), "{stderr}");
 }
+
+/// The `read` field of the one `drops_hashed` event of an `oj run --stage ingest` (JSON log).
+fn files_read(drops: &std::path::Path, lake: &std::path::Path) -> (String, String) {
+    let (code, stderr) = oj(&[
+        "--log-format",
+        "json",
+        "run",
+        "--year",
+        "2017",
+        "--drops",
+        drops.to_str().unwrap(),
+        "--lake",
+        lake.to_str().unwrap(),
+        "--stage",
+        "ingest",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let of = |name: &str| {
+        events
+            .iter()
+            .find(|e| e["event"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {stderr}"))
+    };
+    let decided = events
+        .iter()
+        .find(|e| e["event"] == "stage_started" || e["event"] == "stage_skipped")
+        .unwrap_or_else(|| panic!("no decision: {stderr}"));
+    (
+        of("drops_hashed")["read"].as_str().unwrap().to_string(),
+        decided["event"].as_str().unwrap().to_string(),
+    )
+}
+
+/// A drop file written again with the same bytes is read once: the skipped ingest records its new
+/// stat, and the next run takes its SHA-256 from that record.
+#[test]
+fn a_drop_file_rewritten_with_the_same_bytes_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let drops = dir.path().join("drops");
+    let lake = dir.path().join("lake");
+    write_drop(&drops, 2017);
+    let folder = drops.join("2017");
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let age = |path: &std::path::Path| {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+    };
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        age(&entry.unwrap().path());
+    }
+    let (read, decided) = files_read(&drops, &lake);
+    assert_eq!(decided, "stage_started");
+    assert_eq!(read.split(',').count(), 5, "{read}");
+    // The survey written again, the same bytes, its modification time an hour back: the inode's
+    // change time is new, so its stat is not the recorded one.
+    let survey = folder.join("enkat.csv");
+    std::fs::write(&survey, std::fs::read(&survey).unwrap()).unwrap();
+    age(&survey);
+    assert_eq!(
+        files_read(&drops, &lake),
+        ("2017/enkat.csv".to_string(), "stage_skipped".to_string())
+    );
+    // Its new stat was recorded by the skipped run: nothing is read.
+    assert_eq!(
+        files_read(&drops, &lake),
+        (String::new(), "stage_skipped".to_string())
+    );
+}

@@ -160,6 +160,31 @@ impl Stage for Ingest {
         })
     }
 
+    /// The earlier details with each drop file's stat as found now, so that a file written again
+    /// with the same bytes (the run was skipped: the same SHA-256) is not read by the next run.
+    fn skipped_details(
+        &self,
+        project: &Project,
+        mut earlier: serde_json::Value,
+        inputs: &Inputs,
+    ) -> serde_json::Value {
+        let Some(Drops(drops)) = inputs.prepared.as_ref().and_then(|p| p.downcast_ref()) else {
+            return earlier;
+        };
+        for (dataset, files) in project.pipeline.datasets.iter().zip(drops) {
+            if let Some(outcome) = earlier.get_mut(&dataset.name) {
+                outcome["files"] = serde_json::to_value(
+                    files
+                        .iter()
+                        .map(ingest::InputFile::from)
+                        .collect::<Vec<_>>(),
+                )
+                .unwrap_or_default();
+            }
+        }
+        earlier
+    }
+
     fn external_inputs(
         &self,
         cx: &StageContext<'_>,
