@@ -19,18 +19,9 @@ fn oj(args: &[&str]) -> (i32, String) {
     )
 }
 
-/// Data rows of a CSV/TSV drop file (all lines but the header).
-fn data_rows(path: &std::path::Path) -> u64 {
-    std::fs::read_to_string(path).unwrap().lines().count() as u64 - 1
-}
-
-#[test]
-fn json_log_carries_every_progress_line_as_fields() {
-    let dir = tempfile::tempdir().unwrap();
-    let drops = dir.path().join("drops");
-    let lake = dir.path().join("lake");
-    write_drop(&drops, 2017);
-    let (code, stderr) = oj(&[
+/// `oj --log-format json run --year 2017 --stage ingest` over `drops` into `lake`.
+fn ingest_json(drops: &std::path::Path, lake: &std::path::Path) -> (i32, String) {
+    oj(&[
         "--log-format",
         "json",
         "run",
@@ -42,7 +33,21 @@ fn json_log_carries_every_progress_line_as_fields() {
         lake.to_str().unwrap(),
         "--stage",
         "ingest",
-    ]);
+    ])
+}
+
+/// Data rows of a CSV/TSV drop file (all lines but the header).
+fn data_rows(path: &std::path::Path) -> u64 {
+    std::fs::read_to_string(path).unwrap().lines().count() as u64 - 1
+}
+
+#[test]
+fn json_log_carries_every_progress_line_as_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let drops = dir.path().join("drops");
+    let lake = dir.path().join("lake");
+    write_drop(&drops, 2017);
+    let (code, stderr) = ingest_json(&drops, &lake);
     assert_eq!(code, 0, "{stderr}");
     let events: Vec<serde_json::Value> = stderr
         .lines()
@@ -197,19 +202,7 @@ fn human_log_prints_the_lines_alone() {
 
 /// The `read` field of the one `drops_hashed` event of an `oj run --stage ingest` (JSON log).
 fn files_read(drops: &std::path::Path, lake: &std::path::Path) -> (String, String) {
-    let (code, stderr) = oj(&[
-        "--log-format",
-        "json",
-        "run",
-        "--year",
-        "2017",
-        "--drops",
-        drops.to_str().unwrap(),
-        "--lake",
-        lake.to_str().unwrap(),
-        "--stage",
-        "ingest",
-    ]);
+    let (code, stderr) = ingest_json(drops, lake);
     assert_eq!(code, 0, "{stderr}");
     let events: Vec<serde_json::Value> = stderr
         .lines()

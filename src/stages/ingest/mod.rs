@@ -92,13 +92,7 @@ impl Stage for Ingest {
                     // as found now.
                     Some(earlier) => {
                         let mut outcome = earlier.clone();
-                        outcome["files"] = serde_json::to_value(
-                            files
-                                .iter()
-                                .map(ingest::InputFile::from)
-                                .collect::<Vec<_>>(),
-                        )
-                        .unwrap_or_default();
+                        outcome["files"] = files_value(&files);
                         outcome
                     }
                     None => serde_json::to_value(
@@ -173,13 +167,7 @@ impl Stage for Ingest {
         };
         for (dataset, files) in project.pipeline.datasets.iter().zip(drops) {
             if let Some(outcome) = earlier.get_mut(&dataset.name) {
-                outcome["files"] = serde_json::to_value(
-                    files
-                        .iter()
-                        .map(ingest::InputFile::from)
-                        .collect::<Vec<_>>(),
-                )
-                .unwrap_or_default();
+                outcome["files"] = files_value(files);
             }
         }
         earlier
@@ -238,6 +226,18 @@ async fn read_drops(cx: &StageContext<'_>) -> Result<Drops, StageError> {
         );
     }
     Ok(Drops(drops))
+}
+
+/// A dataset's drop files as its recorded outcome lists them (`files`): path, SHA-256, size and
+/// stat as found by this run.
+fn files_value(files: &[DropFile]) -> serde_json::Value {
+    serde_json::to_value(
+        files
+            .iter()
+            .map(ingest::InputFile::from)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default()
 }
 
 /// The survey's question columns for a year, with their allowed answers.
