@@ -5,10 +5,11 @@
 //! Guarantees: every progress line goes through this module; field names are stable (listed in
 //! the README): `event` (what happened), `run_id`, `year`, `stage`, `dataset`, `model`,
 //! `rows_in`, `rows_out`, `rejected`, `seconds`, `peak_memory` (bytes), `check`, `outcome`,
-//! `failing`, `reason`, `error`, `what`, `kept`, `computed`, `recorded`, `read`. A field a event does not know is
-//! left out, never guessed.
+//! `failing`, `reason`, `error`, `what`, `kept`, `computed`, `recorded`, `read`. A field a event
+//! does not know is left out, never guessed.
 
 use crate::gates::{CheckResult, CheckStatus};
+use crate::ingest::Hashed;
 
 /// The run an event belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +54,7 @@ pub enum Line {
     /// from the stage's run record (their stat unchanged) and those read and hashed, each with why.
     Drops {
         recorded: Vec<String>,
-        read: Vec<(String, &'static str)>,
+        read: Vec<(String, crate::ingest::Hashed)>,
     },
     /// One data-quality check of a gate.
     Check {
@@ -103,9 +104,6 @@ impl PartKind {
         }
     }
 }
-
-/// Why a drop file was read when the record had no stat of it ([`crate::ingest::Hashed`]).
-pub const NOT_RECORDED: &str = "not in the record";
 
 impl From<String> for Line {
     fn from(text: String) -> Line {
@@ -245,7 +243,7 @@ impl Line {
                 let files = if total == 1 { "file" } else { "files" };
                 let listed = || {
                     read.iter()
-                        .map(|(file, why)| format!("{file} ({why})"))
+                        .map(|(file, why)| format!("{file} ({})", why.why_read().unwrap_or("")))
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
@@ -253,7 +251,9 @@ impl Line {
                     format!(
                         "drops     {total} {files} unchanged since the last run: SHA-256 taken from its record"
                     )
-                } else if recorded.is_empty() && read.iter().all(|(_, why)| *why == NOT_RECORDED) {
+                } else if recorded.is_empty()
+                    && read.iter().all(|(_, why)| *why == Hashed::NotRecorded)
+                {
                     format!("drops     {total} {files} read and hashed")
                 } else if recorded.is_empty() {
                     format!("drops     {total} {files} read and hashed: {}", listed())
@@ -486,7 +486,7 @@ pub(crate) fn note(text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Line, PartKind};
+    use super::{Hashed, Line, PartKind};
 
     fn parts(what: PartKind, kept: &[&str], computed: &[&str]) -> String {
         let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect();
@@ -500,7 +500,7 @@ mod tests {
 
     #[test]
     fn the_drops_line_says_which_files_were_read_and_why() {
-        let line = |recorded: &[&str], read: &[(&str, &'static str)]| {
+        let line = |recorded: &[&str], read: &[(&str, Hashed)]| {
             Line::Drops {
                 recorded: recorded.iter().map(|s| s.to_string()).collect(),
                 read: read.iter().map(|(f, why)| (f.to_string(), *why)).collect(),
@@ -512,15 +512,15 @@ mod tests {
             "drops     2 files unchanged since the last run: SHA-256 taken from its record"
         );
         assert_eq!(
-            line(&[], &[("a", super::NOT_RECORDED)]),
+            line(&[], &[("a", Hashed::NotRecorded)]),
             "drops     1 file read and hashed"
         );
         assert_eq!(
-            line(&[], &[("a", super::NOT_RECORDED), ("b", "changed")]),
+            line(&[], &[("a", Hashed::NotRecorded), ("b", Hashed::Changed)]),
             "drops     2 files read and hashed: a (not in the record), b (changed)"
         );
         assert_eq!(
-            line(&["a", "b"], &[("c", "modified just now")]),
+            line(&["a", "b"], &[("c", Hashed::JustModified)]),
             "drops     2 of 3 files unchanged since the last run (SHA-256 from its record); \
              read and hashed 1: c (modified just now)"
         );

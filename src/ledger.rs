@@ -174,8 +174,8 @@ fn parse_or_skip<T: serde::de::DeserializeOwned>(
 
 /// The run records that answer [`last_success_in`] and [`last_ran_or_skipped_in`] for every
 /// `(year, stage)` of `wanted` as [`all_runs`] would, oldest first – without reading the lake's
-/// whole history (of the skipped runs since a pair's last success, only the newest is kept). A lake gains a
-/// record with every run and re-run, and reading all of them cost about 1 ms a record (403 records,
+/// whole history (of the runs skipped since a pair's last success, only the newest is kept). A
+/// lake gains a record with every run and re-run, and reading all of them cost about 1 ms a record (403 records,
 /// 23 MB: 0.45 s of every run; docs/benchmarks.md, session 12). Records are taken newest first
 /// (run ids sort by start time); one whose id names a year with nothing left to find is not read
 /// (once this year's stages are found, only the few history years' records are); the others are
@@ -273,22 +273,29 @@ pub(crate) fn last_ran_or_skipped_in(
     year: i64,
     stage: &str,
 ) -> Option<StageRecord> {
-    runs.iter()
-        .rev()
-        .filter(|r| r.year == year)
-        .flat_map(|r| r.stages.iter())
-        .find(|s| s.name == stage && matches!(s.status, StageStatus::Ran | StageStatus::Skipped))
-        .cloned()
+    newest_in(runs, year, stage, |s| {
+        matches!(s, StageStatus::Ran | StageStatus::Skipped)
+    })
 }
 
 /// The latest successful execution of `stage` for `year` (a stage that ran, in any run) in run
 /// records already read (oldest first), so a run reads the ledger once.
 pub(crate) fn last_success_in(runs: &[RunRecord], year: i64, stage: &str) -> Option<StageRecord> {
+    newest_in(runs, year, stage, |s| s == StageStatus::Ran)
+}
+
+/// The newest record of `stage` for `year` whose status `wanted` accepts, in `runs` (oldest first).
+fn newest_in(
+    runs: &[RunRecord],
+    year: i64,
+    stage: &str,
+    wanted: impl Fn(StageStatus) -> bool,
+) -> Option<StageRecord> {
     runs.iter()
         .rev()
         .filter(|r| r.year == year)
         .flat_map(|r| r.stages.iter())
-        .find(|s| s.name == stage && s.status == StageStatus::Ran)
+        .find(|s| s.name == stage && wanted(s.status))
         .cloned()
 }
 

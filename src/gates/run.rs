@@ -60,6 +60,20 @@ pub(crate) struct Reuse {
     pub parts: BTreeMap<String, String>,
 }
 
+impl Reuse {
+    /// From the check results of the stage's last successful run (as in its run record: each
+    /// with its `id` and `key`) and the keys of the parts the stage wrote or kept.
+    pub(crate) fn new(earlier: &[serde_json::Value], parts: BTreeMap<String, String>) -> Reuse {
+        Reuse {
+            earlier: earlier
+                .iter()
+                .filter_map(|c| Some((c["id"].as_str()?.to_string(), c.clone())))
+                .collect(),
+            parts,
+        }
+    }
+}
+
 /// How many of a gate's queries run at once: most checks are small queries whose time is
 /// planning and waiting, so a few at once keep both cores busy.
 const CONCURRENT_CHECKS: usize = 4;
@@ -226,15 +240,15 @@ pub(crate) async fn plan_reuse(
             TableSource::Warehouse(_) => StageId::Transform,
             TableSource::Release { .. } => StageId::Publish,
         };
-        let version = if let Some(key) = reuse.parts.get(&committed) {
-            format!("{committed} part {key}")
+        let version = if reuse.parts.contains_key(&committed) {
+            gate.version(&committed, None)
         } else if producer == stage {
             continue;
         } else if anew(&committed, producer) {
             format!("{committed} written anew in this run")
         } else {
             match lake.head(&committed).await.map_err(|e| gate.store_err(e))? {
-                Some(meta) => format!("{committed} {}", crate::commit::version_of(&meta)),
+                Some(meta) => gate.version(&committed, Some(&meta)),
                 None => continue,
             }
         };
@@ -329,6 +343,18 @@ impl<'a> Gate<'a> {
         }
     }
 
+    /// What a check's key says of the table in the lake file `committed`, found with `meta`: the
+    /// committed path (a file the gate reads pending is read committed later) and, for a part of
+    /// the stage, its key (the same whether the part was written again or kept, on any store),
+    /// otherwise the file's version (`None`: no version known, only a part has one then).
+    fn version(&self, committed: &str, meta: Option<&object_store::ObjectMeta>) -> String {
+        match (self.parts.get(committed), meta) {
+            (Some(key), _) => format!("{committed} part {key}"),
+            (None, Some(meta)) => format!("{committed} {}", crate::commit::version_of(meta)),
+            (None, None) => format!("{committed} unknown version"),
+        }
+    }
+
     fn store_err(&self, source: crate::store::StoreError) -> GateError {
         GateError::Store {
             stage: self.stage.name(),
@@ -399,13 +425,7 @@ impl<'a> Gate<'a> {
                 self.lake.display(&file)
             )));
         };
-        // The committed path: a file the gate reads pending is read committed later. A part of
-        // the stage is known by its key (the same whether the part was written again or kept, on
-        // any store); another file by its version.
-        let version = match self.parts.get(&committed) {
-            Some(key) => format!("{committed} part {key}"),
-            None => format!("{committed} {}", crate::commit::version_of(&meta)),
-        };
+        let version = self.version(&committed, Some(&meta));
         let lake_err = |source| GateError::Lake {
             stage: self.stage.name(),
             source,

@@ -174,7 +174,7 @@ impl Hashed {
     pub fn why_read(self) -> Option<&'static str> {
         match self {
             Hashed::Recorded => None,
-            Hashed::NotRecorded => Some(crate::events::NOT_RECORDED),
+            Hashed::NotRecorded => Some("not in the record"),
             Hashed::Changed => Some("changed"),
             Hashed::JustModified => Some("modified just now"),
         }

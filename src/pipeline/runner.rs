@@ -262,7 +262,9 @@ impl Runner<'_> {
                 events::stage_decided(scope, name, Decision::Skipped, &reason);
                 let mut rec =
                     stage_record(id, StageStatus::Skipped, reason, fingerprint, &prepared);
-                if let Some(p) = reusable.or(previous.as_ref()) {
+                // Up to date: not forced and no failed attempt, so `reusable` is the last
+                // success or a run skipped since.
+                if let Some(p) = reusable {
                     rec.details =
                         stage.skipped_details(self.project, p.details.clone(), &prepared.inputs);
                     rec.checks = p.checks.clone();
@@ -287,14 +289,10 @@ impl Runner<'_> {
                         };
                         line.emit(scope, name);
                         // The gate after it: which check results it would keep.
-                        let reuse = crate::gates::Reuse {
-                            earlier: reusable
-                                .iter()
-                                .flat_map(|p| &p.checks)
-                                .filter_map(|c| Some((c["id"].as_str()?.to_string(), c.clone())))
-                                .collect(),
-                            parts: plan.keys.clone(),
-                        };
+                        let reuse = crate::gates::Reuse::new(
+                            reusable.map_or(&[][..], |p| p.checks.as_slice()),
+                            plan.keys.clone(),
+                        );
                         let anew = |file: &str, producer: StageId| {
                             rewritten.files.contains(file)
                                 || rewritten.producers.contains(&producer)
@@ -545,13 +543,7 @@ impl Runner<'_> {
         earlier: &[serde_json::Value],
     ) -> Result<(), RunError> {
         let start = Instant::now();
-        let reuse = crate::gates::Reuse {
-            earlier: earlier
-                .iter()
-                .filter_map(|c| Some((c["id"].as_str()?.to_string(), c.clone())))
-                .collect(),
-            parts: std::mem::take(&mut out.part_keys),
-        };
+        let reuse = crate::gates::Reuse::new(earlier, std::mem::take(&mut out.part_keys));
         let report = crate::gates::run_gate_reusing(
             self.ctx,
             self.project,

@@ -40,12 +40,12 @@ impl Stage for Ingest {
                 .0
                 .iter()
                 .flatten()
-                .partition(|f| f.hashed.why_read().is_none());
+                .partition(|f| f.hashed == ingest::Hashed::Recorded);
             let line = events::Line::Drops {
                 recorded: recorded.iter().map(|f| f.relative.clone()).collect(),
                 read: read
                     .iter()
-                    .map(|f| (f.relative.clone(), f.hashed.why_read().unwrap_or_default()))
+                    .map(|f| (f.relative.clone(), f.hashed))
                     .collect(),
             };
             Ok(Inputs {
