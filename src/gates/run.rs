@@ -240,19 +240,22 @@ pub(crate) async fn plan_reuse(
             TableSource::Warehouse(_) => StageId::Transform,
             TableSource::Release { .. } => StageId::Publish,
         };
-        let version = if reuse.parts.contains_key(&committed) {
-            gate.version(&committed, None)
+        let meta = if reuse.parts.contains_key(&committed) {
+            None
         } else if producer == stage {
             continue;
         } else if anew(&committed, producer) {
-            format!("{committed} written anew in this run")
+            versions.insert(
+                name.clone(),
+                format!("{committed} written anew in this run"),
+            );
+            continue;
         } else {
-            match lake.head(&committed).await.map_err(|e| gate.store_err(e))? {
-                Some(meta) => gate.version(&committed, Some(&meta)),
-                None => continue,
-            }
+            lake.head(&committed).await.map_err(|e| gate.store_err(e))?
         };
-        versions.insert(name.clone(), version);
+        if let Some(version) = gate.version(&committed, meta.as_ref()) {
+            versions.insert(name.clone(), version);
+        }
     }
     let (mut kept, mut run) = (Vec::new(), Vec::new());
     for check in checks {
@@ -346,12 +349,11 @@ impl<'a> Gate<'a> {
     /// What a check's key says of the table in the lake file `committed`, found with `meta`: the
     /// committed path (a file the gate reads pending is read committed later) and, for a part of
     /// the stage, its key (the same whether the part was written again or kept, on any store),
-    /// otherwise the file's version (`None`: no version known, only a part has one then).
-    fn version(&self, committed: &str, meta: Option<&object_store::ObjectMeta>) -> String {
-        match (self.parts.get(committed), meta) {
-            (Some(key), _) => format!("{committed} part {key}"),
-            (None, Some(meta)) => format!("{committed} {}", crate::commit::version_of(meta)),
-            (None, None) => format!("{committed} unknown version"),
+    /// otherwise the file's version; `None` for another file without `meta` (it does not exist).
+    fn version(&self, committed: &str, meta: Option<&object_store::ObjectMeta>) -> Option<String> {
+        match self.parts.get(committed) {
+            Some(key) => Some(format!("{committed} part {key}")),
+            None => meta.map(|m| format!("{committed} {}", crate::commit::version_of(m))),
         }
     }
 
@@ -425,7 +427,7 @@ impl<'a> Gate<'a> {
                 self.lake.display(&file)
             )));
         };
-        let version = self.version(&committed, Some(&meta));
+        let version = self.version(&committed, Some(&meta)).unwrap_or_default();
         let lake_err = |source| GateError::Lake {
             stage: self.stage.name(),
             source,
