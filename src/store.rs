@@ -383,6 +383,30 @@ impl Store {
         }
     }
 
+    /// Removes the empty folders below `relative`, and `relative` itself when it ends up empty,
+    /// on a local store: there a file renamed or deleted leaves its folders behind, and a lake
+    /// whose runs each leave a few dozen would be listed more slowly by every later run. Folders
+    /// holding a file stay. Object stores have no folders: nothing to do.
+    pub(crate) async fn remove_empty_dirs(&self, relative: &str) -> Result<(), StoreError> {
+        let Some(dir) = self.local_file(relative) else {
+            return Ok(());
+        };
+        let removed =
+            tokio::task::spawn_blocking(move || remove_empty_dirs_below(&dir).map(|_| ()))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|r| r);
+        removed.map_err(|e| {
+            self.io(
+                relative,
+                object_store::Error::Generic {
+                    store: "LocalFileSystem",
+                    source: Box::new(e),
+                },
+            )
+        })
+    }
+
     /// Moves the object at `from` onto `to` in one atomic rename (replacing `to`).
     pub(crate) async fn rename(&self, from: &str, to: &str) -> Result<(), StoreError> {
         self.object_store
@@ -477,6 +501,31 @@ impl Store {
             source,
         }
     }
+}
+
+/// Removes `dir` if it holds only folders that hold nothing, bottom up; returns whether `dir` is
+/// gone. A missing `dir` counts as removed.
+fn remove_empty_dirs_below(dir: &std::path::Path) -> std::io::Result<bool> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+    };
+    let mut empty = true;
+    for entry in entries {
+        let entry = entry?;
+        if !(entry.file_type()?.is_dir() && remove_empty_dirs_below(&entry.path())?) {
+            empty = false;
+        }
+    }
+    if empty {
+        match std::fs::remove_dir(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(empty)
 }
 
 #[cfg(test)]

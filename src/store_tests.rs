@@ -84,3 +84,39 @@ fn rejects_unknown_schemes() {
     let err = Store::open("ftp://host/x").unwrap_err();
     assert!(err.to_string().contains("unsupported scheme ftp"), "{err}");
 }
+
+#[tokio::test]
+async fn empty_local_folders_are_removed_and_folders_with_files_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Store::open(dir.path().to_str().unwrap()).unwrap();
+    lake.put("p/run1/staging/a/ar=2017/data.parquet", &b"x"[..])
+        .await
+        .unwrap();
+    lake.put("p/run2/staging/b/ar=2017/data.parquet", &b"y"[..])
+        .await
+        .unwrap();
+    // Promoting run1's file leaves its four folders behind; run2's file stays pending.
+    lake.rename("p/run1/staging/a/ar=2017/data.parquet", "staging/a.parquet")
+        .await
+        .unwrap();
+    assert!(dir.path().join("p/run1/staging/a/ar=2017").is_dir());
+    lake.remove_empty_dirs("p").await.unwrap();
+    assert!(!dir.path().join("p/run1").exists());
+    assert!(
+        dir.path()
+            .join("p/run2/staging/b/ar=2017/data.parquet")
+            .is_file()
+    );
+    assert!(dir.path().join("staging/a.parquet").is_file());
+    // Without files below it, the folder itself goes; a missing folder is no error.
+    lake.delete("p/run2/staging/b/ar=2017/data.parquet")
+        .await
+        .unwrap();
+    lake.remove_empty_dirs("p").await.unwrap();
+    assert!(!dir.path().join("p").exists());
+    assert!(dir.path().exists());
+    lake.remove_empty_dirs("p").await.unwrap();
+    // An object store has no folders: nothing to do, no error.
+    let memory = Store::open("memory://remove-empty-dirs/lake").unwrap();
+    memory.remove_empty_dirs("p").await.unwrap();
+}

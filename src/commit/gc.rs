@@ -15,6 +15,10 @@ pub(super) async fn sweep(lake: &Store, year: i64) -> Result<usize, CommitError>
         lake.delete(&file).await?;
         removed += 1;
     }
+    // On a local lake the folders of every run's pending files stay behind when the files are
+    // promoted or deleted: without this each later run lists more of them.
+    lake.remove_empty_dirs(&layout::pending_year_dir(year))
+        .await?;
     Ok(removed)
 }
 

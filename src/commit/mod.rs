@@ -302,6 +302,7 @@ impl<'a> Txn<'a> {
         for file in self.lake.list(&dir).await? {
             self.lake.delete(&file).await?;
         }
+        self.lake.remove_empty_dirs(&dir).await?;
         Ok(())
     }
 }

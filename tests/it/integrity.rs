@@ -276,7 +276,8 @@ async fn a_crash_mid_stage_leaves_the_committed_data_intact() {
     let (code, err) = oj(&l, &["run", "--year", "2016", "--stage", "ingest"], None);
     assert_eq!(code, Some(0), "{err}");
     assert_ne!(bytes(&l.lake, &committed).await, good);
-    // Abandoned run-scoped files were removed by that commit.
+    // Abandoned run-scoped files were removed by that commit, and their folders with them: on a
+    // local lake a renamed file leaves its folders, which every later run would list again.
     assert!(
         l.lake
             .list(&oj::layout::pending_year_dir(2016))
@@ -284,6 +285,11 @@ async fn a_crash_mid_stage_leaves_the_committed_data_intact() {
             .unwrap()
             .is_empty()
     );
+    let pending = l
+        .lake
+        .local_file(&oj::layout::pending_year_dir(2016))
+        .unwrap();
+    assert!(!pending.exists(), "{} is left", pending.display());
 }
 
 fn runner<'a>(
