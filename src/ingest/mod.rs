@@ -472,7 +472,7 @@ pub async fn ingest_dataset(
     })
 }
 
-/// One pass over a drop: its files are read ([`Source::send_rows`]) while the rows are validated
+/// One pass over a drop: its files are read on a task of their own ([`Source::send_rows_apart`]) while the rows are validated
 /// (one DataFusion plan over the stream of rows), each checked batch is split by its verdict –
 /// valid rows to the staged file as they come (the survey's kept, to be unpivoted), rejected rows
 /// kept for the rejects file – and, in the first pass, each unique key's columns stream into the
@@ -500,7 +500,7 @@ async fn pass(
         source: e,
     };
     let (rows_tx, rows_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
-    let read = source.send_rows(ctx, rows_tx);
+    let read = source.send_rows_apart(ctx, rows_tx);
     if read_only {
         let mut rows_rx = rows_rx;
         let drain = async move { while rows_rx.recv().await.is_some() {} };

@@ -66,10 +66,70 @@ pub(super) struct Source<'a> {
 /// Batches of rows in flight between the reading of a drop and its validation.
 pub(super) const IN_FLIGHT: usize = 2;
 
+/// What a [`Source`] borrows, owned: the rows are read on a task of their own.
+struct OwnedSource {
+    contract: Contract,
+    dataset: Dataset,
+    year: i64,
+    questions: Vec<QuestionColumn>,
+    files: Vec<DropFile>,
+    drops: Store,
+    max_line_bytes: usize,
+    chunk_bytes: usize,
+    schema: Arc<Schema>,
+}
+
+impl OwnedSource {
+    fn source(&self) -> Source<'_> {
+        Source {
+            contract: &self.contract,
+            dataset: &self.dataset,
+            year: self.year,
+            questions: &self.questions,
+            files: &self.files,
+            drops: &self.drops,
+            max_line_bytes: self.max_line_bytes,
+            chunk_bytes: self.chunk_bytes,
+            schema: self.schema.clone(),
+        }
+    }
+}
+
 type BatchSender = tokio::sync::mpsc::Sender<Result<RecordBatch, DataFusionError>>;
 type BatchReceiver = tokio::sync::mpsc::Receiver<Result<RecordBatch, DataFusionError>>;
 
 impl Source<'_> {
+    /// [`Source::send_rows`] on a task of its own: the decoding of the files' text (the record
+    /// scan, arrow's CSV decoder) runs on one core while the rows sent are validated, split and
+    /// staged on the other, instead of taking turns with them in the caller's task.
+    pub(super) async fn send_rows_apart(
+        &self,
+        ctx: &SessionContext,
+        tx: BatchSender,
+    ) -> Result<(), IngestError> {
+        let owned = OwnedSource {
+            contract: self.contract.clone(),
+            dataset: self.dataset.clone(),
+            year: self.year,
+            questions: self.questions.to_vec(),
+            files: self.files.to_vec(),
+            drops: self.drops.clone(),
+            max_line_bytes: self.max_line_bytes,
+            chunk_bytes: self.chunk_bytes,
+            schema: self.schema.clone(),
+        };
+        let ctx = ctx.clone();
+        let task = tokio::spawn(async move { owned.source().send_rows(&ctx, tx).await });
+        match task.await {
+            Ok(read) => read,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(IngestError::Engine {
+                dataset: self.dataset.name.clone(),
+                source: DataFusionError::ExecutionJoin(Box::new(e)),
+            }),
+        }
+    }
+
     /// Reads every file in order and sends its rows (canonical raw schema) to `tx`, reserving
     /// the rows in flight in the session's memory pool. Stops quietly when the receiver is gone
     /// (its side reports why).
