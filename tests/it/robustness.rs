@@ -343,3 +343,41 @@ async fn a_population_cell_of_i64_max_is_rejected() {
         vec![(10, "maximum:antal")]
     );
 }
+
+/// The datasets that refer only to the regions are read at once, after the regions. When two of
+/// them fail, both are read to the end (each keeps its rejects file) and the stage's error is the
+/// one earlier in the pipeline's order (befolkning before register), whichever finished first.
+#[tokio::test]
+async fn two_failing_datasets_read_together_report_the_first_in_order() {
+    let project = fixtures::project();
+    let env = Env::new(2017);
+    let text = format!("{}0301;1;50;0;{}\n", fixtures::BEFOLKNING, i64::MAX);
+    std::fs::write(env.drop_file(2017, "befolkning.csv"), text).unwrap();
+    std::fs::write(
+        env.drop_file(2017, "register.tsv"),
+        register_with_amount(2_000_000),
+    )
+    .unwrap();
+    let result = env
+        .run(&project, 2017, Selection::Only(StageId::Ingest))
+        .await;
+    let msg = ingest_error(&result);
+    assert!(msg.contains("befolkning.csv:10: column antal"), "{msg}");
+    assert!(!msg.contains("register.tsv"), "{msg}");
+    let population = env.rejects("befolkning", 2017).await;
+    assert_eq!(
+        population
+            .iter()
+            .map(|r| (r.0, r.1.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(10, "maximum:antal")]
+    );
+    let register = env.rejects("register", 2017).await;
+    assert_eq!(
+        register
+            .iter()
+            .map(|r| (r.0, r.1.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(26, "maximum:belopp_kr")]
+    );
+}

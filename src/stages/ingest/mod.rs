@@ -82,27 +82,54 @@ impl Stage for Ingest {
             let questions = survey_questions(cx.project, cx.year);
             let keys = reuse::dataset_keys(cx.project, cx.year, &inputs.hashed, &drops);
             let kept = reuse::reusable(cx, &keys).await?;
+            let datasets: Vec<_> = cx.project.pipeline.datasets.iter().zip(drops).collect();
+            // Each dataset's outcome and seconds, in the pipeline's order. A dataset is read once
+            // every dataset it refers to is staged: the reference data first, then the others at
+            // once (the small ones beside the register instead of after it).
+            let mut done: Vec<Option<(serde_json::Value, f64)>> = vec![None; datasets.len()];
+            let mut waiting: Vec<usize> = (0..datasets.len()).collect();
+            while !waiting.is_empty() {
+                let (wave, later) = next_wave(cx.project, &datasets, &waiting, &kept);
+                let ingested = wave.iter().map(|&i| {
+                    let (dataset, files) = &datasets[i];
+                    let questions = &questions;
+                    let kept = &kept;
+                    async move {
+                        let start = Instant::now();
+                        let outcome = match kept.get(&dataset.name) {
+                            // The same files (the key covers their paths and hashes), with their
+                            // stats as found now.
+                            Some(earlier) => {
+                                let mut outcome = earlier.clone();
+                                outcome["files"] = files_value(files);
+                                outcome
+                            }
+                            None => serde_json::to_value(
+                                ingest::ingest_dataset(
+                                    cx.ctx, cx.project, dataset, cx.year, files, cx.drops, txn,
+                                    questions,
+                                )
+                                .await?,
+                            )
+                            .unwrap_or_default(),
+                        };
+                        Ok::<_, StageError>((outcome, start.elapsed().as_secs_f64()))
+                    }
+                });
+                // Every dataset of the wave finishes; the first failure in the pipeline's order
+                // is the stage's error.
+                for (i, result) in wave.iter().zip(futures::future::join_all(ingested).await) {
+                    done[*i] = Some(result?);
+                }
+                waiting = later;
+            }
             let mut out = StageOutput::default();
             let mut details = serde_json::Map::new();
-            for (dataset, files) in cx.project.pipeline.datasets.iter().zip(drops) {
-                let start = Instant::now();
-                let reused = kept.contains_key(&dataset.name);
-                let mut outcome = match kept.get(&dataset.name) {
-                    // The same files (the key covers their paths and hashes), with their stats
-                    // as found now.
-                    Some(earlier) => {
-                        let mut outcome = earlier.clone();
-                        outcome["files"] = files_value(&files);
-                        outcome
-                    }
-                    None => serde_json::to_value(
-                        ingest::ingest_dataset(
-                            cx.ctx, cx.project, dataset, cx.year, &files, cx.drops, txn, &questions,
-                        )
-                        .await?,
-                    )
-                    .unwrap_or_default(),
+            for ((dataset, _), outcome) in datasets.iter().zip(done) {
+                let Some((mut outcome, seconds)) = outcome else {
+                    continue;
                 };
+                let reused = kept.contains_key(&dataset.name);
                 let count = |field: &str| outcome[field].as_u64().unwrap_or_default();
                 let (rows_in, rows_out) = (count("rows_read"), count("rows_staged"));
                 out.rows_in += rows_in;
@@ -112,7 +139,7 @@ impl Stage for Ingest {
                     rows_in,
                     rows_out,
                     rejected: count("rows_rejected"),
-                    seconds: start.elapsed().as_secs_f64(),
+                    seconds,
                     reused,
                 });
                 let key = keys.get(&dataset.name).cloned();
@@ -240,6 +267,33 @@ fn files_value(files: &[DropFile]) -> serde_json::Value {
     .unwrap_or_default()
 }
 
+/// Of the datasets `waiting` (indices into `datasets`), those that can be read now – reused, or
+/// referring to no dataset still to be read (a reference to itself aside) – and the others. A cycle
+/// of references (which `oj validate` refuses) would leave none: then the first is read alone.
+fn next_wave(
+    project: &Project,
+    datasets: &[(&crate::config::Dataset, Vec<DropFile>)],
+    waiting: &[usize],
+    kept: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> (Vec<usize>, Vec<usize>) {
+    let names: std::collections::BTreeSet<&str> = waiting
+        .iter()
+        .map(|&i| datasets[i].0.name.as_str())
+        .filter(|name| !kept.contains_key(*name))
+        .collect();
+    let (mut wave, mut later): (Vec<usize>, Vec<usize>) = waiting.iter().partition(|&&i| {
+        let dataset = datasets[i].0;
+        kept.contains_key(&dataset.name)
+            || ingest::referenced_datasets(project.contract_of(dataset))
+                .iter()
+                .all(|target| *target == dataset.name || !names.contains(target.as_str()))
+    });
+    if wave.is_empty() {
+        wave.push(later.remove(0));
+    }
+    (wave, later)
+}
+
 /// The survey's question columns for a year, with their allowed answers.
 fn survey_questions(project: &Project, year: i64) -> Vec<QuestionColumn> {
     project
@@ -257,4 +311,41 @@ fn survey_questions(project: &Project, year: i64) -> Vec<QuestionColumn> {
             numeric: q.answer_type == AnswerType::Tal,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_regions_are_read_first_then_every_dataset_that_refers_to_them_at_once() {
+        let project =
+            crate::config::compile_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+                .unwrap();
+        let datasets: Vec<_> = project
+            .pipeline
+            .datasets
+            .iter()
+            .map(|d| (d, Vec::new()))
+            .collect();
+        let names = |wave: &[usize]| -> Vec<&str> {
+            wave.iter().map(|&i| datasets[i].0.name.as_str()).collect()
+        };
+        let all: Vec<usize> = (0..datasets.len()).collect();
+        let none = std::collections::BTreeMap::new();
+        let (first, later) = next_wave(&project, &datasets, &all, &none);
+        assert_eq!(names(&first), ["regioner"]);
+        let (second, last) = next_wave(&project, &datasets, &later, &none);
+        assert_eq!(
+            names(&second),
+            ["befolkning", "register", "bakgrund", "enkat"]
+        );
+        assert!(last.is_empty());
+        // Regions reused from the last run: nothing waits for them.
+        let kept =
+            std::collections::BTreeMap::from([("regioner".to_string(), serde_json::json!({}))]);
+        let (first, later) = next_wave(&project, &datasets, &all, &kept);
+        assert_eq!(first.len(), 5);
+        assert!(later.is_empty());
+    }
 }
