@@ -472,13 +472,14 @@ pub async fn ingest_dataset(
     })
 }
 
-/// One pass over a drop: its files are read on a task of their own ([`Source::send_rows_apart`]) while the rows are validated
-/// (one DataFusion plan over the stream of rows), each checked batch is split by its verdict –
-/// valid rows to the staged file as they come (the survey's kept, to be unpivoted), rejected rows
-/// kept for the rejects file – and, in the first pass, each unique key's columns stream into the
-/// aggregation that finds duplicates ([`unique::find`], as `keys` says). With [`Keys::Mark`] (the
-/// last pass), the later occurrences of a duplicated key are rejected. `read_only`: the rows are
-/// read (for their errors) and not validated (a referenced dataset is missing).
+/// One pass over a drop: its files are read on a task of their own ([`Source::send_rows_apart`])
+/// while the rows are validated (one DataFusion plan over the stream of rows), each checked batch
+/// is split by its verdict – valid rows to the staged file as they come (the survey's kept, to be
+/// unpivoted), rejected rows kept for the rejects file – and, in the first pass, each unique key's
+/// columns stream into the aggregation that finds duplicates ([`unique::find`], as `keys` says).
+/// With [`Keys::Mark`] (the last pass), the later occurrences of a duplicated key are rejected.
+/// `read_only`: the rows are read (for their errors) and not validated (a referenced dataset is
+/// missing).
 #[allow(clippy::too_many_arguments)]
 async fn pass(
     ctx: &SessionContext,

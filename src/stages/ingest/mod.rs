@@ -1,6 +1,7 @@
-//! The ingest stage: every dataset of the pipeline, reference data first, from the year's drop
-//! folder into `staging/<dataset>/ar=<Y>/` ([`crate::ingest`] reads, validates and writes; rejected
-//! rows go to `rejects/`). Its fingerprint is the content of the drop files: each is read once
+//! The ingest stage: every dataset of the pipeline, reference data first and the datasets that
+//! refer to it at the same time after it, from the year's drop folder into
+//! `staging/<dataset>/ar=<Y>/` ([`crate::ingest`] reads, validates and writes; rejected rows go to
+//! `rejects/`). Its fingerprint is the content of the drop files: each is read once
 //! in chunks before the stage decides to run (SHA-256 and the checks of its text), and read again,
 //! in chunks, by the run, which checks it still has that SHA-256.
 
@@ -126,6 +127,7 @@ impl Stage for Ingest {
             let mut out = StageOutput::default();
             let mut details = serde_json::Map::new();
             for ((dataset, _), outcome) in datasets.iter().zip(done) {
+                // Every dataset has its outcome once the waves are done (a failure returned).
                 let Some((mut outcome, seconds)) = outcome else {
                     continue;
                 };
