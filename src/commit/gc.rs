@@ -82,6 +82,8 @@ pub async fn gc(lake: &Store) -> Result<GcReport, CommitError> {
                 lake.delete(f).await?;
                 report.incomplete_release_files += 1;
             }
+            // A local lake keeps the emptied folder: it goes too.
+            lake.remove_empty_dirs(&prefix).await?;
         }
     }
     Ok(report)

@@ -410,6 +410,26 @@ mod tests {
     #[tokio::test]
     async fn gc_removes_what_dead_runs_left_and_spares_years_being_written() {
         let lake = Store::open("memory://commit-gc-test/lake").unwrap();
+        gc_case(&lake).await;
+    }
+
+    /// On a local lake the folders that gc empties go as well.
+    #[tokio::test]
+    async fn gc_on_a_local_lake_leaves_no_empty_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Store::open(dir.path().to_str().unwrap()).unwrap();
+        gc_case(&lake).await;
+        assert!(!dir.path().join("releases/2016/v002").exists());
+        assert!(
+            dir.path()
+                .join("releases/2016/v001/manifest.json")
+                .is_file()
+        );
+        assert!(!dir.path().join(layout::pending_year_dir(2016)).exists());
+    }
+
+    async fn gc_case(lake: &Store) {
+        let lake = lake.clone();
         let staging = layout::staging_file("register", 2016);
         // 2016: a killed run's pending file, an incomplete release folder, a complete release.
         lake.put(&layout::pending_file(2016, "dead", &staging), b"x".to_vec())
