@@ -175,12 +175,13 @@ fn parse_or_skip<T: serde::de::DeserializeOwned>(
 /// The run records that answer [`last_success_in`] and [`last_ran_or_skipped_in`] for every
 /// `(year, stage)` of `wanted` as [`all_runs`] would, oldest first – without reading the lake's
 /// whole history (of the runs skipped since a pair's last success, only the newest is kept). A
-/// lake gains a record with every run and re-run, and reading all of them cost about 1 ms a record (403 records,
-/// 23 MB: 0.45 s of every run; docs/benchmarks.md, session 12). Records are taken newest first
-/// (run ids sort by start time); one whose id names a year with nothing left to find is not read
-/// (once this year's stages are found, only the few history years' records are); the others are
-/// first read for their stages' names and statuses only, and kept (read whole) when one of them is
-/// the newest success of a wanted pair; the reading stops when every pair has one. A record that
+/// lake gains a record with every run and re-run, and reading all of them cost about 1 ms a
+/// record (403 records, 23 MB: 0.45 s of every run; docs/benchmarks.md, session 12). Records are
+/// taken newest first (run ids sort by start time); one whose id names a year with nothing left
+/// to find is not read (once this year's stages are found, only the few history years' records
+/// are); the others are first read for their stages' names and statuses only, and kept (read
+/// whole) when one of them is the newest success of a wanted pair; the reading stops when every
+/// pair has one. A record that
 /// cannot be read or is not a run record is skipped with a warning, as in [`all_runs`].
 pub async fn latest_successes(
     lake: &Store,

@@ -358,12 +358,12 @@ pub async fn ingest_dataset(
     }
 
     let source = Source {
-        contract,
-        dataset,
+        contract: contract.clone(),
+        dataset: dataset.clone(),
         year,
-        questions,
-        files,
-        drops,
+        questions: questions.to_vec(),
+        files: files.to_vec(),
+        drops: drops.clone(),
         max_line_bytes: project.pipeline.params.ingest.max_line_bytes as usize,
         chunk_bytes: project.pipeline.params.ingest.read_chunk_bytes as usize,
         schema: raw_schema(contract, questions),
@@ -483,7 +483,7 @@ pub async fn ingest_dataset(
 #[allow(clippy::too_many_arguments)]
 async fn pass(
     ctx: &SessionContext,
-    source: &Source<'_>,
+    source: &Source,
     validation: &validate::Validation<'_>,
     read_only: bool,
     staged_rel: &str,
@@ -494,7 +494,7 @@ async fn pass(
         Keys::Find(by) => (None, by),
         Keys::Mark(d) => (Some(d), FindBy::Key),
     };
-    let contract = source.contract;
+    let contract = &source.contract;
     let name = &source.dataset.name;
     let engine = |e: DataFusionError| IngestError::Engine {
         dataset: name.clone(),

@@ -50,14 +50,16 @@ pub(super) async fn open(
         })
 }
 
-/// How a dataset's rows are read: where from, in what pieces, into what shape.
-pub(super) struct Source<'a> {
-    pub(super) contract: &'a Contract,
-    pub(super) dataset: &'a Dataset,
+/// How a dataset's rows are read: where from, in what pieces, into what shape. It owns what it
+/// reads (a few kilobytes), so that a pass reads on a task of its own.
+#[derive(Clone)]
+pub(super) struct Source {
+    pub(super) contract: Contract,
+    pub(super) dataset: Dataset,
     pub(super) year: i64,
-    pub(super) questions: &'a [QuestionColumn],
-    pub(super) files: &'a [DropFile],
-    pub(super) drops: &'a Store,
+    pub(super) questions: Vec<QuestionColumn>,
+    pub(super) files: Vec<DropFile>,
+    pub(super) drops: Store,
     pub(super) max_line_bytes: usize,
     pub(super) chunk_bytes: usize,
     pub(super) schema: Arc<Schema>,
@@ -66,39 +68,10 @@ pub(super) struct Source<'a> {
 /// Batches of rows in flight between the reading of a drop and its validation.
 pub(super) const IN_FLIGHT: usize = 2;
 
-/// What a [`Source`] borrows, owned: the rows are read on a task of their own.
-struct OwnedSource {
-    contract: Contract,
-    dataset: Dataset,
-    year: i64,
-    questions: Vec<QuestionColumn>,
-    files: Vec<DropFile>,
-    drops: Store,
-    max_line_bytes: usize,
-    chunk_bytes: usize,
-    schema: Arc<Schema>,
-}
-
-impl OwnedSource {
-    fn source(&self) -> Source<'_> {
-        Source {
-            contract: &self.contract,
-            dataset: &self.dataset,
-            year: self.year,
-            questions: &self.questions,
-            files: &self.files,
-            drops: &self.drops,
-            max_line_bytes: self.max_line_bytes,
-            chunk_bytes: self.chunk_bytes,
-            schema: self.schema.clone(),
-        }
-    }
-}
-
 type BatchSender = tokio::sync::mpsc::Sender<Result<RecordBatch, DataFusionError>>;
 type BatchReceiver = tokio::sync::mpsc::Receiver<Result<RecordBatch, DataFusionError>>;
 
-impl Source<'_> {
+impl Source {
     /// [`Source::send_rows`] on a task of its own: the decoding of the files' text (the record
     /// scan, arrow's CSV decoder) runs on one core while the rows sent are validated, split and
     /// staged on the other, instead of taking turns with them in the caller's task.
@@ -107,19 +80,9 @@ impl Source<'_> {
         ctx: &SessionContext,
         tx: BatchSender,
     ) -> Result<(), IngestError> {
-        let owned = OwnedSource {
-            contract: self.contract.clone(),
-            dataset: self.dataset.clone(),
-            year: self.year,
-            questions: self.questions.to_vec(),
-            files: self.files.to_vec(),
-            drops: self.drops.clone(),
-            max_line_bytes: self.max_line_bytes,
-            chunk_bytes: self.chunk_bytes,
-            schema: self.schema.clone(),
-        };
+        let source = self.clone();
         let ctx = ctx.clone();
-        let task = tokio::spawn(async move { owned.source().send_rows(&ctx, tx).await });
+        let task = tokio::spawn(async move { source.send_rows(&ctx, tx).await });
         match task.await {
             Ok(read) => read,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -133,11 +96,7 @@ impl Source<'_> {
     /// Reads every file in order and sends its rows (canonical raw schema) to `tx`, reserving
     /// the rows in flight in the session's memory pool. Stops quietly when the receiver is gone
     /// (its side reports why).
-    pub(super) async fn send_rows(
-        &self,
-        ctx: &SessionContext,
-        tx: BatchSender,
-    ) -> Result<(), IngestError> {
+    async fn send_rows(&self, ctx: &SessionContext, tx: BatchSender) -> Result<(), IngestError> {
         let engine = |source| IngestError::Engine {
             dataset: self.dataset.name.clone(),
             source,
@@ -150,9 +109,9 @@ impl Source<'_> {
                 return Err(problem.clone().into_error(display));
             }
             let (size, mut chunks) = open(
-                self.drops,
+                &self.drops,
                 self.year,
-                self.dataset,
+                &self.dataset,
                 &file.relative,
                 self.chunk_bytes,
             )
@@ -251,7 +210,7 @@ impl Source<'_> {
     }
 
     fn map_header(&self, header: &[String], display: &str) -> Result<Vec<String>, IngestError> {
-        header::map_header(header, self.contract, self.questions).map_err(|problems| {
+        header::map_header(header, &self.contract, &self.questions).map_err(|problems| {
             IngestError::Header {
                 file: display.to_string(),
                 problems,

@@ -1,7 +1,7 @@
 //! Structured progress events (`oj::events`): the same run logged as JSON carries every progress
 //! line as an object with stable fields, and the human format prints the lines as before.
 
-use super::fixtures::{project_root, write_drop};
+use super::fixtures::{self, project_root};
 use std::process::Command;
 
 /// Runs the `oj` binary with `args`; returns (exit code, stderr).
@@ -43,10 +43,7 @@ fn data_rows(path: &std::path::Path) -> u64 {
 
 #[test]
 fn json_log_carries_every_progress_line_as_fields() {
-    let dir = tempfile::tempdir().unwrap();
-    let drops = dir.path().join("drops");
-    let lake = dir.path().join("lake");
-    write_drop(&drops, 2017);
+    let (_dir, drops, lake) = fixtures::drop_2017_and_lake();
     let (code, stderr) = ingest_json(&drops, &lake);
     assert_eq!(code, 0, "{stderr}");
     let events: Vec<serde_json::Value> = stderr
@@ -166,10 +163,7 @@ fn json_log_carries_every_progress_line_as_fields() {
 
 #[test]
 fn human_log_prints_the_lines_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let drops = dir.path().join("drops");
-    write_drop(&drops, 2017);
-    let lake = dir.path().join("lake");
+    let (_dir, drops, lake) = fixtures::drop_2017_and_lake();
     let (code, stderr) = oj(&[
         "run",
         "--year",
@@ -228,10 +222,7 @@ fn files_read(drops: &std::path::Path, lake: &std::path::Path) -> (String, Strin
 /// stat, and the next run takes its SHA-256 from that record.
 #[test]
 fn a_drop_file_rewritten_with_the_same_bytes_is_read_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let drops = dir.path().join("drops");
-    let lake = dir.path().join("lake");
-    write_drop(&drops, 2017);
+    let (_dir, drops, lake) = fixtures::drop_2017_and_lake();
     let folder = drops.join("2017");
     let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     let age = |path: &std::path::Path| {

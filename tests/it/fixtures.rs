@@ -220,6 +220,16 @@ pub fn enkat(year: i64) -> String {
     )
 }
 
+/// A temporary folder with a complete valid 2017 drop in `drops/` and the path of a lake not yet
+/// created beside it: `(folder, drops, lake)`.
+pub fn drop_2017_and_lake() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let drops = dir.path().join("drops");
+    let lake = dir.path().join("lake");
+    write_drop(&drops, 2017);
+    (dir, drops, lake)
+}
+
 /// Writes a complete valid drop for `year` under `drops/<year>/`.
 pub fn write_drop(drops: &Path, year: i64) {
     let dir = drops.join(year.to_string());

@@ -4,7 +4,7 @@
 //! repository at commit 8f02abfb7; validated as [`super::schemas`] says); a file gets one JSON object a line, an HTTP endpoint gets one
 //! POST per event; a sink that fails warns once and the run goes on.
 
-use super::fixtures::{project_root, write_drop};
+use super::fixtures::{self, project_root, write_drop};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Command;
@@ -321,11 +321,8 @@ fn a_run_emits_start_and_complete_per_stage_valid_against_the_openlineage_schema
 
 #[test]
 fn a_failing_gate_ends_its_stage_with_fail_and_the_failing_assertion() {
-    let dir = tempfile::tempdir().unwrap();
-    let drops = dir.path().join("drops");
-    let lake = dir.path().join("lake");
+    let (dir, drops, lake) = fixtures::drop_2017_and_lake();
     let file = dir.path().join("lineage.ndjson");
-    write_drop(&drops, 2017);
     // Kommun 0302 is missing from the population: the blocking check befolkning.every_kommun
     // fails at the ingest gate (tests/it/gates.rs works out why).
     std::fs::write(
@@ -370,11 +367,8 @@ fn a_failing_gate_ends_its_stage_with_fail_and_the_failing_assertion() {
 
 #[test]
 fn the_flag_wins_over_the_environment_and_an_http_endpoint_gets_every_event() {
-    let dir = tempfile::tempdir().unwrap();
-    let drops = dir.path().join("drops");
-    let lake = dir.path().join("lake");
+    let (dir, drops, lake) = fixtures::drop_2017_and_lake();
     let unused = dir.path().join("from-env.ndjson");
-    write_drop(&drops, 2017);
     // A tiny HTTP server: reads each request, keeps its body, answers 201.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/api/v1/lineage", listener.local_addr().unwrap());
@@ -469,10 +463,7 @@ fn the_flag_wins_over_the_environment_and_an_http_endpoint_gets_every_event() {
 
 #[test]
 fn an_unreachable_endpoint_warns_once_and_the_run_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let drops = dir.path().join("drops");
-    let lake = dir.path().join("lake");
-    write_drop(&drops, 2017);
+    let (_dir, drops, lake) = fixtures::drop_2017_and_lake();
     // A port nothing listens on: bound, then closed.
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
