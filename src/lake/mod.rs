@@ -157,27 +157,112 @@ pub async fn read_files(
         })
 }
 
+/// The share of the memory limit that yearly files may take together (their Parquet bytes) to be
+/// read one year per partition. An aggregation over such a scan is one step per year
+/// (DataFusion's `SinglePartitioned`); when one spills, DataFusion copies its whole table outside
+/// the memory pool to sort it into the spill file, and the years spill together. At ten times
+/// national size (1.1 GB of register files) under 2GiB that took the process to 2.3 GiB, against
+/// 1.9 – 2.0 GiB for the two-step plan, at the same time (docs/benchmarks.md, session 20).
+const YEARS_APART_SHARE: u64 = 4;
+
+/// Whether `files` yearly files of `bytes` together are read one year per partition: more files
+/// than the session's target partitions (so no fewer partitions than a repartition would make),
+/// taking at most a quarter of the memory limit ([`YEARS_APART_SHARE`]).
+fn years_apart(ctx: &SessionContext, files: usize, bytes: u64) -> bool {
+    use datafusion::execution::memory_pool::MemoryLimit;
+    let fits = match ctx.runtime_env().memory_pool.memory_limit() {
+        MemoryLimit::Finite(limit) => bytes <= limit as u64 / YEARS_APART_SHARE,
+        MemoryLimit::Infinite | MemoryLimit::Unknown => true,
+    };
+    files > ctx.copied_config().target_partitions() && fits
+}
+
+/// Reads the yearly files `relatives` of `years` (ascending, each file holding only rows whose
+/// `column` is its year) as one table whose scan has one partition per year, declared as range
+/// partitioned on `column`: an aggregation grouped by the year (and more) then groups each
+/// partition on its own, with no repartition and no final step over all years.
+async fn read_years_apart(
+    ctx: &SessionContext,
+    store: &Store,
+    relatives: &[String],
+    years: &[i64],
+    column: &str,
+) -> Result<DataFrame, LakeError> {
+    use datafusion::common::{ScalarValue, SplitPoint};
+    use datafusion::datasource::file_format::options::ReadOptions;
+    use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
+    use datafusion::logical_expr::{Partitioning, RangePartitioning};
+    let engine = |source| LakeError::Engine {
+        path: relatives
+            .iter()
+            .map(|r| store.display(r))
+            .collect::<Vec<_>>()
+            .join(", "),
+        source,
+    };
+    let build = async {
+        let paths = relatives
+            .iter()
+            .map(|r| ListingTableUrl::parse(store.url(r)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let split_points = years[1..]
+            .iter()
+            .map(|y| SplitPoint::new(vec![ScalarValue::Int64(Some(*y))]))
+            .collect();
+        let ordering = vec![datafusion::prelude::col(column).sort(true, false)];
+        let options = ParquetReadOptions::default()
+            .to_listing_options(&ctx.copied_config(), ctx.copied_table_options())
+            .with_output_partitioning(Some(Partitioning::Range(RangePartitioning::try_new(
+                ordering,
+                split_points,
+            )?)));
+        let config = ListingTableConfig::new_with_multi_paths(paths)
+            .with_listing_options(options)
+            .infer_schema(&ctx.state())
+            .await?;
+        let table = ListingTable::try_new(config)?
+            .with_cache(ctx.runtime_env().cache_manager.get_file_statistic_cache());
+        ctx.read_table(std::sync::Arc::new(table))
+    };
+    build.await.map_err(engine)
+}
+
 /// Registers the yearly files of a dataset (e.g. `staging/register`) that exist for `years` as
 /// table `name`; returns the years that had no file. Registers nothing when none exists.
+/// `year_column` names the column in which every row of a yearly file holds that file's year
+/// (the contract makes it equal to the drop's year). Given it, more years than the session's
+/// target partitions, and files small beside the memory limit ([`years_apart`]), the files are
+/// read one year per partition ([`read_years_apart`]); else they are split in byte ranges over
+/// the target partitions.
 pub async fn register_years(
     ctx: &SessionContext,
     store: &Store,
     name: &str,
     file_of_year: impl Fn(i64) -> String,
     years: &[i64],
+    year_column: Option<&str>,
 ) -> Result<Vec<i64>, LakeError> {
     let mut present = Vec::new();
+    let mut present_years = Vec::new();
     let mut missing = Vec::new();
+    let mut bytes = 0u64;
     for &year in years {
         let rel = file_of_year(year);
-        if store.head(&rel).await?.is_some() {
+        if let Some(meta) = store.head(&rel).await? {
+            bytes += meta.size;
             present.push(rel);
+            present_years.push(year);
         } else {
             missing.push(year);
         }
     }
     if !present.is_empty() {
-        let df = read_files(ctx, store, &present).await?;
+        let df = match year_column {
+            Some(column) if years_apart(ctx, present.len(), bytes) => {
+                read_years_apart(ctx, store, &present, &present_years, column).await?
+            }
+            _ => read_files(ctx, store, &present).await?,
+        };
         ctx.deregister_table(name)
             .map_err(|source| LakeError::Engine {
                 path: name.to_string(),

@@ -66,6 +66,14 @@ impl SessionOptions {
             target_partitions: Some(2),
         }
     }
+
+    /// The test session of [`SessionOptions::for_tests`] with a memory limit of `bytes`.
+    pub fn for_tests_with_limit(bytes: usize) -> Self {
+        SessionOptions {
+            memory_limit: bytes,
+            ..Self::for_tests()
+        }
+    }
 }
 
 /// Builds the session and registers the given stores with it.
@@ -91,6 +99,13 @@ pub fn build(
     if let Some(n) = options.target_partitions {
         config = config.with_target_partitions(n);
     }
+    // A scan of more yearly files than target partitions is declared partitioned by the year
+    // (`lake::register_years`); an aggregation grouped by the year and more may then group each
+    // year's partition on its own, without a repartition and a final step over all of them. Only
+    // inputs with more partitions than the target are affected: a repartition never makes more.
+    let threshold = config.options().optimizer.subset_repartition_threshold;
+    config.options_mut().optimizer.subset_repartition_threshold =
+        threshold.min(config.target_partitions() + 1);
     apply_overrides(&mut config, std::env::vars())?;
     let disk = match &options.spill_dir {
         Some(dir) => {

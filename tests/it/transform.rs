@@ -1814,3 +1814,138 @@ async fn national_scale_timing() {
         println!("{text}");
     }
 }
+
+/// The physical plan of `sql` over the session's tables, as indented text.
+async fn physical_plan(ctx: &SessionContext, sql: &str) -> String {
+    let plan = ctx
+        .sql(sql)
+        .await
+        .unwrap()
+        .create_physical_plan()
+        .await
+        .unwrap();
+    datafusion::physical_plan::displayable(plan.as_ref())
+        .indent(true)
+        .to_string()
+}
+
+/// `(ar, k, s)` of every row of `sql`, sorted.
+async fn year_key_sums(ctx: &SessionContext, sql: &str) -> Vec<(i64, String, i64)> {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::Int64Type;
+    let mut out = Vec::new();
+    for b in ctx.sql(sql).await.unwrap().collect().await.unwrap() {
+        let (ar, k, s) = (
+            b.column(0).as_primitive::<Int64Type>(),
+            b.column(1).as_string::<i32>(),
+            b.column(2).as_primitive::<Int64Type>(),
+        );
+        for i in 0..b.num_rows() {
+            out.push((ar.value(i), k.value(i).to_string(), s.value(i)));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Yearly files whose rows hold their file's year are read one year per partition when there are
+/// more years than target partitions (two in tests): an aggregation grouped by the year and more
+/// groups each year on its own – no repartition, no final step over all years – and a key found in
+/// two years stays two groups. Two years, or no year column, are read as before (byte ranges over
+/// the target partitions, then a repartition), with the same results.
+#[tokio::test]
+async fn yearly_files_are_grouped_one_year_per_partition() {
+    let lake = oj::store::Store::open("memory://years-apart/lake").unwrap();
+    let ctx = oj::session::build(&oj::session::SessionOptions::for_tests(), &[&lake]).unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ar", datafusion::arrow::datatypes::DataType::Int64, false),
+        Field::new("k", datafusion::arrow::datatypes::DataType::Utf8, false),
+        Field::new("v", datafusion::arrow::datatypes::DataType::Int64, false),
+    ]));
+    let file = |y: i64| format!("staging/t/ar={y}/data.parquet");
+    for (year, keys, values) in [
+        (2015, ["a", "a", "b"], [1, 2, 4]),
+        (2016, ["a", "b", "b"], [10, 20, 40]),
+        (2017, ["a", "a", "a"], [100, 200, 400]),
+    ] {
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                ints([Some(year); 3]),
+                texts(keys.map(Some)),
+                ints(values.map(Some)),
+            ],
+        )
+        .unwrap();
+        oj::lake::write_batches(&lake, &file(year), schema.clone(), &[batch])
+            .await
+            .unwrap();
+    }
+    let sql = "SELECT ar, k, SUM(v) AS s FROM t GROUP BY ar, k";
+    // By hand: 2015 a 1 + 2, b 4; 2016 a 10, b 20 + 40; 2017 a 100 + 200 + 400.
+    let expected: Vec<(i64, String, i64)> = [
+        (2015, "a", 3),
+        (2015, "b", 4),
+        (2016, "a", 10),
+        (2016, "b", 60),
+        (2017, "a", 700),
+    ]
+    .into_iter()
+    .map(|(y, k, s)| (y, k.to_string(), s))
+    .collect();
+    let register = |years: &'static [i64], column: Option<&'static str>| {
+        let (ctx, lake) = (&ctx, &lake);
+        async move {
+            oj::lake::register_years(ctx, lake, "t", file, years, column)
+                .await
+                .unwrap()
+        }
+    };
+
+    assert_eq!(
+        register(&[2014, 2015, 2016, 2017], Some("ar")).await,
+        vec![2014]
+    );
+    let plan = physical_plan(&ctx, sql).await;
+    assert!(plan.contains("mode=SinglePartitioned"), "{plan}");
+    assert!(!plan.contains("RepartitionExec"), "{plan}");
+    assert!(
+        plan.contains("Range([ar@0 ASC NULLS LAST], [(2016), (2017)], 3)"),
+        "{plan}"
+    );
+    assert_eq!(year_key_sums(&ctx, sql).await, expected);
+
+    for (years, column) in [
+        (&[2015, 2016, 2017][..], None),
+        (&[2016, 2017][..], Some("ar")),
+    ] {
+        assert_eq!(register(years, column).await, Vec::<i64>::new());
+        let plan = physical_plan(&ctx, sql).await;
+        assert!(
+            plan.contains("RepartitionExec"),
+            "{years:?} {column:?}: {plan}"
+        );
+        assert!(!plan.contains("Range("), "{years:?} {column:?}: {plan}");
+        let first = usize::from(years.len() == 2) * 2;
+        assert_eq!(year_key_sums(&ctx, sql).await, expected[first..]);
+    }
+
+    // Files taking more than a quarter of the memory limit are read as before too.
+    let bytes: u64 = {
+        let mut sum = 0;
+        for y in 2015..=2017 {
+            sum += lake.head(&file(y)).await.unwrap().unwrap().size;
+        }
+        sum
+    };
+    for (limit, apart) in [(bytes * 4, true), (bytes * 4 - 1, false)] {
+        let options = oj::session::SessionOptions::for_tests_with_limit(limit as usize);
+        let small = oj::session::build(&options, &[&lake]).unwrap();
+        oj::lake::register_years(&small, &lake, "t", file, &[2015, 2016, 2017], Some("ar"))
+            .await
+            .unwrap();
+        let plan = physical_plan(&small, sql).await;
+        assert_eq!(plan.contains("SinglePartitioned"), apart, "{limit}: {plan}");
+        assert_eq!(plan.contains("RepartitionExec"), !apart, "{limit}: {plan}");
+    }
+}

@@ -34,6 +34,22 @@ fn source_years(project: &Project, dataset: &str, year: i64) -> Vec<i64> {
     }
 }
 
+/// The column of `dataset` that holds each staged file's own year (its contract's
+/// `equalsDropYear`): its files are read one year per partition ([`lake::register_years`]).
+fn year_column<'p>(project: &'p Project, dataset: &str) -> Option<&'p str> {
+    let dataset = project
+        .pipeline
+        .datasets
+        .iter()
+        .find(|d| d.name == dataset)?;
+    project
+        .contract_of(dataset)
+        .columns
+        .iter()
+        .find(|c| c.equals_drop_year)
+        .map(|c| c.name.as_str())
+}
+
 /// Every (staged dataset, year) the transform of `year` reads, history years included.
 pub fn staged_inputs(project: &Project, year: i64) -> Vec<(&'static str, i64)> {
     MODEL_SOURCES
@@ -127,6 +143,7 @@ async fn run(
             dataset,
             |y| layout::staging_file(dataset, y),
             &years,
+            year_column(project, dataset),
         )
         .await?;
         if missing.contains(&year) {
