@@ -157,21 +157,19 @@ pub async fn read_files(
         })
 }
 
-/// The share of the memory limit that yearly files may take together (their Parquet bytes) to be
-/// read one year per partition. An aggregation over such a scan is one step per year
-/// (DataFusion's `SinglePartitioned`); when one spills, DataFusion copies its whole table outside
-/// the memory pool to sort it into the spill file, and the years spill together. At ten times
-/// national size (1.1 GB of register files) under 2GiB that took the process to 2.3 GiB, against
-/// 1.9 – 2.0 GiB for the two-step plan, at the same time (docs/benchmarks.md, session 20).
-const YEARS_APART_SHARE: u64 = 4;
-
 /// Whether `files` yearly files of `bytes` together are read one year per partition: more files
 /// than the session's target partitions (so no fewer partitions than a repartition would make),
-/// taking at most a quarter of the memory limit ([`YEARS_APART_SHARE`]).
+/// taking together no more than the memory limit. The transform runs at most target-partitions
+/// years of such a scan at a time (`transform::lake_sink`), and an aggregation over it is one step
+/// per year (DataFusion's `SinglePartitioned`); when one spills, DataFusion copies its whole table
+/// outside the memory pool to sort it into the spill file. Measured at ten times national size
+/// (1107 MiB of register files): under 2GiB and 1536MiB two years at a time stayed within the
+/// limit; three at a time under 2GiB reached 2.3 GiB (docs/benchmarks.md, session 20). Larger
+/// files keep the two-step plan.
 fn years_apart(ctx: &SessionContext, files: usize, bytes: u64) -> bool {
     use datafusion::execution::memory_pool::MemoryLimit;
     let fits = match ctx.runtime_env().memory_pool.memory_limit() {
-        MemoryLimit::Finite(limit) => bytes <= limit as u64 / YEARS_APART_SHARE,
+        MemoryLimit::Finite(limit) => bytes <= limit as u64,
         MemoryLimit::Infinite | MemoryLimit::Unknown => true,
     };
     files > ctx.copied_config().target_partitions() && fits
@@ -231,7 +229,7 @@ async fn read_years_apart(
 /// table `name`; returns the years that had no file. Registers nothing when none exists.
 /// `year_column` names the column in which every row of a yearly file holds that file's year
 /// (the contract makes it equal to the drop's year). Given it, more years than the session's
-/// target partitions, and files small beside the memory limit ([`years_apart`]), the files are
+/// target partitions, and files no larger than the memory limit ([`years_apart`]), the files are
 /// read one year per partition ([`read_years_apart`]); else they are split in byte ranges over
 /// the target partitions.
 pub async fn register_years(

@@ -143,8 +143,9 @@ impl ModelSink for LakeSink<'_> {
                 Kept::File
             };
             let mut rows = 0u64;
-            let mut stream = datafusion::physical_plan::execute_stream(plan.clone(), task)
-                .map_err(|e| sink_err(&e))?;
+            let mut stream =
+                execute_bounded(plan.clone(), task, ctx.copied_config().target_partitions())
+                    .map_err(|e| sink_err(&e))?;
             while let Some(batch) = stream.next().await {
                 let batch = match batch.and_then(|b| Ok(memory::compact(b)?)) {
                     Ok(batch) => batch,
@@ -370,5 +371,137 @@ impl<'a> LakeSink<'a> {
         }
         drop(self.parked);
         Ok(())
+    }
+}
+
+/// Runs `plan` as one stream. A plan with more partitions than `limit` and no repartition in it
+/// (yearly files read one year per partition and grouped per year, `lake::register_years`) runs
+/// at most `limit` of its partitions at a time, each on a task of its own, in partition order.
+/// A partition's operators reserve memory only once it starts, so each year's aggregation gets a
+/// larger share of the pool: at ten times national size under 2GiB, two years at a time grouped
+/// without spilling, three at once spilled 670 MB and went over the limit (docs/benchmarks.md,
+/// session 20). Other plans run all their partitions at once (`execute_stream`).
+pub(crate) fn execute_bounded(
+    plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    task: Arc<datafusion::execution::TaskContext>,
+    limit: usize,
+) -> datafusion::error::Result<datafusion::execution::SendableRecordBatchStream> {
+    use datafusion::physical_plan::ExecutionPlanProperties;
+    use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
+    let partitions = plan.output_partitioning().partition_count();
+    if partitions <= limit || repartitions(plan.as_ref()) {
+        return datafusion::physical_plan::execute_stream(plan, task);
+    }
+    let mut builder = RecordBatchReceiverStreamBuilder::new(plan.schema(), 2);
+    let tx = builder.tx();
+    builder.spawn(async move {
+        let join = |r: Result<datafusion::error::Result<()>, tokio::task::JoinError>| {
+            r.map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?
+        };
+        let mut running = tokio::task::JoinSet::new();
+        for partition in 0..partitions {
+            while running.len() >= limit.max(1) {
+                if let Some(r) = running.join_next().await {
+                    join(r)?;
+                }
+            }
+            let (plan, task, tx) = (plan.clone(), task.clone(), tx.clone());
+            running.spawn(async move {
+                let mut stream = plan.execute(partition, task)?;
+                while let Some(batch) = stream.next().await {
+                    if tx.send(batch).await.is_err() {
+                        break; // the reader is gone
+                    }
+                }
+                Ok(())
+            });
+        }
+        while let Some(r) = running.join_next().await {
+            join(r)?;
+        }
+        Ok(())
+    });
+    Ok(builder.build())
+}
+
+/// Whether `plan` repartitions anywhere: the output partitions of a repartition must be read
+/// together.
+fn repartitions(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> bool {
+    plan.name() == "RepartitionExec" || plan.children().iter().any(|c| repartitions(c.as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Array, Int64Array};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+    /// A table of three partitions: 40 batches of partition 0, 40 of partition 1, one of
+    /// partition 2; column `p` holds the partition.
+    fn three_partitions() -> (
+        SessionContext,
+        Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    ) {
+        let schema = Arc::new(Schema::new(vec![Field::new("p", DataType::Int64, false)]));
+        let batch = |p: i64| {
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![p; 3]))])
+                .unwrap()
+        };
+        let partitions = vec![vec![batch(0); 40], vec![batch(1); 40], vec![batch(2)]];
+        let ctx = SessionContext::new();
+        let table = MemTable::try_new(schema, partitions).unwrap();
+        let plan = futures::executor::block_on(async {
+            ctx.read_table(Arc::new(table))
+                .unwrap()
+                .create_physical_plan()
+                .await
+                .unwrap()
+        });
+        (ctx, plan)
+    }
+
+    /// The partition and rows of every batch `stream` yields, in order.
+    async fn partitions_of(
+        mut stream: datafusion::execution::SendableRecordBatchStream,
+    ) -> Vec<(i64, usize)> {
+        let mut out = Vec::new();
+        while let Some(batch) = stream.next().await {
+            let p = batch.unwrap();
+            let p = p.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+            out.push((p.value(0), p.len()));
+        }
+        out
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_limit_partitions_run_at_once_and_every_batch_arrives() {
+        let (ctx, plan) = three_partitions();
+        let got = partitions_of(execute_bounded(plan, ctx.task_ctx(), 2).unwrap()).await;
+        assert!(got.iter().all(|(_, rows)| *rows == 3), "{got:?}");
+        let got: Vec<i64> = got.into_iter().map(|(p, _)| p).collect();
+        assert_eq!(got.len(), 81);
+        assert_eq!(got.iter().filter(|p| **p == 0).count(), 40);
+        assert_eq!(got.iter().filter(|p| **p == 1).count(), 40);
+        // Partition 2 starts once partition 0 or 1 has sent its last batch.
+        let third = got.iter().position(|p| *p == 2).unwrap();
+        let last = |q: i64| got.iter().rposition(|p| *p == q).unwrap();
+        assert!(third > last(0).min(last(1)), "{got:?}");
+    }
+
+    #[tokio::test]
+    async fn a_plan_that_repartitions_runs_all_its_partitions_at_once() {
+        let (ctx, plan) = three_partitions();
+        assert!(!repartitions(plan.as_ref()));
+        let repartitioned: Arc<dyn datafusion::physical_plan::ExecutionPlan> = Arc::new(
+            datafusion::physical_plan::repartition::RepartitionExec::try_new(
+                plan,
+                datafusion::physical_plan::Partitioning::RoundRobinBatch(3),
+            )
+            .unwrap(),
+        );
+        assert!(repartitions(repartitioned.as_ref()));
+        // Read one partition at a time, the repartition would hold the rows of the others.
+        let got = partitions_of(execute_bounded(repartitioned, ctx.task_ctx(), 1).unwrap()).await;
+        assert_eq!(got.iter().map(|(_, rows)| rows).sum::<usize>(), 243);
     }
 }
