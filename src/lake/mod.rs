@@ -159,17 +159,19 @@ pub async fn read_files(
 
 /// Whether `files` yearly files of `bytes` together are read one year per partition: more files
 /// than the session's target partitions (so no fewer partitions than a repartition would make),
-/// taking together no more than the memory limit. The transform runs at most target-partitions
-/// years of such a scan at a time (`transform::lake_sink`), and an aggregation over it is one step
-/// per year (DataFusion's `SinglePartitioned`); when one spills, DataFusion copies its whole table
-/// outside the memory pool to sort it into the spill file. Measured at ten times national size
-/// (1107 MiB of register files): under 2GiB and 1536MiB two years at a time stayed within the
-/// limit; three at a time under 2GiB reached 2.3 GiB (docs/benchmarks.md, session 20). Larger
-/// files keep the two-step plan.
+/// taking together at most two thirds of the memory limit. The transform runs at most
+/// target-partitions years of such a scan at a time (`transform::lake_sink`), and an aggregation
+/// over it is one step per year (DataFusion's `SinglePartitioned`); when one spills, DataFusion
+/// copies its whole table outside the memory pool to sort it into the spill file. Measured at ten
+/// times national size (1107 MiB of register files), two years at a time: under 2GiB (files 54 %
+/// of the limit) nothing spilled, peak 1854 – 1877 MiB; under 1536MiB (72 %) 343 MB spilled, peak
+/// 1499 MiB; under 1200MiB (92 %) 679 MB spilled and the peak, 1426 MiB, was above the limit plus
+/// the 128 MiB the README states (docs/benchmarks.md, session 20). Larger files keep the two-step
+/// plan.
 fn years_apart(ctx: &SessionContext, files: usize, bytes: u64) -> bool {
     use datafusion::execution::memory_pool::MemoryLimit;
     let fits = match ctx.runtime_env().memory_pool.memory_limit() {
-        MemoryLimit::Finite(limit) => bytes <= limit as u64,
+        MemoryLimit::Finite(limit) => bytes.saturating_mul(3) <= (limit as u64).saturating_mul(2),
         MemoryLimit::Infinite | MemoryLimit::Unknown => true,
     };
     files > ctx.copied_config().target_partitions() && fits
@@ -229,9 +231,9 @@ async fn read_years_apart(
 /// table `name`; returns the years that had no file. Registers nothing when none exists.
 /// `year_column` names the column in which every row of a yearly file holds that file's year
 /// (the contract makes it equal to the drop's year). Given it, more years than the session's
-/// target partitions, and files no larger than the memory limit ([`years_apart`]), the files are
-/// read one year per partition ([`read_years_apart`]); else they are split in byte ranges over
-/// the target partitions.
+/// target partitions, and files within two thirds of the memory limit ([`years_apart`]), the
+/// files are read one year per partition ([`read_years_apart`]); else they are split in byte
+/// ranges over the target partitions.
 pub async fn register_years(
     ctx: &SessionContext,
     store: &Store,
