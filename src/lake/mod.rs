@@ -177,6 +177,31 @@ fn years_apart(ctx: &SessionContext, files: usize, bytes: u64) -> bool {
     files > ctx.copied_config().target_partitions() && fits
 }
 
+/// How many years of a scan read one year per partition are grouped at once: all of them when
+/// their files take at most a quarter of the memory limit (measured: national size, and three
+/// years at once at ten times national under 2GiB went over the limit, docs/benchmarks.md,
+/// session 20), else as many as the target partitions, so that each year's aggregation gets a
+/// larger share of the pool.
+fn years_at_once(ctx: &SessionContext, files: usize, bytes: u64) -> usize {
+    use datafusion::execution::memory_pool::MemoryLimit;
+    match ctx.runtime_env().memory_pool.memory_limit() {
+        MemoryLimit::Finite(limit) if bytes.saturating_mul(4) > limit as u64 => {
+            ctx.copied_config().target_partitions()
+        }
+        _ => files,
+    }
+}
+
+/// What [`register_years`] registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearFiles {
+    /// The years that had no file.
+    pub missing: Vec<i64>,
+    /// When the files are read one year per partition: how many years to group at once
+    /// ([`years_at_once`]; `transform::LakeSink::with_partitions_at_once`).
+    pub at_once: Option<usize>,
+}
+
 /// Reads the yearly files `relatives` of `years` (ascending, each file holding only rows whose
 /// `column` is its year) as one table whose scan has one partition per year, declared as range
 /// partitioned on `column`: an aggregation grouped by the year (and more) then groups each
@@ -228,7 +253,8 @@ async fn read_years_apart(
 }
 
 /// Registers the yearly files of a dataset (e.g. `staging/register`) that exist for `years` as
-/// table `name`; returns the years that had no file. Registers nothing when none exists.
+/// table `name`; returns the years that had no file and how many years to group at once.
+/// Registers nothing when none exists.
 /// `year_column` names the column in which every row of a yearly file holds that file's year
 /// (the contract makes it equal to the drop's year). Given it, more years than the session's
 /// target partitions, and files within two thirds of the memory limit ([`years_apart`]), the
@@ -241,7 +267,7 @@ pub async fn register_years(
     file_of_year: impl Fn(i64) -> String,
     years: &[i64],
     year_column: Option<&str>,
-) -> Result<Vec<i64>, LakeError> {
+) -> Result<YearFiles, LakeError> {
     let mut present = Vec::new();
     let mut present_years = Vec::new();
     let mut missing = Vec::new();
@@ -256,9 +282,11 @@ pub async fn register_years(
             missing.push(year);
         }
     }
+    let mut at_once = None;
     if !present.is_empty() {
         let df = match year_column {
             Some(column) if years_apart(ctx, present.len(), bytes) => {
+                at_once = Some(years_at_once(ctx, present.len(), bytes));
                 read_years_apart(ctx, store, &present, &present_years, column).await?
             }
             _ => read_files(ctx, store, &present).await?,
@@ -274,5 +302,5 @@ pub async fn register_years(
                 source,
             })?;
     }
-    Ok(missing)
+    Ok(YearFiles { missing, at_once })
 }

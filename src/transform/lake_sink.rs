@@ -76,6 +76,9 @@ pub struct LakeSink<'a> {
     /// Bytes all kept tables may hold together; `None` until the first model (taken from the
     /// session's memory limit) unless set with [`LakeSink::with_budget`].
     budget: Option<usize>,
+    /// How many partitions of a plan read one year per partition run at once
+    /// ([`LakeSink::with_partitions_at_once`]); the target partitions when `None`.
+    at_once: Option<usize>,
 }
 
 /// Where a model's readers find it.
@@ -143,9 +146,13 @@ impl ModelSink for LakeSink<'_> {
                 Kept::File
             };
             let mut rows = 0u64;
-            let mut stream =
-                execute_bounded(plan.clone(), task, ctx.copied_config().target_partitions())
-                    .map_err(|e| sink_err(&e))?;
+            let mut stream = execute_bounded(
+                plan.clone(),
+                task,
+                self.at_once
+                    .unwrap_or(ctx.copied_config().target_partitions()),
+            )
+            .map_err(|e| sink_err(&e))?;
             while let Some(batch) = stream.next().await {
                 let batch = match batch.and_then(|b| Ok(memory::compact(b)?)) {
                     Ok(batch) => batch,
@@ -343,7 +350,16 @@ impl<'a> LakeSink<'a> {
             reads,
             reserved: BTreeMap::new(),
             budget: None,
+            at_once: None,
         }
+    }
+
+    /// Runs at most `n` partitions of a model's plan at a time when the plan has more partitions
+    /// than the session's target and no repartition (see [`execute_bounded`]); the default is
+    /// the target partitions.
+    pub fn with_partitions_at_once(mut self, n: usize) -> Self {
+        self.at_once = Some(n);
+        self
     }
 
     /// The same sink with at most `bytes` of model tables kept in memory at once (0: every

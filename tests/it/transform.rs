@@ -1900,6 +1900,7 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
             oj::lake::register_years(ctx, lake, "t", file, years, column)
                 .await
                 .unwrap()
+                .missing
         }
     };
 
@@ -1941,12 +1942,21 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
     };
     // At most two thirds of the limit: a limit of 3/2 of the files' bytes, not one byte less.
     let at = (bytes * 3).div_ceil(2);
-    for (limit, apart) in [(at, true), (at - 1, false)] {
+    // All three years are grouped at once when the files take at most a quarter of the limit,
+    // else two (the target partitions) at a time.
+    for (limit, apart, at_once) in [
+        (bytes * 4, true, Some(3)),
+        (bytes * 4 - 1, true, Some(2)),
+        (at, true, Some(2)),
+        (at - 1, false, None),
+    ] {
         let options = oj::session::SessionOptions::for_tests_with_limit(limit as usize);
         let small = oj::session::build(&options, &[&lake]).unwrap();
-        oj::lake::register_years(&small, &lake, "t", file, &[2015, 2016, 2017], Some("ar"))
+        let years = &[2015, 2016, 2017];
+        let registered = oj::lake::register_years(&small, &lake, "t", file, years, Some("ar"))
             .await
             .unwrap();
+        assert_eq!(registered.at_once, at_once, "{limit}");
         let plan = physical_plan(&small, sql).await;
         assert_eq!(plan.contains("SinglePartitioned"), apart, "{limit}: {plan}");
         assert_eq!(plan.contains("RepartitionExec"), !apart, "{limit}: {plan}");

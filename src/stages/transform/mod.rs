@@ -135,9 +135,10 @@ async fn run(
     txn: &Txn<'_>,
 ) -> Result<StageOutput, StageError> {
     let (project, year) = (cx.project, cx.year);
+    let mut at_once = None;
     for dataset in MODEL_SOURCES {
         let years = source_years(project, dataset, year);
-        let missing = lake::register_years(
+        let registered = lake::register_years(
             cx.ctx,
             cx.lake,
             dataset,
@@ -146,7 +147,8 @@ async fn run(
             year_column(project, dataset),
         )
         .await?;
-        if missing.contains(&year) {
+        at_once = at_once.or(registered.at_once);
+        if registered.missing.contains(&year) {
             return Err(StageError::NotStaged {
                 dataset: dataset.to_string(),
                 year,
@@ -167,6 +169,9 @@ async fn run(
     let keys = reuse::model_keys(models, &inputs.hashed);
     let reused = reuse::reusable(cx, &keys).await?;
     let mut sink = LakeSink::new(txn, year, models);
+    if let Some(n) = at_once {
+        sink = sink.with_partitions_at_once(n);
+    }
     let runs = transform::run_models(cx.ctx, models, &params, &reused, &mut sink).await?;
     sink.finish().await?;
     // Later stages read the warehouse files; the in-memory tables are released here.
