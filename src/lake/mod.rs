@@ -147,14 +147,19 @@ pub async fn read_files(
     let urls: Vec<String> = relatives.iter().map(|r| store.url(r)).collect();
     ctx.read_parquet(urls, ParquetReadOptions::default())
         .await
-        .map_err(|source| LakeError::Engine {
-            path: relatives
-                .iter()
-                .map(|r| store.display(r))
-                .collect::<Vec<_>>()
-                .join(", "),
-            source,
-        })
+        .map_err(|source| files_error(store, relatives, source))
+}
+
+/// The engine's error reading the files `relatives`, naming them.
+fn files_error(store: &Store, relatives: &[String], source: DataFusionError) -> LakeError {
+    LakeError::Engine {
+        path: relatives
+            .iter()
+            .map(|r| store.display(r))
+            .collect::<Vec<_>>()
+            .join(", "),
+        source,
+    }
 }
 
 /// Whether `files` yearly files of `bytes` together are read one year per partition: more files
@@ -217,14 +222,6 @@ async fn read_years_apart(
     use datafusion::datasource::file_format::options::ReadOptions;
     use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
     use datafusion::logical_expr::{Partitioning, RangePartitioning};
-    let engine = |source| LakeError::Engine {
-        path: relatives
-            .iter()
-            .map(|r| store.display(r))
-            .collect::<Vec<_>>()
-            .join(", "),
-        source,
-    };
     let build = async {
         let paths = relatives
             .iter()
@@ -249,7 +246,9 @@ async fn read_years_apart(
             .with_cache(ctx.runtime_env().cache_manager.get_file_statistic_cache());
         ctx.read_table(std::sync::Arc::new(table))
     };
-    build.await.map_err(engine)
+    build
+        .await
+        .map_err(|source| files_error(store, relatives, source))
 }
 
 /// Registers the yearly files of a dataset (e.g. `staging/register`) that exist for `years` as
