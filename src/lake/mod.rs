@@ -284,7 +284,13 @@ pub async fn register_years(
     let mut at_once = None;
     if !present.is_empty() {
         let df = match year_column {
-            Some(column) if years_apart(ctx, present.len(), bytes) => {
+            // DataFusion puts the files in path order, one partition each; the declared ranges
+            // follow the years, so both orders must agree.
+            Some(column)
+                if years_apart(ctx, present.len(), bytes)
+                    && present.is_sorted()
+                    && present_years.is_sorted() =>
+            {
                 at_once = Some(years_at_once(ctx, present.len(), bytes));
                 read_years_apart(ctx, store, &present, &present_years, column).await?
             }

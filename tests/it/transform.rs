@@ -1864,6 +1864,7 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
         Field::new("v", datafusion::arrow::datatypes::DataType::Int64, false),
     ]));
     let file = |y: i64| format!("staging/t/ar={y}/data.parquet");
+    let reversed = |y: i64| format!("staging/u/n={}/data.parquet", 3000 - y);
     for (year, keys, values) in [
         (2015, ["a", "a", "b"], [1, 2, 4]),
         (2016, ["a", "b", "b"], [10, 20, 40]),
@@ -1878,7 +1879,16 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
             ],
         )
         .unwrap();
-        oj::lake::write_batches(&lake, &file(year), schema.clone(), &[batch])
+        oj::lake::write_batches(
+            &lake,
+            &file(year),
+            schema.clone(),
+            std::slice::from_ref(&batch),
+        )
+        .await
+        .unwrap();
+        // The same files under names whose order is not the years' (2017 first).
+        oj::lake::write_batches(&lake, &reversed(year), schema.clone(), &[batch])
             .await
             .unwrap();
     }
@@ -1931,6 +1941,19 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
         let first = usize::from(years.len() == 2) * 2;
         assert_eq!(year_key_sums(&ctx, sql).await, expected[first..]);
     }
+
+    // Files whose path order is not the years' are read as before.
+    let registered =
+        oj::lake::register_years(&ctx, &lake, "t", reversed, &[2015, 2016, 2017], Some("ar"))
+            .await
+            .unwrap();
+    assert_eq!(registered.at_once, None);
+    let plan = physical_plan(&ctx, sql).await;
+    assert!(
+        plan.contains("RepartitionExec") && !plan.contains("Range("),
+        "{plan}"
+    );
+    assert_eq!(year_key_sums(&ctx, sql).await, expected);
 
     // Files taking more than two thirds of the memory limit are read as before too.
     let bytes: u64 = {
