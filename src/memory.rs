@@ -36,6 +36,15 @@ pub fn resize(
     })
 }
 
+/// The session's memory limit in bytes (`--memory-limit`); `None` when its pool has none.
+pub fn pool_limit(ctx: &SessionContext) -> Option<usize> {
+    use datafusion::execution::memory_pool::MemoryLimit;
+    match ctx.runtime_env().memory_pool.memory_limit() {
+        MemoryLimit::Finite(limit) => Some(limit),
+        MemoryLimit::Infinite | MemoryLimit::Unknown => None,
+    }
+}
+
 /// The process's peak resident set size in bytes (VmHWM), when the OS reports it.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

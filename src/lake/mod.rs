@@ -6,6 +6,7 @@
 mod encode;
 
 use self::encode::ParallelWriter;
+use crate::memory;
 use crate::store::{Store, StoreError};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -162,39 +163,33 @@ fn files_error(store: &Store, relatives: &[String], source: DataFusionError) -> 
     }
 }
 
-/// Whether `files` yearly files of `bytes` together are read one year per partition: more files
-/// than the session's target partitions (so no fewer partitions than a repartition would make),
-/// taking together at most two thirds of the memory limit. The transform runs at most
-/// target-partitions years of such a scan at a time (`transform::lake_sink`), and an aggregation
-/// over it is one step per year (DataFusion's `SinglePartitioned`); when one spills, DataFusion
-/// copies its whole table outside the memory pool to sort it into the spill file. Measured at ten
-/// times national size (1107 MiB of register files), two years at a time: under 2GiB (files 54 %
-/// of the limit) nothing spilled, peak 1854 – 1877 MiB; under 1536MiB (72 %) 343 MB spilled, peak
-/// 1499 MiB; under 1200MiB (92 %) 679 MB spilled and the peak, 1426 MiB, was above the limit plus
-/// the 128 MiB the README states (docs/benchmarks.md, session 20). Larger files keep the two-step
-/// plan.
-fn years_apart(ctx: &SessionContext, files: usize, bytes: u64) -> bool {
-    use datafusion::execution::memory_pool::MemoryLimit;
-    let fits = match ctx.runtime_env().memory_pool.memory_limit() {
-        MemoryLimit::Finite(limit) => bytes.saturating_mul(3) <= (limit as u64).saturating_mul(2),
-        MemoryLimit::Infinite | MemoryLimit::Unknown => true,
+/// Whether `files` yearly files of `bytes` together are read one year per partition, and if so how
+/// many years are grouped at once.
+///
+/// They are read apart when there are more files than the session's target partitions (so no
+/// fewer partitions than a repartition would make) taking together at most two thirds of the
+/// memory limit. An aggregation over such a scan is one step per year (DataFusion's
+/// `SinglePartitioned`); when one spills, DataFusion copies its whole table outside the memory
+/// pool to sort it into the spill file. Measured at ten times national size (1107 MiB of register
+/// files), two years at a time: under 2GiB (files 54 % of the limit) nothing spilled, peak 1854 –
+/// 1877 MiB; under 1536MiB (72 %) 343 MB spilled, peak 1499 MiB; under 1200MiB (92 %) 679 MB
+/// spilled and the peak, 1426 MiB, was above the limit plus the 128 MiB the README states. Larger
+/// files keep the two-step plan.
+///
+/// All the years are grouped at once when the files take at most a quarter of the limit (national
+/// size); else as many as the target partitions, so that each year's aggregation gets a larger
+/// share of the pool (three at once at ten times national under 2GiB went to 2.3 GiB). See
+/// docs/benchmarks.md, session 20.
+fn years_apart(ctx: &SessionContext, files: usize, bytes: u64) -> Option<usize> {
+    let target = ctx.copied_config().target_partitions();
+    let limit = memory::pool_limit(ctx).map(|l| l as u64);
+    let within = |parts: u64, of: u64| {
+        limit.is_none_or(|l| bytes.saturating_mul(of) <= l.saturating_mul(parts))
     };
-    files > ctx.copied_config().target_partitions() && fits
-}
-
-/// How many years of a scan read one year per partition are grouped at once: all of them when
-/// their files take at most a quarter of the memory limit (measured: national size, and three
-/// years at once at ten times national under 2GiB went over the limit, docs/benchmarks.md,
-/// session 20), else as many as the target partitions, so that each year's aggregation gets a
-/// larger share of the pool.
-fn years_at_once(ctx: &SessionContext, files: usize, bytes: u64) -> usize {
-    use datafusion::execution::memory_pool::MemoryLimit;
-    match ctx.runtime_env().memory_pool.memory_limit() {
-        MemoryLimit::Finite(limit) if bytes.saturating_mul(4) > limit as u64 => {
-            ctx.copied_config().target_partitions()
-        }
-        _ => files,
+    if files <= target || !within(2, 3) {
+        return None;
     }
+    Some(if within(1, 4) { files } else { target })
 }
 
 /// What [`register_years`] registered.
@@ -203,7 +198,7 @@ pub struct YearFiles {
     /// The years that had no file.
     pub missing: Vec<i64>,
     /// When the files are read one year per partition: how many years to group at once
-    /// ([`years_at_once`]; `transform::LakeSink::with_partitions_at_once`).
+    /// ([`years_apart`]; `transform::LakeSink::with_partitions_at_once`).
     pub at_once: Option<usize>,
 }
 
@@ -281,17 +276,15 @@ pub async fn register_years(
             missing.push(year);
         }
     }
-    let mut at_once = None;
+    // DataFusion puts the files in path order, one partition each; the declared ranges follow the
+    // years, so both orders must agree.
+    let in_order = present.is_sorted() && present_years.is_sorted();
+    let at_once = year_column
+        .filter(|_| in_order)
+        .and_then(|_| years_apart(ctx, present.len(), bytes));
     if !present.is_empty() {
-        let df = match year_column {
-            // DataFusion puts the files in path order, one partition each; the declared ranges
-            // follow the years, so both orders must agree.
-            Some(column)
-                if years_apart(ctx, present.len(), bytes)
-                    && present.is_sorted()
-                    && present_years.is_sorted() =>
-            {
-                at_once = Some(years_at_once(ctx, present.len(), bytes));
+        let df = match (year_column, at_once) {
+            (Some(column), Some(_)) => {
                 read_years_apart(ctx, store, &present, &present_years, column).await?
             }
             _ => read_files(ctx, store, &present).await?,

@@ -27,7 +27,7 @@ use crate::memory;
 use crate::store::Store;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
-use datafusion::execution::memory_pool::{MemoryConsumer, MemoryLimit, MemoryReservation};
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext};
 use futures::StreamExt;
 use futures::future::BoxFuture;
@@ -272,10 +272,7 @@ fn default_budget(ctx: &SessionContext) -> usize {
             }
         },
     };
-    match ctx.runtime_env().memory_pool.memory_limit() {
-        MemoryLimit::Finite(limit) => (limit as f64 * share) as usize,
-        MemoryLimit::Infinite | MemoryLimit::Unknown => usize::MAX,
-    }
+    memory::pool_limit(ctx).map_or(usize::MAX, |limit| (limit as f64 * share) as usize)
 }
 
 /// The environment variable that overrides [`MODEL_TABLE_SHARE`].
@@ -412,7 +409,7 @@ pub(crate) fn execute_bounded(
     let tx = builder.tx();
     builder.spawn(async move {
         let join = |r: Result<datafusion::error::Result<()>, tokio::task::JoinError>| {
-            r.map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?
+            r.map_err(|e| datafusion::error::DataFusionError::ExecutionJoin(Box::new(e)))?
         };
         let mut running = tokio::task::JoinSet::new();
         for partition in 0..partitions {
