@@ -200,6 +200,8 @@ pub struct YearFiles {
     /// When the files are read one year per partition: how many years to group at once
     /// ([`years_apart`]; `transform::LakeSink::with_partitions_at_once`).
     pub at_once: Option<usize>,
+    /// The files' bytes together.
+    pub bytes: u64,
 }
 
 /// Reads the yearly files `relatives` of `years` (ascending, each file holding only rows whose
@@ -300,5 +302,9 @@ pub async fn register_years(
                 source,
             })?;
     }
-    Ok(YearFiles { missing, at_once })
+    Ok(YearFiles {
+        missing,
+        at_once,
+        bytes,
+    })
 }

@@ -39,6 +39,29 @@ use std::sync::Arc;
 /// that does not fit is read back from its warehouse file.
 pub const MODEL_TABLE_SHARE: f64 = 0.25;
 
+/// The share when the staged files the models read take at most [`SMALL_SOURCES`] of the limit:
+/// the operators then need little of it, and the large register models of a national year
+/// (`int_person_region_nyckel`, `int_person_region_ar`, 1.4 M rows each) stay in memory instead
+/// of their readers waiting for their files and reading them back (national `run --force` under
+/// the default 1GiB about 0.3 s faster at about 60 MiB more; docs/benchmarks.md, session 21).
+pub const MODEL_TABLE_SHARE_SMALL_SOURCES: f64 = 0.5;
+
+/// Staged files at most this share of the memory limit count as small ([`budget_share`]): a
+/// national year's window (about 75 MB) under 1GiB, not under 512MiB, nor ten times national
+/// (about 750 MB) under 2GiB.
+pub const SMALL_SOURCES: f64 = 0.125;
+
+/// The share of the memory limit model tables may hold: [`MODEL_TABLE_SHARE_SMALL_SOURCES`] when
+/// the models' staged files (`source_bytes`) take at most [`SMALL_SOURCES`] of `limit`, otherwise
+/// [`MODEL_TABLE_SHARE`].
+pub fn budget_share(limit: usize, source_bytes: u64) -> f64 {
+    if source_bytes as f64 <= limit as f64 * SMALL_SOURCES {
+        MODEL_TABLE_SHARE_SMALL_SOURCES
+    } else {
+        MODEL_TABLE_SHARE
+    }
+}
+
 /// Batches queued between a running model and its file writer when the model is not kept in
 /// memory (a kept model's writer may fall behind by any number of its kept batches).
 const QUEUED_BATCHES: usize = 8;
@@ -79,6 +102,8 @@ pub struct LakeSink<'a> {
     /// How many partitions of a plan read one year per partition run at once
     /// ([`LakeSink::with_partitions_at_once`]); the target partitions when `None`.
     at_once: Option<usize>,
+    /// Bytes of the staged files the models read ([`LakeSink::with_source_bytes`]).
+    source_bytes: Option<u64>,
 }
 
 /// Where a model's readers find it.
@@ -101,7 +126,10 @@ impl ModelSink for LakeSink<'_> {
                 model: model.to_string(),
                 message: e.to_string(),
             };
-            let budget = *self.budget.get_or_insert_with(|| default_budget(ctx));
+            let source_bytes = self.source_bytes;
+            let budget = *self
+                .budget
+                .get_or_insert_with(|| default_budget(ctx, source_bytes));
             let task = Arc::new(df.task_ctx());
             let plan = df.create_physical_plan().await.map_err(|e| sink_err(&e))?;
             tracing::debug!(
@@ -258,21 +286,27 @@ impl ModelSink for LakeSink<'_> {
     }
 }
 
-/// [`MODEL_TABLE_SHARE`] of the session's memory limit (unbounded pools: no limit), or the share
+/// [`budget_share`] of the session's memory limit ([`MODEL_TABLE_SHARE`] when the sources' bytes
+/// are not known; unbounded pools: no limit), or the share
 /// given by the environment variable [`SHARE_VARIABLE`] (a number from 0 to 1, for comparing the
-/// two ways in a benchmark; anything else is ignored with a warning).
-fn default_budget(ctx: &SessionContext) -> usize {
+/// ways in a benchmark; anything else is ignored with a warning).
+fn default_budget(ctx: &SessionContext, source_bytes: Option<u64>) -> usize {
+    let Some(limit) = memory::pool_limit(ctx) else {
+        return usize::MAX;
+    };
+    let chosen = source_bytes.map_or(MODEL_TABLE_SHARE, |bytes| budget_share(limit, bytes));
     let share = match std::env::var(SHARE_VARIABLE) {
-        Err(_) => MODEL_TABLE_SHARE,
+        Err(_) => chosen,
         Ok(text) => match text.parse::<f64>() {
             Ok(share) if (0.0..=1.0).contains(&share) => share,
             _ => {
                 tracing::warn!("{SHARE_VARIABLE}={text} is not a number from 0 to 1; ignored");
-                MODEL_TABLE_SHARE
+                chosen
             }
         },
     };
-    memory::pool_limit(ctx).map_or(usize::MAX, |limit| (limit as f64 * share) as usize)
+    tracing::debug!(limit, source_bytes, share, "model tables' budget");
+    (limit as f64 * share) as usize
 }
 
 /// The environment variable that overrides [`MODEL_TABLE_SHARE`].
@@ -348,6 +382,7 @@ impl<'a> LakeSink<'a> {
             reserved: BTreeMap::new(),
             budget: None,
             at_once: None,
+            source_bytes: None,
         }
     }
 
@@ -363,6 +398,13 @@ impl<'a> LakeSink<'a> {
     /// reader reads the written file). By default `MODEL_TABLE_SHARE` of the memory limit.
     pub fn with_budget(mut self, bytes: usize) -> Self {
         self.budget = Some(bytes);
+        self
+    }
+
+    /// The bytes of the staged files the models read, which choose the default budget's share of
+    /// the memory limit ([`budget_share`]); without them [`MODEL_TABLE_SHARE`].
+    pub fn with_source_bytes(mut self, bytes: u64) -> Self {
+        self.source_bytes = Some(bytes);
         self
     }
 
@@ -446,6 +488,19 @@ fn repartitions(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Half the limit while the sources take at most an eighth of it, a quarter above; a
+    /// national window (75 MB) under 1GiB and 512MiB, ten times national (750 MB) under 2GiB.
+    #[test]
+    fn model_tables_get_half_the_limit_only_beside_small_sources() {
+        let gib = 1usize << 30;
+        assert_eq!(budget_share(gib, (gib / 8) as u64), 0.5);
+        assert_eq!(budget_share(gib, (gib / 8) as u64 + 1), 0.25);
+        assert_eq!(budget_share(gib, 75_000_000), 0.5);
+        assert_eq!(budget_share(gib / 2, 75_000_000), 0.25);
+        assert_eq!(budget_share(2 * gib, 750_000_000), 0.25);
+        assert_eq!(budget_share(gib, 0), 0.5);
+    }
     use datafusion::arrow::array::{Array, Int64Array};
     use datafusion::arrow::datatypes::{DataType, Field, Schema};
 

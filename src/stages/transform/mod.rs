@@ -136,6 +136,7 @@ async fn run(
 ) -> Result<StageOutput, StageError> {
     let (project, year) = (cx.project, cx.year);
     let mut at_once = None;
+    let mut source_bytes = 0;
     for dataset in MODEL_SOURCES {
         let years = source_years(project, dataset, year);
         let registered = lake::register_years(
@@ -148,6 +149,7 @@ async fn run(
         )
         .await?;
         at_once = at_once.or(registered.at_once);
+        source_bytes += registered.bytes;
         if registered.missing.contains(&year) {
             return Err(StageError::NotStaged {
                 dataset: dataset.to_string(),
@@ -168,7 +170,7 @@ async fn run(
     }
     let keys = reuse::model_keys(models, &inputs.hashed);
     let reused = reuse::reusable(cx, &keys).await?;
-    let mut sink = LakeSink::new(txn, year, models);
+    let mut sink = LakeSink::new(txn, year, models).with_source_bytes(source_bytes);
     if let Some(n) = at_once {
         sink = sink.with_partitions_at_once(n);
     }
