@@ -35,20 +35,21 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The share of the session's memory limit that model tables kept in memory for their readers
-/// may hold together; the rest is left to the operators (sorts, aggregations, joins). A table
-/// that does not fit is read back from its warehouse file.
+/// may hold together unless the sources are small ([`budget_share`]); the rest is left to the
+/// operators (sorts, aggregations, joins). A table that does not fit is read back from its
+/// warehouse file.
 pub const MODEL_TABLE_SHARE: f64 = 0.25;
 
 /// The share when the staged files the models read take at most [`SMALL_SOURCES`] of the limit:
 /// the operators then need little of it, and the large register models of a national year
 /// (`int_person_region_nyckel`, `int_person_region_ar`, 1.4 M rows each) stay in memory instead
-/// of their readers waiting for their files and reading them back (national `run --force` under
-/// the default 1GiB about 0.3 s faster at about 60 MiB more; docs/benchmarks.md, session 21).
+/// of their readers waiting for their files and reading them back (a national transform under the
+/// default 1GiB about 0.15 s, 4 %, faster at about 60 MiB more; docs/benchmarks.md, session 21).
 pub const MODEL_TABLE_SHARE_SMALL_SOURCES: f64 = 0.5;
 
 /// Staged files at most this share of the memory limit count as small ([`budget_share`]): a
-/// national year's window (about 75 MB) under 1GiB, not under 512MiB, nor ten times national
-/// (about 750 MB) under 2GiB.
+/// national year's window (about 73 MB) under 1GiB, not under 512MiB, nor ten times national
+/// (about 1.16 GB) under 2GiB.
 pub const SMALL_SOURCES: f64 = 0.125;
 
 /// The share of the memory limit model tables may hold: [`MODEL_TABLE_SHARE_SMALL_SOURCES`] when
@@ -309,7 +310,7 @@ fn default_budget(ctx: &SessionContext, source_bytes: Option<u64>) -> usize {
     (limit as f64 * share) as usize
 }
 
-/// The environment variable that overrides [`MODEL_TABLE_SHARE`].
+/// The environment variable that overrides the share [`budget_share`] chooses.
 pub const SHARE_VARIABLE: &str = "OJ_MODEL_TABLE_SHARE";
 
 /// `batches` dealt round-robin into `n` partitions (at least one), so readers scan in parallel.
@@ -488,21 +489,21 @@ fn repartitions(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use datafusion::arrow::array::{Array, Int64Array};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
     /// Half the limit while the sources take at most an eighth of it, a quarter above; a
-    /// national window (75 MB) under 1GiB and 512MiB, ten times national (750 MB) under 2GiB.
+    /// national window (73 MB) under 1GiB and 512MiB, ten times national (1.16 GB) under 2GiB.
     #[test]
     fn model_tables_get_half_the_limit_only_beside_small_sources() {
         let gib = 1usize << 30;
         assert_eq!(budget_share(gib, (gib / 8) as u64), 0.5);
         assert_eq!(budget_share(gib, (gib / 8) as u64 + 1), 0.25);
-        assert_eq!(budget_share(gib, 75_000_000), 0.5);
-        assert_eq!(budget_share(gib / 2, 75_000_000), 0.25);
-        assert_eq!(budget_share(2 * gib, 750_000_000), 0.25);
+        assert_eq!(budget_share(gib, 72_947_423), 0.5);
+        assert_eq!(budget_share(gib / 2, 72_947_423), 0.25);
+        assert_eq!(budget_share(2 * gib, 1_159_499_800), 0.25);
         assert_eq!(budget_share(gib, 0), 0.5);
     }
-    use datafusion::arrow::array::{Array, Int64Array};
-    use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
     /// A table of three partitions: 40 batches of partition 0, 40 of partition 1, one of
     /// partition 2; column `p` holds the partition.
