@@ -45,17 +45,17 @@ pub const MODEL_TABLE_SHARE: f64 = 0.25;
 /// (`int_person_region_nyckel`, `int_person_region_ar`, 1.4 M rows each) stay in memory instead
 /// of their readers waiting for their files and reading them back (a national transform under the
 /// default 1GiB about 0.15 s, 4 %, faster at about 60 MiB more; docs/benchmarks.md, session 21).
-pub const MODEL_TABLE_SHARE_SMALL_SOURCES: f64 = 0.5;
+const MODEL_TABLE_SHARE_SMALL_SOURCES: f64 = 0.5;
 
 /// Staged files at most this share of the memory limit count as small ([`budget_share`]): a
 /// national year's window (about 73 MB) under 1GiB, not under 512MiB, nor ten times national
 /// (about 1.16 GB) under 2GiB.
-pub const SMALL_SOURCES: f64 = 0.125;
+const SMALL_SOURCES: f64 = 0.125;
 
 /// The share of the memory limit model tables may hold: [`MODEL_TABLE_SHARE_SMALL_SOURCES`] when
 /// the models' staged files (`source_bytes`) take at most [`SMALL_SOURCES`] of `limit`, otherwise
 /// [`MODEL_TABLE_SHARE`].
-pub fn budget_share(limit: usize, source_bytes: u64) -> f64 {
+fn budget_share(limit: usize, source_bytes: u64) -> f64 {
     if source_bytes as f64 <= limit as f64 * SMALL_SOURCES {
         MODEL_TABLE_SHARE_SMALL_SOURCES
     } else {
