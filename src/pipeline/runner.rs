@@ -280,7 +280,9 @@ impl Runner<'_> {
                     let cx = self.context(year, &record, &earlier, &wanted, reusable);
                     self.plan_parts(*stage, &cx, prepared, &rewritten).await
                 };
-                match planned {
+                // The gate after it: which check results it would keep. A failure to preview
+                // them (the lake unreadable) fails the stage like a failure to plan its parts.
+                let planned = match planned {
                     Ok(Some(plan)) => {
                         let line = events::Line::Parts {
                             what: plan.what,
@@ -288,7 +290,6 @@ impl Runner<'_> {
                             computed: plan.computed.clone(),
                         };
                         line.emit(scope, name);
-                        // The gate after it: which check results it would keep.
                         let reuse = crate::gates::Reuse::new(
                             reusable.map_or(&[][..], |p| p.checks.as_slice()),
                             plan.keys.clone(),
@@ -297,7 +298,7 @@ impl Runner<'_> {
                             rewritten.files.contains(file)
                                 || rewritten.producers.contains(&producer)
                         };
-                        let (checks_kept, checks_run) = crate::gates::plan_reuse(
+                        crate::gates::plan_reuse(
                             self.ctx,
                             self.project,
                             self.lake,
@@ -307,7 +308,14 @@ impl Runner<'_> {
                             &anew,
                         )
                         .await
-                        .map_err(|e| RunError::stage(id, e))?;
+                        .map(|checks| Some((plan, checks)))
+                        .map_err(|e| RunError::stage(id, e))
+                    }
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e),
+                };
+                match planned {
+                    Ok(Some((plan, (checks_kept, checks_run)))) => {
                         events::Line::Parts {
                             what: events::PartKind::Checks,
                             kept: checks_kept.clone(),

@@ -637,6 +637,46 @@ async fn a_plan_names_what_a_rerun_would_keep_and_compute() {
     );
 }
 
+/// A dry run whose preview of a gate cannot read the lake fails that stage, as a run would: the
+/// stage is in the record as failed, with the store's error naming the file, and the plan stops
+/// there (it used to return the error without any record of the stages planned so far).
+#[tokio::test]
+async fn a_plan_whose_gate_preview_cannot_read_the_lake_records_the_failed_stage() {
+    let (l, _) = lake_with_2017_run().await;
+    // The transform gate's drift checks read the 2016 release through releases/2016/LATEST;
+    // a link to itself cannot be opened (ELOOP), an error and not a missing file.
+    let latest = l.lake.display(&oj::layout::latest_file(2016));
+    std::fs::create_dir_all(std::path::Path::new(&latest).parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("LATEST", &latest).unwrap();
+    let project = fixtures::project();
+    let plan = fixtures::run(
+        &project,
+        &l.drops,
+        &l.lake,
+        2017,
+        Selection::All,
+        true,
+        true,
+    )
+    .await;
+    let failure = plan.failure.as_ref().expect("the plan fails").to_string();
+    assert!(failure.contains("releases/2016/LATEST"), "{failure}");
+    let stages: Vec<(&str, StageStatus)> = plan
+        .record
+        .stages
+        .iter()
+        .map(|s| (s.name.as_str(), s.status))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("ingest", StageStatus::WouldRun),
+            ("transform", StageStatus::Failed)
+        ]
+    );
+    assert_eq!(plan.record.error.as_deref(), Some(failure.as_str()));
+}
+
 #[tokio::test]
 async fn a_changed_model_recomputes_itself_and_its_readers_and_reuses_the_rest() {
     let (l, first) = lake_with_2017_run().await;
