@@ -409,6 +409,12 @@ impl<'a> LakeSink<'a> {
         self
     }
 
+    /// The bytes model tables could hold together in this run: set when the first model was
+    /// computed (none when every model was reused).
+    pub fn budget_bytes(&self) -> Option<usize> {
+        self.budget
+    }
+
     /// How many models stopped being kept in memory after some of their batches were (their
     /// readers read the file).
     pub fn kept_in_part(&self) -> usize {

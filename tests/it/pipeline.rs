@@ -677,6 +677,33 @@ async fn a_plan_whose_gate_preview_cannot_read_the_lake_records_the_failed_stage
     assert_eq!(plan.record.error.as_deref(), Some(failure.as_str()));
 }
 
+/// The transform stage adds up the bytes of every staged file its models read (the window's
+/// register and regions, two years of population, the year's other datasets) and hands them to
+/// the model tables' budget: files this small take far less than an eighth of the test session's
+/// 1 GiB, so model tables may hold half of it (a quarter when the bytes are not passed on).
+#[tokio::test]
+async fn the_transform_budgets_model_tables_by_the_bytes_of_the_staged_files_it_reads() {
+    let (l, first) = lake_with_2017_run().await;
+    let project = fixtures::project();
+    let mut files = 0u64;
+    for (dataset, year) in oj::stages::transform::staged_inputs(&project, 2017) {
+        let path = l.lake.display(&oj::layout::staging_file(dataset, year));
+        files += std::fs::metadata(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .len();
+    }
+    // Every staged dataset of the window: 2015 – 2017 of register and regioner (six files),
+    // 2016 and 2017 of befolkning, 2017 of bakgrund and enkat.
+    assert_eq!(
+        oj::stages::transform::staged_inputs(&project, 2017).len(),
+        10
+    );
+    let budget = &first.record.stages[1].details["model_tables"];
+    assert_eq!(budget["source_bytes"], files, "{budget}");
+    assert!(files > 0 && files < (1 << 30) / 8);
+    assert_eq!(budget["budget_bytes"], 1u64 << 29, "{budget}");
+}
+
 #[tokio::test]
 async fn a_changed_model_recomputes_itself_and_its_readers_and_reuses_the_rest() {
     let (l, first) = lake_with_2017_run().await;

@@ -175,6 +175,7 @@ async fn run(
         sink = sink.with_partitions_at_once(n);
     }
     let runs = transform::run_models(cx.ctx, models, &params, &reused, &mut sink).await?;
+    let budget_bytes = sink.budget_bytes();
     sink.finish().await?;
     // Later stages read the warehouse files; the in-memory tables are released here.
     for name in models.names_in_order() {
@@ -189,6 +190,11 @@ async fn run(
         rows_in: 0,
         rows_out,
         details: serde_json::json!({
+            // What the model tables' memory budget followed (transform::LakeSink).
+            "model_tables": {
+                "source_bytes": source_bytes,
+                "budget_bytes": budget_bytes,
+            },
             "models": runs.iter().map(|r| serde_json::json!({
                 "model": r.name,
                 "rows": r.rows,
