@@ -3,8 +3,9 @@
 -- Taken from the person's latest paid month in Y = $year in any region; when the person is listed
 -- on several household-months that month, the one with the lowest kommun code wins, then the lowest
 -- household id. alder is the age reported in that month.
--- Columns: pnr, lopnr (the person's number 1, 2, … in pnr order: int_person_region_ar groups by
--- it instead of the text id), kon (1 man, 2 kvinna), alder, utrikes (1 born abroad).
+-- Columns: pnr (the person id as int_person_plats's number), lopnr (the person's number 1, 2, … in
+-- pnr order, which is the ids' order as text: int_person_region_ar groups by it instead of the
+-- id), kon (1 man, 2 kvinna), alder, utrikes (1 born abroad).
 --
 -- Read from int_person_plats (one row per person, place, household and attributes with their
 -- months): the person's latest month M is the largest senaste_manad of its rows in Y, and the rows

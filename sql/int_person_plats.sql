@@ -5,6 +5,10 @@
 -- kon, alder, utrikes); each listed person of a paid household-month (belopp_kr > 0) counts.
 -- Children under 16 are not persons here: they are only the count barn_under_16 of
 -- int_hushall_plats. One row per (ar, pnr, plats, hushall_id, kon, alder, utrikes):
+--   pnr            the person id as a number, oj_pnr_number(pnrN): the id's 16 hex digits as a
+--                  BIGINT that sorts as the text does (equal ids, equal numbers), so that every
+--                  later model groups, joins and orders persons by a number instead of the text
+--                  (a national transform about 5 % faster; docs/benchmarks.md, session 22)
 --   plats          as in int_hushall_plats (the kommun is its first four characters)
 --   kon, alder, utrikes  as reported on those months (kon: 1 man, 2 kvinna; utrikes: 1 born
 --                  abroad); a birthday during the year gives the person two rows
@@ -51,14 +55,15 @@ flera AS (
 -- utrikes (as in int_person_attribut; the contract keeps kon in 1–2, alder in 16–110 and utrikes in
 -- 0–1, so the number gives each back exactly): one key instead of three per group.
 personer AS (
-    SELECT ar, manad, plats, hushall_id, pnr1 AS pnr,
+    SELECT ar, manad, plats, hushall_id, oj_pnr_number(pnr1) AS pnr,
         kon1 * 10000 + alder1 * 10 + utrikes1 AS attribut
     FROM betalda WHERE pnr1 IS NOT NULL
     UNION ALL
-    SELECT ar, manad, plats, hushall_id, pnr2, kon2 * 10000 + alder2 * 10 + utrikes2
+    SELECT ar, manad, plats, hushall_id, oj_pnr_number(pnr2),
+        kon2 * 10000 + alder2 * 10 + utrikes2
     FROM betalda WHERE pnr2 IS NOT NULL
     UNION ALL
-    SELECT ar, manad, plats, hushall_id, p['pnr'],
+    SELECT ar, manad, plats, hushall_id, oj_pnr_number(p['pnr']),
         p['kon'] * 10000 + p['alder'] * 10 + p['utrikes']
     FROM flera WHERE p['pnr'] IS NOT NULL
 )

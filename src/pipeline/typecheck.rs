@@ -52,6 +52,7 @@ async fn check_async(project: &Project) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let year = planning_year();
     let ctx = SessionContext::new();
+    crate::transform::register_functions(&ctx);
     let mut schemas: BTreeMap<String, SchemaRef> = BTreeMap::new();
     for dataset in &project.pipeline.datasets {
         let schema = Arc::new(crate::ingest::staged_schema(project.contract_of(dataset)));

@@ -10,11 +10,14 @@
 mod error;
 mod history;
 mod lake_sink;
+mod person_number;
 mod run;
 mod sink;
 
 pub use error::TransformError;
 pub use history::history_status;
 pub use lake_sink::LakeSink;
+/// Registers the functions the `sql/` models call (`oj_pnr_number`) with a session.
+pub(crate) use person_number::register as register_functions;
 pub use run::{ModelRun, run_models};
 pub use sink::{MemorySink, ModelSink};

@@ -4,7 +4,7 @@
 //! with the missing years named); every `$name` placeholder of a model must have a value, otherwise
 //! the error names the file and the parameter; planning and running errors name the model's file.
 
-use super::{ModelSink, TransformError, history_status};
+use super::{ModelSink, TransformError, history_status, register_functions};
 use crate::config::models::ModelSet;
 use crate::config::params::{MAX_WINDOW_YEARS, ModelParams};
 use crate::vocab::MissingHistory;
@@ -54,6 +54,7 @@ pub async fn run_models(
             ),
         });
     }
+    register_functions(ctx);
     let missing = history_status(ctx, year, params.window_years()).await?;
     if !missing.is_empty() && params.missing_history() == MissingHistory::Fail {
         return Err(TransformError::MissingHistory { year, missing });

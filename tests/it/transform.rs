@@ -154,6 +154,29 @@ fn template(ar: i64, region: &str, k: i64) -> Vec<Folk> {
 /// A person on a household-month: (pnr, kon, alder, utrikes).
 type Person = (&'static str, i64, i64, i64);
 
+/// A fixture's short person id (at most 8 ASCII characters, e.g. `pa`) written as the register
+/// contract writes ids, 16 lowercase hex digits: its bytes in hex, padded with zeros (`pa` →
+/// `7061000000000000`). The ids keep their order as text.
+fn contract_id(short: &str) -> String {
+    assert!(
+        short.len() <= 8 && short.is_ascii() && !short.contains('\0'),
+        "{short}"
+    );
+    format!(
+        "{:0<16}",
+        short
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+/// The number `int_person_plats` gives the person `short` (its contract id's 64 bits with the top
+/// bit flipped, read as a signed number; worked out here apart from the model's function).
+fn person_number(short: &str) -> i64 {
+    (u64::from_str_radix(&contract_id(short), 16).unwrap() ^ (1 << 63)) as i64
+}
+
 #[derive(Clone)]
 struct Hm {
     ar: i64,
@@ -219,7 +242,11 @@ fn register(ctx: &SessionContext, rows: &[Hm]) {
     ];
     for (i, n) in NAMES.iter().enumerate() {
         let p = |r: &Hm| r.personer.get(i).copied();
-        cols.push((n[0], texts(rows.iter().map(|r| p(r).map(|x| x.0)))));
+        let ids: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| p(r).map(|x| contract_id(x.0)))
+            .collect();
+        cols.push((n[0], texts(ids.iter().map(Option::as_deref))));
         cols.push((n[1], ints(rows.iter().map(|r| p(r).map(|x| x.1)))));
         cols.push((n[2], ints(rows.iter().map(|r| p(r).map(|x| x.2)))));
         cols.push((n[3], ints(rows.iter().map(|r| p(r).map(|x| x.3)))));
@@ -1283,7 +1310,8 @@ async fn person_regions(w: &Warehouse, pnr: &str) -> Vec<String> {
         "SELECT arrow_cast(r.niva || ' ' || r.region || ' ' || CAST(r.manader_ar AS VARCHAR) \
          || ' ' || CAST(r.manader_fonster AS VARCHAR), 'Utf8') AS rad \
          FROM int_person_region_ar r JOIN int_person_attribut a ON a.lopnr = r.lopnr \
-         WHERE a.pnr = '{pnr}' AND r.niva <> 'storleksklass' ORDER BY rad"
+         WHERE a.pnr = {} AND r.niva <> 'storleksklass' ORDER BY rad",
+        person_number(pnr)
     );
     let batches = q.sql(&sql).await.unwrap().collect().await.unwrap();
     batches
