@@ -8,7 +8,8 @@
 --   pnr            the person id as a number, oj_pnr_number(pnrN): the id's 16 hex digits as a
 --                  BIGINT that sorts as the text does (equal ids, equal numbers), so that every
 --                  later model groups, joins and orders persons by a number instead of the text
---                  (a national transform about 5 % faster; docs/benchmarks.md, session 22)
+--                  (at ten times national size about 4 % faster and 100 MiB smaller;
+--                  docs/benchmarks.md, session 22)
 --   plats          as in int_hushall_plats (the kommun is its first four characters)
 --   kon, alder, utrikes  as reported on those months (kon: 1 man, 2 kvinna; utrikes: 1 born
 --                  abroad); a birthday during the year gives the person two rows

@@ -2,9 +2,10 @@
 //! 64-bit number that sorts as the text does. `int_person_plats` groups the window's person-months
 //! by it, and every model after it groups, joins and orders persons by the number instead of the
 //! text: the same groups, joins and order (equal ids give equal numbers, different ids different
-//! numbers, and the text's order is the numbers' order). The readers got faster by more than the
-//! conversion costs: a national transform by about 0.17 s (5 %), one of ten times national by
-//! 1.3 – 2.3 s (3 – 5 %; docs/benchmarks.md, session 22).
+//! numbers, and the text's order is the numbers' order). The readers gain more than the
+//! conversion costs: a transform of ten times national size was about 4 % faster at about
+//! 100 MiB less peak memory; at national size the difference is within the noise
+//! (docs/benchmarks.md, session 22).
 //!
 //! The number is the id's 64 bits read as hex with the top bit flipped, so that an unsigned order
 //! becomes a signed one. A NULL stays NULL. Any other text is an error naming it: the ingest
