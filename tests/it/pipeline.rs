@@ -704,6 +704,78 @@ async fn the_transform_budgets_model_tables_by_the_bytes_of_the_staged_files_it_
     assert_eq!(budget["budget_bytes"], 1u64 << 29, "{budget}");
 }
 
+/// A register contract edited to accept person ids that `int_person_plats` cannot number
+/// (upper-case hex) without the model: the ingest stages the ids, and the transform stops naming
+/// the function and the first such id; nothing of the transform is committed.
+#[tokio::test]
+async fn person_ids_the_model_cannot_number_stop_the_transform_naming_the_id() {
+    let dir = fixtures::copy_of_project();
+    let contract = dir.path().join("data-contracts/register.yaml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    assert!(text.contains("pattern: '^[0-9a-f]{16}$'"));
+    std::fs::write(
+        &contract,
+        text.replace("pattern: '^[0-9a-f]{16}$'", "pattern: '^[0-9a-fA-F]{16}$'"),
+    )
+    .unwrap();
+    let project = oj::pipeline::load_project(dir.path()).unwrap();
+    let l = lake_with_drops(&[2015, 2016, 2017]);
+    let register = l.drops.display("2017/register.tsv");
+    let drop = std::fs::read_to_string(&register).unwrap();
+    assert!(drop.contains("00000000000000b2"));
+    std::fs::write(
+        &register,
+        drop.replace("00000000000000b2", "00000000000000B2"),
+    )
+    .unwrap();
+    let go =
+        |year, selection| fixtures::run(&project, &l.drops, &l.lake, year, selection, false, false);
+    for y in [2015, 2016] {
+        let r = go(y, Selection::Only(StageId::Ingest)).await;
+        assert!(r.failure.is_none(), "{:?}", r.failure);
+    }
+    let run = go(2017, Selection::All).await;
+    let failure = run
+        .failure
+        .as_ref()
+        .expect("the transform fails")
+        .to_string();
+    assert!(
+        failure
+            .contains("oj_pnr_number: person id `00000000000000B2` is not 16 lowercase hex digits"),
+        "{failure}"
+    );
+    assert!(failure.contains("int_person_plats"), "{failure}");
+    let stages: Vec<(&str, StageStatus)> = run
+        .record
+        .stages
+        .iter()
+        .map(|s| (s.name.as_str(), s.status))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("ingest", StageStatus::Ran),
+            ("transform", StageStatus::Failed)
+        ]
+    );
+    // The staged register holds the id as delivered; the warehouse has nothing of 2017.
+    assert!(
+        l.lake
+            .head(&oj::layout::staging_file("register", 2017))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        l.lake
+            .head(&oj::layout::warehouse_file("ind_indikatorer", 2017))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 #[tokio::test]
 async fn a_changed_model_recomputes_itself_and_its_readers_and_reuses_the_rest() {
     let (l, first) = lake_with_2017_run().await;
