@@ -33,6 +33,22 @@ async fn run(l: &Lake, year: i64, selection: Selection) -> RunResult {
     fixtures::run(&project, &l.drops, &l.lake, year, selection, false, false).await
 }
 
+/// Replaces every `from` in the file at `path` (which must hold one) by `to`.
+fn replace_in(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+/// Each stage of a run's record with its status, in order.
+fn stages_of(run: &RunResult) -> Vec<(&str, StageStatus)> {
+    run.record
+        .stages
+        .iter()
+        .map(|s| (s.name.as_str(), s.status))
+        .collect()
+}
+
 /// The file `name` of the year's current release.
 async fn latest_release_file(l: &Lake, year: i64, name: &str) -> Vec<u8> {
     let latest = l
@@ -661,14 +677,8 @@ async fn a_plan_whose_gate_preview_cannot_read_the_lake_records_the_failed_stage
     .await;
     let failure = plan.failure.as_ref().expect("the plan fails").to_string();
     assert!(failure.contains("releases/2016/LATEST"), "{failure}");
-    let stages: Vec<(&str, StageStatus)> = plan
-        .record
-        .stages
-        .iter()
-        .map(|s| (s.name.as_str(), s.status))
-        .collect();
     assert_eq!(
-        stages,
+        stages_of(&plan),
         [
             ("ingest", StageStatus::WouldRun),
             ("transform", StageStatus::Failed)
@@ -710,24 +720,18 @@ async fn the_transform_budgets_model_tables_by_the_bytes_of_the_staged_files_it_
 #[tokio::test]
 async fn person_ids_the_model_cannot_number_stop_the_transform_naming_the_id() {
     let dir = fixtures::copy_of_project();
-    let contract = dir.path().join("data-contracts/register.yaml");
-    let text = std::fs::read_to_string(&contract).unwrap();
-    assert!(text.contains("pattern: '^[0-9a-f]{16}$'"));
-    std::fs::write(
-        &contract,
-        text.replace("pattern: '^[0-9a-f]{16}$'", "pattern: '^[0-9a-fA-F]{16}$'"),
-    )
-    .unwrap();
+    replace_in(
+        &dir.path().join("data-contracts/register.yaml"),
+        "pattern: '^[0-9a-f]{16}$'",
+        "pattern: '^[0-9a-fA-F]{16}$'",
+    );
     let project = oj::pipeline::load_project(dir.path()).unwrap();
     let l = lake_with_drops(&[2015, 2016, 2017]);
-    let register = l.drops.display("2017/register.tsv");
-    let drop = std::fs::read_to_string(&register).unwrap();
-    assert!(drop.contains("00000000000000b2"));
-    std::fs::write(
-        &register,
-        drop.replace("00000000000000b2", "00000000000000B2"),
-    )
-    .unwrap();
+    replace_in(
+        std::path::Path::new(&l.drops.display("2017/register.tsv")),
+        "00000000000000b2",
+        "00000000000000B2",
+    );
     let go =
         |year, selection| fixtures::run(&project, &l.drops, &l.lake, year, selection, false, false);
     for y in [2015, 2016] {
@@ -746,14 +750,8 @@ async fn person_ids_the_model_cannot_number_stop_the_transform_naming_the_id() {
         "{failure}"
     );
     assert!(failure.contains("int_person_plats"), "{failure}");
-    let stages: Vec<(&str, StageStatus)> = run
-        .record
-        .stages
-        .iter()
-        .map(|s| (s.name.as_str(), s.status))
-        .collect();
     assert_eq!(
-        stages,
+        stages_of(&run),
         [
             ("ingest", StageStatus::Ran),
             ("transform", StageStatus::Failed)
