@@ -22,7 +22,7 @@ use datafusion::prelude::SessionContext;
 use std::sync::Arc;
 
 /// The function's SQL name.
-pub(crate) const NAME: &str = "oj_pnr_number";
+const NAME: &str = "oj_pnr_number";
 
 /// Registers the function with `ctx` (the sessions that plan or run the `sql/` models).
 pub(crate) fn register(ctx: &SessionContext) {
@@ -36,17 +36,15 @@ struct PnrNumber {
     signature: Signature,
 }
 
-/// The number of one id, or why it has none.
+/// The number of one id, or why it has none. `from_str_radix` alone would also take upper-case
+/// digits and a leading `+`, which the contract's pattern does not.
 fn number(id: &str) -> Result<i64> {
-    let bytes = id.as_bytes();
-    if bytes.len() != 16 || !bytes.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return exec_err!(
-            "{NAME}: person id `{id}` is not 16 lowercase hex digits (the register contract's pnr pattern)"
-        );
-    }
+    let lower_hex = id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     match u64::from_str_radix(id, 16) {
-        Ok(v) => Ok((v ^ (1 << 63)) as i64),
-        Err(e) => exec_err!("{NAME}: person id `{id}`: {e}"),
+        Ok(v) if lower_hex => Ok((v ^ (1 << 63)) as i64),
+        _ => exec_err!(
+            "{NAME}: person id `{id}` is not 16 lowercase hex digits (the register contract's pnr pattern)"
+        ),
     }
 }
 
