@@ -15,6 +15,10 @@
 -- Later models only combine these month sets (bit_or), largest counts (MAX) and sums (SUM): the
 -- register's 1.5 M household-months a year are grouped once here, instead of being stored as rows
 -- and grouped again by every reader.
+-- Grouped by kommun and distrikt, from which plats follows (the contract makes kommun four digits
+-- and distrikt two, so the pair and plats give each other): the staged register is read in parts
+-- of disjoint kommuner where it can be (src/lake/parts.rs), and with kommun among the keys each
+-- part is grouped on its own.
 SELECT
     ar,
     CASE WHEN distrikt IS NULL THEN kommun ELSE kommun || distrikt END AS plats,
@@ -25,4 +29,4 @@ SELECT
 FROM register
 WHERE ar BETWEEN $year - $very_long_term_window_years + 1 AND $year
   AND belopp_kr > 0
-GROUP BY ar, CASE WHEN distrikt IS NULL THEN kommun ELSE kommun || distrikt END, hushall_id
+GROUP BY ar, kommun, distrikt, hushall_id

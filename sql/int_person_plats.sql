@@ -19,12 +19,15 @@
 -- A person's latest month of the year is the largest senaste_manad over the person's rows, and
 -- exactly the rows with that senaste_manad were listed in that month: int_person_attribut picks the
 -- attributes from them as it would from the months themselves. The 6 M person-months of the window
--- are grouped here once (to about a sixth of the rows) and never stored as rows.
+-- are grouped here once (to about a sixth of the rows) and never stored as rows. Grouped by kommun
+-- and distrikt rather than plats, as in int_hushall_plats (each part of disjoint kommuner of the
+-- staged register is grouped on its own).
 WITH betalda AS (
     SELECT
         ar,
         manad,
-        CASE WHEN distrikt IS NULL THEN kommun ELSE kommun || distrikt END AS plats,
+        kommun,
+        distrikt,
         hushall_id,
         pnr1, kon1, alder1, utrikes1,
         pnr2, kon2, alder2, utrikes2,
@@ -42,7 +45,8 @@ flera AS (
     SELECT
         ar,
         manad,
-        plats,
+        kommun,
+        distrikt,
         hushall_id,
         unnest(make_array(
             named_struct('pnr', pnr3, 'kon', kon3, 'alder', alder3, 'utrikes', utrikes3),
@@ -56,22 +60,22 @@ flera AS (
 -- utrikes (as in int_person_attribut; the contract keeps kon in 1–2, alder in 16–110 and utrikes in
 -- 0–1, so the number gives each back exactly): one key instead of three per group.
 personer AS (
-    SELECT ar, manad, plats, hushall_id, oj_pnr_number(pnr1) AS pnr,
+    SELECT ar, manad, kommun, distrikt, hushall_id, oj_pnr_number(pnr1) AS pnr,
         kon1 * 10000 + alder1 * 10 + utrikes1 AS attribut
     FROM betalda WHERE pnr1 IS NOT NULL
     UNION ALL
-    SELECT ar, manad, plats, hushall_id, oj_pnr_number(pnr2),
+    SELECT ar, manad, kommun, distrikt, hushall_id, oj_pnr_number(pnr2),
         kon2 * 10000 + alder2 * 10 + utrikes2
     FROM betalda WHERE pnr2 IS NOT NULL
     UNION ALL
-    SELECT ar, manad, plats, hushall_id, oj_pnr_number(p['pnr']),
+    SELECT ar, manad, kommun, distrikt, hushall_id, oj_pnr_number(p['pnr']),
         p['kon'] * 10000 + p['alder'] * 10 + p['utrikes']
     FROM flera WHERE p['pnr'] IS NOT NULL
 )
 SELECT
     ar,
     pnr,
-    plats,
+    CASE WHEN distrikt IS NULL THEN kommun ELSE kommun || distrikt END AS plats,
     hushall_id,
     attribut / 10000 AS kon,
     (attribut / 10) % 1000 AS alder,
@@ -79,4 +83,4 @@ SELECT
     CAST(bit_or(1 << (manad - 1)) AS BIGINT) AS manader,
     MAX(manad) AS senaste_manad
 FROM personer
-GROUP BY ar, pnr, plats, hushall_id, attribut
+GROUP BY ar, kommun, distrikt, pnr, hushall_id, attribut

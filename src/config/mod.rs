@@ -368,6 +368,9 @@ pub struct Column {
     pub maximum_parameter: Option<String>,
     /// The value must equal the drop's year.
     pub(crate) equals_drop_year: bool,
+    /// The staged files' row groups end where the value changes (ODCS `partitioned`): the
+    /// transform reads each year in parts of disjoint values (`lake::register_years`).
+    pub(crate) partitioned: bool,
     pub references: Option<Reference>,
 }
 

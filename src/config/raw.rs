@@ -176,6 +176,10 @@ pub struct RawProperty {
     pub(crate) logical_type_options: Option<RawTypeOptions>,
     #[serde(default)]
     pub references: Option<RawReference>,
+    /// ODCS `partitioned`: the staged files' row groups end where this (text) column's value
+    /// changes, and the transform reads a year in parts of disjoint values.
+    #[serde(default)]
+    pub(crate) partitioned: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -624,8 +624,20 @@ async fn pass(
             let batches = futures::stream::unfold(valid_rx, |mut rx| async move {
                 rx.recv().await.map(|batch| (batch, rx))
             });
-            let rows =
-                lake::write_stream(lake, staged_rel, staged_schema, Box::pin(batches)).await?;
+            // Row groups end where the contract's partitioned column changes value.
+            let group_ends = contract
+                .columns
+                .iter()
+                .find(|c| c.partitioned)
+                .map(|c| c.name.as_str());
+            let rows = lake::write_stream_grouped(
+                lake,
+                staged_rel,
+                staged_schema,
+                Box::pin(batches),
+                group_ends,
+            )
+            .await?;
             Ok((rows, Vec::new()))
         };
         let (split, written, found) =

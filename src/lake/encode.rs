@@ -12,6 +12,7 @@
 //! encoded pages, as with `AsyncArrowWriter`, plus at most one chunk of rows.
 
 use bytes::Bytes;
+use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
@@ -74,6 +75,10 @@ pub struct ParallelWriter<W: AsyncFileWriter> {
     /// Rows per chunk (a parameter for tests).
     per_chunk: usize,
     threads: usize,
+    /// The column at whose changes a row group may end early ([`ParallelWriter::with_group_ends`]).
+    group_ends: Option<usize>,
+    /// The last row written's value of that column (one row).
+    last_key: Option<ArrayRef>,
 }
 
 impl<W: AsyncFileWriter> ParallelWriter<W> {
@@ -111,7 +116,21 @@ impl<W: AsyncFileWriter> ParallelWriter<W> {
             chunk_rows: 0,
             per_chunk: CHUNK_ROWS,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            group_ends: None,
+            last_key: None,
         })
+    }
+
+    /// Row groups also end at the first row whose value in the field `column` differs from the
+    /// row before, once they hold at least half the maximum rows: every value of a column whose
+    /// rows come in runs (the register's kommun, written kommun by kommun) then starts a row group
+    /// or lies inside one, except runs longer than half a row group. A reader can tell from the
+    /// row groups' statistics where the file splits into parts holding disjoint sets of values
+    /// (`lake::parts`). Row groups stay at most the maximum rows; without this the file is what
+    /// `AsyncArrowWriter` writes.
+    pub fn with_group_ends(mut self, column: Option<usize>) -> Self {
+        self.group_ends = column.filter(|c| *c < self.schema.fields().len());
+        self
     }
 
     /// Rows per chunk and encoding threads (tests).
@@ -127,11 +146,26 @@ impl<W: AsyncFileWriter> ParallelWriter<W> {
         let mut rest = batch.clone();
         while rest.num_rows() > 0 {
             let room = self.max_group - self.in_group - self.chunk_rows;
-            let take = room.min(rest.num_rows());
-            self.chunk.push(rest.slice(0, take));
+            let mut take = room.min(rest.num_rows());
+            let mut ends = false;
+            if let Some(column) = self.group_ends {
+                let held = self.in_group + self.chunk_rows;
+                let from = (self.max_group / 2).max(1).saturating_sub(held);
+                if let Some(change) = first_change(rest.column(column), &self.last_key, from, take)?
+                {
+                    take = change;
+                    ends = true;
+                }
+                if take > 0 {
+                    self.last_key = Some(rest.column(column).slice(take - 1, 1));
+                }
+            }
+            if take > 0 {
+                self.chunk.push(rest.slice(0, take));
+            }
             self.chunk_rows += take;
             rest = rest.slice(take, rest.num_rows() - take);
-            if self.in_group + self.chunk_rows == self.max_group {
+            if ends || self.in_group + self.chunk_rows == self.max_group {
                 self.encode_chunk()?;
                 self.close_group().await?;
             } else if self.chunk_rows >= self.per_chunk {
@@ -251,6 +285,33 @@ impl<W: AsyncFileWriter> ParallelWriter<W> {
     }
 }
 
+/// The first row `i` in `from..to` of `values` whose value differs from the row before (row 0's
+/// from `last`, the previous batch's last row; none before the first batch).
+fn first_change(
+    values: &ArrayRef,
+    last: &Option<ArrayRef>,
+    from: usize,
+    to: usize,
+) -> Result<Option<usize>> {
+    use datafusion::arrow::array::make_comparator;
+    use datafusion::arrow::compute::SortOptions;
+    let to = to.min(values.len());
+    if from >= to {
+        return Ok(None);
+    }
+    let error = |e: datafusion::arrow::error::ArrowError| ParquetError::General(e.to_string());
+    if from == 0
+        && let Some(last) = last
+    {
+        let cmp = make_comparator(last, values, SortOptions::default()).map_err(error)?;
+        if cmp(0, 0).is_ne() {
+            return Ok(Some(0));
+        }
+    }
+    let cmp = make_comparator(values, values, SortOptions::default()).map_err(error)?;
+    Ok((from.max(1)..to).find(|&i| cmp(i - 1, i).is_ne()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,5 +399,103 @@ mod tests {
             |r: &[RecordBatch]| datafusion::arrow::compute::concat_batches(&schema, r).unwrap();
         assert_eq!(all(&r1), all(&r2));
         assert_eq!(single.as_ref(), out.as_slice());
+    }
+}
+
+#[cfg(test)]
+mod group_end_tests {
+    use super::*;
+    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::basic::Compression;
+
+    /// Rows of kommuner in runs: `runs` gives each kommun's rows, in order.
+    fn runs(runs: &[(&str, usize)]) -> (SchemaRef, Vec<String>) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("kommun", DataType::Utf8, false),
+            Field::new("rad", DataType::Int64, false),
+        ]));
+        let keys = runs
+            .iter()
+            .flat_map(|(k, n)| std::iter::repeat_n(k.to_string(), *n))
+            .collect();
+        (schema, keys)
+    }
+
+    /// The row groups' sizes of the file written from `keys` in batches of `batch` rows, row
+    /// groups of at most 10 rows, ending at kommun changes.
+    async fn groups(schema: SchemaRef, keys: &[String], batch: usize) -> Vec<i64> {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(10))
+            .build();
+        let mut writer = ParallelWriter::try_new(Vec::new(), schema.clone(), props)
+            .unwrap()
+            .with_chunks(3, 2)
+            .with_group_ends(Some(0));
+        for (i, chunk) in keys.chunks(batch).enumerate() {
+            let rows = RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from_iter_values(chunk.iter())),
+                    Arc::new(Int64Array::from_iter_values(
+                        (0..chunk.len()).map(|j| (i * batch + j) as i64),
+                    )),
+                ],
+            )
+            .unwrap();
+            writer.write(&rows).await.unwrap();
+        }
+        let out: Vec<u8> = writer.finish().await.unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(out)).unwrap();
+        let sizes = reader
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
+        let rows: Vec<RecordBatch> = reader.build().unwrap().map(Result::unwrap).collect();
+        let all = datafusion::arrow::compute::concat_batches(&schema, &rows).unwrap();
+        let written = all
+            .column(1)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .values()
+            .to_vec();
+        assert_eq!(written, (0..keys.len() as i64).collect::<Vec<_>>());
+        sizes
+    }
+
+    /// Runs of 3, 4, 2, 12 and 1 rows (22), groups of at most 10 ending at a change once they
+    /// hold 5: the first group takes 0114 and 0115 (7 rows: the change to 0115 comes at row 3,
+    /// before 5 rows, the change to 0117 at row 7); 0117's 2 rows and 0120's first 8 fill the
+    /// next to 10 (no change after row 5 of it before the limit); 0120's last 4 end at the
+    /// change to 0125 (4 rows, below 5, so 0125 joins): the rows are kept in order, whatever the
+    /// batch size.
+    #[tokio::test]
+    async fn row_groups_end_where_the_kommun_changes_once_half_full() {
+        let (schema, keys) = runs(&[
+            ("0114", 3),
+            ("0115", 4),
+            ("0117", 2),
+            ("0120", 12),
+            ("0125", 1),
+        ]);
+        for batch in [1, 4, 7, 22] {
+            assert_eq!(
+                groups(schema.clone(), &keys, batch).await,
+                vec![7, 10, 5],
+                "batch {batch}"
+            );
+        }
+    }
+
+    /// One kommun only: no change, so groups of the maximum 10 as without group ends.
+    #[tokio::test]
+    async fn a_single_run_keeps_full_row_groups() {
+        let (schema, keys) = runs(&[("0180", 23)]);
+        assert_eq!(groups(schema, &keys, 6).await, vec![10, 10, 3]);
     }
 }

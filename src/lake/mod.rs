@@ -4,6 +4,7 @@
 //! encoded on every core (module `encode`); the file is the one `AsyncArrowWriter` would write.
 
 mod encode;
+mod parts;
 
 use self::encode::ParallelWriter;
 use crate::memory;
@@ -83,16 +84,29 @@ pub async fn write_stream(
     store: &Store,
     relative: &str,
     schema: SchemaRef,
+    stream: impl futures::Stream<Item = Result<RecordBatch, DataFusionError>> + Unpin,
+) -> Result<u64, LakeError> {
+    write_stream_grouped(store, relative, schema, stream, None).await
+}
+
+/// [`write_stream`], whose row groups also end where the value of the column `group_ends`
+/// changes once they hold half of [`ROW_GROUP_ROWS`] (`encode::ParallelWriter::with_group_ends`),
+/// so that a reader can split the file into parts of disjoint values ([`register_years`]).
+pub async fn write_stream_grouped(
+    store: &Store,
+    relative: &str,
+    schema: SchemaRef,
     mut stream: impl futures::Stream<Item = Result<RecordBatch, DataFusionError>> + Unpin,
+    group_ends: Option<&str>,
 ) -> Result<u64, LakeError> {
     let display = store.display(relative);
     let writer = BufWriter::new(store.object_store(), store.path(relative));
-    let mut parquet =
-        ParallelWriter::try_new(writer, schema, writer_properties()).map_err(|source| {
-            LakeError::Parquet {
-                path: display.clone(),
-                source,
-            }
+    let column = group_ends.and_then(|name| schema.index_of(name).ok());
+    let mut parquet = ParallelWriter::try_new(writer, schema, writer_properties())
+        .map(|w| w.with_group_ends(column))
+        .map_err(|source| LakeError::Parquet {
+            path: display.clone(),
+            source,
         })?;
     let mut rows = 0u64;
     let mut encoding = std::time::Duration::ZERO;
@@ -192,29 +206,42 @@ fn years_apart(ctx: &SessionContext, files: usize, bytes: u64) -> Option<usize> 
     Some(if within(1, 4) { files } else { target })
 }
 
+/// Parts a yearly file is read in ([`parts`]), per target partition of the session.
+const PARTS_PER_TARGET_PARTITION: usize = 2;
+
+/// A yearly file: its path in the store, year, bytes and when it was written.
+type YearFile = (String, i64, u64, chrono::DateTime<chrono::Utc>);
+
 /// What [`register_years`] registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YearFiles {
     /// The years that had no file.
     pub missing: Vec<i64>,
-    /// When the files are read one year per partition: how many years to group at once
+    /// When the files are read one year (or part of a year) per partition: how many partitions to
+    /// group at once
     /// ([`years_apart`]; `transform::LakeSink::with_partitions_at_once`).
     pub at_once: Option<usize>,
     /// The files' bytes together.
     pub bytes: u64,
 }
 
-/// Reads the yearly files `relatives` of `years` (ascending, each file holding only rows whose
-/// `column` is its year) as one table whose scan has one partition per year, declared as range
-/// partitioned on `column`: an aggregation grouped by the year (and more) then groups each
-/// partition on its own, with no repartition and no final step over all years.
+/// Reads the yearly `files` (ascending years, each file holding only rows whose `column` is its
+/// year) as one table whose scan has one partition per year, declared as range partitioned on
+/// `column`: an aggregation grouped by the year (and more) then groups each partition on its own,
+/// with no repartition and no final step over all years. Given `part_column`, each file whose row
+/// groups allow it is read in up to [`PARTS_PER_TARGET_PARTITION`] × target partitions parts of
+/// disjoint values of that column, declared range partitioned on (`column`, `part_column`)
+/// ([`parts`]). Returns the table and its partitions.
 async fn read_years_apart(
     ctx: &SessionContext,
     store: &Store,
-    relatives: &[String],
-    years: &[i64],
+    files: &[YearFile],
     column: &str,
-) -> Result<DataFrame, LakeError> {
+    part_column: Option<&str>,
+) -> Result<(DataFrame, usize), LakeError> {
+    let relatives: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
+    let years: Vec<i64> = files.iter().map(|f| f.1).collect();
+    let relatives = relatives.as_slice();
     use datafusion::common::{ScalarValue, SplitPoint};
     use datafusion::datasource::file_format::options::ReadOptions;
     use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
@@ -241,11 +268,53 @@ async fn read_years_apart(
             .await?;
         let table = ListingTable::try_new(config)?
             .with_cache(ctx.runtime_env().cache_manager.get_file_statistic_cache());
-        ctx.read_table(std::sync::Arc::new(table))
+        Ok::<_, DataFusionError>(std::sync::Arc::new(table))
     };
-    build
+    let table = build
         .await
-        .map_err(|source| files_error(store, relatives, source))
+        .map_err(|source| files_error(store, relatives, source))?;
+    // Parts per year: twice the target partitions. At ten times national under 2GiB (two parts
+    // grouped at a time) with 2, 3, 4, 6 and 8 parts a year on 2 cores, the transform took
+    // 36.9 – 39.8 s with 2 and 31.5 – 35.1 s with 4 to 8 (smaller hash tables, and no part of
+    // the window left to run alone at the end); at national size the same with 1, 2 or 4
+    // (docs/benchmarks.md, session 23).
+    let per_year = ctx.copied_config().target_partitions() * PARTS_PER_TARGET_PARTITION;
+    if let Some(part_column) = part_column.filter(|_| per_year > 1) {
+        let mut split = Vec::with_capacity(files.len());
+        for (rel, year, size, modified) in files {
+            use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
+            let object_store = store.object_store();
+            let object = object_store::ObjectMeta {
+                location: store.path(rel),
+                last_modified: *modified,
+                size: *size,
+                e_tag: None,
+                version: None,
+            };
+            // Through the session's metadata cache: the scan then finds the footer read.
+            let meta = DFParquetMetadata::new(object_store.as_ref(), &object)
+                .with_file_metadata_cache(Some(
+                    ctx.runtime_env().cache_manager.get_file_metadata_cache(),
+                ))
+                .fetch_metadata()
+                .await
+                .map_err(|source| files_error(store, std::slice::from_ref(rel), source))?;
+            let parts = parts::split(&meta, part_column, per_year, *size);
+            split.push((store.path(rel).to_string(), *year, parts));
+        }
+        if let Some(table) = parts::YearParts::new(table.clone(), &split, column, part_column) {
+            let count = split.iter().map(|f| f.2.len()).sum();
+            tracing::debug!(column, part_column, count, "yearly files read in parts");
+            let df = ctx
+                .read_table(std::sync::Arc::new(table))
+                .map_err(|source| files_error(store, relatives, source))?;
+            return Ok((df, count));
+        }
+    }
+    let df = ctx
+        .read_table(table)
+        .map_err(|source| files_error(store, relatives, source))?;
+    Ok((df, files.len()))
 }
 
 /// Registers the yearly files of a dataset (e.g. `staging/register`) that exist for `years` as
@@ -254,8 +323,9 @@ async fn read_years_apart(
 /// `year_column` names the column in which every row of a yearly file holds that file's year
 /// (the contract makes it equal to the drop's year). Given it, more years than the session's
 /// target partitions, and files within two thirds of the memory limit ([`years_apart`]), the
-/// files are read one year per partition ([`read_years_apart`]); else they are split in byte
-/// ranges over the target partitions.
+/// files are read one year per partition ([`read_years_apart`]), or in parts of disjoint values
+/// of `part_column` (the contract's `partitioned` column) where the files' row groups allow;
+/// else they are split in byte ranges over the target partitions.
 pub async fn register_years(
     ctx: &SessionContext,
     store: &Store,
@@ -263,15 +333,18 @@ pub async fn register_years(
     file_of_year: impl Fn(i64) -> String,
     years: &[i64],
     year_column: Option<&str>,
+    part_column: Option<&str>,
 ) -> Result<YearFiles, LakeError> {
     let mut present = Vec::new();
     let mut present_years = Vec::new();
+    let mut sizes = Vec::new();
     let mut missing = Vec::new();
     let mut bytes = 0u64;
     for &year in years {
         let rel = file_of_year(year);
         if let Some(meta) = store.head(&rel).await? {
             bytes += meta.size;
+            sizes.push((meta.size, meta.last_modified));
             present.push(rel);
             present_years.push(year);
         } else {
@@ -281,13 +354,25 @@ pub async fn register_years(
     // DataFusion puts the files in path order, one partition each; the declared ranges follow the
     // years, so both orders must agree.
     let in_order = present.is_sorted() && present_years.is_sorted();
-    let at_once = year_column
+    let mut at_once = year_column
         .filter(|_| in_order)
         .and_then(|_| years_apart(ctx, present.len(), bytes));
     if !present.is_empty() {
         let df = match (year_column, at_once) {
-            (Some(column), Some(_)) => {
-                read_years_apart(ctx, store, &present, &present_years, column).await?
+            (Some(column), Some(n)) => {
+                let files: Vec<YearFile> = present
+                    .iter()
+                    .zip(&present_years)
+                    .zip(&sizes)
+                    .map(|((rel, year), (size, modified))| (rel.clone(), *year, *size, *modified))
+                    .collect();
+                let (df, partitions) =
+                    read_years_apart(ctx, store, &files, column, part_column).await?;
+                // All the years at once stays all the parts at once.
+                if n >= present.len() {
+                    at_once = Some(partitions);
+                }
+                df
             }
             _ => read_files(ctx, store, &present).await?,
         };

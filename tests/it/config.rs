@@ -286,6 +286,48 @@ fn a_repeated_key_is_reported_where_the_wrong_one_is() {
     );
 }
 
+/// `partitioned` (the staged file's row groups end where the column changes, and the transform
+/// reads each year in parts of disjoint values) takes one text column: a second one, or an
+/// integer one, is reported at its `partitioned` line.
+#[test]
+fn partitioned_is_one_text_column() {
+    const REGISTER: &str = "data-contracts/register.yaml";
+    let d = with_edit(
+        REGISTER,
+        "        aliases: [\"hushåll_id\"]\n",
+        "        aliases: [\"hushåll_id\"]\n        partitioned: true\n",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].file, REGISTER);
+    assert_eq!(
+        d[0].line,
+        Some(line_of(REGISTER, "aliases: [\"hushåll_id\"]") + 1)
+    );
+    assert!(
+        d[0].message
+            .contains("column `hushall_id`: only one column may be partitioned (`kommun` is)"),
+        "{}",
+        d[0]
+    );
+
+    let d = with_edit(
+        REGISTER,
+        "        aliases: [\"månad\"]\n",
+        "        aliases: [\"månad\"]\n        partitioned: true\n",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        d[0].line,
+        Some(line_of(REGISTER, "aliases: [\"månad\"]") + 1)
+    );
+    assert!(
+        d[0].message
+            .contains("column `manad`: partitioned needs logicalType string"),
+        "{}",
+        d[0]
+    );
+}
+
 #[test]
 fn every_contract_and_check_problem_has_a_column() {
     // A wrong value deep in a contract and in checks.yaml: each diagnostic carries line and

@@ -1935,7 +1935,7 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
     let register = |years: &'static [i64], column: Option<&'static str>| {
         let (ctx, lake) = (&ctx, &lake);
         async move {
-            oj::lake::register_years(ctx, lake, "t", file, years, column)
+            oj::lake::register_years(ctx, lake, "t", file, years, column, None)
                 .await
                 .unwrap()
                 .missing
@@ -1971,10 +1971,17 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
     }
 
     // Files whose path order is not the years' are read as before.
-    let registered =
-        oj::lake::register_years(&ctx, &lake, "t", reversed, &[2015, 2016, 2017], Some("ar"))
-            .await
-            .unwrap();
+    let registered = oj::lake::register_years(
+        &ctx,
+        &lake,
+        "t",
+        reversed,
+        &[2015, 2016, 2017],
+        Some("ar"),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(registered.at_once, None);
     let plan = physical_plan(&ctx, sql).await;
     assert!(
@@ -1985,10 +1992,18 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
 
     // Files taking more than two thirds of the memory limit are read as before too. The
     // registration reports the files' bytes (the transform's model-table budget follows them).
-    let bytes = oj::lake::register_years(&ctx, &lake, "t", file, &[2015, 2016, 2017], Some("ar"))
-        .await
-        .unwrap()
-        .bytes;
+    let bytes = oj::lake::register_years(
+        &ctx,
+        &lake,
+        "t",
+        file,
+        &[2015, 2016, 2017],
+        Some("ar"),
+        None,
+    )
+    .await
+    .unwrap()
+    .bytes;
     let mut heads = 0;
     for y in 2015..=2017 {
         heads += lake.head(&file(y)).await.unwrap().unwrap().size;
@@ -2007,12 +2022,126 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
         let options = oj::session::SessionOptions::for_tests_with_limit(limit as usize);
         let small = oj::session::build(&options, &[&lake]).unwrap();
         let years = &[2015, 2016, 2017];
-        let registered = oj::lake::register_years(&small, &lake, "t", file, years, Some("ar"))
-            .await
-            .unwrap();
+        let registered =
+            oj::lake::register_years(&small, &lake, "t", file, years, Some("ar"), None)
+                .await
+                .unwrap();
         assert_eq!(registered.at_once, at_once, "{limit}");
         let plan = physical_plan(&small, sql).await;
         assert_eq!(plan.contains("SinglePartitioned"), apart, "{limit}: {plan}");
         assert_eq!(plan.contains("RepartitionExec"), !apart, "{limit}: {plan}");
     }
+}
+
+/// Yearly files whose row groups hold disjoint kommuner are read in parts, one partition each,
+/// declared range partitioned on (year, kommun): 2015's three row groups (0114 | 0180 | 1280) in
+/// three parts, 2016's two (0180 | 0114 0180: 0180 on both sides) whole, 2017's three (0114 |
+/// 0114 | 0180) in two, cut before 0180. Grouped by year and kommun, each part is grouped on its
+/// own (no repartition); grouped by the year alone the parts are not enough and the rows are
+/// repartitioned. Both give the sums worked out by hand.
+#[tokio::test]
+async fn yearly_files_are_read_in_parts_of_disjoint_kommuner() {
+    use datafusion::arrow::datatypes::DataType;
+    use parquet::arrow::ArrowWriter;
+    let lake = oj::store::Store::open("memory://years-in-parts/lake").unwrap();
+    let ctx = oj::session::build(&oj::session::SessionOptions::for_tests(), &[&lake]).unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ar", DataType::Int64, false),
+        Field::new("kommun", DataType::Utf8, false),
+        Field::new("v", DataType::Int64, false),
+    ]));
+    let file = |y: i64| format!("staging/register/ar={y}/data.parquet");
+    // Per year, its row groups of (kommun, v).
+    type RowGroups = Vec<Vec<(&'static str, i64)>>;
+    let years: [(i64, RowGroups); 3] = [
+        (
+            2015,
+            vec![
+                vec![("0114", 1), ("0114", 2)],
+                vec![("0180", 4), ("0180", 8)],
+                vec![("1280", 16)],
+            ],
+        ),
+        (
+            2016,
+            vec![vec![("0180", 10)], vec![("0114", 20), ("0180", 40)]],
+        ),
+        (
+            2017,
+            vec![
+                vec![("0114", 100)],
+                vec![("0114", 200)],
+                vec![("0180", 400)],
+            ],
+        ),
+    ];
+    for (year, groups) in &years {
+        let mut writer = ArrowWriter::try_new(Vec::new(), schema.clone(), None).unwrap();
+        for group in groups {
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    ints(group.iter().map(|_| Some(*year))),
+                    texts(group.iter().map(|(k, _)| Some(*k))),
+                    ints(group.iter().map(|(_, v)| Some(*v))),
+                ],
+            )
+            .unwrap();
+            writer.write(&batch).unwrap();
+            writer.flush().unwrap();
+        }
+        lake.put(&file(*year), writer.into_inner().unwrap())
+            .await
+            .unwrap();
+    }
+    let registered = oj::lake::register_years(
+        &ctx,
+        &lake,
+        "t",
+        file,
+        &[2015, 2016, 2017],
+        Some("ar"),
+        Some("kommun"),
+    )
+    .await
+    .unwrap();
+    // Small files: all the parts are grouped at once.
+    assert_eq!(registered.at_once, Some(6));
+
+    let by_kommun = "SELECT ar, kommun, SUM(v) AS s FROM t GROUP BY ar, kommun";
+    let plan = physical_plan(&ctx, by_kommun).await;
+    assert!(
+        plan.contains(
+            "Range([ar@0 ASC NULLS LAST, kommun@1 ASC NULLS LAST], \
+             [(2015, 0180), (2015, 1280), (2016, ), (2017, ), (2017, 0180)], 6)"
+        ),
+        "{plan}"
+    );
+    assert!(plan.contains("mode=SinglePartitioned"), "{plan}");
+    assert!(!plan.contains("RepartitionExec"), "{plan}");
+    let expected: Vec<(i64, String, i64)> = [
+        (2015, "0114", 3),
+        (2015, "0180", 12),
+        (2015, "1280", 16),
+        (2016, "0114", 20),
+        (2016, "0180", 50),
+        (2017, "0114", 300),
+        (2017, "0180", 400),
+    ]
+    .into_iter()
+    .map(|(y, k, s)| (y, k.to_string(), s))
+    .collect();
+    assert_eq!(year_key_sums(&ctx, by_kommun).await, expected);
+
+    let by_year = "SELECT ar, 'alla' AS kommun, SUM(v) AS s FROM t GROUP BY ar";
+    let plan = physical_plan(&ctx, by_year).await;
+    assert!(plan.contains("RepartitionExec"), "{plan}");
+    assert_eq!(
+        year_key_sums(&ctx, by_year).await,
+        vec![
+            (2015, "alla".to_string(), 31),
+            (2016, "alla".to_string(), 70),
+            (2017, "alla".to_string(), 700),
+        ]
+    );
 }

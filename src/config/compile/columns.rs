@@ -41,7 +41,50 @@ pub(super) fn columns(
         }
         columns.push(column(c, &entry, p));
     }
+    partitioned(c, file, spans, schema, &mut columns);
     columns
+}
+
+/// `partitioned` (ODCS) on at most one column, of logicalType string.
+fn partitioned(
+    c: &mut Collector,
+    file: &str,
+    spans: &Spans,
+    schema: &RawSchema,
+    columns: &mut [Column],
+) {
+    let mut seen: Option<String> = None;
+    for (pi, (p, column)) in schema.properties.iter().zip(columns.iter_mut()).enumerate() {
+        if !p.partitioned {
+            continue;
+        }
+        let entry = Entry {
+            file,
+            spans,
+            path: format!("schema.0.properties.{pi}"),
+        };
+        if column.logical != LogicalType::String {
+            c.push(
+                file,
+                entry.at("partitioned"),
+                format!("column `{}`: partitioned needs logicalType string", p.name),
+                None,
+            );
+        } else if let Some(first) = &seen {
+            c.push(
+                file,
+                entry.at("partitioned"),
+                format!(
+                    "column `{}`: only one column may be partitioned (`{first}` is)",
+                    p.name
+                ),
+                None,
+            );
+        } else {
+            column.partitioned = true;
+            seen = Some(p.name.clone());
+        }
+    }
 }
 
 /// One column: its logical type and the options that fit it.
@@ -71,6 +114,7 @@ fn column(c: &mut Collector, entry: &Entry, p: &RawProperty) -> Column {
         minimum_parameter: None,
         maximum_parameter: None,
         equals_drop_year: false,
+        partitioned: false,
         references: None,
     };
     if let (Some(o), Some(_)) = (&p.logical_type_options, parsed) {

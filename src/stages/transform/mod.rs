@@ -50,6 +50,22 @@ fn year_column<'p>(project: &'p Project, dataset: &str) -> Option<&'p str> {
         .map(|c| c.name.as_str())
 }
 
+/// The contract's `partitioned` column of `dataset`: each year is read in parts of its disjoint
+/// values ([`lake::register_years`]).
+fn part_column<'p>(project: &'p Project, dataset: &str) -> Option<&'p str> {
+    let dataset = project
+        .pipeline
+        .datasets
+        .iter()
+        .find(|d| d.name == dataset)?;
+    project
+        .contract_of(dataset)
+        .columns
+        .iter()
+        .find(|c| c.partitioned)
+        .map(|c| c.name.as_str())
+}
+
 /// Every (staged dataset, year) the transform of `year` reads, history years included.
 pub fn staged_inputs(project: &Project, year: i64) -> Vec<(&'static str, i64)> {
     MODEL_SOURCES
@@ -146,6 +162,7 @@ async fn run(
             |y| layout::staging_file(dataset, y),
             &years,
             year_column(project, dataset),
+            part_column(project, dataset),
         )
         .await?;
         at_once = at_once.or(registered.at_once);
