@@ -368,9 +368,12 @@ pub async fn register_years(
                     .collect();
                 let (df, partitions) =
                     read_years_apart(ctx, store, &files, column, part_column).await?;
-                // All the years at once stays all the parts at once.
-                if n >= present.len() {
-                    at_once = Some(partitions);
+                // Parts are grouped as many at a time as the target partitions (one a core):
+                // more at once only holds more readers' row groups (all twelve parts of a window
+                // at once at three times national size peaked at 1382 MiB, against 1013 MiB for
+                // its three years at once; docs/benchmarks.md, session 23).
+                if partitions > present.len() {
+                    at_once = Some(n.min(ctx.copied_config().target_partitions()));
                 }
                 df
             }

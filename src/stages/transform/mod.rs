@@ -34,9 +34,14 @@ fn source_years(project: &Project, dataset: &str, year: i64) -> Vec<i64> {
     }
 }
 
-/// The column of `dataset` that holds each staged file's own year (its contract's
-/// `equalsDropYear`): its files are read one year per partition ([`lake::register_years`]).
-fn year_column<'p>(project: &'p Project, dataset: &str) -> Option<&'p str> {
+/// The first column of `dataset`'s contract that `marked` picks: its `equalsDropYear` column holds
+/// each staged file's own year (the files are read one year per partition), its `partitioned`
+/// column the values each year is read in parts of ([`lake::register_years`]).
+fn contract_column<'p>(
+    project: &'p Project,
+    dataset: &str,
+    marked: impl Fn(&crate::config::Column) -> bool,
+) -> Option<&'p str> {
     let dataset = project
         .pipeline
         .datasets
@@ -46,23 +51,7 @@ fn year_column<'p>(project: &'p Project, dataset: &str) -> Option<&'p str> {
         .contract_of(dataset)
         .columns
         .iter()
-        .find(|c| c.equals_drop_year)
-        .map(|c| c.name.as_str())
-}
-
-/// The contract's `partitioned` column of `dataset`: each year is read in parts of its disjoint
-/// values ([`lake::register_years`]).
-fn part_column<'p>(project: &'p Project, dataset: &str) -> Option<&'p str> {
-    let dataset = project
-        .pipeline
-        .datasets
-        .iter()
-        .find(|d| d.name == dataset)?;
-    project
-        .contract_of(dataset)
-        .columns
-        .iter()
-        .find(|c| c.partitioned)
+        .find(|c| marked(c))
         .map(|c| c.name.as_str())
 }
 
@@ -161,8 +150,8 @@ async fn run(
             dataset,
             |y| layout::staging_file(dataset, y),
             &years,
-            year_column(project, dataset),
-            part_column(project, dataset),
+            contract_column(project, dataset, |c| c.equals_drop_year),
+            contract_column(project, dataset, |c| c.partitioned),
         )
         .await?;
         at_once = at_once.or(registered.at_once);
