@@ -1857,6 +1857,13 @@ async fn physical_plan(ctx: &SessionContext, sql: &str) -> String {
         .to_string()
 }
 
+/// `(ar, k, s)` rows with the key as owned text, as [`year_key_sums`] gives them.
+fn owned(rows: &[(i64, &str, i64)]) -> Vec<(i64, String, i64)> {
+    rows.iter()
+        .map(|(y, k, s)| (*y, k.to_string(), *s))
+        .collect()
+}
+
 /// `(ar, k, s)` of every row of `sql`, sorted.
 async fn year_key_sums(ctx: &SessionContext, sql: &str) -> Vec<(i64, String, i64)> {
     use datafusion::arrow::array::AsArray;
@@ -1922,16 +1929,13 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
     }
     let sql = "SELECT ar, k, SUM(v) AS s FROM t GROUP BY ar, k";
     // By hand: 2015 a 1 + 2, b 4; 2016 a 10, b 20 + 40; 2017 a 100 + 200 + 400.
-    let expected: Vec<(i64, String, i64)> = [
+    let expected = owned(&[
         (2015, "a", 3),
         (2015, "b", 4),
         (2016, "a", 10),
         (2016, "b", 60),
         (2017, "a", 700),
-    ]
-    .into_iter()
-    .map(|(y, k, s)| (y, k.to_string(), s))
-    .collect();
+    ]);
     let register = |years: &'static [i64], column: Option<&'static str>| {
         let (ctx, lake) = (&ctx, &lake);
         async move {
@@ -2120,7 +2124,7 @@ async fn yearly_files_are_read_in_parts_of_disjoint_kommuner() {
     );
     assert!(plan.contains("mode=SinglePartitioned"), "{plan}");
     assert!(!plan.contains("RepartitionExec"), "{plan}");
-    let expected: Vec<(i64, String, i64)> = [
+    let expected = owned(&[
         (2015, "0114", 3),
         (2015, "0180", 12),
         (2015, "1280", 16),
@@ -2128,10 +2132,7 @@ async fn yearly_files_are_read_in_parts_of_disjoint_kommuner() {
         (2016, "0180", 50),
         (2017, "0114", 300),
         (2017, "0180", 400),
-    ]
-    .into_iter()
-    .map(|(y, k, s)| (y, k.to_string(), s))
-    .collect();
+    ]);
     assert_eq!(year_key_sums(&ctx, by_kommun).await, expected);
 
     let by_year = "SELECT ar, 'alla' AS kommun, SUM(v) AS s FROM t GROUP BY ar";
@@ -2139,10 +2140,6 @@ async fn yearly_files_are_read_in_parts_of_disjoint_kommuner() {
     assert!(plan.contains("RepartitionExec"), "{plan}");
     assert_eq!(
         year_key_sums(&ctx, by_year).await,
-        vec![
-            (2015, "alla".to_string(), 31),
-            (2016, "alla".to_string(), 70),
-            (2017, "alla".to_string(), 700),
-        ]
+        owned(&[(2015, "alla", 31), (2016, "alla", 70), (2017, "alla", 700)])
     );
 }
