@@ -274,6 +274,23 @@ impl Contract {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// The column that holds each staged file's own year (`equalsDropYear`).
+    pub(crate) fn year_column(&self) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|c| c.equals_drop_year)
+            .map(|c| c.name.as_str())
+    }
+
+    /// The `partitioned` column: the staged file's row groups end where it changes, and the
+    /// transform reads each year in parts of its disjoint values.
+    pub(crate) fn partitioned_column(&self) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|c| c.partitioned)
+            .map(|c| c.name.as_str())
+    }
 }
 
 /// How a drop file is encoded and delimited.

@@ -625,17 +625,12 @@ async fn pass(
                 rx.recv().await.map(|batch| (batch, rx))
             });
             // Row groups end where the contract's partitioned column changes value.
-            let group_ends = contract
-                .columns
-                .iter()
-                .find(|c| c.partitioned)
-                .map(|c| c.name.as_str());
             let rows = lake::write_stream_grouped(
                 lake,
                 staged_rel,
                 staged_schema,
                 Box::pin(batches),
-                group_ends,
+                contract.partitioned_column(),
             )
             .await?;
             Ok((rows, Vec::new()))

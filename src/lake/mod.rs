@@ -359,7 +359,7 @@ pub async fn register_years(
         .and_then(|_| years_apart(ctx, present.len(), bytes));
     if !present.is_empty() {
         let df = match (year_column, at_once) {
-            (Some(column), Some(n)) => {
+            (Some(column), Some(_)) => {
                 let files: Vec<YearFile> = present
                     .iter()
                     .zip(&present_years)
@@ -369,11 +369,10 @@ pub async fn register_years(
                 let (df, partitions) =
                     read_years_apart(ctx, store, &files, column, part_column).await?;
                 // Parts are grouped as many at a time as the target partitions (one a core):
-                // more at once only holds more readers' row groups (all twelve parts of a window
-                // at once at three times national size peaked at 1382 MiB, against 1013 MiB for
-                // its three years at once; docs/benchmarks.md, session 23).
+                // more at once would only hold more readers' row groups on the same cores. The
+                // time was the same at national size either way (docs/benchmarks.md, session 23).
                 if partitions > present.len() {
-                    at_once = Some(n.min(ctx.copied_config().target_partitions()));
+                    at_once = Some(ctx.copied_config().target_partitions());
                 }
                 df
             }

@@ -30,7 +30,6 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::expressions::Column;
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One part of a file: the byte range DataFusion reads (the row groups whose first page starts
@@ -111,7 +110,6 @@ pub(crate) fn split(meta: &ParquetMetaData, column: &str, parts: usize, size: u6
             chosen.push(c);
         }
     }
-    chosen.dedup();
     if chosen.is_empty() {
         return whole;
     }
@@ -145,8 +143,9 @@ pub(crate) fn split(meta: &ParquetMetaData, column: &str, parts: usize, size: u6
 #[derive(Debug)]
 pub(crate) struct YearParts {
     inner: Arc<ListingTable>,
-    /// Each file's parts, by its path in the store.
-    parts: HashMap<String, Vec<Part>>,
+    /// Each file's path in the store and its parts, in the order of the split points (the
+    /// years'), which must be the inner scan's order of files.
+    files: Vec<(String, Vec<Part>)>,
     partitioning: Partitioning,
 }
 
@@ -195,7 +194,7 @@ impl YearParts {
         let range = RangePartitioning::try_new(ordering, split_points).ok()?;
         Some(YearParts {
             inner,
-            parts: files
+            files: files
                 .iter()
                 .map(|(path, _, parts)| (path.clone(), parts.clone()))
                 .collect(),
@@ -203,8 +202,9 @@ impl YearParts {
         })
     }
 
-    /// `plan` (the inner table's scan) reading each file in its parts; unchanged when it is not
-    /// a scan of one known file per partition.
+    /// `plan` (the inner table's scan) reading each file in its parts; unchanged (one year per
+    /// partition, as the inner table declares) when it is not a scan of the files, one per
+    /// partition, in the split points' order.
     fn in_parts(&self, plan: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
         let Some(config) = plan
             .downcast_ref::<DataSourceExec>()
@@ -212,26 +212,26 @@ impl YearParts {
         else {
             return plan;
         };
+        if config.file_groups.len() != self.files.len() {
+            return plan;
+        }
         let mut groups = Vec::new();
-        for group in &config.file_groups {
+        for (group, (path, parts)) in config.file_groups.iter().zip(&self.files) {
             let [file] = group.files() else {
                 return plan;
             };
-            let Some(parts) = self.parts.get(file.object_meta.location.as_ref()) else {
+            if file.object_meta.location.as_ref() != path.as_str() {
                 return plan;
-            };
+            }
             for part in parts {
                 let mut piece = file.clone();
                 if parts.len() > 1 {
-                    piece.range = None;
+                    // The file's statistics are not the part's.
                     piece.statistics = None;
                     piece = piece.with_range(part.start as i64, part.end as i64);
                 }
                 groups.push(FileGroup::new(vec![piece]));
             }
-        }
-        if groups.len() != self.partitioning.partition_count() {
-            return plan;
         }
         let mut config = config.clone();
         config.file_groups = groups;

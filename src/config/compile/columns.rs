@@ -21,6 +21,7 @@ pub(super) fn columns(
 ) -> Vec<Column> {
     let mut names = BTreeSet::new();
     let mut columns = Vec::new();
+    let mut partitioned_column = None;
     for (pi, p) in schema.properties.iter().enumerate() {
         let entry = Entry {
             file,
@@ -39,52 +40,33 @@ pub(super) fn columns(
                 );
             }
         }
-        columns.push(column(c, &entry, p));
+        let mut compiled = column(c, &entry, p);
+        if p.partitioned {
+            partitioned(c, &entry, &mut compiled, &mut partitioned_column);
+        }
+        columns.push(compiled);
     }
-    partitioned(c, file, spans, schema, &mut columns);
     columns
 }
 
-/// `partitioned` (ODCS) on at most one column, of logicalType string.
-fn partitioned(
-    c: &mut Collector,
-    file: &str,
-    spans: &Spans,
-    schema: &RawSchema,
-    columns: &mut [Column],
-) {
-    let mut seen: Option<String> = None;
-    for (pi, (p, column)) in schema.properties.iter().zip(columns.iter_mut()).enumerate() {
-        if !p.partitioned {
-            continue;
-        }
-        let entry = Entry {
-            file,
-            spans,
-            path: format!("schema.0.properties.{pi}"),
-        };
-        if column.logical != LogicalType::String {
-            c.push(
-                file,
-                entry.at("partitioned"),
-                format!("column `{}`: partitioned needs logicalType string", p.name),
-                None,
-            );
-        } else if let Some(first) = &seen {
-            c.push(
-                file,
-                entry.at("partitioned"),
-                format!(
-                    "column `{}`: only one column may be partitioned (`{first}` is)",
-                    p.name
-                ),
-                None,
-            );
-        } else {
-            column.partitioned = true;
-            seen = Some(p.name.clone());
-        }
-    }
+/// `partitioned` (ODCS) on at most one column (`seen`: the first), of logicalType string.
+fn partitioned(c: &mut Collector, entry: &Entry, column: &mut Column, seen: &mut Option<String>) {
+    let problem = if column.logical != LogicalType::String {
+        format!(
+            "column `{}`: partitioned needs logicalType string",
+            column.name
+        )
+    } else if let Some(first) = seen {
+        format!(
+            "column `{}`: only one column may be partitioned (`{first}` is)",
+            column.name
+        )
+    } else {
+        column.partitioned = true;
+        *seen = Some(column.name.clone());
+        return;
+    };
+    c.push(entry.file, entry.at("partitioned"), problem, None);
 }
 
 /// One column: its logical type and the options that fit it.

@@ -34,25 +34,14 @@ fn source_years(project: &Project, dataset: &str, year: i64) -> Vec<i64> {
     }
 }
 
-/// The first column of `dataset`'s contract that `marked` picks: its `equalsDropYear` column holds
-/// each staged file's own year (the files are read one year per partition), its `partitioned`
-/// column the values each year is read in parts of ([`lake::register_years`]).
-fn contract_column<'p>(
-    project: &'p Project,
-    dataset: &str,
-    marked: impl Fn(&crate::config::Column) -> bool,
-) -> Option<&'p str> {
+/// The contract of the pipeline's dataset `dataset`.
+fn contract<'p>(project: &'p Project, dataset: &str) -> Option<&'p crate::config::Contract> {
     let dataset = project
         .pipeline
         .datasets
         .iter()
         .find(|d| d.name == dataset)?;
-    project
-        .contract_of(dataset)
-        .columns
-        .iter()
-        .find(|c| marked(c))
-        .map(|c| c.name.as_str())
+    Some(project.contract_of(dataset))
 }
 
 /// Every (staged dataset, year) the transform of `year` reads, history years included.
@@ -150,8 +139,8 @@ async fn run(
             dataset,
             |y| layout::staging_file(dataset, y),
             &years,
-            contract_column(project, dataset, |c| c.equals_drop_year),
-            contract_column(project, dataset, |c| c.partitioned),
+            contract(project, dataset).and_then(|c| c.year_column()),
+            contract(project, dataset).and_then(|c| c.partitioned_column()),
         )
         .await?;
         at_once = at_once.or(registered.at_once);
