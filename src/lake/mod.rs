@@ -91,7 +91,8 @@ pub async fn write_stream(
 
 /// [`write_stream`], whose row groups also end where the value of the column `group_ends`
 /// changes once they hold half of [`ROW_GROUP_ROWS`] (`encode::ParallelWriter::with_group_ends`),
-/// so that a reader can split the file into parts of disjoint values ([`register_years`]).
+/// so that a reader can split the file into parts of disjoint values ([`register_years`]). A
+/// `group_ends` column the schema does not have is an error before anything is written.
 pub async fn write_stream_grouped(
     store: &Store,
     relative: &str,
@@ -100,8 +101,18 @@ pub async fn write_stream_grouped(
     group_ends: Option<&str>,
 ) -> Result<u64, LakeError> {
     let display = store.display(relative);
+    // A column the schema does not have is an error, not a file written without its cuts.
+    let column = group_ends
+        .map(|name| {
+            schema.index_of(name).map_err(|_| LakeError::Engine {
+                path: display.clone(),
+                source: DataFusionError::Plan(format!(
+                    "row groups are to end where column `{name}` changes, but the file has no such column"
+                )),
+            })
+        })
+        .transpose()?;
     let writer = BufWriter::new(store.object_store(), store.path(relative));
-    let column = group_ends.and_then(|name| schema.index_of(name).ok());
     let mut parquet = ParallelWriter::try_new(writer, schema, writer_properties())
         .map(|w| w.with_group_ends(column))
         .map_err(|source| LakeError::Parquet {
@@ -223,6 +234,10 @@ pub struct YearFiles {
     pub at_once: Option<usize>,
     /// The files' bytes together.
     pub bytes: u64,
+    /// How many partitions the scan reads the files in when they are read one year or one part of
+    /// a year per partition (a year in parts adds its parts: session 23 of docs/benchmarks.md);
+    /// `None` when they are split in byte ranges over the target partitions.
+    pub partitions: Option<usize>,
 }
 
 /// Reads the yearly `files` (ascending years, each file holding only rows whose `column` is its
@@ -357,6 +372,7 @@ pub async fn register_years(
     let mut at_once = year_column
         .filter(|_| in_order)
         .and_then(|_| years_apart(ctx, present.len(), bytes));
+    let mut read_in = None;
     if !present.is_empty() {
         let df = match (year_column, at_once) {
             (Some(column), Some(_)) => {
@@ -374,6 +390,7 @@ pub async fn register_years(
                 if partitions > present.len() {
                     at_once = Some(ctx.copied_config().target_partitions());
                 }
+                read_in = Some(partitions);
                 df
             }
             _ => read_files(ctx, store, &present).await?,
@@ -393,5 +410,6 @@ pub async fn register_years(
         missing,
         at_once,
         bytes,
+        partitions: read_in,
     })
 }

@@ -690,7 +690,8 @@ async fn a_plan_whose_gate_preview_cannot_read_the_lake_records_the_failed_stage
 /// The transform stage adds up the bytes of every staged file its models read (the window's
 /// register and regions, two years of population, the year's other datasets) and hands them to
 /// the model tables' budget: files this small take far less than an eighth of the test session's
-/// 1 GiB, so model tables may hold half of it (a quarter when the bytes are not passed on).
+/// 1 GiB, so model tables may hold half of it (a quarter when the bytes are not passed on). The
+/// run record also says how each source's years were read.
 #[tokio::test]
 async fn the_transform_budgets_model_tables_by_the_bytes_of_the_staged_files_it_reads() {
     let (l, first) = lake_with_2017_run().await;
@@ -712,6 +713,32 @@ async fn the_transform_budgets_model_tables_by_the_bytes_of_the_staged_files_it_
     assert_eq!(budget["source_bytes"], files, "{budget}");
     assert!(files > 0 && files < (1 << 30) / 8);
     assert_eq!(budget["budget_bytes"], 1u64 << 29, "{budget}");
+    // run.json says how each source was read: the register's three small yearly files (one row
+    // group each, so no year in parts) one year per partition, all three grouped at once (more
+    // files than the test session's two target partitions, a tiny share of its 1 GiB); the two
+    // population years no more than the target partitions, so split in byte ranges.
+    let sources = &first.record.stages[1].details["sources"];
+    let register = &sources["register"];
+    assert_eq!(
+        register["years"],
+        serde_json::json!([2015, 2016, 2017]),
+        "{sources}"
+    );
+    assert_eq!(register["missing"], serde_json::json!([]), "{sources}");
+    assert_eq!(register["partitions"], 3, "{sources}");
+    assert_eq!(register["at_once"], 3, "{sources}");
+    assert_eq!(
+        sources["befolkning"]["years"],
+        serde_json::json!([2016, 2017])
+    );
+    assert!(sources["befolkning"]["partitions"].is_null(), "{sources}");
+    let bytes: u64 = sources
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| s["bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(bytes, files, "{sources}");
 }
 
 /// A register contract edited to accept person ids that `int_person_plats` cannot number

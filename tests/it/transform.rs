@@ -2031,6 +2031,8 @@ async fn yearly_files_are_grouped_one_year_per_partition() {
                 .await
                 .unwrap();
         assert_eq!(registered.at_once, at_once, "{limit}");
+        // One partition a year when read apart; none counted when split in byte ranges.
+        assert_eq!(registered.partitions, apart.then_some(3), "{limit}");
         let plan = physical_plan(&small, sql).await;
         assert_eq!(plan.contains("SinglePartitioned"), apart, "{limit}: {plan}");
         assert_eq!(plan.contains("RepartitionExec"), !apart, "{limit}: {plan}");
@@ -2110,8 +2112,9 @@ async fn yearly_files_are_read_in_parts_of_disjoint_kommuner() {
     .await
     .unwrap();
     // Small files (three years would be grouped at once), but parts: two (the target
-    // partitions) at a time.
+    // partitions) at a time, of 3 + 1 + 2 partitions.
     assert_eq!(registered.at_once, Some(2));
+    assert_eq!(registered.partitions, Some(6));
 
     let by_kommun = "SELECT ar, kommun, SUM(v) AS s FROM t GROUP BY ar, kommun";
     let plan = physical_plan(&ctx, by_kommun).await;
@@ -2141,5 +2144,40 @@ async fn yearly_files_are_read_in_parts_of_disjoint_kommuner() {
     assert_eq!(
         year_key_sums(&ctx, by_year).await,
         owned(&[(2015, "alla", 31), (2016, "alla", 70), (2017, "alla", 700)])
+    );
+}
+
+/// Row groups asked to end where a column changes that the file does not have: the write fails
+/// naming the column and the file, and no file is left (not a file silently written without the
+/// cuts the transform's parts rely on).
+#[tokio::test]
+async fn row_groups_cannot_end_at_a_missing_column() {
+    use datafusion::arrow::datatypes::DataType;
+    let lake = oj::store::Store::open("memory://missing-group-column/lake").unwrap();
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "kommun",
+        DataType::Utf8,
+        false,
+    )]));
+    let batch =
+        RecordBatch::try_new(schema.clone(), vec![texts([Some("0114"), Some("0180")])]).unwrap();
+    let rows = futures::stream::iter(vec![Ok(batch)]);
+    let err = oj::lake::write_stream_grouped(
+        &lake,
+        "staging/t/ar=2017/data.parquet",
+        schema,
+        rows,
+        Some("kommn"),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("column `kommn`"), "{err}");
+    assert!(err.contains("staging/t/ar=2017/data.parquet"), "{err}");
+    assert!(
+        lake.head("staging/t/ar=2017/data.parquet")
+            .await
+            .unwrap()
+            .is_none()
     );
 }

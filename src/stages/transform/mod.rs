@@ -131,6 +131,8 @@ async fn run(
     let (project, year) = (cx.project, cx.year);
     let mut at_once = None;
     let mut source_bytes = 0;
+    // How each source's years were read (run.json: details.sources).
+    let mut sources = serde_json::Map::new();
     for dataset in MODEL_SOURCES {
         let years = source_years(project, dataset, year);
         let registered = lake::register_years(
@@ -145,6 +147,16 @@ async fn run(
         .await?;
         at_once = at_once.or(registered.at_once);
         source_bytes += registered.bytes;
+        sources.insert(
+            dataset.to_string(),
+            serde_json::json!({
+                "years": years,
+                "missing": registered.missing,
+                "bytes": registered.bytes,
+                "partitions": registered.partitions,
+                "at_once": registered.at_once,
+            }),
+        );
         if registered.missing.contains(&year) {
             return Err(StageError::NotStaged {
                 dataset: dataset.to_string(),
@@ -190,6 +202,12 @@ async fn run(
                 "source_bytes": source_bytes,
                 "budget_bytes": budget_bytes,
             },
+            // Per staged dataset the models read: its window's years (and those with no staged
+            // file), their files' bytes, how
+            // many partitions the scan read them in (one a year, or the parts of disjoint kommuner
+            // of lake::parts; null when split in byte ranges) and how many of those are grouped
+            // at once (null: all).
+            "sources": sources,
             "models": runs.iter().map(|r| serde_json::json!({
                 "model": r.name,
                 "rows": r.rows,
