@@ -203,10 +203,9 @@ async fn run(
                 "budget_bytes": budget_bytes,
             },
             // Per staged dataset the models read: its window's years (and those with no staged
-            // file), their files' bytes, how
-            // many partitions the scan read them in (one a year, or the parts of disjoint kommuner
-            // of lake::parts; null when split in byte ranges) and how many of those are grouped
-            // at once (null: all).
+            // file), their files' bytes, how many partitions the scan read them in (one a year,
+            // or the parts of disjoint kommuner of lake::parts; null when split in byte ranges)
+            // and how many of those are grouped at once (null: all, as DataFusion plans).
             "sources": sources,
             "models": runs.iter().map(|r| serde_json::json!({
                 "model": r.name,
