@@ -40,6 +40,17 @@ pub enum LakeError {
         #[source]
         source: parquet::errors::ParquetError,
     },
+    /// Row groups were to end where a column changes that the file does not have.
+    #[error(
+        "{path}: row groups are to end where column `{column}` changes, but the file has no such \
+         column (the contract's `partitioned` column must be one of the staged columns)"
+    )]
+    NoGroupColumn {
+        /// The dataset file.
+        path: String,
+        /// The column asked for.
+        column: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -104,11 +115,9 @@ pub async fn write_stream_grouped(
     // A column the schema does not have is an error, not a file written without its cuts.
     let column = group_ends
         .map(|name| {
-            schema.index_of(name).map_err(|_| LakeError::Engine {
+            schema.index_of(name).map_err(|_| LakeError::NoGroupColumn {
                 path: display.clone(),
-                source: DataFusionError::Plan(format!(
-                    "row groups are to end where column `{name}` changes, but the file has no such column"
-                )),
+                column: name.to_string(),
             })
         })
         .transpose()?;
@@ -372,9 +381,9 @@ pub async fn register_years(
     let mut at_once = year_column
         .filter(|_| in_order)
         .and_then(|_| years_apart(ctx, present.len(), bytes));
-    let mut read_in = None;
+    let mut partitions = None;
     if !present.is_empty() {
-        let df = match (year_column, at_once) {
+        let (df, read_in) = match (year_column, at_once) {
             (Some(column), Some(_)) => {
                 let files: Vec<YearFile> = present
                     .iter()
@@ -382,19 +391,19 @@ pub async fn register_years(
                     .zip(&sizes)
                     .map(|((rel, year), (size, modified))| (rel.clone(), *year, *size, *modified))
                     .collect();
-                let (df, partitions) =
+                let (df, read_in) =
                     read_years_apart(ctx, store, &files, column, part_column).await?;
                 // Parts are grouped as many at a time as the target partitions (one a core):
                 // more at once would only hold more readers' row groups on the same cores. The
                 // time was the same at national size either way (docs/benchmarks.md, session 23).
-                if partitions > present.len() {
+                if read_in > present.len() {
                     at_once = Some(ctx.copied_config().target_partitions());
                 }
-                read_in = Some(partitions);
-                df
+                (df, Some(read_in))
             }
-            _ => read_files(ctx, store, &present).await?,
+            _ => (read_files(ctx, store, &present).await?, None),
         };
+        partitions = read_in;
         ctx.deregister_table(name)
             .map_err(|source| LakeError::Engine {
                 path: name.to_string(),
@@ -410,6 +419,6 @@ pub async fn register_years(
         missing,
         at_once,
         bytes,
-        partitions: read_in,
+        partitions,
     })
 }
