@@ -10,7 +10,6 @@ use crate::vocab::StageId;
 use std::collections::BTreeMap;
 
 /// The contracts' required columns and unique keys, re-asserted on the staged data.
-/// The contracts' required columns and unique keys, re-asserted on the staged data.
 pub(super) fn contract_checks(
     pipeline: &Pipeline,
     contracts: &BTreeMap<String, Contract>,
