@@ -127,10 +127,17 @@ impl<W: AsyncFileWriter> ParallelWriter<W> {
     /// or lies inside one, except runs longer than half a row group. A reader can tell from the
     /// row groups' statistics where the file splits into parts holding disjoint sets of values
     /// (`lake::parts`). Row groups stay at most the maximum rows; without this the file is what
-    /// `AsyncArrowWriter` writes.
-    pub fn with_group_ends(mut self, column: Option<usize>) -> Self {
-        self.group_ends = column.filter(|c| *c < self.schema.fields().len());
-        self
+    /// `AsyncArrowWriter` writes. A column index beyond the schema is an error (the file would
+    /// otherwise be written without its cuts).
+    pub fn with_group_ends(mut self, column: Option<usize>) -> Result<Self> {
+        let fields = self.schema.fields().len();
+        if let Some(c) = column.filter(|c| *c >= fields) {
+            return Err(ParquetError::General(format!(
+                "row groups are to end where column {c} changes, but the schema has {fields} columns"
+            )));
+        }
+        self.group_ends = column;
+        Ok(self)
     }
 
     /// Rows per chunk and encoding threads (tests).
@@ -433,7 +440,8 @@ mod group_end_tests {
         let mut writer = ParallelWriter::try_new(Vec::new(), schema.clone(), props)
             .unwrap()
             .with_chunks(3, 2)
-            .with_group_ends(Some(0));
+            .with_group_ends(Some(0))
+            .unwrap();
         for (i, chunk) in keys.chunks(batch).enumerate() {
             let rows = RecordBatch::try_new(
                 schema.clone(),
@@ -497,5 +505,19 @@ mod group_end_tests {
     async fn a_single_run_keeps_full_row_groups() {
         let (schema, keys) = runs(&[("0180", 23)]);
         assert_eq!(groups(schema, &keys, 6).await, vec![10, 10, 3]);
+    }
+
+    /// A column index beyond the two-column schema is refused, naming the index and the width.
+    #[test]
+    fn group_ends_beyond_the_schema_are_an_error() {
+        let (schema, _) = runs(&[("0180", 1)]);
+        let writer = ParallelWriter::try_new(Vec::new(), schema, WriterProperties::default())
+            .unwrap()
+            .with_group_ends(Some(2));
+        let message = writer.err().expect("column 2 of 2 is refused").to_string();
+        assert!(
+            message.contains("column 2 changes, but the schema has 2 columns"),
+            "{message}"
+        );
     }
 }

@@ -123,7 +123,7 @@ pub async fn write_stream_grouped(
         .transpose()?;
     let writer = BufWriter::new(store.object_store(), store.path(relative));
     let mut parquet = ParallelWriter::try_new(writer, schema, writer_properties())
-        .map(|w| w.with_group_ends(column))
+        .and_then(|w| w.with_group_ends(column))
         .map_err(|source| LakeError::Parquet {
             path: display.clone(),
             source,
