@@ -381,8 +381,9 @@ pub async fn register_years(
     let mut at_once = year_column
         .filter(|_| in_order)
         .and_then(|_| years_apart(ctx, present.len(), bytes));
-    let mut partitions = None;
-    if !present.is_empty() {
+    let partitions = if present.is_empty() {
+        None
+    } else {
         let (df, read_in) = match (year_column, at_once) {
             (Some(column), Some(_)) => {
                 let files: Vec<YearFile> = present
@@ -403,7 +404,6 @@ pub async fn register_years(
             }
             _ => (read_files(ctx, store, &present).await?, None),
         };
-        partitions = read_in;
         ctx.deregister_table(name)
             .map_err(|source| LakeError::Engine {
                 path: name.to_string(),
@@ -414,7 +414,8 @@ pub async fn register_years(
                 path: name.to_string(),
                 source,
             })?;
-    }
+        read_in
+    };
     Ok(YearFiles {
         missing,
         at_once,

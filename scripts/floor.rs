@@ -3,14 +3,14 @@
 //!
 //!   floor parse FILE             the register's TSV read with its types, every column, rows counted
 //!   floor stage FILE OUT         the same written to Parquet (Snappy, as the lake's files): staging
-//!   floor group DIR...           staged years read, `int_hushall_plats` and `int_person_plats` grouped
-//!                                (person ids as text) and each written to Parquet in /tmp/floor_out
+//!   floor group OUT DIR...       staged years read, `int_hushall_plats` and `int_person_plats` grouped
+//!                                (person ids as text) and each written to a Parquet file in OUT
 //!   floor memory FILE...         the DuckDB script's way: the TSVs parsed into memory and grouped the
 //!                                same, nothing written
 //!
-//! Two partitions (the project's machine has two cores). Not part of `oj`: a crate of its own, built
-//! beside it with the same lock file so that DataFusion is not compiled twice:
-//!   cp Cargo.lock scripts/floor/ && cd scripts/floor && CARGO_TARGET_DIR=../../target cargo build --release
+//! Two partitions (the project's machine has two cores); `COMPRESSION=uncompressed` (or any of
+//! DataFusion's Parquet compression names) changes the writer. A binary of the `oj` package built
+//! only on request, with oj's own dependencies: `cargo build --release --features floor --bin floor`.
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::datasource::MemTable;
@@ -83,11 +83,18 @@ async fn union_of(dfs: Vec<DataFrame>) -> datafusion::error::Result<DataFrame> {
 #[tokio::main]
 async fn main() -> datafusion::error::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: floor parse FILE | stage FILE OUT | group DIR... | memory FILE...";
-    let (Some(mode), true) = (args.get(1), args.len() > 2) else {
+    let usage = "usage: floor parse FILE | stage FILE OUT | group OUT DIR... | memory FILE...";
+    // The arguments each mode needs at least.
+    let needed = match args.get(1).map(String::as_str) {
+        Some("parse" | "memory") => Some(1),
+        Some("stage" | "group") => Some(2),
+        _ => None,
+    };
+    if needed.is_none_or(|n| args.len() < 2 + n) {
         eprintln!("{usage}");
         std::process::exit(2);
-    };
+    }
+    let mode = &args[1];
     let compression = std::env::var("COMPRESSION").unwrap_or_else(|_| "snappy".into());
     let config = SessionConfig::new()
         .with_target_partitions(2)
@@ -110,7 +117,7 @@ async fn main() -> datafusion::error::Result<()> {
             println!("parse: {rows} rows");
         }
         "stage" => {
-            let out = args.get(3).expect("stage FILE OUT");
+            let out = &args[3];
             let df = ctx
                 .read_csv(inputs[0].as_str(), tsv().schema(&schema))
                 .await?;
@@ -120,7 +127,7 @@ async fn main() -> datafusion::error::Result<()> {
         "group" | "memory" => {
             if mode == "group" {
                 let mut dfs = Vec::new();
-                for dir in inputs {
+                for dir in &inputs[1..] {
                     dfs.push(
                         ctx.read_parquet(dir.as_str(), ParquetReadOptions::default())
                             .await?,
@@ -144,7 +151,7 @@ async fn main() -> datafusion::error::Result<()> {
                 let t = Instant::now();
                 let df = ctx.sql(&sql).await?;
                 if mode == "group" {
-                    let out = format!("/tmp/floor_out/{name}.parquet");
+                    let out = format!("{}/{name}.parquet", inputs[0]);
                     let options = DataFrameWriteOptions::new().with_single_file_output(true);
                     df.write_parquet(&out, options, None).await?;
                 } else {
@@ -154,10 +161,7 @@ async fn main() -> datafusion::error::Result<()> {
                 println!("{name}: {:.3} s", t.elapsed().as_secs_f64());
             }
         }
-        _ => {
-            eprintln!("{usage}");
-            std::process::exit(2);
-        }
+        _ => unreachable!("modes are checked above"),
     }
     println!("{mode}: {:.3} s", start.elapsed().as_secs_f64());
     Ok(())
