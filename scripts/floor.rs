@@ -39,7 +39,8 @@ fn register_schema() -> Schema {
     Schema::new(fields)
 }
 
-/// `sql/int_hushall_plats.sql` without its window filter (every year given is in the window).
+/// `sql/int_hushall_plats.sql` without its window filter (every year given is in the window): a
+/// copy rather than the model's file, so that the floor stays a lower bound with nothing to bind.
 const HOUSEHOLDS: &str = "SELECT ar, CASE WHEN distrikt IS NULL THEN kommun ELSE kommun || distrikt END AS plats,
     hushall_id, CAST(bit_or(1 << (manad - 1)) AS BIGINT) AS manader, MAX(barn_under_16) AS barn_under_16,
     SUM(CAST(belopp_kr AS DECIMAL(38, 0))) AS belopp_kr
